@@ -1,0 +1,46 @@
+//! # alipay-api
+//!
+//! Typed models of the Alipay Open Platform methods in this project's seeds, and of the notifications they
+//! cause. The SDK (`alipay-client`) serialises requests and deserialises responses with these types; the local
+//! gateway (`alipay-sandbox`) does the reverse with the very same types, so the two cannot drift apart.
+//!
+//! Every request implements [`AlipayRequest`]: its gateway method name, how its business parameters travel
+//! ([`Transport`]), its response type, and [`AlipayRequest::validate`], which applies the seed tables'
+//! required-field and max-length rules before anything is sent (and, in the gateway, before anything is done).
+//!
+//! ```
+//! use alipay_api::{trade::TradeQuery, AlipayRequest};
+//! let q = TradeQuery { out_trade_no: Some("20150320010101001".into()), ..Default::default() };
+//! q.validate().unwrap();
+//! assert_eq!(TradeQuery::METHOD, "alipay.trade.query");
+//! let params = alipay_api::encode_request(&q).unwrap();
+//! assert_eq!(params, vec![("biz_content".to_string(), r#"{"out_trade_no":"20150320010101001"}"#.to_string())]);
+//! ```
+
+#[macro_use]
+mod macros;
+pub mod response;
+pub mod trade;
+pub mod transport;
+pub mod validate;
+
+pub use alipay_core::{ApiStatus, Money, ResultCode, Timestamp};
+pub use response::ApiResponse;
+pub use transport::{decode_request, encode_request, DecodeError, Transport};
+pub use validate::ValidationError;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A gateway method: its name, its transport, its response, and its seed rules.
+pub trait AlipayRequest: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The `method` common parameter, e.g. `alipay.trade.pay`.
+    const METHOD: &'static str;
+    /// How the business parameters travel. Most methods use `biz_content`.
+    const TRANSPORT: Transport = Transport::BizContent;
+    /// The business fields of the answer (beside `code`/`msg`/`sub_code`/`sub_msg`).
+    type Response: Serialize + DeserializeOwned + Send + Sync + 'static;
+
+    /// Checks required fields, maximum lengths and formats as the seed tables state.
+    fn validate(&self) -> Result<(), ValidationError>;
+}

@@ -1,0 +1,137 @@
+//! Face-to-face payment (当面付, seed 001 and trade.md): `alipay.trade.*`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::validate::{self, ValidationError};
+use crate::{AlipayRequest, Money};
+
+string_enum! {
+    /// `trade_status` of a trade.
+    pub enum TradeStatus {
+        /// Created, waiting for the buyer to pay.
+        WaitBuyerPay = "WAIT_BUYER_PAY",
+        /// Closed unpaid (timeout, close, cancel) or fully refunded.
+        TradeClosed = "TRADE_CLOSED",
+        /// Paid; refunds are still possible.
+        TradeSuccess = "TRADE_SUCCESS",
+        /// Paid and the refund window has ended.
+        TradeFinished = "TRADE_FINISHED",
+    }
+}
+
+/// One funding source of a payment (`fund_bill_list` item).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FundBill {
+    /// The channel, e.g. `ALIPAYACCOUNT`, `PCREDIT`, `BANKCARD`.
+    pub fund_channel: String,
+    /// Amount paid through it.
+    pub amount: Money,
+    /// Amount actually paid by the buyer through it, if different.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_amount: Option<Money>,
+}
+
+/// `alipay.trade.query`: the state of one trade, by `out_trade_no` or `trade_no` (`trade_no` wins).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TradeQuery {
+    /// The merchant's order number (≤ 64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_trade_no: Option<String>,
+    /// Alipay's trade number (≤ 64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_no: Option<String>,
+}
+
+impl AlipayRequest for TradeQuery {
+    const METHOD: &'static str = "alipay.trade.query";
+    type Response = TradeQueryResponse;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate::one_of(&["out_trade_no", "trade_no"], &[self.out_trade_no.as_deref(), self.trade_no.as_deref()])?;
+        validate::optional("out_trade_no", self.out_trade_no.as_deref(), 64)?;
+        validate::optional("trade_no", self.trade_no.as_deref(), 64)
+    }
+}
+
+/// Business fields of the `alipay.trade.query` answer.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TradeQueryResponse {
+    /// Alipay's trade number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_no: Option<String>,
+    /// The merchant's order number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_trade_no: Option<String>,
+    /// Buyer's masked logon id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_logon_id: Option<String>,
+    /// The trade's status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_status: Option<TradeStatus>,
+    /// Order amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_amount: Option<Money>,
+    /// Amount the buyer paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_pay_amount: Option<Money>,
+    /// Amount paid with points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_amount: Option<Money>,
+    /// Amount that may be invoiced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_amount: Option<Money>,
+    /// Time of payment (`yyyy-MM-dd HH:mm:ss`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_pay_date: Option<crate::Timestamp>,
+    /// Amount the merchant receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_amount: Option<Money>,
+    /// Store id from the payment request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
+    /// Terminal id from the payment request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_id: Option<String>,
+    /// Funding sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fund_bill_list: Option<Vec<FundBill>>,
+    /// Store name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_name: Option<String>,
+    /// Buyer's user id (`2088...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_user_id: Option<String>,
+    /// Order subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Order body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Fields this version does not model, preserved as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ApiResponse;
+
+    #[test]
+    fn unknown_status_and_fields_survive_a_round_trip() {
+        let json = r#"{"code":"10000","msg":"Success","trade_no":"2013112011001004330000121536","trade_status":"TRADE_PENDING_NEW","total_amount":"88.88","new_field":{"a":1}}"#;
+        let r: ApiResponse<TradeQueryResponse> = serde_json::from_str(json).unwrap();
+        assert_eq!(r.body.trade_status, Some(TradeStatus::Unknown("TRADE_PENDING_NEW".into())));
+        assert_eq!(r.body.total_amount, Some(Money::from_fen(8888)));
+        assert_eq!(r.body.extra["new_field"]["a"], 1);
+        assert_eq!(serde_json::to_string(&r).unwrap(), json);
+    }
+
+    #[test]
+    fn query_needs_one_key() {
+        assert!(matches!(TradeQuery::default().validate(), Err(ValidationError::MissingOneOf { .. })));
+        let long = TradeQuery { trade_no: Some("1".repeat(65)), ..Default::default() };
+        assert!(matches!(long.validate(), Err(ValidationError::TooLong { field: "trade_no", .. })));
+    }
+}
