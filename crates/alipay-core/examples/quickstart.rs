@@ -8,9 +8,7 @@
 //! your own key instead of a freshly generated one.
 #![allow(clippy::print_stdout)]
 
-use alipay_core::{
-    envelope, form, sign_request, verify_request, ApiStatus, Charset, PrivateKey, SignType, Timestamp,
-};
+use alipay_core::{envelope, form, sign_request, verify_request, ApiStatus, Charset, PrivateKey, SignType, Timestamp};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app_key = match std::env::args().nth(1) {
@@ -43,8 +41,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "code": "10000", "msg": "Success",
         "out_trade_no": "20150320010101001", "qr_code": "https://qr.alipay.com/bax08431"
     });
-    let body =
-        envelope::build_response("alipay_trade_precreate_response", &answer, &alipay_key, SignType::Rsa2, Charset::Utf8)?;
+    let body = envelope::build_response(
+        "alipay_trade_precreate_response",
+        &answer,
+        &alipay_key,
+        SignType::Rsa2,
+        Charset::Utf8,
+    )?;
     println!("response body:\n  {}\n", String::from_utf8_lossy(&body));
 
     // 3. The merchant verifies the response over its raw bytes before reading a single field.

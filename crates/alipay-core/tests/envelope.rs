@@ -22,7 +22,8 @@ fn verify(body: &[u8]) -> Result<alipay_core::VerifiedResponse, EnvelopeError> {
     envelope::verify_response(body, METHOD, Charset::Utf8, alipay_key().public_key(), SignType::Rsa2)
 }
 
-const OBJ: &str = r#"{"code":"10000","msg":"Success","trade_no":"2013112011001004330000121536","total_amount":"88.88"}"#;
+const OBJ: &str =
+    r#"{"code":"10000","msg":"Success","trade_no":"2013112011001004330000121536","total_amount":"88.88"}"#;
 
 #[test]
 fn compact() {
@@ -63,7 +64,8 @@ fn braces_and_escaped_quotes_inside_strings() {
 
 #[test]
 fn error_response_when_the_method_key_is_absent() {
-    let obj = r#"{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-method","sub_msg":"不存在的方法名"}"#;
+    let obj =
+        r#"{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-method","sub_msg":"不存在的方法名"}"#;
     let r = verify(&body(r#"{"error_response":{OBJ},"sign":"{SIGN}"}"#, obj)).unwrap();
     assert!(r.is_error_response());
     let status = r.status().unwrap();
@@ -80,7 +82,8 @@ fn sign_before_the_object() {
 #[test]
 fn a_duplicate_response_key_is_rejected_even_when_the_first_verifies() {
     let evil = r#"{"code":"10000","msg":"Success","total_amount":"0.01"}"#;
-    let layout = format!(r#"{{"alipay_trade_pay_response":{{OBJ}},"alipay_trade_pay_response":{evil},"sign":"{{SIGN}}"}}"#);
+    let layout =
+        format!(r#"{{"alipay_trade_pay_response":{{OBJ}},"alipay_trade_pay_response":{evil},"sign":"{{SIGN}}"}}"#);
     let err = verify(&body(&layout, OBJ)).unwrap_err();
     assert_eq!(err, EnvelopeError::DuplicateKey { key: "alipay_trade_pay_response".into() });
 }
@@ -110,7 +113,10 @@ fn truncated_bodies_are_rejected() {
 fn tampered_object_or_wrong_key_fails_verification() {
     let b = String::from_utf8(body(r#"{"alipay_trade_pay_response":{OBJ},"sign":"{SIGN}"}"#, OBJ)).unwrap();
     let tampered = b.replace("88.88", "88.89");
-    assert!(matches!(verify(tampered.as_bytes()).unwrap_err(), EnvelopeError::BadSignature(VerifyError::Mismatch { .. })));
+    assert!(matches!(
+        verify(tampered.as_bytes()).unwrap_err(),
+        EnvelopeError::BadSignature(VerifyError::Mismatch { .. })
+    ));
     let other = PrivateKey::generate().unwrap();
     let err = envelope::verify_response(b.as_bytes(), METHOD, Charset::Utf8, other.public_key(), SignType::Rsa2);
     assert!(matches!(err.unwrap_err(), EnvelopeError::BadSignature(_)));
@@ -126,13 +132,21 @@ fn gbk_round_trip_through_build_and_verify() {
         assert_eq!(back, obj);
     }
     // The same GBK body read as UTF-8 is not accepted.
-    let b = envelope::build_response("alipay_trade_pay_response", &obj, alipay_key(), SignType::Rsa2, Charset::Gbk).unwrap();
+    let b = envelope::build_response("alipay_trade_pay_response", &obj, alipay_key(), SignType::Rsa2, Charset::Gbk)
+        .unwrap();
     assert!(verify(&b).is_err());
 }
 
 #[test]
 fn built_envelope_has_the_documented_shape() {
-    let b = envelope::build_response("alipay_trade_pay_response", &ApiStatus::success(), alipay_key(), SignType::Rsa2, Charset::Utf8).unwrap();
+    let b = envelope::build_response(
+        "alipay_trade_pay_response",
+        &ApiStatus::success(),
+        alipay_key(),
+        SignType::Rsa2,
+        Charset::Utf8,
+    )
+    .unwrap();
     let text = String::from_utf8(b).unwrap();
     assert!(text.starts_with(r#"{"alipay_trade_pay_response":{"code":"10000","msg":"Success"},"sign":""#), "{text}");
     assert!(text.ends_with("\"}"));
