@@ -19,7 +19,14 @@
 
 #[macro_use]
 mod macros;
+/// Reconciliation bills: `alipay.data.dataservice.bill.downloadurl.query`.
+pub mod bill;
+/// EBPP bill payment (账单缴费): `alipay.ebpp.bill.add` / `alipay.ebpp.bill.get` (top-level form fields).
+pub mod ebpp;
 pub mod response;
+/// Documented business failures (`sub_code` / `sub_msg`) shared by the SDK and the gateway.
+pub mod sub_code;
+/// Face-to-face payment (当面付): pay, precreate, query, cancel, close, refund, refund query.
 pub mod trade;
 pub mod transport;
 pub mod validate;

@@ -58,3 +58,21 @@ macro_rules! string_enum {
         }
     };
 }
+
+/// Declares `pub const NAME: SubCode` items and a `pub const ALL` slice holding them in order.
+macro_rules! sub_codes {
+    ($( $(#[$meta:meta])* $name:ident = ($code:literal, $msg:literal $(, $solution:literal)?); )+) => {
+        $(
+            $(#[$meta])*
+            pub const $name: $crate::sub_code::SubCode = $crate::sub_code::SubCode {
+                code: $code,
+                msg: $msg,
+                solution: sub_codes!(@solution $($solution)?),
+            };
+        )+
+        /// Every documented failure of this list, in the document's order.
+        pub const ALL: &[$crate::sub_code::SubCode] = &[$($name),+];
+    };
+    (@solution) => { None };
+    (@solution $solution:literal) => { Some($solution) };
+}

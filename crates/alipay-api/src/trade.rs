@@ -1,10 +1,33 @@
 //! Face-to-face payment (当面付, seed 001 and trade.md): `alipay.trade.*`.
+//!
+//! | method | request | response |
+//! |---|---|---|
+//! | `alipay.trade.pay` | [`TradePay`] | [`TradePayResponse`] |
+//! | `alipay.trade.precreate` | [`TradePrecreate`] | [`TradePrecreateResponse`] |
+//! | `alipay.trade.query` | [`TradeQuery`] | [`TradeQueryResponse`] |
+//! | `alipay.trade.cancel` | [`TradeCancel`] | [`TradeCancelResponse`] |
+//! | `alipay.trade.close` | [`TradeClose`] | [`TradeCloseResponse`] |
+//! | `alipay.trade.refund` | [`TradeRefund`] | [`TradeRefundResponse`] |
+//! | `alipay.trade.fastpay.refund.query` | [`TradeFastpayRefundQuery`] | [`TradeFastpayRefundQueryResponse`] |
+//!
+//! The documented `ACQ.*` failures are in [`errors`].
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::validate::{self, ValidationError};
 use crate::{AlipayRequest, Money};
+
+mod cancel;
+pub mod errors;
+mod pay;
+mod refund;
+
+pub use cancel::{CancelAction, TradeCancel, TradeCancelResponse, TradeClose, TradeCloseResponse};
+pub use pay::{PayScene, TradePay, TradePayResponse, TradePrecreate, TradePrecreateResponse};
+pub use refund::{
+    RefundStatus, TradeFastpayRefundQuery, TradeFastpayRefundQueryResponse, TradeRefund, TradeRefundResponse,
+};
 
 string_enum! {
     /// `trade_status` of a trade.
@@ -18,6 +41,71 @@ string_enum! {
         /// Paid and the refund window has ended.
         TradeFinished = "TRADE_FINISHED",
     }
+}
+
+string_enum! {
+    /// A `Y`/`N` flag (`retry_flag`, `fund_change`).
+    pub enum YesNo {
+        /// `Y`.
+        Yes = "Y",
+        /// `N`.
+        No = "N",
+    }
+}
+
+/// One item of `goods_detail`: what the order contains.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GoodsDetail {
+    /// The merchant's goods id (≤ 64), required.
+    pub goods_id: String,
+    /// Alipay's goods id (≤ 32).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alipay_goods_id: Option<String>,
+    /// Goods name (≤ 256), required.
+    pub goods_name: String,
+    /// Quantity.
+    pub quantity: u64,
+    /// Unit price in yuan.
+    pub price: Money,
+    /// Goods category (≤ 24).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goods_category: Option<String>,
+    /// Description (≤ 1000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Product page URL (≤ 400).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show_url: Option<String>,
+}
+
+impl GoodsDetail {
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate::required("goods_detail.goods_id", &self.goods_id, 64)?;
+        validate::optional("goods_detail.alipay_goods_id", self.alipay_goods_id.as_deref(), 32)?;
+        validate::required("goods_detail.goods_name", &self.goods_name, 256)?;
+        validate::amount("goods_detail.price", self.price, Money::ZERO, Money::MAX_TRADE)?;
+        validate::optional("goods_detail.goods_category", self.goods_category.as_deref(), 24)?;
+        validate::optional("goods_detail.body", self.body.as_deref(), 1000)?;
+        validate::optional("goods_detail.show_url", self.show_url.as_deref(), 400)
+    }
+}
+
+/// Checks every item of an optional `goods_detail` list.
+fn validate_goods(goods: Option<&[GoodsDetail]>) -> Result<(), ValidationError> {
+    goods.unwrap_or_default().iter().try_for_each(GoodsDetail::validate)
+}
+
+/// `out_trade_no` or `trade_no` (at least one; `trade_no` wins), as query, cancel, close and refund take them.
+fn validate_trade_key(out_trade_no: Option<&str>, trade_no: Option<&str>) -> Result<(), ValidationError> {
+    validate::one_of(&["out_trade_no", "trade_no"], &[out_trade_no, trade_no])?;
+    validate::optional("out_trade_no", out_trade_no, 64)?;
+    validate::optional("trade_no", trade_no, 64)
+}
+
+/// `timeout_express` and `qr_code_timeout_express`: `1m` ..= `15d`, or `1c`.
+fn validate_timeout_express(field: &'static str, value: Option<&str>) -> Result<(), ValidationError> {
+    value.map_or(Ok(()), |v| validate::timeout(field, v, 15 * 24 * 60, true))
 }
 
 /// One funding source of a payment (`fund_bill_list` item).
@@ -48,9 +136,7 @@ impl AlipayRequest for TradeQuery {
     type Response = TradeQueryResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::one_of(&["out_trade_no", "trade_no"], &[self.out_trade_no.as_deref(), self.trade_no.as_deref()])?;
-        validate::optional("out_trade_no", self.out_trade_no.as_deref(), 64)?;
-        validate::optional("trade_no", self.trade_no.as_deref(), 64)
+        validate_trade_key(self.out_trade_no.as_deref(), self.trade_no.as_deref())
     }
 }
 

@@ -59,6 +59,11 @@ pub fn required(field: &'static str, value: &str, max: usize) -> Result<(), Vali
     max_len(field, value, max)
 }
 
+/// A required string field with no documented maximum length: present and not blank.
+pub fn present(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    required(field, value, usize::MAX)
+}
+
 /// An optional string field: if present, at most `max` characters.
 pub fn optional(field: &'static str, value: Option<&str>, max: usize) -> Result<(), ValidationError> {
     match value {
@@ -101,6 +106,78 @@ pub fn merchant_no(field: &'static str, value: &str, max: usize) -> Result<(), V
     }
 }
 
+/// An optional amount: if present, within `min ..= max`.
+pub fn amount_opt(field: &'static str, value: Option<Money>, min: Money, max: Money) -> Result<(), ValidationError> {
+    value.map_or(Ok(()), |v| amount(field, v, min, max))
+}
+
+/// A string that must parse as a JSON object (`extend_field`: "转为json为格式 {"key1":"value1",...}, 后端会直接转换为
+/// MAP对象, 转换异常会报参数格式错误").
+pub fn json_object(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(_) => {
+            Err(ValidationError::Invalid { field, reason: "must be a JSON object such as {\"key\":\"value\"}".into() })
+        }
+        Err(e) => Err(ValidationError::Invalid { field, reason: format!("not JSON: {e}") }),
+    }
+}
+
+/// A relative timeout such as `90m`, `2h` or `15d` (digits, then `m`, `h` or `d`; no decimals), between one minute
+/// and `max_minutes`. With `close_today`, `1c` (close at midnight today) is accepted too.
+pub fn timeout(field: &'static str, value: &str, max_minutes: u64, close_today: bool) -> Result<(), ValidationError> {
+    if close_today && value == "1c" {
+        return Ok(());
+    }
+    let invalid = |reason: String| ValidationError::Invalid { field, reason };
+    let unit = match value.chars().last() {
+        Some('m') => 1,
+        Some('h') => 60,
+        Some('d') => 24 * 60,
+        _ => return Err(invalid(format!("{value:?} is not a timeout like 90m, 2h or 3d"))),
+    };
+    let digits = value.get(..value.len() - 1).unwrap_or("");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(format!("{value:?} is not a timeout like 90m, 2h or 3d (whole numbers only)")));
+    }
+    let minutes = digits.parse::<u64>().ok().and_then(|n| n.checked_mul(unit));
+    match minutes {
+        Some(m) if (1..=max_minutes).contains(&m) => Ok(()),
+        _ => Err(invalid(format!("{value:?} is outside 1m ..= {}", minutes_text(max_minutes)))),
+    }
+}
+
+fn minutes_text(minutes: u64) -> String {
+    if minutes % (24 * 60) == 0 {
+        format!("{}d", minutes / (24 * 60))
+    } else if minutes % 60 == 0 {
+        format!("{}h", minutes / 60)
+    } else {
+        format!("{minutes}m")
+    }
+}
+
+/// Only ASCII digits, exactly as many as the field's format (`yyyyMM`, ...) needs.
+pub(crate) fn is_digits(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A calendar date's parts: `month` in 1..=12 and, if given, `day` within that month (Gregorian leap years).
+pub(crate) fn is_calendar_date(year: u32, month: u32, day: Option<u32>) -> bool {
+    if !(1..=12).contains(&month) {
+        return false;
+    }
+    let Some(day) = day else { return true };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    (1..=days).contains(&day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +197,40 @@ mod tests {
         assert!(one_of(&["a", "b"], &[None, Some(" ")]).is_err());
         assert!(one_of(&["a", "b"], &[None, Some("x")]).is_ok());
         assert!(merchant_no("out_trade_no", "a-b", 64).is_err());
+    }
+
+    #[test]
+    fn timeouts() {
+        const DAYS_15: u64 = 15 * 24 * 60;
+        for ok in ["1m", "90m", "2h", "15d", "360h", "1c"] {
+            assert_eq!(timeout("timeout_express", ok, DAYS_15, true), Ok(()), "{ok}");
+        }
+        for bad in ["0m", "16d", "1.5h", "m", "2", "3w", "-1m", "１m", "99999999999999999999999d", ""] {
+            assert!(
+                matches!(timeout("timeout_express", bad, DAYS_15, true), Err(ValidationError::Invalid { .. })),
+                "{bad}"
+            );
+        }
+        assert!(timeout("pay_timeout", "1c", 7 * 24 * 60, false).is_err());
+        assert!(timeout("pay_timeout", "8d", 7 * 24 * 60, false).is_err());
+    }
+
+    #[test]
+    fn json_objects() {
+        assert!(json_object("extend_field", r#"{"key1":"value1"}"#).is_ok());
+        for bad in ["", "[1]", "\"x\"", "{key1:1}"] {
+            assert!(matches!(
+                json_object("extend_field", bad),
+                Err(ValidationError::Invalid { field: "extend_field", .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn calendar_dates() {
+        assert!(is_calendar_date(2024, 2, Some(29)));
+        assert!(!is_calendar_date(2023, 2, Some(29)));
+        assert!(!is_calendar_date(2000, 13, None));
+        assert!(!is_calendar_date(2000, 4, Some(31)));
     }
 }
