@@ -1,0 +1,250 @@
+//! [`AlipayClient`]: signed calls over HTTP, answers verified before anything is returned.
+
+use std::sync::Arc;
+
+use alipay_api::{AlipayRequest, ApiResponse};
+use alipay_core::{envelope, form, sign_request, Charset, PrivateKey, PublicKey, SignType, Timestamp};
+use serde_json::{Map, Value};
+
+use crate::builder::ClientBuilder;
+use crate::config::ClientConfig;
+use crate::error::{ConfigError, Error};
+
+/// Per-call settings that override the client's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    /// Act for a merchant (ISV): the merchant's `app_auth_token`.
+    pub app_auth_token: Option<String>,
+    /// Where Alipay sends the asynchronous notification for this call.
+    pub notify_url: Option<String>,
+    /// Where the browser returns after a page payment.
+    pub return_url: Option<String>,
+}
+
+impl CallOptions {
+    /// Options with an `app_auth_token`.
+    pub fn for_merchant(app_auth_token: &str) -> CallOptions {
+        CallOptions { app_auth_token: Some(app_auth_token.to_owned()), ..CallOptions::default() }
+    }
+}
+
+/// The Alipay client: build once, clone freely (it is an `Arc`), share across tasks.
+///
+/// Every answer is verified against the Alipay public key over its raw bytes before it is parsed; an answer
+/// that fails is [`Error::Verify`], never data. Business failures (40004 ...) are returned as the answer's
+/// status, because flows need their fields; use [`crate::ResponseExt::ok`] when only success matters.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use alipay_client::{AlipayClient, ResponseExt};
+/// use alipay_api::trade::TradeQuery;
+/// let client = AlipayClient::from_config_file("app.json")?;
+/// let answer = client.execute(&TradeQuery { out_trade_no: Some("20150320010101001".into()), ..Default::default() }).await?;
+/// println!("{:?}", answer.ok()?.trade_status);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AlipayClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) gateway: String,
+    pub(crate) app_id: String,
+    pub(crate) app_key: PrivateKey,
+    pub(crate) alipay_key: PublicKey,
+    pub(crate) sign_type: SignType,
+    pub(crate) charset: Charset,
+    pub(crate) notify_url: Option<String>,
+    pub(crate) app_auth_token: Option<String>,
+}
+
+/// Signed parameters, split the way the Java SDK sends them: protocol parameters (with `sign`) in the query
+/// string, business parameters in the form body.
+pub(crate) struct SignedParams {
+    pub(crate) protocol: Vec<(String, String)>,
+    pub(crate) business: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for AlipayClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlipayClient")
+            .field("gateway", &self.inner.gateway)
+            .field("app_id", &self.inner.app_id)
+            .field("sign_type", &self.inner.sign_type)
+            .field("charset", &self.inner.charset)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AlipayClient {
+    /// Starts configuring a client with the three things every app has.
+    pub fn builder(app_id: &str, app_private_key: &str, alipay_public_key: &str) -> ClientBuilder {
+        ClientBuilder::new(app_id, app_private_key, alipay_public_key)
+    }
+
+    /// A client from a configuration (see [`ClientConfig`]).
+    pub fn from_config(config: &ClientConfig) -> Result<AlipayClient, ConfigError> {
+        ClientBuilder::from_config(config)?.build()
+    }
+
+    /// A client from a JSON configuration file, such as the local gateway's `app.json`.
+    pub fn from_config_file(path: impl AsRef<std::path::Path>) -> Result<AlipayClient, ConfigError> {
+        AlipayClient::from_config(&ClientConfig::from_file(path)?)
+    }
+
+    /// The app id.
+    pub fn app_id(&self) -> &str {
+        &self.inner.app_id
+    }
+
+    /// The charset of requests and answers.
+    pub fn charset(&self) -> Charset {
+        self.inner.charset
+    }
+
+    /// The sign type of requests and answers.
+    pub fn sign_type(&self) -> SignType {
+        self.inner.sign_type
+    }
+
+    /// The gateway URL.
+    pub fn gateway(&self) -> &str {
+        &self.inner.gateway
+    }
+
+    pub(crate) fn alipay_key(&self) -> &PublicKey {
+        &self.inner.alipay_key
+    }
+
+    /// Calls a typed method with the client's defaults.
+    pub async fn execute<R: AlipayRequest>(&self, request: &R) -> Result<ApiResponse<R::Response>, Error> {
+        self.execute_with(request, &CallOptions::default()).await
+    }
+
+    /// Calls a typed method with per-call options (ISV token, notify_url).
+    ///
+    /// The request is validated against its seed rules first; nothing is sent if it breaks one.
+    pub async fn execute_with<R: AlipayRequest>(
+        &self,
+        request: &R,
+        options: &CallOptions,
+    ) -> Result<ApiResponse<R::Response>, Error> {
+        request.validate()?;
+        let business = alipay_api::encode_request(request).map_err(|e| Error::Build(e.to_string()))?;
+        let verified = self.send(R::METHOD, business, options).await?;
+        verified.parse().map_err(|e| Error::Decode { method: R::METHOD.to_owned(), reason: e.to_string() })
+    }
+
+    /// Calls any method by name: `biz_content` as JSON (if the method takes one) and any other business
+    /// parameters as pairs. The answer is verified like any other; its fields come back as a JSON map.
+    ///
+    /// ```no_run
+    /// # async fn run(client: alipay_client::AlipayClient) -> Result<(), alipay_client::Error> {
+    /// let answer = client.call_raw("alipay.trade.query",
+    ///     Some(&serde_json::json!({"out_trade_no": "20150320010101001"})), &[], &Default::default()).await?;
+    /// println!("{} {:?}", answer.status, answer.body.get("trade_status"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        biz_content: Option<&Value>,
+        params: &[(String, String)],
+        options: &CallOptions,
+    ) -> Result<ApiResponse<Map<String, Value>>, Error> {
+        let mut business = params.to_vec();
+        if let Some(biz) = biz_content {
+            business.push(("biz_content".to_owned(), biz.to_string()));
+        }
+        let verified = self.send(method, business, options).await?;
+        verified.parse().map_err(|e| Error::Decode { method: method.to_owned(), reason: e.to_string() })
+    }
+
+    /// Builds the full, signed parameter set of a call.
+    pub(crate) fn sign_params(
+        &self,
+        method: &str,
+        business: Vec<(String, String)>,
+        options: &CallOptions,
+    ) -> Result<SignedParams, Error> {
+        let inner = &self.inner;
+        let mut protocol: Vec<(String, String)> = vec![
+            ("app_id".into(), inner.app_id.clone()),
+            ("method".into(), method.to_owned()),
+            ("format".into(), "JSON".into()),
+            ("charset".into(), inner.charset.as_str().into()),
+            ("sign_type".into(), inner.sign_type.as_str().into()),
+            ("timestamp".into(), Timestamp::now().to_string()),
+            ("version".into(), "1.0".into()),
+        ];
+        let token = options.app_auth_token.as_ref().or(inner.app_auth_token.as_ref());
+        let notify = options.notify_url.as_ref().or(inner.notify_url.as_ref());
+        for (k, v) in [("app_auth_token", token), ("notify_url", notify), ("return_url", options.return_url.as_ref())] {
+            if let Some(v) = v {
+                protocol.push((k.into(), v.clone()));
+            }
+        }
+        let all = protocol.iter().chain(business.iter()).map(|(k, v)| (k.as_str(), v.as_str()));
+        let sign = sign_request(all, &inner.app_key, inner.sign_type, inner.charset)?;
+        protocol.push(("sign".into(), sign));
+        Ok(SignedParams { protocol, business })
+    }
+
+    /// `gateway?query` for the given pairs.
+    pub(crate) fn url_with(&self, pairs: &[(String, String)]) -> Result<String, Error> {
+        let query = form::encode(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), self.inner.charset)?;
+        let sep = if self.inner.gateway.contains('?') { '&' } else { '?' };
+        Ok(format!("{}{sep}{query}", self.inner.gateway))
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        business: Vec<(String, String)>,
+        options: &CallOptions,
+    ) -> Result<envelope::VerifiedResponse, Error> {
+        let inner = &self.inner;
+        let signed = self.sign_params(method, business, options)?;
+        let url = self.url_with(&signed.protocol)?;
+        let body = form::encode(signed.business.iter().map(|(k, v)| (k.as_str(), v.as_str())), inner.charset)?;
+        tracing::debug!(method, app_id = %inner.app_id, "alipay call");
+        let response = inner
+            .http
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("application/x-www-form-urlencoded;charset={}", inner.charset.as_str()),
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| if e.is_connect() || e.is_builder() { Error::Connect(e) } else { Error::NoAnswer(e) })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(Error::NoAnswer)?;
+        if status != reqwest::StatusCode::OK {
+            let body = String::from_utf8_lossy(bytes.get(..bytes.len().min(512)).unwrap_or_default()).into_owned();
+            return Err(Error::HttpStatus { status: status.as_u16(), body });
+        }
+        let verified = envelope::verify_response(&bytes, method, inner.charset, &inner.alipay_key, inner.sign_type)
+            .inspect_err(|e| tracing::warn!(method, error = %e, "alipay response rejected"))?;
+        Ok(verified)
+    }
+}
+
+/// Turns an answer into a `Result` when only success matters.
+pub trait ResponseExt<T> {
+    /// `Ok(body)` for 10000, otherwise [`Error::Api`] with the verified status.
+    fn ok(self) -> Result<T, Error>;
+}
+
+impl<T> ResponseExt<T> for ApiResponse<T> {
+    fn ok(self) -> Result<T, Error> {
+        if self.status.is_success() {
+            Ok(self.body)
+        } else {
+            Err(Error::Api(self.status))
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Asynchronous notifications: verify the raw form body, then read it.
+//!
+//! Hand the verifier the body bytes exactly as received (and the `Content-Type` header). It decodes the form
+//! exactly once, in the charset the notification declares, never trims a value, checks the signature over the
+//! V1 (payment notifications) or V2 sign content, and checks the notification is for this client's app.
+
+use alipay_core::{form, sign_content, Charset, SignScope, SignType, VerifyError};
+
+use crate::client::AlipayClient;
+
+/// A notification could not be accepted. Answer anything but `success` so that Alipay retries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotifyError {
+    /// The body is not a form in the declared charset.
+    #[error("the notification body cannot be decoded: {0}")]
+    Decode(String),
+    /// The notification has no `sign`.
+    #[error("the notification is not signed")]
+    Unsigned,
+    /// It declares a sign type other than the client's.
+    #[error("the notification declares sign_type {got:?} but this client verifies {expected}")]
+    SignType {
+        /// The client's sign type.
+        expected: SignType,
+        /// What the notification declared.
+        got: String,
+    },
+    /// The signature does not verify.
+    #[error("the notification signature does not verify: {0}")]
+    Verify(#[from] VerifyError),
+    /// A valid notification for another app (a replay from elsewhere).
+    #[error("the notification is for app {got:?}, not this client's app {expected:?}")]
+    WrongApp {
+        /// This client's app id.
+        expected: String,
+        /// The notification's app id.
+        got: String,
+    },
+}
+
+/// A notification whose signature has been checked. Only obtainable from the verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedNotification {
+    params: Vec<(String, String)>,
+}
+
+impl VerifiedNotification {
+    /// A parameter's value, exactly as sent (decoded once, untrimmed).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// All parameters in the order received.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// `notify_type`, e.g. `trade_status_sync`.
+    pub fn notify_type(&self) -> Option<&str> {
+        self.get("notify_type")
+    }
+
+    /// `notify_id`: the same across retries, so use it to process each notification once.
+    pub fn notify_id(&self) -> Option<&str> {
+        self.get("notify_id")
+    }
+}
+
+impl AlipayClient {
+    /// Verifies a payment notification (V1 rule: `sign` and `sign_type` excluded), from its raw body.
+    ///
+    /// `content_type` is the request's `Content-Type` header, whose `charset` wins; otherwise the form's own
+    /// `charset` field; otherwise the client's charset.
+    ///
+    /// ```no_run
+    /// # fn run(client: alipay_client::AlipayClient, body: &[u8]) {
+    /// match client.verify_notification(body, Some("application/x-www-form-urlencoded;charset=utf-8")) {
+    ///     Ok(n) => { /* check out_trade_no and total_amount against your order, then answer "success" */ }
+    ///     Err(e) => { /* answer "failure": Alipay will retry */ }
+    /// }
+    /// # }
+    /// ```
+    pub fn verify_notification(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<VerifiedNotification, NotifyError> {
+        self.verify_notification_scoped(SignScope::NotifyV1, body, content_type)
+    }
+
+    /// Verifies a V2 gateway message (only `sign` excluded from the sign content).
+    pub fn verify_notification_v2(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<VerifiedNotification, NotifyError> {
+        self.verify_notification_scoped(SignScope::NotifyV2, body, content_type)
+    }
+
+    fn verify_notification_scoped(
+        &self,
+        scope: SignScope,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<VerifiedNotification, NotifyError> {
+        let charset = charset_of(body, content_type).unwrap_or(self.charset());
+        let params = form::decode(body, charset).map_err(|e| NotifyError::Decode(e.to_string()))?;
+        let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let sign = get("sign").ok_or(NotifyError::Unsigned)?;
+        if let Some(declared) = get("sign_type") {
+            if declared != self.sign_type().as_str() {
+                return Err(NotifyError::SignType { expected: self.sign_type(), got: declared.to_owned() });
+            }
+        }
+        let content = sign_content(scope, params.iter().map(|(k, v)| (k, v)));
+        let bytes = charset.encode(&content).map_err(|e| NotifyError::Decode(e.to_string()))?;
+        self.alipay_key().verify(self.sign_type(), &bytes, sign)?;
+        if let Some(app_id) = get("app_id") {
+            if app_id != self.app_id() {
+                return Err(NotifyError::WrongApp { expected: self.app_id().to_owned(), got: app_id.to_owned() });
+            }
+        }
+        Ok(VerifiedNotification { params })
+    }
+}
+
+fn charset_of(body: &[u8], content_type: Option<&str>) -> Option<Charset> {
+    let from_header = content_type.and_then(|ct| {
+        ct.split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+            .and_then(|(_, v)| v.trim().trim_matches('"').parse().ok())
+    });
+    from_header.or_else(|| form::raw_value(body, "charset").and_then(|v| std::str::from_utf8(v).ok()?.parse().ok()))
+}
