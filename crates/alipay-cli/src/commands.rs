@@ -1,0 +1,227 @@
+//! The subcommands.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use alipay_client::{AlipayClient, CallOptions};
+use alipay_core::{sign_content, Charset, PrivateKey, PublicKey, SignScope, SignType};
+use clap::{Args, Parser, Subcommand};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The Alipay Open Platform from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "alipay", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a 2048-bit app key pair (PKCS#8 private key, SPKI public key; PEM and base64 one-liners).
+    Keygen {
+        /// Write app_private_key.pem and app_public_key.pem here instead of printing them.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
+    /// Print the sign content of the given parameters and its signature.
+    Sign {
+        /// The private key file (PEM or base64; PKCS#1 or PKCS#8).
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        input: SignInput,
+    },
+    /// Verify a signature over the given parameters or content.
+    Verify {
+        /// The public key file (PEM or base64; SPKI or PKCS#1).
+        #[arg(long)]
+        public_key: PathBuf,
+        /// The base64 signature.
+        #[arg(long)]
+        signature: String,
+        #[command(flatten)]
+        input: SignInput,
+    },
+    /// Call any gateway method and print the verified answer.
+    Call {
+        /// The method, e.g. alipay.trade.query.
+        method: String,
+        #[command(flatten)]
+        config: ConfigArg,
+        /// biz_content as JSON.
+        #[arg(long)]
+        biz_content: Option<String>,
+        /// A top-level business parameter, k=v (repeatable), e.g. for the legacy EBPP methods.
+        #[arg(long = "param", value_parser = parse_pair)]
+        params: Vec<(String, String)>,
+        /// Act for a merchant with its app_auth_token.
+        #[arg(long)]
+        app_auth_token: Option<String>,
+        /// notify_url for this call.
+        #[arg(long)]
+        notify_url: Option<String>,
+        /// Print only the verified response object, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Notifications.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NotifyCommand {
+    /// Verify a notification body (V1 rule) and print its parameters.
+    Verify {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The raw form body, from a file or `-` for standard input.
+        #[arg(long, default_value = "-")]
+        body: String,
+        /// The request's Content-Type header (its charset wins).
+        #[arg(long)]
+        content_type: Option<String>,
+        /// Use the V2 rule (only `sign` excluded).
+        #[arg(long)]
+        v2: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ConfigArg {
+    /// The client configuration (the local gateway's app.json works as it is).
+    #[arg(long, env = "ALIPAY_CONFIG", default_value = "alipay-sandbox/app.json")]
+    config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct SignInput {
+    /// RSA2 (SHA256withRSA) or RSA (SHA1withRSA).
+    #[arg(long, default_value = "RSA2")]
+    sign_type: String,
+    /// The charset the content is encoded in before signing.
+    #[arg(long, default_value = "utf-8")]
+    charset: String,
+    /// A parameter, k=v (repeatable); the request sign content is built from them.
+    #[arg(long = "param", value_parser = parse_pair)]
+    params: Vec<(String, String)>,
+    /// Sign this exact content instead of building one from --param.
+    #[arg(long, conflicts_with = "params")]
+    content: Option<String>,
+}
+
+fn parse_pair(s: &str) -> std::result::Result<(String, String), String> {
+    s.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("{s:?} is not k=v"))
+}
+
+impl SignInput {
+    fn resolve(&self) -> Result<(SignType, Charset, String)> {
+        let st: SignType = self.sign_type.parse()?;
+        let cs: Charset = self.charset.parse()?;
+        let content = match &self.content {
+            Some(c) => c.clone(),
+            None => sign_content(SignScope::Request, self.params.iter().map(|(k, v)| (k, v))),
+        };
+        Ok((st, cs, content))
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Keygen { out_dir } => keygen(out_dir),
+        Command::Sign { key, input } => {
+            let key = PrivateKey::from_text(&std::fs::read_to_string(&key)?)?;
+            let (st, cs, content) = input.resolve()?;
+            let sign = key.sign(st, &cs.encode(&content)?)?;
+            println!("sign content: {content}");
+            println!("sign: {sign}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { public_key, signature, input } => {
+            let key = PublicKey::from_text(&std::fs::read_to_string(&public_key)?)?;
+            let (st, cs, content) = input.resolve()?;
+            println!("sign content: {content}");
+            key.verify(st, &cs.encode(&content)?, &signature)?;
+            println!("signature OK");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Call { method, config, biz_content, params, app_auth_token, notify_url, json } => {
+            let client = AlipayClient::from_config_file(&config.config)?;
+            let biz = biz_content.as_deref().map(serde_json::from_str::<serde_json::Value>).transpose()?;
+            let options = CallOptions { app_auth_token, notify_url, return_url: None };
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let answer = runtime.block_on(client.call_raw(&method, biz.as_ref(), &params, &options))?;
+            let object = serde_json::to_value(&answer)?;
+            if json {
+                println!("{object}");
+            } else {
+                println!("{} (response verified)", answer.status);
+                println!("{}", serde_json::to_string_pretty(&object)?);
+            }
+            Ok(if answer.status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        Command::Notify { command: NotifyCommand::Verify { config, body, content_type, v2 } } => {
+            let client = AlipayClient::from_config_file(&config.config)?;
+            let bytes = if body == "-" {
+                let mut buf = Vec::new();
+                std::io::stdin().read_to_end(&mut buf)?;
+                buf
+            } else {
+                std::fs::read(&body)?
+            };
+            let verified = if v2 {
+                client.verify_notification_v2(&bytes, content_type.as_deref())?
+            } else {
+                client.verify_notification(&bytes, content_type.as_deref())?
+            };
+            println!("notification verified");
+            for (k, v) in verified.params() {
+                println!("{k}={v}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn keygen(out_dir: Option<PathBuf>) -> Result<ExitCode> {
+    let key = PrivateKey::generate()?;
+    match out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)?;
+            let private = dir.join("app_private_key.pem");
+            write_private(&private, &key.to_pkcs8_pem())?;
+            std::fs::write(dir.join("app_public_key.pem"), key.public_key().to_spki_pem())?;
+            println!("wrote {} and {}", private.display(), dir.join("app_public_key.pem").display());
+            println!("upload this app public key to the open platform:\n{}", key.public_key().to_spki_base64());
+        }
+        None => {
+            println!("{}", key.to_pkcs8_pem());
+            println!("{}", key.public_key().to_spki_pem());
+            println!("app private key (PKCS#8 one-liner, \"for Java\"):\n{}\n", key.to_pkcs8_base64());
+            println!("app public key (upload this):\n{}", key.public_key().to_spki_base64());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_private(path: &std::path::Path, pem: &str) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        f.write_all(pem.as_bytes())?;
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, pem)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! `alipay`: keys, signatures, calls and notifications from the command line.
+//!
+//! ```text
+//! alipay keygen [--out-dir DIR]
+//! alipay sign   --key FILE [--sign-type RSA2|RSA] [--charset utf-8|GBK] (--param k=v ... | --content TEXT)
+//! alipay verify --public-key FILE --signature SIG [--sign-type ..] [--charset ..] (--param k=v ... | --content TEXT)
+//! alipay call METHOD [--config FILE] [--biz-content JSON] [--param k=v ...] [--app-auth-token T] [--json]
+//! alipay notify verify [--config FILE] [--body FILE|-] [--content-type CT]
+//! ```
+//!
+//! Exit codes: 0 success (10000); 2 a verified business failure; 1 anything else, including an answer that
+//! fails verification.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = commands::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
