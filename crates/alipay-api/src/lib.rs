@@ -21,6 +21,8 @@
 mod macros;
 /// Reconciliation bills: `alipay.data.dataservice.bill.downloadurl.query`.
 pub mod bill;
+/// Direct deduct (缴费直连代扣): agreements and deductions, `alipay.ebpp.pdeduct.*`.
+pub mod deduct;
 /// EBPP bill payment (账单缴费): `alipay.ebpp.bill.add` / `alipay.ebpp.bill.get` (top-level form fields).
 pub mod ebpp;
 pub mod response;

@@ -1,5 +1,34 @@
+/// Reads a wire value as text: a string as it is, an integer as its decimal digits (some answers write
+/// `"result_status":"1"`, others `1`).
+pub(crate) struct WireText;
+
+impl ::serde::de::Visitor<'_> for WireText {
+    type Value = String;
+
+    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str("a string or an integer")
+    }
+
+    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+
+    fn visit_string<E: ::serde::de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+
+    fn visit_i64<E: ::serde::de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u64<E: ::serde::de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+
 /// Declares a string enum that keeps values it does not know (`Unknown(String)`) instead of failing, since
-/// Alipay adds statuses over time. Generates `as_str`, `Display`, `FromStr` (infallible) and serde impls.
+/// Alipay adds statuses over time. Generates `as_str`, `Display`, `FromStr` (infallible) and serde impls;
+/// it serialises as a string and also reads an integer as its digits.
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -49,7 +78,7 @@ macro_rules! string_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                let s = ::serde::Deserializer::deserialize_any(d, $crate::macros::WireText)?;
                 Ok(match s.parse() {
                     Ok(v) => v,
                     Err(never) => match never {},

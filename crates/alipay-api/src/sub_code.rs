@@ -18,11 +18,11 @@ impl SubCode {
     /// The `40004 Business Failed` status carrying this sub-code and message.
     ///
     /// ```
-    /// use alipay_api::trade::errors::TRADE_NOT_EXIST;
-    /// let s = TRADE_NOT_EXIST.status();
+    /// use alipay_api::deduct::pay_errors::AGREEMENT_ID_IS_NULL;
+    /// let s = AGREEMENT_ID_IS_NULL.status();
     /// assert_eq!(s.code.as_str(), "40004");
-    /// assert_eq!(s.sub_code.as_deref(), Some("ACQ.TRADE_NOT_EXIST"));
-    /// assert_eq!(s.sub_msg.as_deref(), Some("交易不存在"));
+    /// assert_eq!(s.sub_code.as_deref(), Some("AGREEMENT_ID_IS_NULL"));
+    /// assert_eq!(s.sub_msg.as_deref(), Some("协议ID为空"));
     /// ```
     pub fn status(&self) -> ApiStatus {
         ApiStatus::business_failed(self.code, self.msg)
