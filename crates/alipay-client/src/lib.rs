@@ -23,6 +23,7 @@ mod builder;
 mod client;
 mod config;
 mod error;
+pub mod flows;
 mod notify;
 mod page;
 

@@ -2,8 +2,10 @@
 //! of) the local Alipay: it checks request signatures with the app public key and answers signed envelopes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, dead_code, missing_docs)]
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use alipay_core::{envelope, form, verify_request, Charset, PrivateKey, SignType};
 use axum::body::Bytes;
@@ -26,8 +28,10 @@ pub struct Gateway {
     pub mode: Mutex<Mode>,
     /// Every request's decoded params, for assertions.
     pub seen: Mutex<Vec<Vec<(String, String)>>>,
-    /// What to answer, by method: a JSON object (code/msg/... and fields).
-    pub answers: Mutex<Vec<(String, Value)>>,
+    /// What to answer, by method: a queue of JSON objects; the last one repeats.
+    pub answers: Mutex<Vec<(String, VecDeque<Value>)>>,
+    /// Answer this method once only after this delay (after recording the call): a lost answer.
+    pub slow_once: Mutex<Option<(String, Duration)>>,
 }
 
 pub struct Running {
@@ -43,6 +47,7 @@ pub async fn start(sign_type: SignType) -> Running {
         mode: Mutex::new(Mode::Normal),
         seen: Mutex::new(Vec::new()),
         answers: Mutex::new(Vec::new()),
+        slow_once: Mutex::new(None),
     });
     let app = axum::Router::new().route("/gateway.do", axum::routing::post(handle)).with_state((gw.clone(), sign_type));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -75,14 +80,18 @@ async fn handle(
             envelope::response_key(&method),
             json!({"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-signature","sub_msg":"验签出错"}),
         )
-    } else if let Some((_, answer)) = gw.answers.lock().unwrap().iter().find(|(m, _)| *m == method) {
-        (envelope::response_key(&method), answer.clone())
+    } else if let Some(answer) = next_answer(&gw, &method) {
+        (envelope::response_key(&method), answer)
     } else {
         (
             envelope::ERROR_RESPONSE.to_owned(),
             json!({"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-method","sub_msg":"不存在的方法名"}),
         )
     };
+    let slow = gw.slow_once.lock().unwrap().take_if(|(m, _)| *m == method);
+    if let Some((_, delay)) = slow {
+        tokio::time::sleep(delay).await;
+    }
     let mut out = envelope::build_response(&key, &obj, &gw.alipay_key, sign_type, charset).unwrap();
     let mode = *gw.mode.lock().unwrap();
     if mode == Mode::Tamper {
@@ -99,9 +108,46 @@ async fn handle(
         .into_response()
 }
 
+fn next_answer(gw: &Gateway, method: &str) -> Option<Value> {
+    let mut answers = gw.answers.lock().unwrap();
+    let queue = &mut answers.iter_mut().find(|(m, _)| m == method)?.1;
+    if queue.len() > 1 {
+        queue.pop_front()
+    } else {
+        queue.front().cloned()
+    }
+}
+
 impl Running {
+    /// Queues an answer for `method`; the last queued answer repeats.
     pub fn answer(&self, method: &str, obj: Value) {
-        self.gw.answers.lock().unwrap().push((method.to_owned(), obj));
+        let mut answers = self.gw.answers.lock().unwrap();
+        match answers.iter_mut().find(|(m, _)| m == method) {
+            Some((_, q)) => q.push_back(obj),
+            None => answers.push((method.to_owned(), VecDeque::from([obj]))),
+        }
+    }
+
+    /// The next call of `method` is answered only after `delay`.
+    pub fn slow_once(&self, method: &str, delay: Duration) {
+        *self.gw.slow_once.lock().unwrap() = Some((method.to_owned(), delay));
+    }
+
+    /// How many calls of `method` the gateway received.
+    pub fn calls_of(&self, method: &str) -> usize {
+        self.gw.seen.lock().unwrap().iter().filter(|p| p.iter().any(|(k, v)| k == "method" && v == method)).count()
+    }
+
+    /// The params of every call of `method`.
+    pub fn params_of(&self, method: &str) -> Vec<Vec<(String, String)>> {
+        self.gw
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.iter().any(|(k, v)| k == "method" && v == method))
+            .cloned()
+            .collect()
     }
 
     pub fn set_mode(&self, mode: Mode) {

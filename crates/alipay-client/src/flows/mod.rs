@@ -1,0 +1,18 @@
+//! The flows Alipay's documents prescribe, each a single call.
+//!
+//! - [`AlipayClient::pay_barcode`]: `trade.pay`; on 10003 poll `trade.query` until a final state or the end
+//!   of the window, then `trade.cancel` (retried while `retry_flag=Y`); on 20000 or a transport failure after
+//!   sending, query first to learn the outcome (seed 001).
+//! - [`AlipayClient::wait_for_qr_payment`]: after `trade.precreate`, poll until paid or closed, treating
+//!   `ACQ.TRADE_NOT_EXIST` as "not scanned yet"; cancel at the deadline.
+//! - [`AlipayClient::refund`]: `trade.refund` with a generated or given `out_request_no`, retried with the
+//!   same number (the call is idempotent on it) when the outcome is unknown.
+//!
+//! Retries happen only where the seeds say a call is idempotent: queries, cancel, and refund with the same
+//! `out_request_no`. `trade.pay` itself is never re-sent.
+
+mod poll;
+mod refund;
+
+pub use poll::{PaidTrade, PayOutcome, PollPolicy};
+pub use refund::RetryPolicy;
