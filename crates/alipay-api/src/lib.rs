@@ -21,6 +21,8 @@
 mod macros;
 /// Reconciliation bills: `alipay.data.dataservice.bill.downloadurl.query`.
 pub mod bill;
+/// Cash red packets (收发现金红包): pay, disburse, refund and query, `alipay.fund.coupon.*`.
+pub mod coupon;
 /// Direct deduct (缴费直连代扣): agreements and deductions, `alipay.ebpp.pdeduct.*`.
 pub mod deduct;
 /// EBPP bill payment (账单缴费): `alipay.ebpp.bill.add` / `alipay.ebpp.bill.get` (top-level form fields).
