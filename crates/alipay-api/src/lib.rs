@@ -21,6 +21,7 @@
 mod macros;
 /// Reconciliation bills: `alipay.data.dataservice.bill.downloadurl.query`.
 pub mod bill;
+pub mod bill_file;
 /// Cash red packets (收发现金红包): pay, disburse, refund and query, `alipay.fund.coupon.*`.
 pub mod coupon;
 /// Direct deduct (缴费直连代扣): agreements and deductions, `alipay.ebpp.pdeduct.*`.
