@@ -8,6 +8,19 @@
 //! ([`Transport`]), its response type, and [`AlipayRequest::validate`], which applies the seed tables'
 //! required-field and max-length rules before anything is sent (and, in the gateway, before anything is done).
 //!
+//! | module | product (seed) | methods |
+//! |---|---|---|
+//! | [`trade`] | face-to-face payment, 当面付 (001) | `alipay.trade.pay`, `.precreate`, `.query`, `.cancel`, `.close`, `.refund`, `.fastpay.refund.query` |
+//! | [`bill`] | reconciliation bills (001) | `alipay.data.dataservice.bill.downloadurl.query` |
+//! | [`bill_file`] | the downloaded bill files (trade.md) | the GBK detail CSV, read and written |
+//! | [`notify`] | the trade notification (trade.md) | `notify_type=trade_status_sync` |
+//! | [`ebpp`] | bill payment, 账单缴费 (000) | `alipay.ebpp.bill.add`, `.get` (top-level form fields) |
+//! | [`deduct`] | direct deduct, 代扣 (000, 002, 004) | `alipay.ebpp.pdeduct.sign.add`, `.sign.query`, `.sign.cancel`, `.pay`, `.bill.pay.status` |
+//! | [`coupon`] | cash red packets, 现金红包 (003) | `alipay.fund.coupon.order.app.pay`, `.page.pay`, `.agreement.pay`, `.disburse`, `.refund`, `alipay.fund.coupon.operation.query` |
+//!
+//! Documented failures (`sub_code` / `sub_msg`) are [`sub_code::SubCode`] constants: [`trade::errors`],
+//! [`deduct::pay_errors`], [`deduct::sign_query_errors`], [`coupon::errors`].
+//!
 //! ```
 //! use alipay_api::{trade::TradeQuery, AlipayRequest};
 //! let q = TradeQuery { out_trade_no: Some("20150320010101001".into()), ..Default::default() };
@@ -19,19 +32,14 @@
 
 #[macro_use]
 mod macros;
-/// Reconciliation bills: `alipay.data.dataservice.bill.downloadurl.query`.
 pub mod bill;
 pub mod bill_file;
-/// Cash red packets (收发现金红包): pay, disburse, refund and query, `alipay.fund.coupon.*`.
 pub mod coupon;
-/// Direct deduct (缴费直连代扣): agreements and deductions, `alipay.ebpp.pdeduct.*`.
 pub mod deduct;
-/// EBPP bill payment (账单缴费): `alipay.ebpp.bill.add` / `alipay.ebpp.bill.get` (top-level form fields).
 pub mod ebpp;
+pub mod notify;
 pub mod response;
-/// Documented business failures (`sub_code` / `sub_msg`) shared by the SDK and the gateway.
 pub mod sub_code;
-/// Face-to-face payment (当面付): pay, precreate, query, cancel, close, refund, refund query.
 pub mod trade;
 pub mod transport;
 pub mod validate;

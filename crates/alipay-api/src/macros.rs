@@ -27,7 +27,7 @@ impl ::serde::de::Visitor<'_> for WireText {
 }
 
 /// Declares a string enum that keeps values it does not know (`Unknown(String)`) instead of failing, since
-/// Alipay adds statuses over time. Generates `as_str`, `Display`, `FromStr` (infallible) and serde impls;
+/// Alipay adds statuses over time. Generates `as_str`, `Display`, `FromStr` (infallible), `From<&str>` and serde impls;
 /// it serialises as a string and also reads an integer as its digits.
 macro_rules! string_enum {
     (
@@ -64,6 +64,15 @@ macro_rules! string_enum {
             }
         }
 
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s.parse() {
+                    Ok(v) => v,
+                    Err(never) => match never {},
+                }
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -79,10 +88,7 @@ macro_rules! string_enum {
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = ::serde::Deserializer::deserialize_any(d, $crate::macros::WireText)?;
-                Ok(match s.parse() {
-                    Ok(v) => v,
-                    Err(never) => match never {},
-                })
+                Ok($name::from(s.as_str()))
             }
         }
     };
