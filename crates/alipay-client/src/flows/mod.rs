@@ -8,11 +8,16 @@
 //! - [`AlipayClient::refund`]: `trade.refund` with a generated or given `out_request_no`, retried with the
 //!   same number (the call is idempotent on it) when the outcome is unknown.
 //!
+//! - [`AlipayClient::download_bill`]: the bill URL query, the download within the URL's 30 s, and a streamed
+//!   reader of the detail rows (GBK CSV inside a zip) as typed records.
+//!
 //! Retries happen only where the seeds say a call is idempotent: queries, cancel, and refund with the same
 //! `out_request_no`. `trade.pay` itself is never re-sent.
 
+mod bill;
 mod poll;
 mod refund;
 
+pub use bill::DownloadedBill;
 pub use poll::{PaidTrade, PayOutcome, PollPolicy};
 pub use refund::RetryPolicy;

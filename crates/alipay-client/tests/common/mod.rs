@@ -32,6 +32,8 @@ pub struct Gateway {
     pub answers: Mutex<Vec<(String, VecDeque<Value>)>>,
     /// Answer this method once only after this delay (after recording the call): a lost answer.
     pub slow_once: Mutex<Option<(String, Duration)>>,
+    /// Files served at `/files/<name>` (bill zips).
+    pub files: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
 pub struct Running {
@@ -48,8 +50,12 @@ pub async fn start(sign_type: SignType) -> Running {
         seen: Mutex::new(Vec::new()),
         answers: Mutex::new(Vec::new()),
         slow_once: Mutex::new(None),
+        files: Mutex::new(Vec::new()),
     });
-    let app = axum::Router::new().route("/gateway.do", axum::routing::post(handle)).with_state((gw.clone(), sign_type));
+    let app = axum::Router::new()
+        .route("/gateway.do", axum::routing::post(handle))
+        .route("/files/{name}", axum::routing::get(serve_file))
+        .with_state((gw.clone(), sign_type));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -108,6 +114,17 @@ async fn handle(
         .into_response()
 }
 
+async fn serve_file(
+    State((gw, _)): State<(Arc<Gateway>, SignType)>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let files = gw.files.lock().unwrap();
+    match files.iter().find(|(n, _)| *n == name) {
+        Some((_, bytes)) => bytes.clone().into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 fn next_answer(gw: &Gateway, method: &str) -> Option<Value> {
     let mut answers = gw.answers.lock().unwrap();
     let queue = &mut answers.iter_mut().find(|(m, _)| m == method)?.1;
@@ -126,6 +143,12 @@ impl Running {
             Some((_, q)) => q.push_back(obj),
             None => answers.push((method.to_owned(), VecDeque::from([obj]))),
         }
+    }
+
+    /// Serves `bytes` at `<base>/files/<name>` and returns the URL.
+    pub fn serve_file(&self, name: &str, bytes: Vec<u8>) -> String {
+        self.gw.files.lock().unwrap().push((name.to_owned(), bytes));
+        self.url.replace("/gateway.do", &format!("/files/{name}"))
     }
 
     /// The next call of `method` is answered only after `delay`.
