@@ -1,0 +1,427 @@
+//! Simulation controls: a small JSON API under `/admin/...` on the gateway's listener.
+//!
+//! Errors answer a 4xx/5xx status with `{"error": "..."}`. Amounts are strings in yuan (`"88.88"`).
+//! Where a trade is named, the body (or query) holds `app_id` (default: the default app) and `trade_no` or
+//! `out_trade_no`, or a `qr_code`.
+//!
+//! | route | body / query | answer |
+//! |---|---|---|
+//! | `POST /admin/apps` | `public_key` (PEM or base64), `sign_type` (`RSA2`), optional `app_id`, `merchant_pid` (attach to an existing merchant) | `{app_id, merchant_pid, sign_type}` |
+//! | `POST /admin/auth-tokens` | `app_id` (the third-party app), `merchant_pid`, optional `ttl_secs` (default 1 year) | `{app_auth_token, app_id, merchant_pid, auth_app_id, expires_at}` |
+//! | `GET /admin/merchants/{pid}` | | `{pid, name, email, balance, primary_app_id}` |
+//! | `POST /admin/buyers` | `balance`, optional `password_free_limit` (default 2000.00), `logon_id` | `{user_id, logon_id, balance, password_free_limit}` |
+//! | `GET /admin/buyers/{user_id}` | | the buyer |
+//! | `POST /admin/buyers/{user_id}/payment-codes` | optional `ttl_secs` | `{auth_code, user_id, expires_at}` |
+//! | `GET /admin/trades` | query: trade locator | the trade as stored (also unscanned precreates) |
+//! | `POST /admin/trades/scan` | trade locator (usually `qr_code`), `buyer_id` (default: the default buyer), optional `confirm` (pay at once) | the trade |
+//! | `POST /admin/trades/confirm` | trade locator | the trade (`TRADE_SUCCESS`, notification queued); 409 if the balance is short |
+//! | `POST /admin/trades/refuse` | trade locator | the trade (`TRADE_CLOSED`) |
+//! | `GET /admin/clock` | | `{now, offset_secs}` (`now` in Beijing time) |
+//! | `POST /admin/clock/advance` | `seconds` (≥ 0) | `{now, offset_secs, swept}`; timeouts are applied before answering |
+//! | `POST /admin/sweep` | | `{swept}`: apply timeouts and refund-window ends now |
+//! | `POST /admin/faults` | `method` (or `*`), `kind` (`unknown_error`, `in_process`, `system_error`, `latency`, `drop_after_commit`), `count`, `latency_ms`, `execute` | `{pending: [...]}` |
+//! | `GET /admin/faults`, `DELETE /admin/faults` | | `{pending: [...]}` |
+//! | `GET /admin/notifications` | query: optional `app_id`, `out_trade_no`, `limit` | `[{id, notify_id, trade_no, out_trade_no, url, status, attempts, params, deliveries: [{attempt, at_ms, http_status, response_body, error}]}]` |
+//! | `POST /admin/reset` | | wipes trades, buyers, apps, notifications, faults and the clock offset, keeps the keys and re-creates the default app (same id and key) and a default buyer; `{app_id, buyer_user_id}` |
+
+use std::sync::Arc;
+
+use alipay_core::{Money, SignType, Timestamp};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::engine::accounts::{self, AccountError, NewApp};
+use crate::engine::trade::{self, SimError};
+use crate::faults::FaultSpec;
+use crate::store::{BuyerRecord, Repo, StoreError, TradeRecord};
+use crate::{clock, meta_keys, SandboxState};
+
+/// A control request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// Bad input.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Not found.
+    #[error("{0}")]
+    NotFound(String),
+    /// Not possible in the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<AccountError> for AdminError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Store(s) => AdminError::Store(s),
+            AccountError::NotFound(m) => AdminError::NotFound(format!("{m} not found")),
+            AccountError::Exists(m) => AdminError::Conflict(format!("{m} already exists")),
+            other => AdminError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<SimError> for AdminError {
+    fn from(e: SimError) -> Self {
+        match e {
+            SimError::Store(s) => AdminError::Store(s),
+            SimError::NotFound(m) => AdminError::NotFound(m),
+            SimError::Conflict(m) => AdminError::Conflict(m),
+        }
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AdminError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AdminError::NotFound(_) => StatusCode::NOT_FOUND,
+            AdminError::Conflict(_) => StatusCode::CONFLICT,
+            AdminError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, Json(json!({"error": self.to_string()}))).into_response()
+    }
+}
+
+type AdminResult = Result<Json<Value>, AdminError>;
+type St = State<Arc<SandboxState>>;
+
+/// The control routes.
+pub fn router(state: Arc<SandboxState>) -> Router {
+    Router::new()
+        .route("/admin/apps", post(register_app))
+        .route("/admin/auth-tokens", post(auth_token))
+        .route("/admin/merchants/{pid}", get(merchant))
+        .route("/admin/buyers", post(create_buyer))
+        .route("/admin/buyers/{user_id}", get(buyer))
+        .route("/admin/buyers/{user_id}/payment-codes", post(payment_code))
+        .route("/admin/trades", get(trade_view))
+        .route("/admin/trades/scan", post(scan))
+        .route("/admin/trades/confirm", post(confirm))
+        .route("/admin/trades/refuse", post(refuse))
+        .route("/admin/clock", get(clock_view))
+        .route("/admin/clock/advance", post(clock_advance))
+        .route("/admin/sweep", post(sweep_now))
+        .route("/admin/faults", get(faults_view).post(add_fault).delete(clear_faults))
+        .route("/admin/notifications", get(notifications))
+        .route("/admin/reset", post(reset))
+        .with_state(state)
+}
+
+fn money(field: &str, text: Option<&str>, default: Money) -> Result<Money, AdminError> {
+    match text {
+        None => Ok(default),
+        Some(t) => t.parse().map_err(|e| AdminError::BadRequest(format!("{field}: {e}"))),
+    }
+}
+
+fn buyer_json(b: &BuyerRecord) -> Value {
+    json!({"user_id": b.user_id, "logon_id": b.logon_id, "balance": b.balance.to_string(),
+           "password_free_limit": b.password_free_limit.to_string()})
+}
+
+fn time_text(t: i64) -> Value {
+    Timestamp::from_unix(t).map(|t| Value::String(t.to_string())).unwrap_or(Value::Null)
+}
+
+fn trade_json(t: &TradeRecord) -> Value {
+    json!({
+        "trade_no": t.trade_no, "out_trade_no": t.out_trade_no, "app_id": t.app_id, "seller_id": t.seller_id,
+        "kind": t.kind.as_str(), "trade_status": t.state.as_str(), "total_amount": t.total_amount.to_string(),
+        "refund_fee": t.refund_fee.to_string(), "subject": t.subject, "buyer_id": t.buyer_id, "qr_code": t.qr_code,
+        "gmt_create": time_text(t.gmt_create), "gmt_payment": t.gmt_payment.map(time_text),
+        "gmt_close": t.gmt_close.map(time_text), "expire_at": time_text(t.expire_at),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct NewAppBody {
+    public_key: String,
+    #[serde(default)]
+    sign_type: Option<String>,
+    #[serde(default)]
+    app_id: Option<String>,
+    #[serde(default)]
+    merchant_pid: Option<String>,
+}
+
+async fn register_app(State(state): St, Json(body): Json<NewAppBody>) -> AdminResult {
+    let sign_type = match body.sign_type.as_deref() {
+        None => SignType::Rsa2,
+        Some(s) => s.parse().map_err(|e: alipay_core::UnknownSignType| AdminError::BadRequest(e.to_string()))?,
+    };
+    let new = NewApp { public_key: body.public_key, sign_type, app_id: body.app_id, merchant_pid: body.merchant_pid };
+    let now = state.clock.now();
+    let (app, merchant) =
+        state.store.write(move |r| accounts::register_app(r, &new, now).map_err(AdminError::from)).await?;
+    Ok(Json(json!({"app_id": app.app_id, "merchant_pid": merchant.pid, "sign_type": app.sign_type.as_str()})))
+}
+
+#[derive(Debug, Deserialize)]
+struct AuthTokenBody {
+    app_id: String,
+    merchant_pid: String,
+    #[serde(default)]
+    ttl_secs: Option<i64>,
+}
+
+async fn auth_token(State(state): St, Json(body): Json<AuthTokenBody>) -> AdminResult {
+    let now = state.clock.now();
+    let ttl = body.ttl_secs.unwrap_or(365 * 86400);
+    let t = state
+        .store
+        .write(move |r| {
+            accounts::issue_auth_token(r, &body.app_id, &body.merchant_pid, ttl, now).map_err(AdminError::from)
+        })
+        .await?;
+    Ok(Json(json!({"app_auth_token": t.token, "app_id": t.app_id, "merchant_pid": t.merchant_pid,
+                   "auth_app_id": t.auth_app_id, "expires_at": time_text(t.expires_at)})))
+}
+
+async fn merchant(State(state): St, Path(pid): Path<String>) -> AdminResult {
+    let lookup = pid.clone();
+    let m = state.store.read(move |r| r.merchant(&lookup)).await?;
+    let m = m.ok_or_else(|| AdminError::NotFound(format!("merchant {pid} not found")))?;
+    Ok(Json(json!({"pid": m.pid, "name": m.name, "email": m.email, "balance": m.balance.to_string(),
+                   "primary_app_id": m.primary_app_id})))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewBuyerBody {
+    #[serde(default)]
+    balance: Option<String>,
+    #[serde(default)]
+    password_free_limit: Option<String>,
+    #[serde(default)]
+    logon_id: Option<String>,
+}
+
+async fn create_buyer(State(state): St, Json(body): Json<NewBuyerBody>) -> AdminResult {
+    let balance = money("balance", body.balance.as_deref(), Money::ZERO)?;
+    let limit = money("password_free_limit", body.password_free_limit.as_deref(), Money::from_fen(200_000))?;
+    let logon = body.logon_id;
+    let b =
+        state.store.write(move |r| accounts::create_buyer(r, balance, limit, logon).map_err(AdminError::from)).await?;
+    Ok(Json(buyer_json(&b)))
+}
+
+async fn buyer(State(state): St, Path(user_id): Path<String>) -> AdminResult {
+    let lookup = user_id.clone();
+    let b = state.store.read(move |r| r.buyer(&lookup)).await?;
+    let b = b.ok_or_else(|| AdminError::NotFound(format!("buyer {user_id} not found")))?;
+    Ok(Json(buyer_json(&b)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CodeBody {
+    #[serde(default)]
+    ttl_secs: Option<i64>,
+}
+
+async fn payment_code(State(state): St, Path(user_id): Path<String>, body: Option<Json<CodeBody>>) -> AdminResult {
+    let ttl = body.and_then(|b| b.0.ttl_secs).unwrap_or(state.config.settings.payment_code_ttl_secs);
+    let now = state.clock.now();
+    let c = state
+        .store
+        .write(move |r| accounts::issue_payment_code(r, &user_id, ttl, now).map_err(AdminError::from))
+        .await?;
+    Ok(Json(json!({"auth_code": c.code, "user_id": c.user_id, "expires_at": time_text(c.expires_at)})))
+}
+
+/// Names a trade for a control.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct Locator {
+    #[serde(default)]
+    app_id: Option<String>,
+    #[serde(default)]
+    trade_no: Option<String>,
+    #[serde(default)]
+    out_trade_no: Option<String>,
+    #[serde(default)]
+    qr_code: Option<String>,
+    #[serde(default)]
+    buyer_id: Option<String>,
+    #[serde(default)]
+    confirm: bool,
+}
+
+fn locate(r: &dyn Repo, loc: &Locator) -> Result<TradeRecord, AdminError> {
+    let missing = || AdminError::NotFound("trade not found".into());
+    if let Some(qr) = &loc.qr_code {
+        return r.trade_by_qr(qr)?.ok_or_else(missing);
+    }
+    let app_id = match &loc.app_id {
+        Some(a) => a.clone(),
+        None => r.meta(meta_keys::DEFAULT_APP_ID)?.unwrap_or_default(),
+    };
+    let app = r.app(&app_id)?.ok_or_else(|| AdminError::NotFound(format!("app {app_id} not found")))?;
+    let found = match (&loc.trade_no, &loc.out_trade_no) {
+        (Some(t), _) => r.trade_by_no(&app.merchant_pid, t)?,
+        (None, Some(o)) => r.trade_by_out_no(&app.merchant_pid, o)?,
+        (None, None) => return Err(AdminError::BadRequest("name the trade: qr_code, trade_no or out_trade_no".into())),
+    };
+    found.ok_or_else(missing)
+}
+
+async fn trade_view(State(state): St, Query(loc): Query<Locator>) -> AdminResult {
+    let t = state.store.read(move |r| Ok(locate(r, &loc))).await??;
+    Ok(Json(trade_json(&t)))
+}
+
+async fn scan(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
+    let now = state.clock.now();
+    let t = state
+        .store
+        .write(move |r| -> Result<TradeRecord, AdminError> {
+            let trade = locate(r, &loc)?;
+            let buyer_id = match &loc.buyer_id {
+                Some(b) => b.clone(),
+                None => r.meta(meta_keys::DEFAULT_BUYER)?.unwrap_or_default(),
+            };
+            let scanned = trade::scan(r, trade, &buyer_id, now)?;
+            if loc.confirm {
+                Ok(trade::confirm(r, scanned, now)?)
+            } else {
+                Ok(scanned)
+            }
+        })
+        .await?;
+    state.wake.notify_one();
+    Ok(Json(trade_json(&t)))
+}
+
+async fn confirm(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
+    let now = state.clock.now();
+    let t = state
+        .store
+        .write(move |r| -> Result<TradeRecord, AdminError> { Ok(trade::confirm(r, locate(r, &loc)?, now)?) })
+        .await?;
+    state.wake.notify_one();
+    Ok(Json(trade_json(&t)))
+}
+
+async fn refuse(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
+    let now = state.clock.now();
+    let t = state
+        .store
+        .write(move |r| -> Result<TradeRecord, AdminError> { Ok(trade::refuse(r, locate(r, &loc)?, now)?) })
+        .await?;
+    state.wake.notify_one();
+    Ok(Json(trade_json(&t)))
+}
+
+fn clock_json(state: &SandboxState) -> Value {
+    json!({"now": time_text(state.clock.now()), "offset_secs": state.clock.offset()})
+}
+
+async fn clock_view(State(state): St) -> AdminResult {
+    Ok(Json(clock_json(&state)))
+}
+
+#[derive(Debug, Deserialize)]
+struct AdvanceBody {
+    seconds: i64,
+}
+
+async fn clock_advance(State(state): St, Json(body): Json<AdvanceBody>) -> AdminResult {
+    if body.seconds < 0 {
+        return Err(AdminError::BadRequest("the clock only moves forward".into()));
+    }
+    let offset = state.clock.offset().saturating_add(body.seconds);
+    state
+        .store
+        .write(move |r| -> Result<(), AdminError> { Ok(r.set_meta(clock::OFFSET_KEY, &offset.to_string())?) })
+        .await?;
+    state.clock.set_offset(offset);
+    let swept = sweep(&state).await?;
+    Ok(Json(json!({"now": time_text(state.clock.now()), "offset_secs": state.clock.offset(), "swept": swept})))
+}
+
+async fn sweep_now(State(state): St) -> AdminResult {
+    Ok(Json(json!({"swept": sweep(&state).await?})))
+}
+
+/// Applies timeouts and refund-window ends at the sandbox clock's current time.
+pub(crate) async fn sweep(state: &SandboxState) -> Result<usize, StoreError> {
+    let now = state.clock.now();
+    let settings = state.config.settings.clone();
+    let n = state.store.write(move |r| trade::sweep(r, &settings, now)).await?;
+    if n > 0 {
+        state.wake.notify_one();
+    }
+    Ok(n)
+}
+
+async fn add_fault(State(state): St, Json(spec): Json<FaultSpec>) -> AdminResult {
+    state.faults.add(spec);
+    Ok(Json(json!({"pending": state.faults.pending()})))
+}
+
+async fn faults_view(State(state): St) -> AdminResult {
+    Ok(Json(json!({"pending": state.faults.pending()})))
+}
+
+async fn clear_faults(State(state): St) -> AdminResult {
+    state.faults.clear();
+    Ok(Json(json!({"pending": []})))
+}
+
+#[derive(Debug, Deserialize)]
+struct NotificationQuery {
+    #[serde(default)]
+    app_id: Option<String>,
+    #[serde(default)]
+    out_trade_no: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+async fn notifications(State(state): St, Query(q): Query<NotificationQuery>) -> AdminResult {
+    let limit = q.limit.unwrap_or(100).min(1000);
+    let list = state
+        .store
+        .read(move |r| {
+            let items = r.outbox(q.app_id.as_deref(), q.out_trade_no.as_deref(), limit)?;
+            let mut out = Vec::with_capacity(items.len());
+            for n in items {
+                let deliveries = r.deliveries(n.id)?;
+                let params: serde_json::Map<String, Value> =
+                    n.params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+                out.push(json!({
+                    "id": n.id, "notify_id": n.notify_id, "trade_no": n.trade_no, "out_trade_no": n.out_trade_no,
+                    "app_id": n.app_id, "url": n.url, "status": n.status, "attempts": n.attempts,
+                    "params": params, "deliveries": deliveries,
+                }));
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(Value::Array(list)))
+}
+
+async fn reset(State(state): St) -> AdminResult {
+    state
+        .store
+        .write(|r| r.wipe(&[meta_keys::ALIPAY_KEY, meta_keys::DEFAULT_APP_ID, meta_keys::DEFAULT_APP_KEY]))
+        .await?;
+    state.clock.set_offset(0);
+    state.faults.clear();
+    if let Ok(mut keys) = state.keys.lock() {
+        keys.clear();
+    }
+    let key = state.alipay_key.clone();
+    crate::seed(&state.store, key.clone(), key, &state.config)
+        .await
+        .map_err(|e| AdminError::Conflict(format!("reset failed: {e}")))?;
+    let (app_id, buyer) =
+        state.store.read(|r| Ok((r.meta(meta_keys::DEFAULT_APP_ID)?, r.meta(meta_keys::DEFAULT_BUYER)?))).await?;
+    Ok(Json(json!({"app_id": app_id, "buyer_user_id": buyer})))
+}

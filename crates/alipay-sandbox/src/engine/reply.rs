@@ -1,0 +1,75 @@
+//! [`Reply`]: what a method answers, before it is put in the signed envelope.
+
+use alipay_core::{ApiStatus, ResultCode};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// A status plus business fields, serialised flat with the status first (`code`, `msg`, `sub_code`,
+/// `sub_msg`, then the fields in insertion order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// `code` / `msg` / `sub_code` / `sub_msg`.
+    pub status: ApiStatus,
+    /// Business fields.
+    pub body: Map<String, Value>,
+}
+
+impl Reply {
+    /// `10000 Success` with no fields yet.
+    pub fn success() -> Reply {
+        Reply { status: ApiStatus::success(), body: Map::new() }
+    }
+
+    /// A code with its standard message.
+    pub fn of(code: ResultCode) -> Reply {
+        Reply { status: ApiStatus::of(code), body: Map::new() }
+    }
+
+    /// `40004 Business Failed` with a sub-code.
+    pub fn business(sub_code: &str, sub_msg: &str) -> Reply {
+        Reply { status: ApiStatus::business_failed(sub_code, sub_msg), body: Map::new() }
+    }
+
+    /// Any code with a sub-code.
+    pub fn error(code: ResultCode, sub_code: &str, sub_msg: &str) -> Reply {
+        Reply { status: ApiStatus::with_sub(code, sub_code, sub_msg), body: Map::new() }
+    }
+
+    /// Adds a field (a `None` is left out).
+    pub fn with(mut self, key: &str, value: impl Into<Option<String>>) -> Reply {
+        if let Some(v) = value.into() {
+            self.body.insert(key.to_owned(), Value::String(v));
+        }
+        self
+    }
+
+    /// Adds a JSON field.
+    pub fn with_json(mut self, key: &str, value: Value) -> Reply {
+        self.body.insert(key.to_owned(), value);
+        self
+    }
+
+    /// The `sub_code`, if any.
+    pub fn sub_code(&self) -> Option<&str> {
+        self.status.sub_code.as_deref()
+    }
+}
+
+impl Serialize for Reply {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("code", self.status.code.as_str())?;
+        map.serialize_entry("msg", &self.status.msg)?;
+        if let Some(s) = &self.status.sub_code {
+            map.serialize_entry("sub_code", s)?;
+        }
+        if let Some(s) = &self.status.sub_msg {
+            map.serialize_entry("sub_msg", s)?;
+        }
+        for (k, v) in &self.body {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}

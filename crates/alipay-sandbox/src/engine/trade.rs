@@ -1,0 +1,523 @@
+//! Face-to-face trades (trade.md): pay, precreate, query, cancel, close, refund, refund query, plus the
+//! buyer-side events driven by simulation controls (scan, confirm, refuse) and the clock (timeouts, end of
+//! the refund window).
+//!
+//! Every trade is read through its seller (`Caller::seller_id`): an app can never see another merchant's
+//! trades. Money moves only here, exactly, in [`Money`].
+
+use alipay_core::{Money, ResultCode, Timestamp};
+use serde_json::json;
+
+use super::ids;
+use super::trade_requests::{PayRequest, PrecreateRequest, RefundRequest, TradeKey};
+use super::{Caller, Reply, Settings};
+use crate::notify::{self, SyncEvent};
+use crate::store::{BuyerRecord, RefundRecord, Repo, StoreError, TradeKind, TradeRecord, TradeState};
+
+fn fmt_time(t: i64) -> Option<String> {
+    Timestamp::from_unix(t).map(|t| t.to_string())
+}
+
+fn not_exist() -> Reply {
+    Reply::business("ACQ.TRADE_NOT_EXIST", "交易不存在")
+}
+
+fn inconsistent() -> Reply {
+    Reply::business("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
+}
+
+fn fund_bill_list(amount: Money) -> serde_json::Value {
+    json!([{"fund_channel": "ALIPAYACCOUNT", "amount": amount.to_string()}])
+}
+
+/// Finds a trade of the caller's merchant; `trade_no` wins.
+fn find(repo: &dyn Repo, caller: &Caller, key: &TradeKey) -> Result<Option<TradeRecord>, StoreError> {
+    match key {
+        TradeKey::TradeNo(no) => repo.trade_by_no(&caller.seller_id, no),
+        TradeKey::OutTradeNo(no) => repo.trade_by_out_no(&caller.seller_id, no),
+    }
+}
+
+fn buyer_of(repo: &dyn Repo, trade: &TradeRecord) -> Result<Option<BuyerRecord>, StoreError> {
+    match &trade.buyer_id {
+        Some(id) => repo.buyer(id),
+        None => Ok(None),
+    }
+}
+
+fn seller_mismatch(caller: &Caller, seller_id: &Option<String>) -> Option<Reply> {
+    match seller_id.as_deref() {
+        Some(s) if !s.is_empty() && s != caller.seller_id => {
+            Some(Reply::business("ACQ.ACCESS_FORBIDDEN", "无权限使用接口"))
+        }
+        _ => None,
+    }
+}
+
+/// The business fields of a pay answer (10000 and 10003).
+fn pay_reply(mut reply: Reply, trade: &TradeRecord, buyer: Option<&BuyerRecord>) -> Reply {
+    let paid = matches!(trade.state, TradeState::Success | TradeState::Finished);
+    let received = if paid { trade.total_amount } else { Money::ZERO };
+    reply = reply
+        .with("trade_no", trade.trade_no.clone())
+        .with("out_trade_no", trade.out_trade_no.clone())
+        .with("buyer_logon_id", buyer.map(|b| ids::mask_logon_id(&b.logon_id)))
+        .with("buyer_user_id", trade.buyer_id.clone())
+        .with("total_amount", trade.total_amount.to_string())
+        .with("receipt_amount", received.to_string())
+        .with("buyer_pay_amount", received.to_string())
+        .with("point_amount", Money::ZERO.to_string())
+        .with("invoice_amount", received.to_string());
+    if paid {
+        reply = reply.with("gmt_payment", trade.gmt_payment.and_then(fmt_time));
+        reply = reply.with_json("fund_bill_list", fund_bill_list(trade.total_amount));
+    }
+    reply
+}
+
+fn new_trade(
+    repo: &dyn Repo,
+    caller: &Caller,
+    kind: TradeKind,
+    state: TradeState,
+    now: i64,
+    expire_at: i64,
+) -> Result<TradeRecord, StoreError> {
+    Ok(TradeRecord {
+        trade_no: ids::trade_no(repo, now)?,
+        seller_id: caller.seller_id.clone(),
+        app_id: caller.app_id.clone(),
+        auth_app_id: caller.auth_app_id.clone(),
+        out_trade_no: String::new(),
+        kind,
+        state,
+        total_amount: Money::ZERO,
+        refund_fee: Money::ZERO,
+        subject: String::new(),
+        body: None,
+        buyer_id: None,
+        auth_code: None,
+        qr_code: None,
+        store_id: None,
+        terminal_id: None,
+        operator_id: None,
+        passback_params: None,
+        notify_url: caller.notify_url.clone().filter(|u| !u.trim().is_empty()),
+        charset: caller.charset.clone(),
+        sign_type: caller.sign_type,
+        gmt_create: now,
+        gmt_payment: None,
+        gmt_close: None,
+        expire_at,
+        qr_expire_at: None,
+        cancel_action: None,
+        fail_code: None,
+    })
+}
+
+/// Moves the money of a payment: buyer → merchant. The caller has checked the balance.
+fn settle(repo: &dyn Repo, trade: &mut TradeRecord, buyer: &BuyerRecord, now: i64) -> Result<(), StoreError> {
+    let merchant = repo
+        .merchant(&trade.seller_id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("merchant {} of trade {}", trade.seller_id, trade.trade_no)))?;
+    let buyer_after = buyer.balance.checked_sub(trade.total_amount).ok_or(StoreError::Corrupt("overflow".into()))?;
+    let merchant_after =
+        merchant.balance.checked_add(trade.total_amount).ok_or(StoreError::Corrupt("overflow".into()))?;
+    repo.set_buyer_balance(&buyer.user_id, buyer_after)?;
+    repo.set_merchant_balance(&merchant.pid, merchant_after)?;
+    trade.state = TradeState::Success;
+    trade.gmt_payment = Some(now);
+    Ok(())
+}
+
+/// `alipay.trade.pay`.
+pub fn pay(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, req: PayRequest) -> Result<Reply, StoreError> {
+    if let Some(r) = seller_mismatch(caller, &req.seller_id) {
+        return Ok(r);
+    }
+    if let Some(existing) = repo.trade_by_out_no(&caller.seller_id, &req.out_trade_no)? {
+        return replay_pay(repo, existing, &req);
+    }
+    let code = repo.payment_code(&req.auth_code)?.filter(|c| !c.used && c.expires_at > now);
+    let buyer = match code {
+        Some(c) => repo.buyer(&c.user_id)?,
+        None => None,
+    };
+    let Some(buyer) = buyer else {
+        return Ok(Reply::business("ACQ.PAYMENT_AUTH_CODE_INVALID", "支付授权码无效"));
+    };
+    if buyer.user_id == caller.seller_id {
+        return Ok(Reply::business("ACQ.BUYER_SELLER_EQUAL", "买卖家不能相同"));
+    }
+    repo.use_payment_code(&req.auth_code)?;
+    let mut trade = new_trade(
+        repo,
+        caller,
+        TradeKind::Pay,
+        TradeState::WaitBuyerPay,
+        now,
+        req.expire_at.unwrap_or(now + s.default_timeout_secs),
+    )?;
+    trade.out_trade_no = req.out_trade_no;
+    trade.total_amount = req.total_amount;
+    trade.subject = req.subject;
+    trade.body = req.body;
+    trade.buyer_id = Some(buyer.user_id.clone());
+    trade.auth_code = Some(req.auth_code);
+    trade.store_id = req.store_id;
+    trade.terminal_id = req.terminal_id;
+    trade.operator_id = req.operator_id;
+    trade.passback_params = req.passback_params;
+
+    if trade.total_amount > buyer.password_free_limit {
+        repo.insert_trade(&trade)?;
+        return Ok(pay_reply(Reply::of(ResultCode::InProcess), &trade, Some(&buyer)));
+    }
+    if buyer.balance < trade.total_amount {
+        trade.state = TradeState::Closed;
+        trade.gmt_close = Some(now);
+        trade.fail_code = Some("ACQ.BUYER_BALANCE_NOT_ENOUGH".into());
+        repo.insert_trade(&trade)?;
+        return Ok(Reply::business("ACQ.BUYER_BALANCE_NOT_ENOUGH", "买家余额不足"));
+    }
+    settle(repo, &mut trade, &buyer, now)?;
+    repo.insert_trade(&trade)?;
+    notify::trade_status_sync(repo, &trade, Some(&buyer), SyncEvent::Plain, now)?;
+    Ok(pay_reply(Reply::success(), &trade, Some(&buyer)))
+}
+
+/// A pay request whose out_trade_no already exists: the same request gets the same answer, a changed one
+/// `ACQ.CONTEXT_INCONSISTENT`.
+fn replay_pay(repo: &dyn Repo, trade: TradeRecord, req: &PayRequest) -> Result<Reply, StoreError> {
+    if trade.kind != TradeKind::Pay || trade.total_amount != req.total_amount || trade.subject != req.subject {
+        return Ok(inconsistent());
+    }
+    let same_code = trade.auth_code.as_deref() == Some(req.auth_code.as_str());
+    let buyer = buyer_of(repo, &trade)?;
+    Ok(match trade.state {
+        TradeState::Success | TradeState::Finished if same_code => pay_reply(Reply::success(), &trade, buyer.as_ref()),
+        TradeState::Success | TradeState::Finished => Reply::business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
+        TradeState::WaitBuyerPay if same_code => pay_reply(Reply::of(ResultCode::InProcess), &trade, buyer.as_ref()),
+        TradeState::WaitBuyerPay | TradeState::Created => inconsistent(),
+        TradeState::Closed => Reply::business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
+    })
+}
+
+/// `alipay.trade.precreate`.
+pub fn precreate(
+    repo: &dyn Repo,
+    caller: &Caller,
+    s: &Settings,
+    now: i64,
+    req: PrecreateRequest,
+) -> Result<Reply, StoreError> {
+    if let Some(r) = seller_mismatch(caller, &req.seller_id) {
+        return Ok(r);
+    }
+    if let Some(trade) = repo.trade_by_out_no(&caller.seller_id, &req.out_trade_no)? {
+        if trade.kind != TradeKind::Precreate || trade.total_amount != req.total_amount || trade.subject != req.subject
+        {
+            return Ok(inconsistent());
+        }
+        return Ok(match trade.state {
+            TradeState::Created | TradeState::WaitBuyerPay => {
+                Reply::success().with("out_trade_no", trade.out_trade_no.clone()).with("qr_code", trade.qr_code.clone())
+            }
+            TradeState::Success | TradeState::Finished => Reply::business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
+            TradeState::Closed => Reply::business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
+        });
+    }
+    let expire_at = req.expire_at.unwrap_or(now + s.default_timeout_secs);
+    let mut trade = new_trade(repo, caller, TradeKind::Precreate, TradeState::Created, now, expire_at)?;
+    let qr = loop {
+        let qr = ids::qr_code();
+        if repo.trade_by_qr(&qr)?.is_none() {
+            break qr;
+        }
+    };
+    trade.out_trade_no = req.out_trade_no;
+    trade.total_amount = req.total_amount;
+    trade.subject = req.subject;
+    trade.body = req.body;
+    trade.qr_code = Some(qr);
+    trade.qr_expire_at = Some(req.qr_expire_at.unwrap_or(now + s.qr_ttl_secs).min(expire_at));
+    trade.store_id = req.store_id;
+    trade.terminal_id = req.terminal_id;
+    trade.operator_id = req.operator_id;
+    trade.passback_params = req.passback_params;
+    repo.insert_trade(&trade)?;
+    Ok(Reply::success().with("out_trade_no", trade.out_trade_no.clone()).with("qr_code", trade.qr_code.clone()))
+}
+
+/// `alipay.trade.query`. A precreated trade nobody scanned does not exist yet.
+pub fn query(repo: &dyn Repo, caller: &Caller, key: &TradeKey) -> Result<Reply, StoreError> {
+    let Some(trade) = find(repo, caller, key)?.filter(|t| t.state != TradeState::Created) else {
+        return Ok(not_exist());
+    };
+    let buyer = buyer_of(repo, &trade)?;
+    let paid = matches!(trade.state, TradeState::Success | TradeState::Finished) || trade.gmt_payment.is_some();
+    let received = if paid { trade.total_amount } else { Money::ZERO };
+    let mut reply = Reply::success()
+        .with("trade_no", trade.trade_no.clone())
+        .with("out_trade_no", trade.out_trade_no.clone())
+        .with("buyer_logon_id", buyer.as_ref().map(|b| ids::mask_logon_id(&b.logon_id)))
+        .with("trade_status", trade.state.as_str().to_owned())
+        .with("total_amount", trade.total_amount.to_string())
+        .with("buyer_pay_amount", received.to_string())
+        .with("point_amount", Money::ZERO.to_string())
+        .with("invoice_amount", received.to_string())
+        .with("send_pay_date", trade.gmt_payment.and_then(fmt_time))
+        .with("receipt_amount", received.to_string())
+        .with("store_id", trade.store_id.clone())
+        .with("terminal_id", trade.terminal_id.clone());
+    if paid {
+        reply = reply.with_json("fund_bill_list", fund_bill_list(trade.total_amount));
+    }
+    Ok(reply
+        .with("buyer_user_id", trade.buyer_id.clone())
+        .with("subject", trade.subject.clone())
+        .with("body", trade.body.clone()))
+}
+
+/// Closes an unpaid trade (close, cancel, refuse, timeout) and queues the TRADE_CLOSED notification.
+fn close_unpaid(repo: &dyn Repo, trade: &mut TradeRecord, now: i64) -> Result<(), StoreError> {
+    trade.state = TradeState::Closed;
+    trade.gmt_close = Some(now);
+    repo.update_trade(trade)?;
+    let buyer = buyer_of(repo, trade)?;
+    notify::trade_status_sync(repo, trade, buyer.as_ref(), SyncEvent::Plain, now)
+}
+
+/// Moves refund money merchant → buyer; `Ok(false)` when the merchant's balance is short.
+fn move_refund(repo: &dyn Repo, trade: &TradeRecord, amount: Money) -> Result<bool, StoreError> {
+    let merchant = repo
+        .merchant(&trade.seller_id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("merchant {} missing", trade.seller_id)))?;
+    if merchant.balance < amount {
+        return Ok(false);
+    }
+    let buyer_id = trade.buyer_id.clone().ok_or_else(|| StoreError::Corrupt("paid trade without buyer".into()))?;
+    let buyer = repo.buyer(&buyer_id)?.ok_or_else(|| StoreError::Corrupt(format!("buyer {buyer_id} missing")))?;
+    let overflow = || StoreError::Corrupt("amount overflow".into());
+    repo.set_merchant_balance(&merchant.pid, merchant.balance.checked_sub(amount).ok_or_else(overflow)?)?;
+    repo.set_buyer_balance(&buyer.user_id, buyer.balance.checked_add(amount).ok_or_else(overflow)?)?;
+    Ok(true)
+}
+
+/// `alipay.trade.cancel`: unpaid → closed (`action=close`), paid → fully refunded and closed
+/// (`action=refund`), within the cancel window.
+pub fn cancel(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, key: &TradeKey) -> Result<Reply, StoreError> {
+    let Some(mut trade) = find(repo, caller, key)? else {
+        let (trade_no, out_trade_no) = match key {
+            TradeKey::TradeNo(t) => (Some(t.clone()), None),
+            TradeKey::OutTradeNo(o) => (None, Some(o.clone())),
+        };
+        return Ok(Reply::success()
+            .with("trade_no", trade_no)
+            .with("out_trade_no", out_trade_no)
+            .with("retry_flag", "N".to_owned()));
+    };
+    let base = |r: Reply, t: &TradeRecord| {
+        r.with("trade_no", t.trade_no.clone())
+            .with("out_trade_no", t.out_trade_no.clone())
+            .with("retry_flag", "N".to_owned())
+    };
+    if trade.state == TradeState::Closed {
+        let action = trade.cancel_action.clone().unwrap_or_else(|| "close".to_owned());
+        return Ok(base(Reply::success(), &trade).with("action", action));
+    }
+    if now - trade.gmt_create > s.cancel_window_secs {
+        return Ok(base(Reply::business("ACQ.TRADE_CANCEL_TIME_OUT", "超过撤销时间范围"), &trade));
+    }
+    match trade.state {
+        TradeState::Created | TradeState::WaitBuyerPay => {
+            trade.cancel_action = Some("close".into());
+            close_unpaid(repo, &mut trade, now)?;
+            Ok(base(Reply::success(), &trade).with("action", "close".to_owned()))
+        }
+        TradeState::Success => {
+            let remaining = trade.total_amount.checked_sub(trade.refund_fee).unwrap_or(Money::ZERO);
+            if remaining.is_positive() && !move_refund(repo, &trade, remaining)? {
+                return Ok(base(Reply::business("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"), &trade));
+            }
+            trade.refund_fee = trade.total_amount;
+            trade.state = TradeState::Closed;
+            trade.gmt_close = Some(now);
+            trade.cancel_action = Some("refund".into());
+            repo.update_trade(&trade)?;
+            let buyer = buyer_of(repo, &trade)?;
+            let event = SyncEvent::Refund { out_biz_no: trade.out_trade_no.clone(), gmt_refund: now };
+            notify::trade_status_sync(repo, &trade, buyer.as_ref(), event, now)?;
+            Ok(base(Reply::success(), &trade).with("action", "refund".to_owned()))
+        }
+        TradeState::Finished | TradeState::Closed => {
+            Ok(base(Reply::business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"), &trade))
+        }
+    }
+}
+
+/// `alipay.trade.close`: only trades waiting for payment. An unscanned precreated trade does not exist yet
+/// (as for query); use cancel for it.
+pub fn close(repo: &dyn Repo, caller: &Caller, now: i64, key: &TradeKey) -> Result<Reply, StoreError> {
+    let Some(mut trade) = find(repo, caller, key)?.filter(|t| t.state != TradeState::Created) else {
+        return Ok(not_exist());
+    };
+    if trade.state != TradeState::WaitBuyerPay {
+        return Ok(Reply::business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"));
+    }
+    close_unpaid(repo, &mut trade, now)?;
+    Ok(Reply::success().with("trade_no", trade.trade_no.clone()).with("out_trade_no", trade.out_trade_no.clone()))
+}
+
+/// `alipay.trade.refund`: partial or full, idempotent per `out_request_no`.
+pub fn refund(repo: &dyn Repo, caller: &Caller, now: i64, req: RefundRequest) -> Result<Reply, StoreError> {
+    let Some(mut trade) = find(repo, caller, &req.key)?.filter(|t| t.state != TradeState::Created) else {
+        return Ok(not_exist());
+    };
+    let out_request_no = req.out_request_no.clone().unwrap_or_else(|| trade.out_trade_no.clone());
+    let buyer = buyer_of(repo, &trade)?;
+    let answer = |trade: &TradeRecord, fund_change: bool, gmt_refund: i64| {
+        Reply::success()
+            .with("trade_no", trade.trade_no.clone())
+            .with("out_trade_no", trade.out_trade_no.clone())
+            .with("buyer_logon_id", buyer.as_ref().map(|b| ids::mask_logon_id(&b.logon_id)))
+            .with("buyer_user_id", trade.buyer_id.clone())
+            .with("fund_change", if fund_change { "Y" } else { "N" }.to_owned())
+            .with("refund_fee", trade.refund_fee.to_string())
+            .with("gmt_refund_pay", fmt_time(gmt_refund))
+    };
+    if let Some(earlier) = repo.refund(&trade.trade_no, &out_request_no)? {
+        if earlier.amount != req.refund_amount {
+            return Ok(Reply::business("ACQ.DISCORDANT_REPEAT_REQUEST", "不一致的请求"));
+        }
+        return Ok(answer(&trade, false, earlier.gmt_refund));
+    }
+    match trade.state {
+        TradeState::Success => {}
+        TradeState::Finished => return Ok(Reply::business("ACQ.TRADE_HAS_FINISHED", "交易已完结")),
+        _ => return Ok(Reply::business("ACQ.TRADE_STATUS_ERROR", "交易状态非法")),
+    }
+    let after = trade.refund_fee.checked_add(req.refund_amount).filter(|a| *a <= trade.total_amount);
+    let Some(after) = after else {
+        return Ok(Reply::business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限"));
+    };
+    if !move_refund(repo, &trade, req.refund_amount)? {
+        return Ok(Reply::business("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"));
+    }
+    trade.refund_fee = after;
+    if after == trade.total_amount {
+        trade.state = TradeState::Closed;
+        trade.gmt_close = Some(now);
+    }
+    repo.update_trade(&trade)?;
+    repo.insert_refund(&RefundRecord {
+        trade_no: trade.trade_no.clone(),
+        out_request_no: out_request_no.clone(),
+        amount: req.refund_amount,
+        reason: req.refund_reason,
+        gmt_refund: now,
+        refund_fee_after: after,
+    })?;
+    let event = SyncEvent::Refund { out_biz_no: out_request_no, gmt_refund: now };
+    notify::trade_status_sync(repo, &trade, buyer.as_ref(), event, now)?;
+    Ok(answer(&trade, true, now))
+}
+
+/// `alipay.trade.fastpay.refund.query`.
+pub fn refund_query(
+    repo: &dyn Repo,
+    caller: &Caller,
+    key: &TradeKey,
+    out_request_no: &str,
+) -> Result<Reply, StoreError> {
+    let Some(trade) = find(repo, caller, key)?.filter(|t| t.state != TradeState::Created) else {
+        return Ok(not_exist());
+    };
+    let reply = Reply::success()
+        .with("trade_no", trade.trade_no.clone())
+        .with("out_trade_no", trade.out_trade_no.clone())
+        .with("out_request_no", out_request_no.to_owned());
+    Ok(match repo.refund(&trade.trade_no, out_request_no)? {
+        Some(r) => reply
+            .with("total_amount", trade.total_amount.to_string())
+            .with("refund_amount", r.amount.to_string())
+            .with("refund_status", "REFUND_SUCCESS".to_owned())
+            .with("gmt_refund_pay", fmt_time(r.gmt_refund)),
+        None => reply,
+    })
+}
+
+/// A buyer-side simulation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No such trade (or buyer).
+    #[error("{0}")]
+    NotFound(String),
+    /// The trade is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// The buyer scans a precreated trade's QR code: the trade now exists and waits for payment.
+pub fn scan(repo: &dyn Repo, trade: TradeRecord, buyer_id: &str, now: i64) -> Result<TradeRecord, SimError> {
+    let buyer = repo.buyer(buyer_id)?.ok_or_else(|| SimError::NotFound(format!("buyer {buyer_id} not found")))?;
+    if trade.state != TradeState::Created {
+        return Err(SimError::Conflict(format!("trade is {}, not waiting to be scanned", trade.state.as_str())));
+    }
+    if trade.qr_expire_at.is_some_and(|t| t <= now) {
+        return Err(SimError::Conflict("the QR code has expired".into()));
+    }
+    let mut trade = trade;
+    trade.state = TradeState::WaitBuyerPay;
+    trade.buyer_id = Some(buyer.user_id);
+    repo.update_trade(&trade)?;
+    Ok(trade)
+}
+
+/// The buyer confirms a waiting payment: money moves, TRADE_SUCCESS is notified.
+pub fn confirm(repo: &dyn Repo, trade: TradeRecord, now: i64) -> Result<TradeRecord, SimError> {
+    if trade.state != TradeState::WaitBuyerPay {
+        return Err(SimError::Conflict(format!("trade is {}, not WAIT_BUYER_PAY", trade.state.as_str())));
+    }
+    let buyer_id = trade.buyer_id.clone().ok_or_else(|| SimError::Conflict("trade has no buyer yet".into()))?;
+    let buyer = repo.buyer(&buyer_id)?.ok_or_else(|| SimError::NotFound(format!("buyer {buyer_id} not found")))?;
+    if buyer.balance < trade.total_amount {
+        return Err(SimError::Conflict("ACQ.BUYER_BALANCE_NOT_ENOUGH: the buyer's balance is too low".into()));
+    }
+    let mut trade = trade;
+    settle(repo, &mut trade, &buyer, now)?;
+    repo.update_trade(&trade)?;
+    notify::trade_status_sync(repo, &trade, Some(&buyer), SyncEvent::Plain, now)?;
+    Ok(trade)
+}
+
+/// The buyer refuses (or abandons) a waiting payment: the trade closes.
+pub fn refuse(repo: &dyn Repo, trade: TradeRecord, now: i64) -> Result<TradeRecord, SimError> {
+    if !trade.state.is_unpaid_open() {
+        return Err(SimError::Conflict(format!("trade is {}, not waiting for payment", trade.state.as_str())));
+    }
+    let mut trade = trade;
+    close_unpaid(repo, &mut trade, now)?;
+    Ok(trade)
+}
+
+/// Closes unpaid trades whose time ran out and finishes paid trades whose refund window ended. Returns how
+/// many trades changed.
+pub fn sweep(repo: &dyn Repo, s: &Settings, now: i64) -> Result<usize, StoreError> {
+    let mut changed = 0;
+    for mut trade in repo.expired_trades(now, 500)? {
+        close_unpaid(repo, &mut trade, now)?;
+        changed += 1;
+    }
+    for mut trade in repo.finishable_trades(now - s.refund_window_secs, 500)? {
+        trade.state = TradeState::Finished;
+        repo.update_trade(&trade)?;
+        let buyer = buyer_of(repo, &trade)?;
+        notify::trade_status_sync(repo, &trade, buyer.as_ref(), SyncEvent::Plain, now)?;
+        changed += 1;
+    }
+    Ok(changed)
+}

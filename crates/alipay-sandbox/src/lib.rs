@@ -1,0 +1,385 @@
+//! # alipay-sandbox
+//!
+//! A local Alipay Open Platform gateway that behaves like the real one, so merchant systems and SDKs can be
+//! tested offline: `POST|GET /gateway.do` with the real common parameters, signatures and result codes;
+//! signed answers; persistent trades and balances (SQLite, group commit, nothing acknowledged is lost);
+//! signed asynchronous notifications with retries; and simulation controls under `/admin/...` (see
+//! [`admin`]).
+//!
+//! Layout: [`wire`] (HTTP and the common-parameter checks), [`engine`] (business logic, no HTTP),
+//! [`store`] (persistence), [`notify`] (outbox and delivery), [`clock`] (the movable sandbox clock),
+//! [`faults`] (fault injection), [`admin`] (controls).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), alipay_sandbox::SandboxError> {
+//! alipay_sandbox::serve(alipay_sandbox::ServeOptions::default()).await
+//! # }
+//! ```
+
+pub mod admin;
+pub mod clock;
+pub mod engine;
+pub mod faults;
+pub mod notify;
+pub mod store;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alipay_core::{Money, PrivateKey, PublicKey, SignType};
+use serde::Serialize;
+use tokio::sync::{watch, Notify};
+
+use crate::clock::Clock;
+use crate::engine::accounts::{self, AccountError, NewApp};
+use crate::engine::Settings;
+use crate::faults::Faults;
+use crate::store::{Repo, Store, StoreError};
+
+/// `meta` keys of the sandbox's own state.
+mod meta_keys {
+    pub const ALIPAY_KEY: &str = "alipay.private_key";
+    pub const DEFAULT_APP_ID: &str = "default.app_id";
+    pub const DEFAULT_APP_KEY: &str = "default.app_private_key";
+    pub const DEFAULT_BUYER: &str = "default.buyer_id";
+}
+
+/// The sandbox could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// A file or socket operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A key could not be generated or read.
+    #[error("key error: {0}")]
+    Key(#[from] alipay_core::KeyError),
+    /// Seeding accounts failed.
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    /// app.json could not be written.
+    #[error("cannot write app.json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> SandboxError {
+    let context = context.into();
+    move |source| SandboxError::Io { context, source }
+}
+
+/// Tunables of the sandbox.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Accepted distance between a request's `timestamp` and the real clock (default 30 min).
+    pub timestamp_skew_secs: i64,
+    /// Product rules (timeouts, windows).
+    pub settings: Settings,
+    /// Multiplier of the notification retry intervals (1.0 = real; tests use e.g. 0.001).
+    pub notify_time_scale: f64,
+    /// How often unpaid trades are checked for timeouts (default 1 s).
+    pub sweep_interval: Duration,
+    /// Balance of the default buyer created on first start (default 10000.00).
+    pub default_buyer_balance: Money,
+    /// Password-free limit of the default buyer (default 2000.00).
+    pub default_buyer_limit: Money,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            timestamp_skew_secs: 1800,
+            settings: Settings::default(),
+            notify_time_scale: 1.0,
+            sweep_interval: Duration::from_secs(1),
+            default_buyer_balance: Money::from_fen(1_000_000),
+            default_buyer_limit: Money::from_fen(200_000),
+        }
+    }
+}
+
+/// The contents of `DIR/app.json`: everything a client needs to talk to this sandbox.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct AppJson {
+    /// `http://HOST:PORT/gateway.do`.
+    pub gateway_url: String,
+    /// The default app.
+    pub app_id: String,
+    /// Its private key (PKCS#8 PEM).
+    pub app_private_key: String,
+    /// Its public key (SPKI PEM).
+    pub app_public_key: String,
+    /// The sandbox's Alipay public key (SPKI PEM), to verify answers and notifications.
+    pub alipay_public_key: String,
+    /// `RSA2`.
+    pub sign_type: String,
+    /// `utf-8`.
+    pub charset: String,
+    /// The default app's merchant PID.
+    pub merchant_pid: String,
+    /// A buyer created on first start.
+    pub buyer_user_id: String,
+}
+
+/// Shared state of a running sandbox.
+pub struct SandboxState {
+    pub(crate) store: Arc<Store>,
+    pub(crate) alipay_key: PrivateKey,
+    pub(crate) clock: Clock,
+    pub(crate) config: Config,
+    pub(crate) faults: Faults,
+    pub(crate) wake: Arc<Notify>,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) keys: Mutex<HashMap<String, PublicKey>>,
+}
+
+impl std::fmt::Debug for SandboxState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxState").field("data_dir", &self.data_dir).finish_non_exhaustive()
+    }
+}
+
+/// A sandbox opened on a data directory.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    state: Arc<SandboxState>,
+}
+
+impl Sandbox {
+    /// Opens `dir` (creating it, the database, the sandbox's Alipay key pair, and on first start a default
+    /// app with its own key pair, its merchant and a buyer).
+    pub async fn open(dir: &Path, config: Config) -> Result<Sandbox, SandboxError> {
+        std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
+        let store = Arc::new(Store::open(&dir.join("sandbox.db"))?);
+        let have_key = store.read(|r| r.meta(meta_keys::ALIPAY_KEY)).await?.is_some();
+        if !have_key {
+            let alipay_key = PrivateKey::generate()?;
+            let app_key = PrivateKey::generate()?;
+            seed(&store, alipay_key, app_key, &config).await?;
+        }
+        let (key_text, offset) =
+            store.read(|r| Ok((r.meta(meta_keys::ALIPAY_KEY)?, r.meta(clock::OFFSET_KEY)?))).await?;
+        let alipay_key = PrivateKey::from_text(&key_text.unwrap_or_default())?;
+        let offset = offset.and_then(|o| o.parse().ok()).unwrap_or(0);
+        Ok(Sandbox {
+            state: Arc::new(SandboxState {
+                store,
+                alipay_key,
+                clock: Clock::with_offset(offset),
+                config,
+                faults: Faults::default(),
+                wake: Arc::new(Notify::new()),
+                data_dir: dir.to_owned(),
+                keys: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The gateway (`/gateway.do`) and the controls (`/admin/...`) as one router.
+    pub fn router(&self) -> axum::Router {
+        wire::router(Arc::clone(&self.state)).merge(admin::router(Arc::clone(&self.state)))
+    }
+
+    /// The sandbox's Alipay public key.
+    pub fn alipay_public_key(&self) -> &PublicKey {
+        self.state.alipay_key.public_key()
+    }
+
+    /// Reads the default app's details; `gateway_url` is filled in from `addr`.
+    pub async fn app_json(&self, addr: SocketAddr) -> Result<AppJson, SandboxError> {
+        app_json(&self.state, addr).await
+    }
+
+    /// Binds `listen`, writes `DIR/app.json`, and serves the gateway, the notification worker and the
+    /// timeout sweeper until [`RunningSandbox::stop`].
+    pub async fn start(self, listen: SocketAddr) -> Result<RunningSandbox, SandboxError> {
+        let listener =
+            tokio::net::TcpListener::bind(listen).await.map_err(io_err(format!("cannot listen on {listen}")))?;
+        let addr = listener.local_addr().map_err(io_err("cannot read the bound address"))?;
+        let info = app_json(&self.state, addr).await?;
+        let path = self.state.data_dir.join("app.json");
+        std::fs::write(&path, serde_json::to_vec_pretty(&info)?)
+            .map_err(io_err(format!("cannot write {}", path.display())))?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        let app = self.router();
+        let mut server_stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = server_stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "server stopped");
+            }
+        }));
+
+        let notifier = notify::Notifier::new(
+            Arc::clone(&self.state.store),
+            self.state.alipay_key.clone(),
+            self.state.config.notify_time_scale,
+            Arc::clone(&self.state.wake),
+        );
+        tasks.push(tokio::spawn(notifier.run(stop_rx.clone())));
+
+        let state = Arc::clone(&self.state);
+        let mut sweep_stop = stop_rx;
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(state.config.sweep_interval) => {}
+                    _ = sweep_stop.wait_for(|s| *s) => return,
+                }
+                if let Err(e) = admin::sweep(&state).await {
+                    tracing::warn!(error = %e, "timeout sweep failed");
+                }
+            }
+        }));
+        tracing::info!(%addr, data = %self.state.data_dir.display(), "alipay sandbox listening");
+        Ok(RunningSandbox { addr, stop: stop_tx, tasks, sandbox: self })
+    }
+}
+
+/// A sandbox serving on a socket.
+#[derive(Debug)]
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    sandbox: Sandbox,
+}
+
+impl RunningSandbox {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR/gateway.do`.
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}/gateway.do", self.addr)
+    }
+
+    /// The sandbox being served.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// Stops serving, waits for the tasks, and closes the store.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        let store = Arc::clone(&self.sandbox.state.store);
+        drop(self.sandbox);
+        let _ = tokio::task::spawn_blocking(move || store.close()).await;
+    }
+}
+
+/// Options of [`serve`].
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Data directory (`--data`, default `./alipay-sandbox`).
+    pub data: PathBuf,
+    /// Listen address (`--listen`, default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// Tunables.
+    pub config: Config,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            data: PathBuf::from("./alipay-sandbox"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            config: Config::default(),
+        }
+    }
+}
+
+/// Opens the data directory and serves until Ctrl-C.
+pub async fn serve(opts: ServeOptions) -> Result<(), SandboxError> {
+    let sandbox = Sandbox::open(&opts.data, opts.config).await?;
+    let running = sandbox.start(opts.listen).await?;
+    tracing::info!(gateway = %running.gateway_url(), "ready; app.json written to the data directory");
+    let _ = tokio::signal::ctrl_c().await;
+    running.stop().await;
+    Ok(())
+}
+
+/// First start (or reset): stores the keys and creates the default app, its merchant and a buyer.
+pub(crate) async fn seed(
+    store: &Store,
+    alipay_key: PrivateKey,
+    app_key: PrivateKey,
+    config: &Config,
+) -> Result<(), SandboxError> {
+    let now = clock::real_now();
+    let alipay_text = alipay_key.to_pkcs8_base64();
+    let app_text = app_key.to_pkcs8_base64();
+    let app_public = app_key.public_key().to_spki_pem();
+    let (balance, limit) = (config.default_buyer_balance, config.default_buyer_limit);
+    store
+        .write(move |r: &dyn Repo| -> Result<(), SandboxError> {
+            if r.meta(meta_keys::ALIPAY_KEY)?.is_none() {
+                r.set_meta(meta_keys::ALIPAY_KEY, &alipay_text)?;
+            }
+            let app_text = match r.meta(meta_keys::DEFAULT_APP_KEY)? {
+                Some(existing) => existing,
+                None => {
+                    r.set_meta(meta_keys::DEFAULT_APP_KEY, &app_text)?;
+                    app_text
+                }
+            };
+            let public = match PrivateKey::from_text(&app_text) {
+                Ok(k) => k.public_key().to_spki_pem(),
+                Err(_) => app_public,
+            };
+            let wished = r.meta(meta_keys::DEFAULT_APP_ID)?;
+            let new = NewApp { public_key: public, sign_type: SignType::Rsa2, app_id: wished, merchant_pid: None };
+            let (app, _) = accounts::register_app(r, &new, now)?;
+            r.set_meta(meta_keys::DEFAULT_APP_ID, &app.app_id)?;
+            let buyer = accounts::create_buyer(r, balance, limit, None)?;
+            r.set_meta(meta_keys::DEFAULT_BUYER, &buyer.user_id)?;
+            Ok(())
+        })
+        .await
+}
+
+async fn app_json(state: &SandboxState, addr: SocketAddr) -> Result<AppJson, SandboxError> {
+    let (app_id, app_key, buyer) = state
+        .store
+        .read(|r| {
+            Ok((
+                r.meta(meta_keys::DEFAULT_APP_ID)?.unwrap_or_default(),
+                r.meta(meta_keys::DEFAULT_APP_KEY)?.unwrap_or_default(),
+                r.meta(meta_keys::DEFAULT_BUYER)?.unwrap_or_default(),
+            ))
+        })
+        .await?;
+    let id = app_id.clone();
+    let merchant_pid = state.store.read(move |r| Ok(r.app(&id)?.map(|a| a.merchant_pid).unwrap_or_default())).await?;
+    let key = PrivateKey::from_text(&app_key)?;
+    Ok(AppJson {
+        gateway_url: format!("http://{addr}/gateway.do"),
+        app_id,
+        app_private_key: key.to_pkcs8_pem(),
+        app_public_key: key.public_key().to_spki_pem(),
+        alipay_public_key: state.alipay_key.public_key().to_spki_pem(),
+        sign_type: "RSA2".into(),
+        charset: "utf-8".into(),
+        merchant_pid,
+        buyer_user_id: buyer,
+    })
+}

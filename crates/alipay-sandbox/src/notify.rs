@@ -1,0 +1,254 @@
+//! Asynchronous notifications (`notify_type=trade_status_sync`, V1 signature) through a durable outbox.
+//!
+//! The engine writes a notification into the `notifications` table in the same transaction as the state
+//! change it reports ([`trade_status_sync`]), so an acknowledged change always has its notification, even
+//! after `kill -9`. The [`Notifier`] worker signs each one with the sandbox's Alipay key under the V1 rule
+//! (all parameters but `sign` and `sign_type`, sorted), form-encodes it in the request's charset and POSTs it
+//! to the `notify_url`. Only an answer body of exactly `success` ends the retries; otherwise it retries after
+//! 4m, 10m, 10m, 1h, 2h, 6h, 15h (8 attempts in all), each interval multiplied by the configurable time
+//! scale. Every attempt goes into the delivery log. Pending notifications resume after a restart.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alipay_core::{form, sign_content, Charset, Money, PrivateKey, SignScope, Timestamp};
+use serde_json::json;
+use tokio::sync::{watch, Notify};
+
+use crate::clock::real_now_ms;
+use crate::engine::ids;
+use crate::store::{BuyerRecord, DeliveryRecord, OutboxRecord, Repo, Store, StoreError, TradeRecord, TradeState};
+
+/// Retry intervals after each failed attempt, in seconds (trade.md).
+pub const RETRY_SCHEDULE_SECS: [u64; 7] = [240, 600, 600, 3600, 7200, 21600, 54000];
+
+/// What caused a trade_status_sync beyond the trade's state.
+#[derive(Debug, Clone)]
+pub enum SyncEvent {
+    /// A state change without refund details.
+    Plain,
+    /// A refund (partial: TRADE_SUCCESS; full or cancel: TRADE_CLOSED).
+    Refund {
+        /// The refund request number.
+        out_biz_no: String,
+        /// When the money moved.
+        gmt_refund: i64,
+    },
+}
+
+fn time(t: i64) -> String {
+    Timestamp::from_unix(t).map(|t| t.to_string()).unwrap_or_default()
+}
+
+/// Queues a trade_status_sync for `trade`'s current state, if the trade has a `notify_url`.
+pub fn trade_status_sync(
+    repo: &dyn Repo,
+    trade: &TradeRecord,
+    buyer: Option<&BuyerRecord>,
+    event: SyncEvent,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(url) = trade.notify_url.clone() else {
+        return Ok(());
+    };
+    let seller = repo.merchant(&trade.seller_id)?;
+    let notify_id = ids::notify_id();
+    let paid = trade.gmt_payment.is_some();
+    let received = if paid { trade.total_amount } else { Money::ZERO };
+    let mut params: Vec<(String, String)> = Vec::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            params.push((k.to_owned(), v));
+        }
+    };
+    put("notify_time", Some(time(now)));
+    put("notify_type", Some("trade_status_sync".into()));
+    put("notify_id", Some(notify_id.clone()));
+    put("app_id", Some(trade.app_id.clone()));
+    put("auth_app_id", Some(trade.auth_app_id.clone()));
+    put("charset", Some(trade.charset.clone()));
+    put("version", Some("1.0".into()));
+    put("sign_type", Some(trade.sign_type.as_str().into()));
+    put("trade_no", Some(trade.trade_no.clone()));
+    put("out_trade_no", Some(trade.out_trade_no.clone()));
+    if let SyncEvent::Refund { out_biz_no, .. } = &event {
+        put("out_biz_no", Some(out_biz_no.clone()));
+    }
+    put("buyer_id", trade.buyer_id.clone());
+    put("buyer_logon_id", buyer.map(|b| ids::mask_logon_id(&b.logon_id)));
+    put("seller_id", Some(trade.seller_id.clone()));
+    put("seller_email", seller.map(|s| s.email));
+    put("trade_status", Some(trade.state.as_str().into()));
+    put("total_amount", Some(trade.total_amount.to_string()));
+    put("receipt_amount", Some(received.to_string()));
+    put("invoice_amount", Some(received.to_string()));
+    put("buyer_pay_amount", Some(received.to_string()));
+    put("point_amount", Some(Money::ZERO.to_string()));
+    if trade.refund_fee.is_positive() {
+        put("refund_fee", Some(trade.refund_fee.to_string()));
+    }
+    put("subject", Some(trade.subject.clone()));
+    put("body", trade.body.clone());
+    put("gmt_create", Some(time(trade.gmt_create)));
+    put("gmt_payment", trade.gmt_payment.map(time));
+    if let SyncEvent::Refund { gmt_refund, .. } = &event {
+        put("gmt_refund", Some(time(*gmt_refund)));
+    }
+    if trade.state == TradeState::Closed {
+        put("gmt_close", trade.gmt_close.map(time));
+    }
+    if paid {
+        let bills = json!([{"amount": trade.total_amount.to_string(), "fundChannel": "ALIPAYACCOUNT"}]);
+        put("fund_bill_list", Some(bills.to_string()));
+    }
+    put("passback_params", trade.passback_params.clone());
+    repo.insert_outbox(&OutboxRecord {
+        id: 0,
+        notify_id,
+        trade_no: trade.trade_no.clone(),
+        out_trade_no: trade.out_trade_no.clone(),
+        app_id: trade.app_id.clone(),
+        url,
+        charset: trade.charset.clone(),
+        sign_type: trade.sign_type,
+        params,
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at_ms: real_now_ms(),
+    })?;
+    Ok(())
+}
+
+/// A notification could not be prepared for sending.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// The charset is unknown or a value cannot be encoded in it.
+    #[error("cannot encode the notification: {0}")]
+    Charset(#[from] alipay_core::CharsetError),
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] alipay_core::SignError),
+}
+
+/// The signed form body of a notification.
+pub fn signed_body(item: &OutboxRecord, key: &PrivateKey) -> Result<Vec<u8>, NotifyError> {
+    let charset: Charset = item.charset.parse()?;
+    let content = sign_content(SignScope::NotifyV1, item.params.iter().map(|(k, v)| (k, v)));
+    let sign = key.sign(item.sign_type, &charset.encode(&content)?)?;
+    let mut pairs: Vec<(&str, &str)> = item.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    pairs.push(("sign", sign.as_str()));
+    Ok(form::encode(pairs, charset)?.into_bytes())
+}
+
+/// The delivery worker.
+pub struct Notifier {
+    store: Arc<Store>,
+    key: PrivateKey,
+    http: reqwest::Client,
+    time_scale: f64,
+    wake: Arc<Notify>,
+}
+
+impl Notifier {
+    /// A worker over `store`, signing with `key`; retry intervals are multiplied by `time_scale`.
+    pub fn new(store: Arc<Store>, key: PrivateKey, time_scale: f64, wake: Arc<Notify>) -> Notifier {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Notifier { store, key, http, time_scale, wake }
+    }
+
+    /// Delivers due notifications until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let now = real_now_ms();
+            let due = self.store.read(move |r| r.due_outbox(now, 32)).await;
+            match due {
+                Ok(items) if !items.is_empty() => {
+                    futures_util::future::join_all(items.into_iter().map(|i| self.deliver(i))).await;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot read the notification outbox"),
+            }
+            let next = self.store.read(|r| r.next_outbox_due()).await.ok().flatten();
+            let wait_ms = next.map(|t| (t - real_now_ms()).clamp(5, 1000)).unwrap_or(1000);
+            let wait = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(1000));
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.wake.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    async fn deliver(&self, item: OutboxRecord) {
+        let attempt = item.attempts + 1;
+        let at_ms = real_now_ms();
+        let mut delivery = DeliveryRecord {
+            notification_id: item.id,
+            attempt,
+            at_ms,
+            http_status: None,
+            response_body: None,
+            error: None,
+        };
+        let mut ok = false;
+        match signed_body(&item, &self.key) {
+            Ok(body) => {
+                let sent = self
+                    .http
+                    .post(&item.url)
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        format!("application/x-www-form-urlencoded;charset={}", item.charset),
+                    )
+                    .body(body)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(resp) => {
+                        delivery.http_status = Some(i64::from(resp.status().as_u16()));
+                        match resp.bytes().await {
+                            Ok(bytes) => {
+                                ok = bytes.as_ref() == b"success";
+                                let text = String::from_utf8_lossy(&bytes);
+                                delivery.response_body = Some(text.chars().take(1024).collect());
+                            }
+                            Err(e) => delivery.error = Some(e.to_string()),
+                        }
+                    }
+                    Err(e) => delivery.error = Some(e.to_string()),
+                }
+            }
+            Err(e) => delivery.error = Some(e.to_string()),
+        }
+        let (status, next) = if ok {
+            ("delivered", at_ms)
+        } else {
+            let index = usize::try_from(attempt - 1).unwrap_or(usize::MAX);
+            match RETRY_SCHEDULE_SECS.get(index) {
+                Some(secs) => ("pending", at_ms + self.scaled_ms(*secs)),
+                None => ("failed", at_ms),
+            }
+        };
+        tracing::info!(notify_id = %item.notify_id, attempt, status, "notification attempt");
+        let result = self.store.write(move |r| r.record_delivery(&delivery, status, next)).await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "cannot record a delivery attempt");
+        }
+    }
+
+    fn scaled_ms(&self, secs: u64) -> i64 {
+        let ms = (secs as f64) * 1000.0 * self.time_scale;
+        if ms.is_finite() && ms >= 0.0 {
+            ms.min(i64::MAX as f64) as i64
+        } else {
+            0
+        }
+    }
+}

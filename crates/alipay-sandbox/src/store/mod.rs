@@ -1,0 +1,305 @@
+//! The persistent store: one boundary ([`Repo`], used inside a transaction) and one engine behind it
+//! (SQLite in WAL mode with `synchronous=FULL`).
+//!
+//! Writes go through [`Store::write`]: every call is one unit of work run by a single writer thread. The
+//! writer takes whatever work is queued, opens one transaction for the batch, runs each unit in its own
+//! `SAVEPOINT` (a unit that fails is rolled back alone), commits once, and only then answers each caller
+//! (group commit). A caller therefore never sees a result that a crash could still lose. Reads that need no
+//! lock go through [`Store::read`] on separate connections.
+//!
+//! A PostgreSQL backend would implement [`Repo`] over its own transaction and provide the same
+//! `write`/`read` pair; nothing outside this module touches SQL.
+
+mod records;
+mod schema;
+mod sqlite;
+
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+
+use alipay_core::Money;
+use rusqlite::Connection;
+
+pub use records::*;
+
+/// A storage failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Backend(String),
+    /// A stored value could not be read back.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The writer thread is gone (the sandbox is shutting down).
+    #[error("the store is closed")]
+    Closed,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// Everything the engine may do to persistent state, inside one transaction.
+///
+/// All lookups of trades are scoped by seller: there is no way to read a trade without naming its merchant.
+pub trait Repo {
+    /// A value of the key-value `meta` table.
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a `meta` value.
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Increments and returns a named counter.
+    fn next_seq(&self, name: &str) -> Result<i64, StoreError>;
+
+    /// An app by id.
+    fn app(&self, app_id: &str) -> Result<Option<AppRecord>, StoreError>;
+    /// Registers an app.
+    fn insert_app(&self, app: &AppRecord) -> Result<(), StoreError>;
+    /// A merchant by PID.
+    fn merchant(&self, pid: &str) -> Result<Option<MerchantRecord>, StoreError>;
+    /// Creates a merchant.
+    fn insert_merchant(&self, merchant: &MerchantRecord) -> Result<(), StoreError>;
+    /// Sets a merchant's own app.
+    fn set_primary_app(&self, pid: &str, app_id: &str) -> Result<(), StoreError>;
+    /// Sets a merchant's balance.
+    fn set_merchant_balance(&self, pid: &str, balance: Money) -> Result<(), StoreError>;
+    /// A third-party token.
+    fn auth_token(&self, token: &str) -> Result<Option<AuthTokenRecord>, StoreError>;
+    /// Stores a third-party token.
+    fn insert_auth_token(&self, token: &AuthTokenRecord) -> Result<(), StoreError>;
+
+    /// A buyer by user id.
+    fn buyer(&self, user_id: &str) -> Result<Option<BuyerRecord>, StoreError>;
+    /// Creates a buyer.
+    fn insert_buyer(&self, buyer: &BuyerRecord) -> Result<(), StoreError>;
+    /// Sets a buyer's balance.
+    fn set_buyer_balance(&self, user_id: &str, balance: Money) -> Result<(), StoreError>;
+    /// A payment code.
+    fn payment_code(&self, code: &str) -> Result<Option<PaymentCodeRecord>, StoreError>;
+    /// Stores a payment code.
+    fn insert_payment_code(&self, code: &PaymentCodeRecord) -> Result<(), StoreError>;
+    /// Marks a payment code used.
+    fn use_payment_code(&self, code: &str) -> Result<(), StoreError>;
+
+    /// A trade of `seller_id` by its trade number.
+    fn trade_by_no(&self, seller_id: &str, trade_no: &str) -> Result<Option<TradeRecord>, StoreError>;
+    /// A trade of `seller_id` by the merchant's order number.
+    fn trade_by_out_no(&self, seller_id: &str, out_trade_no: &str) -> Result<Option<TradeRecord>, StoreError>;
+    /// A trade by its QR code (the buyer's side: the code is the only handle a buyer has).
+    fn trade_by_qr(&self, qr_code: &str) -> Result<Option<TradeRecord>, StoreError>;
+    /// Unpaid trades whose `expire_at` is at or before `now`.
+    fn expired_trades(&self, now: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError>;
+    /// Paid trades paid at or before `paid_before` (their refund window is over).
+    fn finishable_trades(&self, paid_before: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError>;
+    /// Creates a trade.
+    fn insert_trade(&self, trade: &TradeRecord) -> Result<(), StoreError>;
+    /// Saves a trade's mutable fields.
+    fn update_trade(&self, trade: &TradeRecord) -> Result<(), StoreError>;
+    /// A refund by trade and request number.
+    fn refund(&self, trade_no: &str, out_request_no: &str) -> Result<Option<RefundRecord>, StoreError>;
+    /// Records a refund.
+    fn insert_refund(&self, refund: &RefundRecord) -> Result<(), StoreError>;
+
+    /// Queues a notification.
+    fn insert_outbox(&self, item: &OutboxRecord) -> Result<i64, StoreError>;
+    /// Pending notifications due at `now_ms` (real time).
+    fn due_outbox(&self, now_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError>;
+    /// The earliest pending attempt time, if any.
+    fn next_outbox_due(&self) -> Result<Option<i64>, StoreError>;
+    /// Records an attempt and the notification's new status.
+    fn record_delivery(
+        &self,
+        delivery: &DeliveryRecord,
+        status: &str,
+        next_attempt_at_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Notifications, newest first, optionally of one app / one out_trade_no.
+    fn outbox(
+        &self,
+        app_id: Option<&str>,
+        out_trade_no: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError>;
+    /// The attempts of one notification.
+    fn deliveries(&self, notification_id: i64) -> Result<Vec<DeliveryRecord>, StoreError>;
+
+    /// Deletes every row except the `meta` keys named in `keep_meta`.
+    fn wipe(&self, keep_meta: &[&str]) -> Result<(), StoreError>;
+}
+
+/// A unit of work for the writer: runs inside its savepoint, returns how to answer after the commit.
+type Job = Box<dyn FnOnce(&Connection) -> Completion + Send>;
+/// Answers one caller once the batch's commit is known (`None`: committed).
+type Completion = Box<dyn FnOnce(Option<StoreError>) + Send>;
+
+/// Most units of work one transaction takes.
+const MAX_BATCH: usize = 256;
+
+/// The store: a writer thread with group commit, and read connections.
+pub struct Store {
+    path: PathBuf,
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) the database at `path` and starts the writer thread.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut conn = sqlite::open(path)?;
+        schema::migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let writer = std::thread::Builder::new()
+            .name("sandbox-store-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+        Ok(Store {
+            path: path.to_owned(),
+            jobs: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    /// Runs `f` as one unit of work in the next group commit. `Err` from `f` rolls back its own changes
+    /// only. The result is returned once the batch has committed (or with the commit's error).
+    pub async fn write<R, E, F>(&self, f: F) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&dyn Repo) -> Result<R, E> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel::<Result<R, E>>();
+        let job: Job = Box::new(move |conn: &Connection| -> Completion {
+            if let Err(e) = conn.execute_batch("SAVEPOINT unit") {
+                let err = StoreError::from(e);
+                return Box::new(move |_| {
+                    let _ = tx.send(Err(E::from(err)));
+                });
+            }
+            let repo = sqlite::SqliteRepo::new(conn);
+            let result = f(&repo);
+            let cleanup = if result.is_ok() {
+                conn.execute_batch("RELEASE unit")
+            } else {
+                conn.execute_batch("ROLLBACK TO unit; RELEASE unit")
+            };
+            let result = match cleanup {
+                Ok(()) => result,
+                Err(e) => Err(E::from(StoreError::from(e))),
+            };
+            Box::new(move |commit: Option<StoreError>| {
+                let out = match commit {
+                    None => result,
+                    Some(e) => Err(E::from(e)),
+                };
+                let _ = tx.send(out);
+            })
+        });
+        let sent = match self.jobs.lock() {
+            Ok(guard) => guard.as_ref().map(|s| s.send(job).is_ok()).unwrap_or(false),
+            Err(_) => false,
+        };
+        if !sent {
+            return Err(E::from(StoreError::Closed));
+        }
+        rx.await.unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
+    }
+
+    /// Runs `f` on a read connection, in a read transaction (a consistent snapshot of committed data).
+    pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn Repo) -> Result<R, StoreError> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().ok().and_then(|mut pool| pool.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => sqlite::open(&path)?,
+            };
+            conn.execute_batch("BEGIN DEFERRED")?;
+            let result = f(&sqlite::SqliteRepo::new(&conn));
+            let end = conn.execute_batch("COMMIT");
+            if end.is_ok() {
+                if let Ok(mut pool) = readers.lock() {
+                    if pool.len() < 4 {
+                        pool.push(conn);
+                    }
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+
+    /// Stops accepting work, lets the writer finish what is queued, and waits for it.
+    pub fn close(&self) {
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.take();
+        }
+        let handle = self.writer.lock().ok().and_then(|mut w| w.take());
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+        if let Ok(mut pool) = self.readers.lock() {
+            pool.clear();
+        }
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The writer: one transaction per batch of queued units, one commit, then the answers.
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let err = StoreError::from(e);
+            tracing::error!(error = %err, "cannot begin a transaction");
+            for job in batch {
+                // Run nothing: answer each unit with the error. The job must still be consumed to reply.
+                let completion = job_error(job, &err);
+                completion(Some(err.clone()));
+            }
+            continue;
+        }
+        let completions: Vec<Completion> = batch.into_iter().map(|job| job(&conn)).collect();
+        let commit = conn.execute_batch("COMMIT").err().map(StoreError::from);
+        if let Some(e) = &commit {
+            tracing::error!(error = %e, "group commit failed");
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for c in completions {
+            c(commit.clone());
+        }
+    }
+}
+
+/// Drops a job that cannot run, producing a completion that reports `err`.
+fn job_error(job: Job, err: &StoreError) -> Completion {
+    drop(job);
+    let err = err.clone();
+    Box::new(move |_| tracing::warn!(error = %err, "unit of work dropped"))
+}

@@ -1,0 +1,88 @@
+//! Runs a checked request's method against the engine, as one store transaction.
+//!
+//! Business input that cannot be read or breaks a field rule answers `40004 ACQ.INVALID_PARAMETER` (参数无效)
+//! — or the more specific sub-code trade.md names (`ACQ.TOTAL_FEE_EXCEED`, `ACQ.REASON_TRADE_REFUND_FEE_ERR`)
+//! — before any transaction starts, so nothing changes. A store failure answers `20000 isp.unknow-error`.
+
+use alipay_core::ResultCode;
+
+use super::common::Checked;
+use crate::engine::trade_requests::{parse, PayBiz, PrecreateBiz, RefundBiz, RefundQueryBiz, TradeKeyBiz};
+use crate::engine::{trade, Reply};
+use crate::store::StoreError;
+use crate::SandboxState;
+
+fn store_failed(e: &StoreError) -> Reply {
+    tracing::error!(error = %e, "store failure");
+    Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
+}
+
+/// Runs the method; the answer is returned only after its transaction committed.
+pub async fn run(state: &SandboxState, req: Checked) -> Reply {
+    match run_inner(state, req).await {
+        Ok(r) => r,
+        Err(e) => store_failed(&e),
+    }
+}
+
+async fn run_inner(state: &SandboxState, req: Checked) -> Result<Reply, StoreError> {
+    let now = state.clock.now();
+    let settings = state.config.settings.clone();
+    let caller = req.caller.clone();
+    let biz = req.param("biz_content").map(str::to_owned);
+    let biz = biz.as_deref();
+    let reply = match req.method.as_str() {
+        "alipay.trade.pay" => {
+            let r = match parse::<PayBiz>(biz).and_then(|b| b.check(now)) {
+                Ok(r) => r,
+                Err(e) => return Ok(e.reply()),
+            };
+            state.store.write(move |repo| trade::pay(repo, &caller, &settings, now, r)).await?
+        }
+        "alipay.trade.precreate" => {
+            let r = match parse::<PrecreateBiz>(biz).and_then(|b| b.check(now)) {
+                Ok(r) => r,
+                Err(e) => return Ok(e.reply()),
+            };
+            state.store.write(move |repo| trade::precreate(repo, &caller, &settings, now, r)).await?
+        }
+        "alipay.trade.query" => {
+            let key = match parse::<TradeKeyBiz>(biz).and_then(TradeKeyBiz::check) {
+                Ok(k) => k,
+                Err(e) => return Ok(e.reply()),
+            };
+            state.store.read(move |repo| trade::query(repo, &caller, &key)).await?
+        }
+        "alipay.trade.cancel" => {
+            let key = match parse::<TradeKeyBiz>(biz).and_then(TradeKeyBiz::check) {
+                Ok(k) => k,
+                Err(e) => return Ok(e.reply()),
+            };
+            state.store.write(move |repo| trade::cancel(repo, &caller, &settings, now, &key)).await?
+        }
+        "alipay.trade.close" => {
+            let key = match parse::<TradeKeyBiz>(biz).and_then(TradeKeyBiz::check) {
+                Ok(k) => k,
+                Err(e) => return Ok(e.reply()),
+            };
+            state.store.write(move |repo| trade::close(repo, &caller, now, &key)).await?
+        }
+        "alipay.trade.refund" => {
+            let r = match parse::<RefundBiz>(biz).and_then(RefundBiz::check) {
+                Ok(r) => r,
+                Err(e) => return Ok(e.reply()),
+            };
+            state.store.write(move |repo| trade::refund(repo, &caller, now, r)).await?
+        }
+        "alipay.trade.fastpay.refund.query" => {
+            let (key, no) = match parse::<RefundQueryBiz>(biz).and_then(RefundQueryBiz::check) {
+                Ok(k) => k,
+                Err(e) => return Ok(e.reply()),
+            };
+            state.store.read(move |repo| trade::refund_query(repo, &caller, &key, &no)).await?
+        }
+        _ => Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"),
+    };
+    state.wake.notify_one();
+    Ok(reply)
+}

@@ -1,0 +1,93 @@
+//! The HTTP gateway: `POST|GET /gateway.do`.
+//!
+//! Accepts what real clients send: a form body, a query string, both merged (common parameters in the query,
+//! business parameters in the body), absolute-form request targets, UTF-8 and GBK. Checks the common
+//! parameters ([`common`], fixed order), runs the method ([`dispatch`]) as one store transaction, and
+//! answers only after that transaction committed, with a signed envelope in the request's charset and
+//! `Content-Type: text/html;charset=<charset>`.
+
+pub mod common;
+pub mod dispatch;
+
+use std::sync::Arc;
+
+use alipay_core::{envelope, Charset, ResultCode, SignType};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+
+use crate::engine::Reply;
+use crate::faults::FaultKind;
+use crate::SandboxState;
+
+/// The gateway routes.
+pub fn router(state: Arc<SandboxState>) -> Router {
+    Router::new().route("/gateway.do", any(gateway)).with_state(state)
+}
+
+/// Builds the signed answer.
+pub fn respond(state: &SandboxState, key: &str, reply: &Reply, sign_type: SignType, charset: Charset) -> Response {
+    match envelope::build_response(key, reply, &state.alipay_key, sign_type, charset) {
+        Ok(body) => {
+            let mut resp = Response::new(Body::from(body));
+            let ct = format!("text/html;charset={}", charset.as_str());
+            if let Ok(v) = HeaderValue::from_str(&ct) {
+                resp.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            resp
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build a response");
+            (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign the response").into_response()
+        }
+    }
+}
+
+async fn gateway(State(state): State<Arc<SandboxState>>, method: Method, uri: Uri, body: Bytes) -> Response {
+    if method != Method::GET && method != Method::POST {
+        return (StatusCode::METHOD_NOT_ALLOWED, "use GET or POST").into_response();
+    }
+    let query = uri.query().unwrap_or("").as_bytes().to_vec();
+    let body = if method == Method::POST { body } else { Bytes::new() };
+    let checked = match common::check(&state, &query, &body).await {
+        Ok(c) => c,
+        Err(rej) => return respond(&state, &rej.key, &rej.reply, rej.sign_type, rej.charset),
+    };
+    let key = envelope::response_key(&checked.method);
+    let fault = state.faults.take(&checked.method);
+    let (charset, sign_type) = (checked.charset, checked.sign_type);
+    let fault_reply = |kind: FaultKind| match kind {
+        FaultKind::UnknownError => Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙"),
+        FaultKind::InProcess => Reply::of(ResultCode::InProcess),
+        _ => Reply::business("ACQ.SYSTEM_ERROR", "系统异常"),
+    };
+    if let Some(f) = &fault {
+        tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
+        match f.kind {
+            FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError if !f.execute => {
+                return respond(&state, &key, &fault_reply(f.kind), sign_type, charset);
+            }
+            FaultKind::Latency => tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await,
+            _ => {}
+        }
+    }
+    let reply = dispatch::run(&state, checked).await;
+    match fault.map(|f| f.kind) {
+        Some(FaultKind::DropAfterCommit) => dropped_connection(),
+        Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
+            respond(&state, &key, &fault_reply(kind), sign_type, charset)
+        }
+        _ => respond(&state, &key, &reply, sign_type, charset),
+    }
+}
+
+/// A response whose body fails at once: the server aborts the connection without a complete answer.
+fn dropped_connection() -> Response {
+    let stream = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected drop"))
+    });
+    Response::new(Body::from_stream(stream))
+}
