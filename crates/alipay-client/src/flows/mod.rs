@@ -11,13 +11,19 @@
 //! - [`AlipayClient::download_bill`]: the bill URL query, the download within the URL's 30 s, and a streamed
 //!   reader of the detail rows (GBK CSV inside a zip) as typed records.
 //!
+//! - [`AlipayClient::red_packet_agreement_pay`], [`AlipayClient::red_packet_disburse`],
+//!   [`AlipayClient::red_packet_refund`]: seed 003's handling of 10003/20000 (re-send the same request, then
+//!   `alipay.fund.coupon.operation.query`).
+//!
 //! Retries happen only where the seeds say a call is idempotent: queries, cancel, and refund with the same
 //! `out_request_no`. `trade.pay` itself is never re-sent.
 
 mod bill;
+mod coupon;
 mod poll;
 mod refund;
 
 pub use bill::DownloadedBill;
+pub use coupon::CouponOutcome;
 pub use poll::{PaidTrade, PayOutcome, PollPolicy};
 pub use refund::RetryPolicy;
