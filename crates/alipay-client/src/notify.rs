@@ -4,6 +4,7 @@
 //! exactly once, in the charset the notification declares, never trims a value, checks the signature over the
 //! V1 (payment notifications) or V2 sign content, and checks the notification is for this client's app.
 
+use alipay_api::notify::{NotificationError, TradeNotification};
 use alipay_core::{form, sign_content, Charset, SignScope, SignType, VerifyError};
 
 use crate::client::AlipayClient;
@@ -63,6 +64,12 @@ impl VerifiedNotification {
     /// `notify_id`: the same across retries, so use it to process each notification once.
     pub fn notify_id(&self) -> Option<&str> {
         self.get("notify_id")
+    }
+
+    /// The typed trade notification (`notify_type=trade_status_sync`): amounts as `Money`, times as
+    /// `Timestamp`, `fund_bill_list` parsed. Unknown parameters are kept in its `extra`.
+    pub fn trade(&self) -> Result<TradeNotification, NotificationError> {
+        TradeNotification::from_params(&self.params)
     }
 }
 

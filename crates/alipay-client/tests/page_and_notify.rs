@@ -115,6 +115,10 @@ async fn notifications_verify_from_raw_bytes_decoded_once_untrimmed() {
         assert_eq!(n.get("passback_params"), Some("a%3D1+b"));
         assert_eq!(n.get("body"), Some(" padded "));
         assert_eq!(n.notify_type(), Some("trade_status_sync"));
+        let trade = n.trade().unwrap();
+        assert_eq!(trade.total_amount, Some("88.88".parse().unwrap()));
+        assert_eq!(trade.trade_status, Some(alipay_api::trade::TradeStatus::TradeSuccess));
+        assert_eq!(trade.fund_bill_list.as_ref().map(|l| l.len()), Some(1));
         // Without a header, the form's own charset field is used.
         client.verify_notification(&body, None).unwrap();
     }
