@@ -67,6 +67,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the local Alipay gateway (the sandbox) on an embedded, persistent store.
+    ///
+    /// On first start it creates DIR, the store, the sandbox's Alipay key pair, a default app (with its own
+    /// key pair), its merchant and a buyer, and writes the credentials a client needs to DIR/app.json (the
+    /// CLI's --config format). A restart on the same DIR keeps everything.
+    Sandbox(SandboxArgs),
+    /// Drive the running sandbox's simulation controls (admin API), e.g. `alipay admin trades/scan
+    /// '{"qr_code":"https://qr.alipay.com/..."}'`. With a JSON body the request is a POST, otherwise a GET.
+    Admin {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The admin route below /admin/, e.g. `buyers`, `trades/scan`, `clock/advance`, `faults`.
+        path: String,
+        /// The JSON body.
+        body: Option<String>,
+        /// Override the HTTP method (GET, POST, DELETE).
+        #[arg(long)]
+        method: Option<String>,
+    },
     /// Notifications.
     Notify {
         #[command(subcommand)]
@@ -90,6 +109,22 @@ enum NotifyCommand {
         #[arg(long)]
         v2: bool,
     },
+}
+
+#[derive(Debug, Args)]
+struct SandboxArgs {
+    /// Data directory.
+    #[arg(long, default_value = "./alipay-sandbox")]
+    data: PathBuf,
+    /// Listen address; the gateway is at http://HOST:PORT/gateway.do.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Accepted distance, in seconds, between a request's timestamp and the clock.
+    #[arg(long, default_value_t = 1800)]
+    timestamp_skew: i64,
+    /// Multiplier of notification retry intervals (1 = Alipay's real 4m, 10m, ... schedule).
+    #[arg(long, default_value_t = 1.0)]
+    notify_time_scale: f64,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +201,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if answer.status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
+        Command::Sandbox(args) => sandbox(args),
+        Command::Admin { config, path, body, method } => admin(&config, &path, body, method),
         Command::Notify { command: NotifyCommand::Verify { config, body, content_type, v2 } } => {
             let client = AlipayClient::from_config_file(&config.config)?;
             let bytes = if body == "-" {
@@ -187,6 +224,59 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn sandbox(args: SandboxArgs) -> Result<ExitCode> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let config = alipay_sandbox::Config {
+        timestamp_skew_secs: args.timestamp_skew,
+        notify_time_scale: args.notify_time_scale,
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let sandbox = alipay_sandbox::Sandbox::open(&args.data, config).await?;
+        let running = sandbox.start(args.listen).await?;
+        let app_json = args.data.join("app.json");
+        println!("local Alipay gateway: {}", running.gateway_url());
+        println!("admin API:            http://{}/admin", running.addr());
+        println!("credentials ({}):", app_json.display());
+        println!("{}", std::fs::read_to_string(&app_json)?);
+        println!("try: alipay call alipay.trade.precreate --config {} \\", app_json.display());
+        println!("       --biz-content '{{\"out_trade_no\":\"T1\",\"total_amount\":\"88.88\",\"subject\":\"demo\"}}'");
+        println!("Ctrl-C stops it; everything is kept in {}.", args.data.display());
+        tokio::signal::ctrl_c().await?;
+        running.stop().await;
+        Ok::<_, Box<dyn std::error::Error>>(ExitCode::SUCCESS)
+    })
+}
+
+fn admin(config: &ConfigArg, path: &str, body: Option<String>, method: Option<String>) -> Result<ExitCode> {
+    let cfg = alipay_client::ClientConfig::from_file(&config.config)?;
+    let base = cfg.gateway_url.strip_suffix("/gateway.do").unwrap_or(&cfg.gateway_url);
+    let url = format!("{base}/admin/{}", path.trim_start_matches('/'));
+    let method = match method.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        Some("GET") => reqwest::Method::GET,
+        Some("POST") => reqwest::Method::POST,
+        Some("DELETE") => reqwest::Method::DELETE,
+        Some(other) => return Err(format!("unsupported method {other}: use GET, POST or DELETE").into()),
+        None if body.is_some() => reqwest::Method::POST,
+        None => reqwest::Method::GET,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let (status, text) = runtime.block_on(async {
+        let mut req = reqwest::Client::new().request(method, &url);
+        if let Some(b) = body {
+            serde_json::from_str::<serde_json::Value>(&b)?;
+            req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b);
+        }
+        let resp = req.send().await?;
+        Ok::<_, Box<dyn std::error::Error>>((resp.status(), resp.text().await?))
+    })?;
+    println!("{text}");
+    Ok(if status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn keygen(out_dir: Option<PathBuf>) -> Result<ExitCode> {

@@ -6,6 +6,7 @@
 //! alipay verify --public-key FILE --signature SIG [--sign-type ..] [--charset ..] (--param k=v ... | --content TEXT)
 //! alipay call METHOD [--config FILE] [--biz-content JSON] [--param k=v ...] [--app-auth-token T] [--json]
 //! alipay notify verify [--config FILE] [--body FILE|-] [--content-type CT]
+//! alipay sandbox [--data DIR] [--listen HOST:PORT]
 //! ```
 //!
 //! Exit codes: 0 success (10000); 2 a verified business failure; 1 anything else, including an answer that

@@ -1,0 +1,127 @@
+//! The README's main job: `alipay sandbox` on a fresh directory, driven by `alipay call` and `alipay admin`,
+//! killed with SIGKILL and restarted on the same directory.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn alipay(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(dir: &Path, port: u16) -> Child {
+    let _ = std::fs::remove_file(dir.join("app.json"));
+    let child = Command::new(env!("CARGO_BIN_EXE_alipay"))
+        .args(["sandbox", "--data", dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(dir.join("app.json").exists() && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()) {
+        assert!(Instant::now() < deadline, "sandbox did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn sandbox_serves_calls_and_survives_sigkill() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("alipay-cli-sandbox-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = free_port();
+    let mut child = start(&dir, port);
+    let config = dir.join("app.json");
+    let cfg = config.to_str().unwrap();
+
+    let (code, out, err) = alipay(&[
+        "call",
+        "alipay.trade.precreate",
+        "--config",
+        cfg,
+        "--json",
+        "--biz-content",
+        r#"{"out_trade_no":"CLI001","total_amount":"88.88","subject":"水费 demo"}"#,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let qr = json(&out)["qr_code"].as_str().unwrap().to_owned();
+    assert!(qr.starts_with("https://qr.alipay.com/"), "{qr}");
+
+    let (code, out, err) = alipay(&[
+        "call",
+        "alipay.trade.query",
+        "--config",
+        cfg,
+        "--json",
+        "--biz-content",
+        r#"{"out_trade_no":"CLI001"}"#,
+    ]);
+    assert_eq!(code, 2, "not scanned yet is a business failure: {out}{err}");
+    assert_eq!(json(&out)["sub_code"], "ACQ.TRADE_NOT_EXIST");
+
+    let (code, out, err) = alipay(&["admin", "--config", cfg, "trades/scan", &format!(r#"{{"qr_code":"{qr}"}}"#)]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    // SIGKILL: no chance to flush anything the sandbox had not already committed.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut child = start(&dir, port);
+
+    let (code, out, err) = alipay(&[
+        "call",
+        "alipay.trade.query",
+        "--config",
+        cfg,
+        "--json",
+        "--biz-content",
+        r#"{"out_trade_no":"CLI001"}"#,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let answer = json(&out);
+    assert_eq!(answer["trade_status"], "WAIT_BUYER_PAY");
+    assert_eq!(answer["total_amount"], "88.88");
+
+    // A tampered config (someone else's Alipay key) makes verification fail: non-zero exit.
+    let mut bad: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    let other = dir.join("bad.json");
+    let stranger = Command::new(env!("CARGO_BIN_EXE_alipay")).args(["keygen"]).output().unwrap();
+    let stranger_pub = String::from_utf8_lossy(&stranger.stdout)
+        .split("-----BEGIN PUBLIC KEY-----")
+        .nth(1)
+        .map(|s| {
+            format!(
+                "-----BEGIN PUBLIC KEY-----{}-----END PUBLIC KEY-----",
+                s.split("-----END PUBLIC KEY-----").next().unwrap()
+            )
+        })
+        .unwrap();
+    bad["alipay_public_key"] = serde_json::Value::String(stranger_pub);
+    std::fs::write(&other, bad.to_string()).unwrap();
+    let (code, _, err) = alipay(&[
+        "call",
+        "alipay.trade.query",
+        "--config",
+        other.to_str().unwrap(),
+        "--biz-content",
+        r#"{"out_trade_no":"CLI001"}"#,
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("verification"), "{err}");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
