@@ -51,6 +51,8 @@ async fn pay_success_balance_code_and_confirmation() {
     let mut unknown = biz.clone();
     unknown["out_trade_no"] = json!("P3");
     unknown["auth_code"] = json!("280000000000000000");
+    assert_eq!(sub_code_of(&h.call("alipay.trade.pay", unknown.clone()).await), "ACQ.PAYMENT_AUTH_CODE_INVALID");
+    unknown["auth_code"] = json!("123");
     assert_eq!(sub_code_of(&h.call("alipay.trade.pay", unknown).await), "ACQ.PAYMENT_AUTH_CODE_INVALID");
 
     // Insufficient balance (under the limit so no confirmation is asked).

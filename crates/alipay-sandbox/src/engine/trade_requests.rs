@@ -1,12 +1,19 @@
-//! The business parameters of the trade methods, as the gateway reads them from `biz_content`, with the
-//! field rules of trade.md. A request that breaks a rule becomes a [`BizError`], answered (`40004 ACQ.INVALID_PARAMETER`,
-//! or the more specific sub-code trade.md names) and changes nothing.
+//! The business parameters of the trade methods, read with the shared `alipay-api` models
+//! ([`decode_request`] + [`AlipayRequest::validate`]) and turned into the engine's checked requests.
 //!
-//! These are the gateway's own structs until the shared `alipay-api` models for these methods land.
+//! A request that cannot be read or breaks a field rule becomes a [`BizError`] and changes nothing. The
+//! sub-codes (a fidelity decision, documented here and in the README):
+//! - `ACQ.TOTAL_FEE_EXCEED` (订单总金额超过限额) when `total_amount` is outside 0.01..=100000000.00;
+//! - `ACQ.REASON_TRADE_REFUND_FEE_ERR` (退款金额无效) when `refund_amount` is not a positive amount in range;
+//! - `ACQ.PAYMENT_AUTH_CODE_INVALID` (支付授权码无效) when `auth_code` is not 16–24 digits starting 25..30;
+//! - `ACQ.INVALID_PARAMETER` (参数无效) for everything else: missing `biz_content`, bad JSON, wrong types,
+//!   an amount with more than two decimals, missing or too long fields, a bad `timeout_express`.
 
+use alipay_api::trade::{
+    TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeQuery, TradeRefund,
+};
+use alipay_api::{decode_request, AlipayRequest, DecodeError, ValidationError};
 use alipay_core::{Money, Timestamp};
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 use super::Reply;
 
@@ -22,6 +29,9 @@ pub enum BizError {
     /// `ACQ.REASON_TRADE_REFUND_FEE_ERR`: the refund amount is not positive.
     #[error("退款金额无效")]
     RefundFeeError,
+    /// `ACQ.PAYMENT_AUTH_CODE_INVALID`: the payment code is malformed.
+    #[error("支付授权码无效")]
+    AuthCodeInvalid,
 }
 
 impl BizError {
@@ -31,71 +41,57 @@ impl BizError {
             BizError::InvalidParameter(_) => "ACQ.INVALID_PARAMETER",
             BizError::TotalFeeExceed => "ACQ.TOTAL_FEE_EXCEED",
             BizError::RefundFeeError => "ACQ.REASON_TRADE_REFUND_FEE_ERR",
+            BizError::AuthCodeInvalid => "ACQ.PAYMENT_AUTH_CODE_INVALID",
         };
         Reply::business(sub, &self.to_string())
     }
 }
 
-/// `ACQ.INVALID_PARAMETER`, the answer to any business input that cannot be read or breaks a field rule.
-pub fn invalid_parameter(detail: &str) -> BizError {
-    BizError::InvalidParameter(detail.to_owned())
+impl From<DecodeError> for BizError {
+    fn from(e: DecodeError) -> Self {
+        BizError::InvalidParameter(e.to_string())
+    }
 }
 
-/// Reads `biz_content` into `T`.
-pub fn parse<T: DeserializeOwned>(biz_content: Option<&str>) -> Result<T, BizError> {
-    let text = biz_content
-        .filter(|b| !alipay_core::content::is_blank(b))
-        .ok_or_else(|| invalid_parameter("biz_content is required"))?;
-    serde_json::from_str(text).map_err(|e| invalid_parameter(&e.to_string()))
-}
-
-fn required<'a>(field: &str, value: &'a Option<String>, max: usize) -> Result<&'a str, BizError> {
-    match value.as_deref() {
-        Some(v) if !alipay_core::content::is_blank(v) => {
-            if v.chars().count() > max {
-                Err(invalid_parameter(&format!("{field} is longer than {max} characters")))
-            } else {
-                Ok(v)
-            }
+impl From<ValidationError> for BizError {
+    fn from(e: ValidationError) -> Self {
+        match (&e, e.field()) {
+            (ValidationError::Invalid { .. }, "total_amount") => BizError::TotalFeeExceed,
+            (ValidationError::Invalid { .. }, "refund_amount") => BizError::RefundFeeError,
+            (ValidationError::Invalid { .. }, "auth_code") => BizError::AuthCodeInvalid,
+            _ => BizError::InvalidParameter(e.to_string()),
         }
-        _ => Err(invalid_parameter(&format!("{field} is required"))),
     }
 }
 
-fn optional(field: &str, value: &Option<String>, max: usize) -> Result<(), BizError> {
-    match value {
-        Some(v) if v.chars().count() > max => {
-            Err(invalid_parameter(&format!("{field} is longer than {max} characters")))
+/// Decodes and validates a model; a required amount field that was not sent at all is
+/// `ACQ.INVALID_PARAMETER` (the models default it to zero).
+fn read<R: AlipayRequest>(params: &[(String, String)], amount_field: Option<&str>) -> Result<R, BizError> {
+    let request: R = decode_request(params)?;
+    if let Some(field) = amount_field {
+        let biz = params.iter().find(|(k, _)| k == "biz_content").map(|(_, v)| v.as_str()).unwrap_or("{}");
+        let sent = serde_json::from_str::<serde_json::Value>(biz)
+            .ok()
+            .and_then(|v| v.get(field).map(|f| !f.is_null()))
+            .unwrap_or(false);
+        if !sent {
+            return Err(BizError::InvalidParameter(format!("{field} is required")));
         }
-        _ => Ok(()),
     }
+    request.validate()?;
+    Ok(request)
 }
 
-fn out_no(field: &str, value: &Option<String>) -> Result<String, BizError> {
-    let v = required(field, value, 64)?;
-    if v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        Ok(v.to_owned())
-    } else {
-        Err(invalid_parameter(&format!("{field} may hold only letters, digits and _")))
-    }
-}
-
-/// `total_amount`: required; outside 0.01..=100000000.00 → `ACQ.TOTAL_FEE_EXCEED`.
-fn total_amount(value: Option<Money>) -> Result<Money, BizError> {
-    let amount = value.ok_or_else(|| invalid_parameter("total_amount is required"))?;
-    amount.check_range(Money::MIN_PAYABLE, Money::MAX_TRADE).map_err(|_| BizError::TotalFeeExceed)
-}
-
-/// Parses `timeout_express` (`1m`..`15d`, units m/h/d, or `1c` = midnight today) into an absolute expiry.
-fn expiry(timeout_express: &Option<String>, time_expire: &Option<String>, now: i64) -> Result<Option<i64>, BizError> {
-    if let Some(t) = time_expire.as_deref().filter(|t| !t.is_empty()) {
-        let ts: Timestamp = t.parse().map_err(|_| invalid_parameter("time_expire must be yyyy-MM-dd HH:mm:ss"))?;
+/// Turns `timeout_express` (`1m`..`15d`, units m/h/d, or `1c` = midnight today) or `time_expire` (wins)
+/// into an absolute expiry.
+fn expiry(timeout_express: Option<&str>, time_expire: Option<Timestamp>, now: i64) -> Result<Option<i64>, BizError> {
+    if let Some(ts) = time_expire {
         return Ok(Some(ts.unix()));
     }
-    let Some(te) = timeout_express.as_deref().filter(|t| !t.is_empty()) else {
+    let Some(te) = timeout_express.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let bad = || invalid_parameter("timeout_express must be like 90m, 2h, 15d or 1c");
+    let bad = || BizError::InvalidParameter("timeout_express must be like 90m, 2h, 15d or 1c".into());
     let (num, unit) = te.split_at(te.len().saturating_sub(1));
     let n: i64 = num.parse().map_err(|_| bad())?;
     let secs = match unit {
@@ -116,48 +112,87 @@ fn expiry(timeout_express: &Option<String>, time_expire: &Option<String>, now: i
     Ok(Some(now + secs))
 }
 
-/// Reads the amount field of a refund: malformed → `ACQ.INVALID_PARAMETER`, not positive →
-/// `ACQ.REASON_TRADE_REFUND_FEE_ERR`.
-fn refund_amount(value: Option<Money>) -> Result<Money, BizError> {
-    let amount = value.ok_or_else(|| invalid_parameter("refund_amount is required"))?;
-    if amount.is_positive() && amount <= Money::MAX_TRADE {
-        Ok(amount)
-    } else {
-        Err(BizError::RefundFeeError)
+fn trade_key(out_trade_no: Option<String>, trade_no: Option<String>) -> Result<TradeKey, BizError> {
+    let present = |v: Option<String>| v.filter(|v| !alipay_core::content::is_blank(v));
+    match (present(trade_no), present(out_trade_no)) {
+        (Some(t), _) => Ok(TradeKey::TradeNo(t)),
+        (None, Some(o)) => Ok(TradeKey::OutTradeNo(o)),
+        (None, None) => Err(BizError::InvalidParameter("out_trade_no or trade_no is required".into())),
     }
 }
 
-/// `alipay.trade.pay` biz_content.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct PayBiz {
-    /// Merchant order number.
-    pub out_trade_no: Option<String>,
-    /// `bar_code` (or `security_code`).
-    pub scene: Option<String>,
-    /// The buyer's payment code.
-    pub auth_code: Option<String>,
-    /// Order title.
-    pub subject: Option<String>,
-    /// Order amount.
-    pub total_amount: Option<Money>,
-    /// Product code (ignored).
-    pub product_code: Option<String>,
-    /// Order description.
-    pub body: Option<String>,
-    /// Store id.
-    pub store_id: Option<String>,
-    /// Operator id.
-    pub operator_id: Option<String>,
-    /// Terminal id.
-    pub terminal_id: Option<String>,
-    /// Relative timeout.
-    pub timeout_express: Option<String>,
-    /// Absolute timeout (wins).
-    pub time_expire: Option<String>,
-    /// Echoed in notifications.
-    pub passback_params: Option<String>,
-    /// Seller id: must be the caller's merchant when sent.
-    pub seller_id: Option<String>,
+/// Reads `alipay.trade.pay`.
+pub fn pay(params: &[(String, String)], now: i64) -> Result<PayRequest, BizError> {
+    let r: TradePay = read(params, Some("total_amount"))?;
+    let expire_at = expiry(r.timeout_express.as_deref(), r.time_expire, now)?;
+    Ok(PayRequest {
+        out_trade_no: r.out_trade_no,
+        auth_code: r.auth_code,
+        subject: r.subject,
+        total_amount: r.total_amount,
+        body: r.body,
+        store_id: r.store_id,
+        operator_id: r.operator_id,
+        terminal_id: r.terminal_id,
+        expire_at,
+        passback_params: r.passback_params,
+        seller_id: r.seller_id,
+    })
+}
+
+/// Reads `alipay.trade.precreate`.
+pub fn precreate(params: &[(String, String)], now: i64) -> Result<PrecreateRequest, BizError> {
+    let r: TradePrecreate = read(params, Some("total_amount"))?;
+    let expire_at = expiry(r.timeout_express.as_deref(), None, now)?;
+    let qr_expire_at = expiry(r.qr_code_timeout_express.as_deref(), None, now)?;
+    Ok(PrecreateRequest {
+        out_trade_no: r.out_trade_no,
+        total_amount: r.total_amount,
+        subject: r.subject,
+        body: r.body,
+        store_id: r.store_id,
+        operator_id: r.operator_id,
+        terminal_id: r.terminal_id,
+        expire_at,
+        qr_expire_at,
+        passback_params: r.passback_params,
+        seller_id: None,
+    })
+}
+
+/// Reads `alipay.trade.query`.
+pub fn query(params: &[(String, String)]) -> Result<TradeKey, BizError> {
+    let r: TradeQuery = read(params, None)?;
+    trade_key(r.out_trade_no, r.trade_no)
+}
+
+/// Reads `alipay.trade.cancel`.
+pub fn cancel(params: &[(String, String)]) -> Result<TradeKey, BizError> {
+    let r: TradeCancel = read(params, None)?;
+    trade_key(r.out_trade_no, r.trade_no)
+}
+
+/// Reads `alipay.trade.close`.
+pub fn close(params: &[(String, String)]) -> Result<TradeKey, BizError> {
+    let r: TradeClose = read(params, None)?;
+    trade_key(r.out_trade_no, r.trade_no)
+}
+
+/// Reads `alipay.trade.refund`.
+pub fn refund(params: &[(String, String)]) -> Result<RefundRequest, BizError> {
+    let r: TradeRefund = read(params, Some("refund_amount"))?;
+    Ok(RefundRequest {
+        key: trade_key(r.out_trade_no, r.trade_no)?,
+        refund_amount: r.refund_amount,
+        out_request_no: r.out_request_no.filter(|v| !alipay_core::content::is_blank(v)),
+        refund_reason: r.refund_reason,
+    })
+}
+
+/// Reads `alipay.trade.fastpay.refund.query`.
+pub fn refund_query(params: &[(String, String)]) -> Result<(TradeKey, String), BizError> {
+    let r: TradeFastpayRefundQuery = read(params, None)?;
+    Ok((trade_key(r.out_trade_no, r.trade_no)?, r.out_request_no))
 }
 
 /// A checked `alipay.trade.pay`.
@@ -182,68 +217,6 @@ pub struct PayRequest {
     /// Absolute expiry, if requested.
     pub expire_at: Option<i64>,
     /// Passback.
-    pub passback_params: Option<String>,
-    /// Seller id, if sent.
-    pub seller_id: Option<String>,
-}
-
-impl PayBiz {
-    /// Applies the field rules.
-    pub fn check(self, now: i64) -> Result<PayRequest, BizError> {
-        let out_trade_no = out_no("out_trade_no", &self.out_trade_no)?;
-        let scene = required("scene", &self.scene, 32)?;
-        if scene != "bar_code" && scene != "security_code" {
-            return Err(invalid_parameter("scene must be bar_code"));
-        }
-        let auth_code = required("auth_code", &self.auth_code, 32)?.to_owned();
-        let subject = required("subject", &self.subject, 256)?.to_owned();
-        optional("body", &self.body, 128)?;
-        optional("store_id", &self.store_id, 32)?;
-        optional("operator_id", &self.operator_id, 28)?;
-        optional("terminal_id", &self.terminal_id, 32)?;
-        optional("passback_params", &self.passback_params, 512)?;
-        let total_amount = total_amount(self.total_amount)?;
-        let expire_at = expiry(&self.timeout_express, &self.time_expire, now)?;
-        Ok(PayRequest {
-            out_trade_no,
-            auth_code,
-            subject,
-            total_amount,
-            body: self.body,
-            store_id: self.store_id,
-            operator_id: self.operator_id,
-            terminal_id: self.terminal_id,
-            expire_at,
-            passback_params: self.passback_params,
-            seller_id: self.seller_id,
-        })
-    }
-}
-
-/// `alipay.trade.precreate` biz_content.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct PrecreateBiz {
-    /// Merchant order number.
-    pub out_trade_no: Option<String>,
-    /// Amount.
-    pub total_amount: Option<Money>,
-    /// Title.
-    pub subject: Option<String>,
-    /// Description.
-    pub body: Option<String>,
-    /// Store id.
-    pub store_id: Option<String>,
-    /// Operator id.
-    pub operator_id: Option<String>,
-    /// Terminal id.
-    pub terminal_id: Option<String>,
-    /// Relative timeout of the trade.
-    pub timeout_express: Option<String>,
-    /// Absolute timeout of the trade.
-    pub time_expire: Option<String>,
-    /// Relative validity of the QR code.
-    pub qr_code_timeout_express: Option<String>,
-    /// Echoed in notifications.
     pub passback_params: Option<String>,
     /// Seller id, if sent.
     pub seller_id: Option<String>,
@@ -276,35 +249,6 @@ pub struct PrecreateRequest {
     pub seller_id: Option<String>,
 }
 
-impl PrecreateBiz {
-    /// Applies the field rules.
-    pub fn check(self, now: i64) -> Result<PrecreateRequest, BizError> {
-        let out_trade_no = out_no("out_trade_no", &self.out_trade_no)?;
-        let subject = required("subject", &self.subject, 256)?.to_owned();
-        optional("body", &self.body, 128)?;
-        optional("store_id", &self.store_id, 32)?;
-        optional("operator_id", &self.operator_id, 28)?;
-        optional("terminal_id", &self.terminal_id, 32)?;
-        optional("passback_params", &self.passback_params, 512)?;
-        let total_amount = total_amount(self.total_amount)?;
-        let expire_at = expiry(&self.timeout_express, &self.time_expire, now)?;
-        let qr_expire_at = expiry(&self.qr_code_timeout_express, &None, now)?;
-        Ok(PrecreateRequest {
-            out_trade_no,
-            total_amount,
-            subject,
-            body: self.body,
-            store_id: self.store_id,
-            operator_id: self.operator_id,
-            terminal_id: self.terminal_id,
-            expire_at,
-            qr_expire_at,
-            passback_params: self.passback_params,
-            seller_id: self.seller_id,
-        })
-    }
-}
-
 /// Which trade a query/cancel/close/refund names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TradeKey {
@@ -312,57 +256,6 @@ pub enum TradeKey {
     TradeNo(String),
     /// By the merchant's order number.
     OutTradeNo(String),
-}
-
-/// `out_trade_no` / `trade_no` biz_content of query, cancel and close.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct TradeKeyBiz {
-    /// Merchant order number.
-    pub out_trade_no: Option<String>,
-    /// Alipay trade number.
-    pub trade_no: Option<String>,
-    /// Operator (close).
-    pub operator_id: Option<String>,
-}
-
-fn trade_key(out_trade_no: &Option<String>, trade_no: &Option<String>) -> Result<TradeKey, BizError> {
-    optional("out_trade_no", out_trade_no, 64)?;
-    optional("trade_no", trade_no, 64)?;
-    match (
-        trade_no.as_deref().filter(|v| !v.trim().is_empty()),
-        out_trade_no.as_deref().filter(|v| !v.trim().is_empty()),
-    ) {
-        (Some(t), _) => Ok(TradeKey::TradeNo(t.to_owned())),
-        (None, Some(o)) => Ok(TradeKey::OutTradeNo(o.to_owned())),
-        (None, None) => Err(invalid_parameter("out_trade_no or trade_no is required")),
-    }
-}
-
-impl TradeKeyBiz {
-    /// Applies the field rules.
-    pub fn check(self) -> Result<TradeKey, BizError> {
-        optional("operator_id", &self.operator_id, 28)?;
-        trade_key(&self.out_trade_no, &self.trade_no)
-    }
-}
-
-/// `alipay.trade.refund` biz_content.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct RefundBiz {
-    /// Merchant order number.
-    pub out_trade_no: Option<String>,
-    /// Alipay trade number.
-    pub trade_no: Option<String>,
-    /// Amount to refund.
-    pub refund_amount: Option<Money>,
-    /// Refund request number (required for partial refunds; defaults to out_trade_no).
-    pub out_request_no: Option<String>,
-    /// Reason.
-    pub refund_reason: Option<String>,
-    /// Operator.
-    pub operator_id: Option<String>,
-    /// Store.
-    pub store_id: Option<String>,
 }
 
 /// A checked refund.
@@ -376,42 +269,4 @@ pub struct RefundRequest {
     pub out_request_no: Option<String>,
     /// Reason.
     pub refund_reason: Option<String>,
-}
-
-impl RefundBiz {
-    /// Applies the field rules.
-    pub fn check(self) -> Result<RefundRequest, BizError> {
-        let key = trade_key(&self.out_trade_no, &self.trade_no)?;
-        optional("out_request_no", &self.out_request_no, 64)?;
-        optional("refund_reason", &self.refund_reason, 256)?;
-        optional("operator_id", &self.operator_id, 30)?;
-        optional("store_id", &self.store_id, 32)?;
-        let refund_amount = refund_amount(self.refund_amount)?;
-        Ok(RefundRequest {
-            key,
-            refund_amount,
-            out_request_no: self.out_request_no.filter(|v| !v.trim().is_empty()),
-            refund_reason: self.refund_reason,
-        })
-    }
-}
-
-/// `alipay.trade.fastpay.refund.query` biz_content.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct RefundQueryBiz {
-    /// Merchant order number.
-    pub out_trade_no: Option<String>,
-    /// Alipay trade number.
-    pub trade_no: Option<String>,
-    /// The refund request number (= out_trade_no for a refund sent without one).
-    pub out_request_no: Option<String>,
-}
-
-impl RefundQueryBiz {
-    /// Applies the field rules.
-    pub fn check(self) -> Result<(TradeKey, String), BizError> {
-        let key = trade_key(&self.out_trade_no, &self.trade_no)?;
-        let no = required("out_request_no", &self.out_request_no, 64)?.to_owned();
-        Ok((key, no))
-    }
 }

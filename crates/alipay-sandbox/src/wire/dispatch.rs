@@ -7,7 +7,7 @@
 use alipay_core::ResultCode;
 
 use super::common::Checked;
-use crate::engine::trade_requests::{parse, PayBiz, PrecreateBiz, RefundBiz, RefundQueryBiz, TradeKeyBiz};
+use crate::engine::trade_requests as biz;
 use crate::engine::{trade, Reply};
 use crate::store::StoreError;
 use crate::SandboxState;
@@ -29,53 +29,52 @@ async fn run_inner(state: &SandboxState, req: Checked) -> Result<Reply, StoreErr
     let now = state.clock.now();
     let settings = state.config.settings.clone();
     let caller = req.caller.clone();
-    let biz = req.param("biz_content").map(str::to_owned);
-    let biz = biz.as_deref();
+    let params = &req.params;
     let reply = match req.method.as_str() {
         "alipay.trade.pay" => {
-            let r = match parse::<PayBiz>(biz).and_then(|b| b.check(now)) {
+            let r = match biz::pay(params, now) {
                 Ok(r) => r,
                 Err(e) => return Ok(e.reply()),
             };
             state.store.write(move |repo| trade::pay(repo, &caller, &settings, now, r)).await?
         }
         "alipay.trade.precreate" => {
-            let r = match parse::<PrecreateBiz>(biz).and_then(|b| b.check(now)) {
+            let r = match biz::precreate(params, now) {
                 Ok(r) => r,
                 Err(e) => return Ok(e.reply()),
             };
             state.store.write(move |repo| trade::precreate(repo, &caller, &settings, now, r)).await?
         }
         "alipay.trade.query" => {
-            let key = match parse::<TradeKeyBiz>(biz).and_then(TradeKeyBiz::check) {
+            let key = match biz::query(params) {
                 Ok(k) => k,
                 Err(e) => return Ok(e.reply()),
             };
             state.store.read(move |repo| trade::query(repo, &caller, &key)).await?
         }
         "alipay.trade.cancel" => {
-            let key = match parse::<TradeKeyBiz>(biz).and_then(TradeKeyBiz::check) {
+            let key = match biz::cancel(params) {
                 Ok(k) => k,
                 Err(e) => return Ok(e.reply()),
             };
             state.store.write(move |repo| trade::cancel(repo, &caller, &settings, now, &key)).await?
         }
         "alipay.trade.close" => {
-            let key = match parse::<TradeKeyBiz>(biz).and_then(TradeKeyBiz::check) {
+            let key = match biz::close(params) {
                 Ok(k) => k,
                 Err(e) => return Ok(e.reply()),
             };
             state.store.write(move |repo| trade::close(repo, &caller, now, &key)).await?
         }
         "alipay.trade.refund" => {
-            let r = match parse::<RefundBiz>(biz).and_then(RefundBiz::check) {
+            let r = match biz::refund(params) {
                 Ok(r) => r,
                 Err(e) => return Ok(e.reply()),
             };
             state.store.write(move |repo| trade::refund(repo, &caller, now, r)).await?
         }
         "alipay.trade.fastpay.refund.query" => {
-            let (key, no) = match parse::<RefundQueryBiz>(biz).and_then(RefundQueryBiz::check) {
+            let (key, no) = match biz::refund_query(params) {
                 Ok(k) => k,
                 Err(e) => return Ok(e.reply()),
             };
