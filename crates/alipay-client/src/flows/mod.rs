@@ -1,18 +1,18 @@
 //! The flows Alipay's documents prescribe, each a single call.
 //!
-//! - [`AlipayClient::pay_barcode`]: `trade.pay`; on 10003 poll `trade.query` until a final state or the end
+//! - [`crate::AlipayClient::pay_barcode`]: `trade.pay`; on 10003 poll `trade.query` until a final state or the end
 //!   of the window, then `trade.cancel` (retried while `retry_flag=Y`); on 20000 or a transport failure after
 //!   sending, query first to learn the outcome (seed 001).
-//! - [`AlipayClient::wait_for_qr_payment`]: after `trade.precreate`, poll until paid or closed, treating
+//! - [`crate::AlipayClient::wait_for_qr_payment`]: after `trade.precreate`, poll until paid or closed, treating
 //!   `ACQ.TRADE_NOT_EXIST` as "not scanned yet"; cancel at the deadline.
-//! - [`AlipayClient::refund`]: `trade.refund` with a generated or given `out_request_no`, retried with the
+//! - [`crate::AlipayClient::refund`]: `trade.refund` with a generated or given `out_request_no`, retried with the
 //!   same number (the call is idempotent on it) when the outcome is unknown.
 //!
-//! - [`AlipayClient::download_bill`]: the bill URL query, the download within the URL's 30 s, and a streamed
+//! - [`crate::AlipayClient::download_bill`]: the bill URL query, the download within the URL's 30 s, and a streamed
 //!   reader of the detail rows (GBK CSV inside a zip) as typed records.
 //!
-//! - [`AlipayClient::red_packet_agreement_pay`], [`AlipayClient::red_packet_disburse`],
-//!   [`AlipayClient::red_packet_refund`]: seed 003's handling of 10003/20000 (re-send the same request, then
+//! - [`crate::AlipayClient::red_packet_agreement_pay`], [`crate::AlipayClient::red_packet_disburse`],
+//!   [`crate::AlipayClient::red_packet_refund`]: seed 003's handling of 10003/20000 (re-send the same request, then
 //!   `alipay.fund.coupon.operation.query`).
 //!
 //! Retries happen only where the seeds say a call is idempotent: queries, cancel, and refund with the same
