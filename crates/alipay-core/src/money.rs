@@ -20,8 +20,15 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(price.checked_add(Money::from_fen(12)).unwrap().to_string(), "89.00");
 /// assert!("0.001".parse::<Money>().is_err()); // never rounded
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Money(i64);
+
+impl fmt::Debug for Money {
+    /// `Money(88.88)`: yuan, as everywhere else, not the internal fen.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Money({self})")
+    }
+}
 
 /// A string or number is not a valid amount.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
