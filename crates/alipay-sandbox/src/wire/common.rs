@@ -20,7 +20,8 @@
 //! 10. `app_id` not registered → `40002 isv.invalid-app-id`.
 //! 11. `sign_type` differs from the one the app registered → `40002 isv.invalid-signature-type`.
 //! 12. signature does not verify with the app's public key → `40002 isv.invalid-signature`, `sub_msg`
-//!     echoing the computed sign content, HTML-escaped.
+//!     echoing the computed sign content (protocol.md's rule), HTML-escaped. Requests whose signature
+//!     covers their empty-valued parameters are accepted too: see [`signature_verifies`].
 //! 13. `app_auth_token` present but unknown, expired, or issued to another app →
 //!     `20001 aop.invalid-app-auth-token`.
 //!
@@ -204,8 +205,7 @@ pub async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Ch
     let Some(public_key) = app_key(state, &app.app_id, &app.public_key) else {
         return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-signature", "应用公钥无效"));
     };
-    let pairs = params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    if alipay_core::verify_request(pairs, &public_key, sign_type, charset).is_err() {
+    if !signature_verifies(&params, &public_key, sign_type, charset) {
         let content = sign_content(SignScope::Request, params.iter().map(|(k, v)| (k, v)));
         let msg = format!(
             "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：{}",
@@ -242,6 +242,36 @@ pub async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Ch
         notify_url: present(&params, "notify_url").map(str::to_owned),
     };
     Ok(Checked { params, method, charset, sign_type, caller })
+}
+
+/// Step 12: does the request's `sign` verify with the app's key?
+///
+/// # Fidelity decision: empty values signed by the official SDKs
+///
+/// protocol.md (and Alipay's Java SDK) leave parameters with an empty or blank value out of the sign
+/// content, and that rule is tried first. Alipay's official Python (`alipay-sdk-python`) and Node
+/// (`alipay-sdk`) SDKs sign *every* parameter they send, so a request carrying e.g. `return_url=` is signed
+/// over `...&return_url=&...` (interop/README.md, discrepancy 1). The real gateway serves those SDKs, so
+/// this one must not refuse their requests: when the protocol's rule fails and the request has at least one
+/// blank-valued parameter, the signature is checked once more over the content that keeps those pairs
+/// verbatim (`k=` or `k=<the blanks>`), with the same exclusions (`sign`, blank keys), the same byte-order sort
+/// and the same charset; a match is accepted. Nothing else is relaxed: a request without blank values gets
+/// exactly one check, and a failure still echoes the protocol-rule content in `sub_msg`.
+fn signature_verifies(params: &[(String, String)], key: &PublicKey, sign_type: SignType, charset: Charset) -> bool {
+    let pairs = params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    if alipay_core::verify_request(pairs, key, sign_type, charset).is_ok() {
+        return true;
+    }
+    let signed = |k: &str| k != "sign" && !alipay_core::content::is_blank(k);
+    if !params.iter().any(|(k, v)| signed(k) && alipay_core::content::is_blank(v)) {
+        return false;
+    }
+    let mut kept: Vec<(&str, &str)> =
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())).filter(|(k, _)| signed(k)).collect();
+    kept.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let content = kept.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let sign = find(params, "sign").unwrap_or_default();
+    charset.encode(&content).is_ok_and(|bytes| key.verify(sign_type, &bytes, sign).is_ok())
 }
 
 /// The app's parsed public key, cached.
