@@ -1,6 +1,6 @@
 //! The README's main job: `alipay sandbox` on a fresh directory, driven by `alipay call` and `alipay admin`,
 //! killed with SIGKILL and restarted on the same directory.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
