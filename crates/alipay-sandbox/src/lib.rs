@@ -8,7 +8,7 @@
 //!
 //! Layout: [`wire`] (HTTP and the common-parameter checks), [`engine`] (business logic, no HTTP),
 //! [`store`] (persistence), [`notify`] (outbox and delivery), [`clock`] (the movable sandbox clock),
-//! [`faults`] (fault injection), [`admin`] (controls).
+//! [`faults`] (fault injection), [`admin`] (controls), [`bills`] (bill downloads).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), alipay_sandbox::SandboxError> {
@@ -17,6 +17,7 @@
 //! ```
 
 pub mod admin;
+pub mod bills;
 pub mod clock;
 pub mod engine;
 pub mod faults;
@@ -93,6 +94,8 @@ pub struct Config {
     pub default_buyer_balance: Money,
     /// Password-free limit of the default buyer (default 2000.00).
     pub default_buyer_limit: Money,
+    /// How long a `bill_download_url` can be downloaded, in real time (default 30 s, as trade.md says).
+    pub bill_url_ttl: Duration,
 }
 
 impl Default for Config {
@@ -104,6 +107,7 @@ impl Default for Config {
             sweep_interval: Duration::from_secs(1),
             default_buyer_balance: Money::from_fen(1_000_000),
             default_buyer_limit: Money::from_fen(200_000),
+            bill_url_ttl: Duration::from_secs(30),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! and face-to-face trades. Every function here runs inside one store transaction ([`crate::store::Repo`]).
 
 pub mod accounts;
+pub mod bill;
 pub mod ids;
 pub mod reply;
 pub mod trade;

@@ -101,6 +101,13 @@ pub trait Repo {
     fn refund(&self, trade_no: &str, out_request_no: &str) -> Result<Option<RefundRecord>, StoreError>;
     /// Records a refund.
     fn insert_refund(&self, refund: &RefundRecord) -> Result<(), StoreError>;
+    /// Trades of `seller_id` paid in `[from, to)`, or cancelled with a refund (`cancel_action = refund`)
+    /// in `[from, to)`: the trades a bill of that period shows (bill files).
+    fn bill_trades(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<TradeRecord>, StoreError>;
+    /// Refunds of `seller_id`'s trades made in `[from, to)`, oldest first.
+    fn bill_refunds(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<RefundRecord>, StoreError>;
+    /// Every refund of one trade, oldest first.
+    fn refunds_of_trade(&self, trade_no: &str) -> Result<Vec<RefundRecord>, StoreError>;
 
     /// Queues a notification.
     fn insert_outbox(&self, item: &OutboxRecord) -> Result<i64, StoreError>;

@@ -85,6 +85,17 @@ fn trade_row(r: &Row<'_>) -> rusqlite::Result<TradeRecord> {
     })
 }
 
+fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
+    Ok(RefundRecord {
+        trade_no: r.get(0)?,
+        out_request_no: r.get(1)?,
+        amount: Money::from_fen(r.get(2)?),
+        reason: r.get(3)?,
+        gmt_refund: r.get(4)?,
+        refund_fee_after: Money::from_fen(r.get(5)?),
+    })
+}
+
 fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxRecord> {
     let params_json: String = r.get(8)?;
     let params: Vec<(String, String)> =
@@ -394,19 +405,38 @@ impl Repo for SqliteRepo<'_> {
                 "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
                  WHERE trade_no = ?1 AND out_request_no = ?2",
                 [trade_no, out_request_no],
-                |r| {
-                    Ok(RefundRecord {
-                        trade_no: r.get(0)?,
-                        out_request_no: r.get(1)?,
-                        amount: Money::from_fen(r.get(2)?),
-                        reason: r.get(3)?,
-                        gmt_refund: r.get(4)?,
-                        refund_fee_after: Money::from_fen(r.get(5)?),
-                    })
-                },
+                refund_row,
             )
             .optional()?;
         Ok(row)
+    }
+
+    fn bill_trades(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<TradeRecord>, StoreError> {
+        self.trades_where(
+            "seller_id = ?1 AND ((gmt_payment >= ?2 AND gmt_payment < ?3) \
+             OR (cancel_action = 'refund' AND gmt_close >= ?2 AND gmt_close < ?3)) ORDER BY gmt_payment, trade_no",
+            params![seller_id, from, to],
+        )
+    }
+
+    fn bill_refunds(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<RefundRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.trade_no, r.out_request_no, r.amount, r.reason, r.gmt_refund, r.refund_fee_after \
+             FROM refunds r JOIN trades t ON t.trade_no = r.trade_no \
+             WHERE t.seller_id = ?1 AND r.gmt_refund >= ?2 AND r.gmt_refund < ?3 \
+             ORDER BY r.gmt_refund, r.trade_no, r.refund_fee_after",
+        )?;
+        let rows = stmt.query_map(params![seller_id, from, to], refund_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn refunds_of_trade(&self, trade_no: &str) -> Result<Vec<RefundRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
+             WHERE trade_no = ?1 ORDER BY refund_fee_after",
+        )?;
+        let rows = stmt.query_map([trade_no], refund_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn insert_refund(&self, f: &RefundRecord) -> Result<(), StoreError> {

@@ -2,13 +2,15 @@
 //!
 //! Business input that cannot be read or breaks a field rule answers `40004 ACQ.INVALID_PARAMETER` (参数无效)
 //! — or the more specific sub-code trade.md names (`ACQ.TOTAL_FEE_EXCEED`, `ACQ.REASON_TRADE_REFUND_FEE_ERR`)
-//! — before any transaction starts, so nothing changes. A store failure answers `20000 isp.unknow-error`.
+//! — before any transaction starts, so nothing changes. The bill query's answers are listed in
+//! [`crate::engine::bill`]. A store failure answers `20000 isp.unknow-error`.
 
 use alipay_core::ResultCode;
 
 use super::common::Checked;
+use crate::bills;
 use crate::engine::trade_requests as biz;
-use crate::engine::{trade, Reply};
+use crate::engine::{bill, trade, Reply};
 use crate::store::StoreError;
 use crate::SandboxState;
 
@@ -17,15 +19,16 @@ fn store_failed(e: &StoreError) -> Reply {
     Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
 }
 
-/// Runs the method; the answer is returned only after its transaction committed.
-pub async fn run(state: &SandboxState, req: Checked) -> Reply {
-    match run_inner(state, req).await {
+/// Runs the method; the answer is returned only after its transaction committed. `base_url`
+/// (`http://<host>`) is where the request was sent: the bill query builds its download URL on it.
+pub async fn run(state: &SandboxState, req: Checked, base_url: &str) -> Reply {
+    match run_inner(state, req, base_url).await {
         Ok(r) => r,
         Err(e) => store_failed(&e),
     }
 }
 
-async fn run_inner(state: &SandboxState, req: Checked) -> Result<Reply, StoreError> {
+async fn run_inner(state: &SandboxState, req: Checked, base_url: &str) -> Result<Reply, StoreError> {
     let now = state.clock.now();
     let settings = state.config.settings.clone();
     let caller = req.caller.clone();
@@ -80,6 +83,7 @@ async fn run_inner(state: &SandboxState, req: Checked) -> Result<Reply, StoreErr
             };
             state.store.read(move |repo| trade::refund_query(repo, &caller, &key, &no)).await?
         }
+        bill::METHOD => bills::query(state, &caller, params, now, base_url).await?,
         _ => Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"),
     };
     state.wake.notify_one();

@@ -14,18 +14,29 @@ use std::sync::Arc;
 use alipay_core::{envelope, Charset, ResultCode, SignType};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::Router;
 
+use crate::bills;
 use crate::engine::Reply;
 use crate::faults::FaultKind;
 use crate::SandboxState;
 
-/// The gateway routes.
+/// The gateway routes: `/gateway.do` and the bill downloads `GET /bills/{token}` ([`crate::bills`]).
 pub fn router(state: Arc<SandboxState>) -> Router {
-    Router::new().route("/gateway.do", any(gateway)).with_state(state)
+    Router::new().route("/gateway.do", any(gateway)).route("/bills/{token}", get(bills::download)).with_state(state)
+}
+
+/// `http://<host>` of a request: the request target's authority, else the `Host` header.
+fn base_url(uri: &Uri, headers: &HeaderMap) -> String {
+    let host = uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned))
+        .unwrap_or_else(|| "127.0.0.1".to_owned());
+    format!("http://{host}")
 }
 
 /// Builds the signed answer.
@@ -46,7 +57,13 @@ pub fn respond(state: &SandboxState, key: &str, reply: &Reply, sign_type: SignTy
     }
 }
 
-async fn gateway(State(state): State<Arc<SandboxState>>, method: Method, uri: Uri, body: Bytes) -> Response {
+async fn gateway(
+    State(state): State<Arc<SandboxState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if method != Method::GET && method != Method::POST {
         return (StatusCode::METHOD_NOT_ALLOWED, "use GET or POST").into_response();
     }
@@ -74,7 +91,7 @@ async fn gateway(State(state): State<Arc<SandboxState>>, method: Method, uri: Ur
             _ => {}
         }
     }
-    let reply = dispatch::run(&state, checked).await;
+    let reply = dispatch::run(&state, checked, &base_url(&uri, &headers)).await;
     match fault.map(|f| f.kind) {
         Some(FaultKind::DropAfterCommit) => dropped_connection(),
         Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {

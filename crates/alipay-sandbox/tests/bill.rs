@@ -1,0 +1,274 @@
+//! Bill files: `alipay.data.dataservice.bill.downloadurl.query` over signed HTTP, the zip downloaded from
+//! the sandbox itself and read with the SDK's `DetailReader`.
+//!
+//! The gateway tests are `#[ignore]`d until `wire::common::METHODS` lists the bill method (one line; that
+//! file belongs to a concurrent change). They pass with it: `cargo test -p alipay-sandbox --test bill -- --ignored`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::io::{Cursor, Read};
+use std::time::Duration;
+
+use alipay_api::bill_file::{BillRowKind, DetailReader, DetailRow};
+use alipay_core::{Charset, Money};
+use common::{code_of, sub_code_of, Harness, TestApp};
+use serde_json::{json, Value};
+
+const METHOD: &str = "alipay.data.dataservice.bill.downloadurl.query";
+
+/// The sandbox clock's Beijing date and time (`yyyy-MM-dd`, `HH:mm:ss`).
+async fn clock(h: &Harness) -> (String, String) {
+    let now = h.admin_get("/admin/clock").await["now"].as_str().unwrap().to_owned();
+    (now[..10].to_owned(), now[11..].to_owned())
+}
+
+async fn advance(h: &Harness, seconds: i64) {
+    let (s, b) = h.admin_post("/admin/clock/advance", json!({"seconds": seconds})).await;
+    assert_eq!(s, 200, "{b}");
+}
+
+/// Keeps a test away from Beijing midnight so everything it pays lands on one day.
+async fn away_from_midnight(h: &Harness) {
+    if clock(h).await.1.as_str() >= "23:58:00" {
+        advance(h, 300).await;
+    }
+}
+
+async fn bill(h: &Harness, app: &TestApp, bill_type: &str, date: &str) -> Value {
+    h.call_as(app, METHOD, json!({"bill_type": bill_type, "bill_date": date}), &[]).await
+}
+
+async fn get(h: &Harness, url: &str) -> (u16, Vec<u8>) {
+    let resp = h.http.get(url).send().await.unwrap();
+    (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
+}
+
+struct Unzipped {
+    names: Vec<String>,
+    detail: Vec<DetailRow>,
+    summary: String,
+}
+
+fn unzip(bytes: &[u8], account: &str, label: &str) -> Unzipped {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().to_owned()).collect();
+    let mut read = |name: &str| {
+        let mut buf = Vec::new();
+        zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e} in {names:?}")).read_to_end(&mut buf).unwrap();
+        buf
+    };
+    let detail_bytes = read(&format!("{account}_{label}_业务明细.csv"));
+    let summary_bytes = read(&format!("{account}_{label}_业务明细(汇总).csv"));
+    let detail = DetailReader::new(&detail_bytes[..]).collect::<Result<Vec<_>, _>>().unwrap();
+    let summary = Charset::Gbk.decode(&summary_bytes).unwrap().into_owned();
+    Unzipped { names, detail, summary }
+}
+
+fn money(s: &str) -> Money {
+    s.parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs alipay.data.dataservice.bill.downloadurl.query in wire::common::METHODS (common.rs is owned by a concurrent change)"]
+async fn trade_bill_lists_the_merchants_payments_and_refunds_once() {
+    let config = alipay_sandbox::Config { bill_url_ttl: Duration::from_secs(2), ..common::test_config() };
+    let h = Harness::start_with(config).await;
+    away_from_midnight(&h).await;
+    let buyer = h.buyer("1000.00", "500.00").await;
+    let account = format!("{}0156", h.info.merchant_pid);
+
+    let code = h.code(&buyer).await;
+    let paid = h
+        .call(
+            "alipay.trade.pay",
+            json!({"out_trade_no": "B1", "scene": "bar_code", "auth_code": code, "subject": "咖啡 大杯",
+                   "total_amount": "10.00", "store_id": "NJ_001", "terminal_id": "T9", "operator_id": "op1"}),
+        )
+        .await;
+    assert_eq!(code_of(&paid), "10000", "{paid}");
+    let masked = paid["buyer_logon_id"].as_str().unwrap().to_owned();
+    assert_eq!(code_of(&h.pay("B2", "0.01", &buyer).await), "10000");
+    assert_eq!(code_of(&h.pay("B3", "25.50", &buyer).await), "10000");
+    let r = h
+        .call(
+            "alipay.trade.refund",
+            json!({"out_trade_no": "B1", "refund_amount": "3.30", "out_request_no": "R1", "refund_reason": "少糖"}),
+        )
+        .await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+
+    // Another app (its own merchant) pays too: its trade must never show in the first merchant's bill.
+    let key = alipay_core::PrivateKey::generate().unwrap();
+    let (st, reg) =
+        h.admin_post("/admin/apps", json!({"public_key": key.public_key().to_spki_pem(), "sign_type": "RSA2"})).await;
+    assert_eq!(st, 200, "{reg}");
+    let other =
+        TestApp { app_id: reg["app_id"].as_str().unwrap().to_owned(), key, sign_type: alipay_core::SignType::Rsa2 };
+    let other_account = format!("{}0156", reg["merchant_pid"].as_str().unwrap());
+    assert_ne!(other_account, account);
+    let code = h.code(&buyer).await;
+    let o = h
+        .call_as(
+            &other,
+            "alipay.trade.pay",
+            json!({"out_trade_no": "O1", "scene": "bar_code", "auth_code": code, "subject": "other",
+                   "total_amount": "7.77"}),
+            &[],
+        )
+        .await;
+    assert_eq!(code_of(&o), "10000", "{o}");
+
+    // Today is not over yet.
+    let (day, _) = clock(&h).await;
+    let r = bill(&h, &h.app, "trade", &day).await;
+    assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isp.bill_date_error"), "{r}");
+    assert!(r.get("bill_download_url").is_none());
+
+    advance(&h, 86_400).await;
+    let r = bill(&h, &h.app, "trade", &day).await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let url = r["bill_download_url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&format!("{}/bills/", h.base())), "{url}");
+
+    let (status, zip_bytes) = get(&h, &url).await;
+    assert_eq!(status, 200);
+    let label = day.replace('-', "");
+    let z = unzip(&zip_bytes, &account, &label);
+    assert_eq!(z.names.len(), 2, "{:?}", z.names);
+
+    let mut rows = z.detail.clone();
+    rows.sort_by(|a, b| (&a.out_trade_no, a.total_amount).cmp(&(&b.out_trade_no, b.total_amount)));
+    let brief: Vec<(&str, BillRowKind, Money, Money, &str)> = rows
+        .iter()
+        .map(|r| (r.out_trade_no.as_str(), r.kind.clone(), r.total_amount, r.receipt_amount, r.out_request_no.as_str()))
+        .collect();
+    assert_eq!(
+        brief,
+        vec![
+            ("B1", BillRowKind::Refund, money("-3.30"), money("-3.30"), "R1"),
+            ("B1", BillRowKind::Trade, money("10.00"), money("10.00"), ""),
+            ("B2", BillRowKind::Trade, money("0.01"), money("0.01"), ""),
+            ("B3", BillRowKind::Trade, money("25.50"), money("25.50"), ""),
+        ]
+    );
+    let b1 = rows.iter().find(|r| r.out_trade_no == "B1" && r.kind == BillRowKind::Trade).unwrap();
+    assert_eq!(b1.trade_no, paid["trade_no"].as_str().unwrap());
+    assert_eq!(b1.subject, "咖啡 大杯");
+    assert_eq!((b1.store_id.as_str(), b1.terminal_id.as_str(), b1.operator_id.as_str()), ("NJ_001", "T9", "op1"));
+    assert_eq!(b1.finished.map(|t| t.to_string()), paid["gmt_payment"].as_str().map(str::to_owned));
+    assert!(rows.iter().all(|r| r.counterparty == masked && r.created.to_string().starts_with(&day)), "{rows:?}");
+    assert!(rows.iter().all(|r| r.out_trade_no != "O1"));
+
+    // Summary: one row per store, then 合计 (3 trades, 1 refund, 10.00 + 0.01 + 25.50 − 3.30 = 32.21).
+    let lines: Vec<&str> = z.summary.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(lines[0], alipay_api::bill_file::SUMMARY_COLUMNS.join(","), "{}", z.summary);
+    assert_eq!(lines.len(), 4, "{}", z.summary);
+    assert!(lines.contains(&"NJ_001\t,,1,1,6.70,6.70,0.00,0.00,0.00,0.00,0.00,6.70"), "{}", z.summary);
+    assert!(lines.contains(&"\t,,2,0,25.51,25.51,0.00,0.00,0.00,0.00,0.00,25.51"), "{}", z.summary);
+    assert_eq!(lines[3], "合计,,3,1,32.21,32.21,0.00,0.00,0.00,0.00,0.00,32.21", "{}", z.summary);
+    assert!(z.summary.starts_with(&format!("#支付宝业务汇总查询\r\n#账号：[{account}]\r\n")), "{}", z.summary);
+
+    // Single use.
+    assert_eq!(get(&h, &url).await.0, 404);
+
+    // The other app sees only its own merchant's trade.
+    let r = bill(&h, &other, "trade", &day).await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let (status, bytes) = get(&h, r["bill_download_url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+    let detail_name = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().to_owned())
+        .find(|n| n.ends_with("_业务明细.csv"))
+        .unwrap();
+    assert_eq!(detail_name, format!("{other_account}_{label}_业务明细.csv"));
+    let mut buf = Vec::new();
+    zip.by_name(&detail_name).unwrap().read_to_end(&mut buf).unwrap();
+    let theirs = DetailReader::new(&buf[..]).collect::<Result<Vec<_>, _>>().unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!((theirs[0].out_trade_no.as_str(), theirs[0].total_amount), ("O1", money("7.77")));
+
+    // Expired: a URL not used within the validity (2 s in this test, 30 s by default) is gone.
+    let r = bill(&h, &h.app, "trade", &day).await;
+    let late = r["bill_download_url"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(2_300)).await;
+    assert_eq!(get(&h, &late).await.0, 404);
+    // An unknown token.
+    assert_eq!(get(&h, &format!("{}/bills/nope", h.base())).await.0, 404);
+
+    // The day before: nothing paid or refunded.
+    let before = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap().pred_opt().unwrap();
+    let r = bill(&h, &h.app, "trade", &before.format("%Y-%m-%d").to_string()).await;
+    assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isp.bill_not_exist"), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs alipay.data.dataservice.bill.downloadurl.query in wire::common::METHODS (common.rs is owned by a concurrent change)"]
+async fn month_bill_is_one_detail_file_once_the_month_is_over() {
+    let h = Harness::start().await;
+    away_from_midnight(&h).await;
+    let buyer = h.buyer("1000.00", "500.00").await;
+    let account = format!("{}0156", h.info.merchant_pid);
+    assert_eq!(code_of(&h.pay("M1", "12.34", &buyer).await), "10000");
+    advance(&h, 3_600).await;
+    let r = h.call("alipay.trade.refund", json!({"out_trade_no": "M1", "refund_amount": "12.34"})).await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    assert_eq!(code_of(&h.pay("M2", "1.00", &buyer).await), "10000");
+    // A paid trade cancelled within the window is a refund of what was left.
+    let c = h.call("alipay.trade.cancel", json!({"out_trade_no": "M2"})).await;
+    assert_eq!(c["action"], "refund", "{c}");
+
+    let (day, _) = clock(&h).await;
+    let month = day[..7].to_owned();
+    let r = bill(&h, &h.app, "trade", &month).await;
+    assert_eq!(sub_code_of(&r), "isp.bill_date_error", "the month is not over: {r}");
+
+    advance(&h, 32 * 86_400).await;
+    let r = bill(&h, &h.app, "trade", &month).await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let (status, bytes) = get(&h, r["bill_download_url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    let z = unzip(&bytes, &account, &month.replace('-', ""));
+    let mut rows = z.detail.clone();
+    rows.sort_by(|a, b| (&a.out_trade_no, a.total_amount).cmp(&(&b.out_trade_no, b.total_amount)));
+    let brief: Vec<(&str, BillRowKind, Money, &str)> = rows
+        .iter()
+        .map(|r| (r.out_trade_no.as_str(), r.kind.clone(), r.total_amount, r.out_request_no.as_str()))
+        .collect();
+    assert_eq!(
+        brief,
+        vec![
+            ("M1", BillRowKind::Refund, money("-12.34"), "M1"),
+            ("M1", BillRowKind::Trade, money("12.34"), ""),
+            ("M2", BillRowKind::Refund, money("-1.00"), "M2"),
+            ("M2", BillRowKind::Trade, money("1.00"), ""),
+        ]
+    );
+    assert!(z.summary.lines().any(|l| l == "合计,,2,2,0.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00"), "{}", z.summary);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs alipay.data.dataservice.bill.downloadurl.query in wire::common::METHODS (common.rs is owned by a concurrent change)"]
+async fn bill_query_refusals() {
+    let h = Harness::start().await;
+    let r = bill(&h, &h.app, "signcustomer", "2016-04-05").await;
+    assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isp.bill_type_not_supported"), "{r}");
+    assert!(r["sub_msg"].as_str().unwrap().contains("signcustomer"), "{r}");
+    for bad in ["2016-4-5", "20160405", "2016-02-30", ""] {
+        let r = bill(&h, &h.app, "trade", bad).await;
+        assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isv.invalid-parameter"), "{bad}: {r}");
+    }
+    let r = bill(&h, &h.app, "fund", "2016-04-05").await;
+    assert_eq!(sub_code_of(&r), "isv.invalid-parameter", "{r}");
+    let r = bill(&h, &h.app, "trade", "2099-01-01").await;
+    assert_eq!(sub_code_of(&r), "isp.bill_date_error", "{r}");
+    let r = bill(&h, &h.app, "trade", "2016-04-05").await;
+    assert_eq!(sub_code_of(&r), "isp.bill_not_exist", "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_bill_token_is_404() {
+    let h = Harness::start().await;
+    assert_eq!(get(&h, &format!("{}/bills/0123456789abcdefghijklmnopqrstuv", h.base())).await.0, 404);
+}
