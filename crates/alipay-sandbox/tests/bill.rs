@@ -272,3 +272,95 @@ async fn unknown_bill_token_is_404() {
     let h = Harness::start().await;
     assert_eq!(get(&h, &format!("{}/bills/0123456789abcdefghijklmnopqrstuv", h.base())).await.0, 404);
 }
+
+/// The engine without the gateway: rows read from a store, packed, unzipped and read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_packs_a_stores_rows() {
+    use alipay_sandbox::engine::bill::{self as engine_bill, Period};
+    use alipay_sandbox::store::{
+        BuyerRecord, MerchantRecord, RefundRecord, Store, StoreError, TradeKind, TradeRecord, TradeState,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let period = Period::parse("2019-09-16").unwrap();
+    let at = period.from + 10 * 3600;
+    let trade = |no: &str, seller: &str, amount: &str| TradeRecord {
+        trade_no: no.into(),
+        seller_id: seller.into(),
+        app_id: "2021000000000001".into(),
+        auth_app_id: "2021000000000001".into(),
+        out_trade_no: format!("O{no}"),
+        kind: TradeKind::Pay,
+        state: TradeState::Success,
+        total_amount: money(amount),
+        refund_fee: Money::ZERO,
+        subject: "s".into(),
+        body: None,
+        buyer_id: Some("2088000000000009".into()),
+        auth_code: None,
+        qr_code: None,
+        store_id: None,
+        terminal_id: None,
+        operator_id: None,
+        passback_params: None,
+        notify_url: None,
+        charset: "utf-8".into(),
+        sign_type: alipay_core::SignType::Rsa2,
+        gmt_create: at,
+        gmt_payment: Some(at),
+        gmt_close: None,
+        expire_at: at + 60,
+        qr_expire_at: None,
+        cancel_action: None,
+        fail_code: None,
+    };
+    let (mine, theirs, late) = (trade("1", "2088000000000001", "5.00"), trade("2", "2088000000000002", "9.00"), {
+        let mut t = trade("3", "2088000000000001", "1.00");
+        t.gmt_payment = Some(period.to);
+        t
+    });
+    store
+        .write(move |r| -> Result<(), StoreError> {
+            for pid in ["2088000000000001", "2088000000000002"] {
+                r.insert_merchant(&MerchantRecord {
+                    pid: pid.into(),
+                    name: "m".into(),
+                    email: "m@x.com".into(),
+                    balance: Money::ZERO,
+                    primary_app_id: None,
+                })?;
+            }
+            r.insert_buyer(&BuyerRecord {
+                user_id: "2088000000000009".into(),
+                logon_id: "13912345601".into(),
+                balance: Money::ZERO,
+                password_free_limit: Money::ZERO,
+            })?;
+            for t in [&mine, &theirs, &late] {
+                r.insert_trade(t)?;
+            }
+            r.insert_refund(&RefundRecord {
+                trade_no: "1".into(),
+                out_request_no: "R".into(),
+                amount: money("0.50"),
+                reason: None,
+                gmt_refund: at + 5,
+                refund_fee_after: money("0.50"),
+            })
+        })
+        .await
+        .unwrap();
+    let p = period.clone();
+    let rows = store.read(move |r| engine_bill::collect(r, "2088000000000001", &p)).await.unwrap();
+    let brief: Vec<(&str, Money, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.trade_no.as_str(), r.total_amount, r.out_request_no.as_str(), r.counterparty.as_str()))
+        .collect();
+    assert_eq!(brief, vec![("1", money("5.00"), "", "139******01"), ("1", money("-0.50"), "R", "139******01")]);
+    let zip = engine_bill::build("2088000000000001", &period, period.to + 60, &rows).unwrap();
+    assert_eq!(zip.file_name, "20880000000000010156_20190916.csv.zip");
+    let z = unzip(&zip.bytes, "20880000000000010156", "20190916");
+    assert_eq!(z.detail, rows);
+    assert!(z.summary.contains("合计,,1,1,4.50,4.50,0.00,0.00,0.00,0.00,0.00,4.50\r\n"), "{}", z.summary);
+    store.close();
+}
