@@ -1,8 +1,6 @@
 //! Bill files: `alipay.data.dataservice.bill.downloadurl.query` over signed HTTP, the zip downloaded from
 //! the sandbox itself and read with the SDK's `DetailReader`.
 //!
-//! The gateway tests are `#[ignore]`d until `wire::common::METHODS` lists the bill method (one line; that
-//! file belongs to a concurrent change). They pass with it: `cargo test -p alipay-sandbox --test bill -- --ignored`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
@@ -70,7 +68,6 @@ fn money(s: &str) -> Money {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs alipay.data.dataservice.bill.downloadurl.query in wire::common::METHODS (common.rs is owned by a concurrent change)"]
 async fn trade_bill_lists_the_merchants_payments_and_refunds_once() {
     let config = alipay_sandbox::Config { bill_url_ttl: Duration::from_secs(2), ..common::test_config() };
     let h = Harness::start_with(config).await;
@@ -204,7 +201,6 @@ async fn trade_bill_lists_the_merchants_payments_and_refunds_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs alipay.data.dataservice.bill.downloadurl.query in wire::common::METHODS (common.rs is owned by a concurrent change)"]
 async fn month_bill_is_one_detail_file_once_the_month_is_over() {
     let h = Harness::start().await;
     away_from_midnight(&h).await;
@@ -249,7 +245,6 @@ async fn month_bill_is_one_detail_file_once_the_month_is_over() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs alipay.data.dataservice.bill.downloadurl.query in wire::common::METHODS (common.rs is owned by a concurrent change)"]
 async fn bill_query_refusals() {
     let h = Harness::start().await;
     let r = bill(&h, &h.app, "signcustomer", "2016-04-05").await;

@@ -21,7 +21,7 @@
 //! 11. `sign_type` differs from the one the app registered → `40002 isv.invalid-signature-type`.
 //! 12. signature does not verify with the app's public key → `40002 isv.invalid-signature`, `sub_msg`
 //!     echoing the computed sign content (protocol.md's rule), HTML-escaped. Requests whose signature
-//!     covers their empty-valued parameters are accepted too: see [`signature_verifies`].
+//!     covers their empty-valued parameters are accepted too: see `signature_verifies`.
 //! 13. `app_auth_token` present but unknown, expired, or issued to another app →
 //!     `20001 aop.invalid-app-auth-token`.
 //!
@@ -42,6 +42,7 @@ pub const METHODS: &[&str] = &[
     "alipay.trade.close",
     "alipay.trade.refund",
     "alipay.trade.fastpay.refund.query",
+    "alipay.data.dataservice.bill.downloadurl.query",
 ];
 
 /// A request refused by a common-parameter check, with everything needed to answer it.
