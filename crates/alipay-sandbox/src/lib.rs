@@ -22,6 +22,7 @@ pub mod clock;
 pub mod engine;
 pub mod faults;
 pub mod notify;
+pub mod products;
 pub mod store;
 pub mod wire;
 
@@ -191,7 +192,9 @@ impl Sandbox {
 
     /// The gateway (`/gateway.do`) and the controls (`/admin/...`) as one router.
     pub fn router(&self) -> axum::Router {
-        wire::router(Arc::clone(&self.state)).merge(admin::router(Arc::clone(&self.state)))
+        wire::router(Arc::clone(&self.state))
+            .merge(admin::router(Arc::clone(&self.state)))
+            .merge(products::admin_router(Arc::clone(&self.state)))
     }
 
     /// The sandbox's Alipay public key.

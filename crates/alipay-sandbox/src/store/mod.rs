@@ -10,6 +10,8 @@
 //! A PostgreSQL backend would implement [`Repo`] over its own transaction and provide the same
 //! `write`/`read` pair; nothing outside this module touches SQL.
 
+pub mod coupon;
+pub mod ebpp;
 mod records;
 mod schema;
 mod sqlite;
@@ -45,7 +47,7 @@ impl From<rusqlite::Error> for StoreError {
 /// Everything the engine may do to persistent state, inside one transaction.
 ///
 /// All lookups of trades are scoped by seller: there is no way to read a trade without naming its merchant.
-pub trait Repo {
+pub trait Repo: ebpp::EbppRepo + coupon::CouponRepo {
     /// A value of the key-value `meta` table.
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Sets a `meta` value.

@@ -49,8 +49,42 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-/// Brings the database to the latest schema, each migration in its own transaction.
+/// Product components beside the core, each with its own ordered migrations and version.
+const COMPONENTS: &[(&str, &[&str])] = &[("ebpp", super::ebpp::MIGRATIONS), ("coupon", super::coupon::MIGRATIONS)];
+
+/// Brings the database to the latest schema: the core's migrations, then each component's, each migration in
+/// its own transaction.
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_core(conn)?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS component_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+    )?;
+    for (component, migrations) in COMPONENTS {
+        let current: i64 = conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM component_versions WHERE component = ?1",
+            [component],
+            |r| r.get(0),
+        )?;
+        for (i, sql) in migrations.iter().enumerate() {
+            let version = i64::try_from(i).map_err(|e| StoreError::Backend(e.to_string()))? + 1;
+            if version <= current {
+                continue;
+            }
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO component_versions (component, version) VALUES (?1, ?2) \
+                 ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                rusqlite::params![component, version],
+            )?;
+            tx.commit()?;
+            tracing::info!(component, version, "schema migrated");
+        }
+    }
+    Ok(())
+}
+
+fn migrate_core(conn: &mut Connection) -> Result<(), StoreError> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
     let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_version", [], |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate() {

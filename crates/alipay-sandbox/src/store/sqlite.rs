@@ -20,7 +20,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 
 /// The SQLite implementation of [`Repo`], borrowing a connection inside a transaction.
 pub struct SqliteRepo<'c> {
-    conn: &'c Connection,
+    pub(super) conn: &'c Connection,
 }
 
 impl<'c> SqliteRepo<'c> {
@@ -528,11 +528,19 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn wipe(&self, keep_meta: &[&str]) -> Result<(), StoreError> {
-        self.conn.execute_batch(
-            "DELETE FROM deliveries; DELETE FROM notifications; DELETE FROM refunds; DELETE FROM trades; \
-             DELETE FROM payment_codes; DELETE FROM buyers; DELETE FROM app_auth_tokens; DELETE FROM apps; \
-             DELETE FROM merchants;",
-        )?;
+        // Every table of every component, children before parents (reverse creation order), but the keys
+        // in `meta` and the schema bookkeeping.
+        let tables: Vec<String> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND name NOT IN ('meta', 'schema_version', 'component_versions') ORDER BY rowid DESC",
+            )?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            rows
+        };
+        for table in tables {
+            self.conn.execute_batch(&format!("DELETE FROM \"{}\";", table.replace('"', "\"\"")))?;
+        }
         let keys: Vec<String> = {
             let mut stmt = self.conn.prepare("SELECT key FROM meta")?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;

@@ -146,7 +146,7 @@ pub async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Ch
     let Some(method) = present(&params, "method").map(str::to_owned) else {
         return Err(reject(&error_key, charset, SignType::Rsa2, E40001, "isv.missing-method", "缺少方法名参数"));
     };
-    if !METHODS.contains(&method.as_str()) {
+    if !METHODS.contains(&method.as_str()) && !crate::products::handles(&method) {
         return Err(reject(&error_key, charset, SignType::Rsa2, E40002, "isv.invalid-method", "不存在的方法名"));
     }
     let key = alipay_core::envelope::response_key(&method);

@@ -84,7 +84,10 @@ async fn run_inner(state: &SandboxState, req: Checked, base_url: &str) -> Result
             state.store.read(move |repo| trade::refund_query(repo, &caller, &key, &no)).await?
         }
         bill::METHOD => bills::query(state, &caller, params, now, base_url).await?,
-        _ => Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"),
+        _ => match crate::products::dispatch(state, &req).await? {
+            Some(reply) => reply,
+            None => Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"),
+        },
     };
     state.wake.notify_one();
     Ok(reply)
