@@ -1,8 +1,73 @@
 //! EBPP bills (seed 000) and direct deduct (seeds 000, 002, 004): engine, gateway methods and simulation controls.
+//!
+//! # Gateway methods
+//!
+//! | method | transport | engine |
+//! |---|---|---|
+//! | `alipay.ebpp.bill.add`, `alipay.ebpp.bill.get` | top-level form fields | [`bills`] |
+//! | `alipay.ebpp.pdeduct.sign.add`, `.sign.cancel`, `.pay`, `.bill.pay.status` | top-level form fields | [`deduct`] |
+//! | `alipay.ebpp.pdeduct.sign.query` | `biz_content` | [`deduct`] |
+//!
+//! Every call is one store transaction; its answer is sent only after the commit. Bills, agreements and
+//! deductions belong to the caller's merchant (the app's own, or the one its `app_auth_token` names): another
+//! merchant's app cannot see or touch them. Amounts are [`alipay_core::Money`] with checked arithmetic; a
+//! balance never goes negative.
+//!
+//! # Answers (`40004` sub_codes)
+//!
+//! The seeds' codes (000, 002, 004) are used as documented, with their `sub_msg`s
+//! ([`alipay_api::deduct::pay_errors`], [`alipay_api::deduct::sign_query_errors`]). Where the seeds are silent
+//! the sandbox chose:
+//!
+//! | sub_code | sub_msg | when |
+//! |---|---|---|
+//! | `PARAMETER_ILLEGAL` (seed 004) | `传入的参数非法: ...` | any field rule broken (length, format, amount, JSON `extend_field`) that has no `*_IS_NULL` code, on every method of the family; sign.query without `agreement_id` and without the full `biz_type`/`sub_biz_type`/`charge_inst`/`bill_key`; sign.add whose `pid` is not the caller's merchant; pay whose `pid` or `bill_key` differ from the agreement's |
+//! | `AGREEMENT_ID_IS_NULL`, `AGENT_CHANNEL_IS_NULL`, `BILL_KEY_IS_NULL`, `INST_ORDER_NO_IS_NULL` (seed 002) | seed | the field is missing or blank, on every deduct method that has it (`INST_ORDER_NO_IS_NULL` is `out_order_no`) |
+//! | `MERCHANT_ORDER_NO_REPEAT` | `商户订单号重复,且与原账单内容不一致` | bill.add with a known `merchant_order_no` but different content (same content answers the existing bill) |
+//! | `BILL_NOT_EXIST` | `账单不存在` | bill.get of an unknown bill (or another merchant's, or another `order_type`) |
+//! | `PAY_PASSWORD_TOKEN_INVALID` | `支付授权令牌无效` | sign.add / sign.cancel with an unknown, used, or another user's token |
+//! | `PAY_PASSWORD_TOKEN_EXPIRED` | `支付授权令牌已过期` | the token's lifetime (sandbox clock) is over |
+//! | `INST_ORDER_NO_REPEAT` | `机构订单流水号重复,且与原扣款内容不一致` | pay with a known `out_order_no` but different content (same content answers the existing deduction's current state, charged once) |
+//! | `DEDUCT_ORDER_NOT_EXIST` | `代扣订单不存在` | bill.pay.status of an unknown `out_order_no`, or whose `agreement_id` is neither the deduction's user id nor its agreement id |
+//!
+//! `DEDUCT_SIGN_INFO_NOT_EXIST`: unknown, cancelled, another merchant's or another user's agreement (pay,
+//! sign.query, sign.cancel). `INVOKE_PAYACCEPTANCE_EXCEPTION`: pay with a short balance; the deduction is
+//! recorded as failed (`status` 2 in bill.pay.status, and a replay answers `result_status` "2").
+//! `QUERY_DEDUCT_SIGN_INFO_ERROR` and `SYSTEM_ERROR` are only produced when injected with
+//! `POST /admin/deduct/faults` (nothing changes, the call may be retried).
+//!
+//! A signed agreement answers `agreement_status` `success`, a cancelled one `cancel`. sign.add for a user and
+//! bill identity (`biz_type`, `sub_biz_type`, `charge_inst`, `bill_key`) that already has an agreement with
+//! the merchant answers that agreement (and uses the token). A bill paid by the control moves
+//! `pay_amount + service_amount` from the buyer to the bill's merchant.
+//!
+//! # Simulation controls
+//!
+//! JSON like [`crate::admin`] (errors: 4xx/5xx with `{"error": "..."}`, amounts as yuan strings). `app_id`
+//! defaults to the default app; it names the merchant whose bill or deduction is meant.
+//!
+//! | route | body / query | answer |
+//! |---|---|---|
+//! | `GET /admin/ebpp/bills` | query: `merchant_order_no`, optional `app_id` | `{alipay_order_no, merchant_order_no, app_id, seller_id, order_type, order_status, pay_amount, service_amount, buyer_id, pay_time, ...}` |
+//! | `POST /admin/ebpp/bills/pay` | `merchant_order_no`, optional `app_id`, `buyer_id` (default: the default buyer) | the bill, `SUCCESS`; `pay_amount + service_amount` moved buyer → merchant; 409 if not `INIT` or the balance is short |
+//! | `POST /admin/ebpp/bills/fail` | `merchant_order_no`, optional `app_id` | the bill, `FAILED`; 409 if not `INIT` |
+//! | `POST /admin/deduct/pay-password-tokens` | optional `user_id` (default: the default buyer), `ttl_secs` (default 600) | `{pay_password_token, user_id, expires_at}`: single use, for sign.add or sign.cancel of that user |
+//! | `GET /admin/deduct/agreements/{agreement_id}` | query: optional `app_id` | `{agreement_id, status (NORMAL/CANCEL), user_id, pid, biz_type, sub_biz_type, charge_inst, bill_key, out_agreement_id, sign_date, cancel_date}` |
+//! | `POST /admin/deduct/holds` | `agreement_id` or `user_id`, optional `count` (default 1; 0 clears) | `{scope, key, remaining}`: the next `count` deductions of that agreement / user answer `result_status` "0" and move no money until resolved |
+//! | `POST /admin/deduct/resolve` | `out_order_no`, `result` (`success` or `failed`), optional `app_id`, `order_result_code`, `order_result_msg` | the deduction; `success` moves the money once (409 if the balance is short); 409 if it is not pending |
+//! | `GET /admin/deduct/deductions` | query: `out_order_no`, optional `app_id` | `{out_order_no, bill_no, agreement_id, user_id, pid, pay_amount, status, order_result_code, order_result_msg, gmt_create, gmt_finish}` |
+//! | `POST /admin/deduct/faults` | `method` (`alipay.ebpp.pdeduct.pay` or `alipay.ebpp.pdeduct.sign.query`), `sub_code` (`QUERY_DEDUCT_SIGN_INFO_ERROR`, or `SYSTEM_ERROR` for sign.query), optional `count` (default 1) | `{pending: [{method, sub_code, remaining}]}`: the next calls answer `40004` with that sub_code and change nothing |
+//! | `GET /admin/deduct/faults` | | `{pending: [...]}` |
+
+pub mod admin;
+pub mod bills;
+pub mod deduct;
 
 use std::sync::Arc;
 
-use alipay_core::ResultCode;
+use alipay_api::sub_code::SubCode;
+use alipay_api::{decode_request, AlipayRequest, ValidationError};
+use alipay_core::{ResultCode, Timestamp};
 
 use crate::engine::Reply;
 use crate::store::StoreError;
@@ -10,14 +75,80 @@ use crate::wire::common::Checked;
 use crate::SandboxState;
 
 /// The gateway methods this family serves.
-pub const METHODS: &[&str] = &[];
+pub const METHODS: &[&str] = &[
+    bills::ADD,
+    bills::GET,
+    deduct::SIGN_ADD,
+    deduct::SIGN_QUERY,
+    deduct::SIGN_CANCEL,
+    deduct::PAY,
+    deduct::PAY_STATUS,
+];
 
-/// Runs one verified request of a method in [`METHODS`], as one store transaction.
-pub async fn dispatch(_state: &SandboxState, _req: &Checked) -> Result<Reply, StoreError> {
-    Ok(Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"))
+/// `PARAMETER_ILLEGAL` (seed 004's code, used for every broken field rule of the family).
+pub(crate) fn illegal(detail: &str) -> Reply {
+    Reply::business("PARAMETER_ILLEGAL", &format!("传入的参数非法: {detail}"))
 }
 
-/// This family's simulation controls under `/admin/...`.
+/// The `40004` answer of a documented sub-code.
+pub(crate) fn documented(code: &SubCode) -> Reply {
+    Reply::business(code.code, code.msg)
+}
+
+/// `yyyy-MM-dd HH:mm:ss` (Beijing) of a sandbox time.
+pub(crate) fn time_text(t: i64) -> Option<String> {
+    Timestamp::from_unix(t).map(|t| t.to_string())
+}
+
+/// Beijing `yyyyMMdd` of a sandbox time.
+pub(crate) fn date_digits(t: i64) -> String {
+    Timestamp::from_unix(t).map(|t| t.beijing().format("%Y%m%d").to_string()).unwrap_or_else(|| "20000101".to_owned())
+}
+
+/// Decodes and validates a request, mapping failures with `on_invalid`.
+fn parse<R: AlipayRequest>(
+    params: &[(String, String)],
+    on_invalid: fn(&ValidationError) -> Reply,
+) -> Result<R, Box<Reply>> {
+    let req: R = decode_request(params).map_err(|e| Box::new(illegal(&e.to_string())))?;
+    req.validate().map_err(|e| Box::new(on_invalid(&e)))?;
+    Ok(req)
+}
+
+/// Runs one verified request of a method in [`METHODS`], as one store transaction.
+pub async fn dispatch(state: &SandboxState, req: &Checked) -> Result<Reply, StoreError> {
+    let now = state.clock.now();
+    let caller = req.caller.clone();
+    let params = &req.params;
+    macro_rules! run {
+        ($kind:ident, $ty:ty, $on_invalid:expr, $engine:expr) => {{
+            let r: $ty = match parse(params, $on_invalid) {
+                Ok(r) => r,
+                Err(reply) => return Ok(*reply),
+            };
+            let engine = $engine;
+            state.store.$kind(move |repo| engine(repo, &caller, now, r)).await
+        }};
+    }
+    match req.method.as_str() {
+        bills::ADD => run!(write, alipay_api::ebpp::EbppBillAdd, bills::invalid, bills::add),
+        bills::GET => run!(read, alipay_api::ebpp::EbppBillGet, bills::invalid, bills::get),
+        deduct::SIGN_ADD => run!(write, alipay_api::deduct::PdeductSignAdd, deduct::invalid, deduct::sign_add),
+        deduct::SIGN_QUERY => {
+            run!(write, alipay_api::deduct::PdeductSignQuery, deduct::invalid_query, deduct::sign_query)
+        }
+        deduct::SIGN_CANCEL => {
+            run!(write, alipay_api::deduct::PdeductSignCancel, deduct::invalid, deduct::sign_cancel)
+        }
+        deduct::PAY => run!(write, alipay_api::deduct::PdeductPay, deduct::invalid, deduct::pay),
+        deduct::PAY_STATUS => {
+            run!(read, alipay_api::deduct::PdeductBillPayStatus, deduct::invalid, deduct::pay_status)
+        }
+        _ => Ok(Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名")),
+    }
+}
+
+/// This family's simulation controls under `/admin/ebpp/...` and `/admin/deduct/...`.
 pub fn admin_router(state: Arc<SandboxState>) -> axum::Router {
-    axum::Router::new().with_state(state)
+    admin::router(state)
 }

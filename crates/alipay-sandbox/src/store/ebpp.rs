@@ -2,13 +2,465 @@
 //!
 //! Add tables by appending to [`MIGRATIONS`] (never edit a shipped entry) and queries as methods of
 //! [`EbppRepo`], implemented here for [`SqliteRepo`]. Every method runs inside the caller's transaction.
+//!
+//! Every lookup of a bill, an agreement or a deduction names the merchant (`seller_id`) it belongs to: there is
+//! no way to read another merchant's rows through these queries.
+
+use rusqlite::{params, OptionalExtension, Row};
 
 use super::sqlite::SqliteRepo;
+use super::StoreError;
 
 /// This component's ordered migrations; versions are tracked per component (`component_versions`).
-pub const MIGRATIONS: &[&str] = &[];
+pub const MIGRATIONS: &[&str] = &[
+    // 1: bills, payment-password tokens, deduct agreements, deductions, holds and injected failures.
+    r#"
+    CREATE TABLE ebpp_bills (
+        seller_id TEXT NOT NULL, merchant_order_no TEXT NOT NULL, alipay_order_no TEXT NOT NULL UNIQUE,
+        app_id TEXT NOT NULL, order_type TEXT NOT NULL, request TEXT NOT NULL, status TEXT NOT NULL,
+        buyer_id TEXT, gmt_create INTEGER NOT NULL, gmt_pay INTEGER,
+        PRIMARY KEY (seller_id, merchant_order_no));
+    CREATE TABLE ebpp_pay_tokens (
+        token TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL, used INTEGER NOT NULL);
+    CREATE TABLE ebpp_agreements (
+        agreement_id TEXT PRIMARY KEY, seller_id TEXT NOT NULL, app_id TEXT NOT NULL, user_id TEXT NOT NULL,
+        biz_type TEXT NOT NULL, sub_biz_type TEXT NOT NULL, charge_inst TEXT NOT NULL, bill_key TEXT NOT NULL,
+        pid TEXT NOT NULL, out_agreement_id TEXT, request TEXT NOT NULL, status TEXT NOT NULL,
+        sign_date INTEGER NOT NULL, cancel_date INTEGER);
+    CREATE INDEX ebpp_agreements_by_bill
+        ON ebpp_agreements(seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key, status);
+    CREATE TABLE ebpp_deductions (
+        seller_id TEXT NOT NULL, out_order_no TEXT NOT NULL, bill_no TEXT NOT NULL UNIQUE,
+        agreement_id TEXT NOT NULL, user_id TEXT NOT NULL, pid TEXT NOT NULL, amount INTEGER NOT NULL,
+        request TEXT NOT NULL, status TEXT NOT NULL, result_code TEXT NOT NULL, result_msg TEXT NOT NULL,
+        gmt_create INTEGER NOT NULL, gmt_finish INTEGER,
+        PRIMARY KEY (seller_id, out_order_no));
+    CREATE TABLE ebpp_holds (
+        scope TEXT NOT NULL, key TEXT NOT NULL, remaining INTEGER NOT NULL, PRIMARY KEY (scope, key));
+    CREATE TABLE ebpp_faults (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL, sub_code TEXT NOT NULL,
+        remaining INTEGER NOT NULL);
+    "#,
+];
+
+/// A stored EBPP bill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EbppBillRecord {
+    /// The merchant the bill belongs to.
+    pub seller_id: String,
+    /// The merchant's order number (unique per merchant).
+    pub merchant_order_no: String,
+    /// Alipay's order number.
+    pub alipay_order_no: String,
+    /// The app that created it.
+    pub app_id: String,
+    /// `order_type`, as sent.
+    pub order_type: String,
+    /// The `alipay.ebpp.bill.add` request as JSON (compared on replays, echoed in answers).
+    pub request: String,
+    /// `INIT`, `SUCCESS` or `FAILED`.
+    pub status: String,
+    /// Who paid it.
+    pub buyer_id: Option<String>,
+    /// Created (unix seconds, sandbox clock).
+    pub gmt_create: i64,
+    /// Paid (unix seconds, sandbox clock).
+    pub gmt_pay: Option<i64>,
+}
+
+/// A `pay_password_token` issued for a user by the simulation control.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayTokenRecord {
+    /// The token.
+    pub token: String,
+    /// The user who authorised.
+    pub user_id: String,
+    /// Expiry (unix seconds, sandbox clock).
+    pub expires_at: i64,
+    /// Consumed by a sign or a cancel.
+    pub used: bool,
+}
+
+/// A direct-deduct agreement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementRecord {
+    /// Alipay's agreement id (32 digits).
+    pub agreement_id: String,
+    /// The merchant that signed the user up (the caller's merchant).
+    pub seller_id: String,
+    /// The app that signed.
+    pub app_id: String,
+    /// The user.
+    pub user_id: String,
+    /// Business type.
+    pub biz_type: String,
+    /// Sub-type.
+    pub sub_biz_type: String,
+    /// Billing institution.
+    pub charge_inst: String,
+    /// Household number.
+    pub bill_key: String,
+    /// The institution's merchant PID: deductions are paid to it.
+    pub pid: String,
+    /// The institution's own agreement id.
+    pub out_agreement_id: Option<String>,
+    /// The `alipay.ebpp.pdeduct.sign.add` request as JSON.
+    pub request: String,
+    /// `NORMAL` or `CANCEL`.
+    pub status: String,
+    /// Signed (unix seconds, sandbox clock).
+    pub sign_date: i64,
+    /// Cancelled (unix seconds, sandbox clock).
+    pub cancel_date: Option<i64>,
+}
+
+/// One deduction (`alipay.ebpp.pdeduct.pay`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeductionRecord {
+    /// The merchant that asked for it.
+    pub seller_id: String,
+    /// The institution's order number (idempotency key, unique per merchant).
+    pub out_order_no: String,
+    /// Alipay's order number.
+    pub bill_no: String,
+    /// The agreement charged.
+    pub agreement_id: String,
+    /// The user charged.
+    pub user_id: String,
+    /// The merchant paid.
+    pub pid: String,
+    /// `pay_amount` in fen.
+    pub amount: i64,
+    /// The request as JSON (compared on replays).
+    pub request: String,
+    /// `0` unknown, `1` success, `2` failed.
+    pub status: String,
+    /// `order_result_code`.
+    pub result_code: String,
+    /// `order_result_msg`.
+    pub result_msg: String,
+    /// Created (unix seconds, sandbox clock).
+    pub gmt_create: i64,
+    /// Settled or failed (unix seconds, sandbox clock).
+    pub gmt_finish: Option<i64>,
+}
 
 /// EBPP and direct-deduct persistence. A supertrait of [`super::Repo`], so engines reach it through `&dyn Repo`.
-pub trait EbppRepo {}
+pub trait EbppRepo {
+    /// A bill of `seller_id` by the merchant's order number.
+    fn ebpp_bill(&self, seller_id: &str, merchant_order_no: &str) -> Result<Option<EbppBillRecord>, StoreError>;
+    /// Stores a new bill.
+    fn insert_ebpp_bill(&self, bill: &EbppBillRecord) -> Result<(), StoreError>;
+    /// Saves a bill's status, payer and payment time.
+    fn update_ebpp_bill(&self, bill: &EbppBillRecord) -> Result<(), StoreError>;
 
-impl EbppRepo for SqliteRepo<'_> {}
+    /// A payment-password token.
+    fn pay_token(&self, token: &str) -> Result<Option<PayTokenRecord>, StoreError>;
+    /// Stores a token.
+    fn insert_pay_token(&self, token: &PayTokenRecord) -> Result<(), StoreError>;
+    /// Marks a token used.
+    fn use_pay_token(&self, token: &str) -> Result<(), StoreError>;
+
+    /// An agreement of `seller_id` (any status).
+    fn agreement(&self, seller_id: &str, agreement_id: &str) -> Result<Option<AgreementRecord>, StoreError>;
+    /// The `NORMAL` agreement of `seller_id` for a user and a bill identity.
+    fn agreement_by_bill(
+        &self,
+        seller_id: &str,
+        user_id: &str,
+        identity: [&str; 4],
+    ) -> Result<Option<AgreementRecord>, StoreError>;
+    /// Stores a new agreement.
+    fn insert_agreement(&self, agreement: &AgreementRecord) -> Result<(), StoreError>;
+    /// Marks an agreement cancelled at `now`.
+    fn cancel_agreement(&self, agreement_id: &str, now: i64) -> Result<(), StoreError>;
+
+    /// A deduction of `seller_id` by the institution's order number.
+    fn deduction(&self, seller_id: &str, out_order_no: &str) -> Result<Option<DeductionRecord>, StoreError>;
+    /// Stores a new deduction.
+    fn insert_deduction(&self, deduction: &DeductionRecord) -> Result<(), StoreError>;
+    /// Saves a deduction's status, result code/message and finish time.
+    fn update_deduction(&self, deduction: &DeductionRecord) -> Result<(), StoreError>;
+
+    /// Sets how many coming deductions of `scope` (`agreement` or `user`) `key` stay unknown.
+    fn set_hold(&self, scope: &str, key: &str, count: i64) -> Result<(), StoreError>;
+    /// Consumes one hold of `(scope, key)`; `true` if there was one.
+    fn take_hold(&self, scope: &str, key: &str) -> Result<bool, StoreError>;
+
+    /// Queues `count` injected failures `sub_code` for `method`.
+    fn add_ebpp_fault(&self, method: &str, sub_code: &str, count: i64) -> Result<(), StoreError>;
+    /// Consumes the oldest injected failure for `method`; its sub_code.
+    fn take_ebpp_fault(&self, method: &str) -> Result<Option<String>, StoreError>;
+    /// Pending injected failures: `(method, sub_code, remaining)`.
+    fn ebpp_faults(&self) -> Result<Vec<(String, String, i64)>, StoreError>;
+}
+
+const BILL_COLUMNS: &str = "seller_id, merchant_order_no, alipay_order_no, app_id, order_type, request, status, \
+    buyer_id, gmt_create, gmt_pay";
+
+const AGREEMENT_COLUMNS: &str = "agreement_id, seller_id, app_id, user_id, biz_type, sub_biz_type, charge_inst, \
+    bill_key, pid, out_agreement_id, request, status, sign_date, cancel_date";
+
+const DEDUCTION_COLUMNS: &str = "seller_id, out_order_no, bill_no, agreement_id, user_id, pid, amount, request, \
+    status, result_code, result_msg, gmt_create, gmt_finish";
+
+fn bill_row(r: &Row<'_>) -> rusqlite::Result<EbppBillRecord> {
+    Ok(EbppBillRecord {
+        seller_id: r.get(0)?,
+        merchant_order_no: r.get(1)?,
+        alipay_order_no: r.get(2)?,
+        app_id: r.get(3)?,
+        order_type: r.get(4)?,
+        request: r.get(5)?,
+        status: r.get(6)?,
+        buyer_id: r.get(7)?,
+        gmt_create: r.get(8)?,
+        gmt_pay: r.get(9)?,
+    })
+}
+
+fn agreement_row(r: &Row<'_>) -> rusqlite::Result<AgreementRecord> {
+    Ok(AgreementRecord {
+        agreement_id: r.get(0)?,
+        seller_id: r.get(1)?,
+        app_id: r.get(2)?,
+        user_id: r.get(3)?,
+        biz_type: r.get(4)?,
+        sub_biz_type: r.get(5)?,
+        charge_inst: r.get(6)?,
+        bill_key: r.get(7)?,
+        pid: r.get(8)?,
+        out_agreement_id: r.get(9)?,
+        request: r.get(10)?,
+        status: r.get(11)?,
+        sign_date: r.get(12)?,
+        cancel_date: r.get(13)?,
+    })
+}
+
+fn deduction_row(r: &Row<'_>) -> rusqlite::Result<DeductionRecord> {
+    Ok(DeductionRecord {
+        seller_id: r.get(0)?,
+        out_order_no: r.get(1)?,
+        bill_no: r.get(2)?,
+        agreement_id: r.get(3)?,
+        user_id: r.get(4)?,
+        pid: r.get(5)?,
+        amount: r.get(6)?,
+        request: r.get(7)?,
+        status: r.get(8)?,
+        result_code: r.get(9)?,
+        result_msg: r.get(10)?,
+        gmt_create: r.get(11)?,
+        gmt_finish: r.get(12)?,
+    })
+}
+
+impl EbppRepo for SqliteRepo<'_> {
+    fn ebpp_bill(&self, seller_id: &str, merchant_order_no: &str) -> Result<Option<EbppBillRecord>, StoreError> {
+        let sql = format!("SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE seller_id = ?1 AND merchant_order_no = ?2");
+        Ok(self.conn.query_row(&sql, [seller_id, merchant_order_no], bill_row).optional()?)
+    }
+
+    fn insert_ebpp_bill(&self, b: &EbppBillRecord) -> Result<(), StoreError> {
+        let sql = format!("INSERT INTO ebpp_bills ({BILL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        self.conn.execute(
+            &sql,
+            params![
+                b.seller_id,
+                b.merchant_order_no,
+                b.alipay_order_no,
+                b.app_id,
+                b.order_type,
+                b.request,
+                b.status,
+                b.buyer_id,
+                b.gmt_create,
+                b.gmt_pay
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_ebpp_bill(&self, b: &EbppBillRecord) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE ebpp_bills SET status = ?3, buyer_id = ?4, gmt_pay = ?5 \
+             WHERE seller_id = ?1 AND merchant_order_no = ?2",
+            params![b.seller_id, b.merchant_order_no, b.status, b.buyer_id, b.gmt_pay],
+        )?;
+        Ok(())
+    }
+
+    fn pay_token(&self, token: &str) -> Result<Option<PayTokenRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
+                Ok(PayTokenRecord {
+                    token: r.get(0)?,
+                    user_id: r.get(1)?,
+                    expires_at: r.get(2)?,
+                    used: r.get::<_, i64>(3)? != 0,
+                })
+            })
+            .optional()?)
+    }
+
+    fn insert_pay_token(&self, t: &PayTokenRecord) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO ebpp_pay_tokens (token, user_id, expires_at, used) VALUES (?1, ?2, ?3, ?4)",
+            params![t.token, t.user_id, t.expires_at, i64::from(t.used)],
+        )?;
+        Ok(())
+    }
+
+    fn use_pay_token(&self, token: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE ebpp_pay_tokens SET used = 1 WHERE token = ?1", [token])?;
+        Ok(())
+    }
+
+    fn agreement(&self, seller_id: &str, agreement_id: &str) -> Result<Option<AgreementRecord>, StoreError> {
+        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE seller_id = ?1 AND agreement_id = ?2");
+        Ok(self.conn.query_row(&sql, [seller_id, agreement_id], agreement_row).optional()?)
+    }
+
+    fn agreement_by_bill(
+        &self,
+        seller_id: &str,
+        user_id: &str,
+        identity: [&str; 4],
+    ) -> Result<Option<AgreementRecord>, StoreError> {
+        let [biz_type, sub_biz_type, charge_inst, bill_key] = identity;
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE seller_id = ?1 AND user_id = ?2 AND biz_type = ?3 \
+             AND sub_biz_type = ?4 AND charge_inst = ?5 AND bill_key = ?6 AND status = 'NORMAL' \
+             ORDER BY sign_date DESC LIMIT 1"
+        );
+        Ok(self
+            .conn
+            .query_row(&sql, [seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key], agreement_row)
+            .optional()?)
+    }
+
+    fn insert_agreement(&self, a: &AgreementRecord) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO ebpp_agreements ({AGREEMENT_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        );
+        self.conn.execute(
+            &sql,
+            params![
+                a.agreement_id,
+                a.seller_id,
+                a.app_id,
+                a.user_id,
+                a.biz_type,
+                a.sub_biz_type,
+                a.charge_inst,
+                a.bill_key,
+                a.pid,
+                a.out_agreement_id,
+                a.request,
+                a.status,
+                a.sign_date,
+                a.cancel_date
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn cancel_agreement(&self, agreement_id: &str, now: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE ebpp_agreements SET status = 'CANCEL', cancel_date = ?2 WHERE agreement_id = ?1",
+            params![agreement_id, now],
+        )?;
+        Ok(())
+    }
+
+    fn deduction(&self, seller_id: &str, out_order_no: &str) -> Result<Option<DeductionRecord>, StoreError> {
+        let sql = format!("SELECT {DEDUCTION_COLUMNS} FROM ebpp_deductions WHERE seller_id = ?1 AND out_order_no = ?2");
+        Ok(self.conn.query_row(&sql, [seller_id, out_order_no], deduction_row).optional()?)
+    }
+
+    fn insert_deduction(&self, d: &DeductionRecord) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO ebpp_deductions ({DEDUCTION_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        );
+        self.conn.execute(
+            &sql,
+            params![
+                d.seller_id,
+                d.out_order_no,
+                d.bill_no,
+                d.agreement_id,
+                d.user_id,
+                d.pid,
+                d.amount,
+                d.request,
+                d.status,
+                d.result_code,
+                d.result_msg,
+                d.gmt_create,
+                d.gmt_finish
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_deduction(&self, d: &DeductionRecord) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE ebpp_deductions SET status = ?3, result_code = ?4, result_msg = ?5, gmt_finish = ?6 \
+             WHERE seller_id = ?1 AND out_order_no = ?2",
+            params![d.seller_id, d.out_order_no, d.status, d.result_code, d.result_msg, d.gmt_finish],
+        )?;
+        Ok(())
+    }
+
+    fn set_hold(&self, scope: &str, key: &str, count: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO ebpp_holds (scope, key, remaining) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (scope, key) DO UPDATE SET remaining = excluded.remaining",
+            params![scope, key, count],
+        )?;
+        Ok(())
+    }
+
+    fn take_hold(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE ebpp_holds SET remaining = remaining - 1 WHERE scope = ?1 AND key = ?2 AND remaining > 0",
+            [scope, key],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn add_ebpp_fault(&self, method: &str, sub_code: &str, count: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO ebpp_faults (method, sub_code, remaining) VALUES (?1, ?2, ?3)",
+            params![method, sub_code, count],
+        )?;
+        Ok(())
+    }
+
+    fn take_ebpp_fault(&self, method: &str) -> Result<Option<String>, StoreError> {
+        let found: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, sub_code FROM ebpp_faults WHERE method = ?1 AND remaining > 0 ORDER BY id LIMIT 1",
+                [method],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((id, sub_code)) = found else { return Ok(None) };
+        self.conn.execute("UPDATE ebpp_faults SET remaining = remaining - 1 WHERE id = ?1", [id])?;
+        self.conn.execute("DELETE FROM ebpp_faults WHERE remaining <= 0", [])?;
+        Ok(Some(sub_code))
+    }
+
+    fn ebpp_faults(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT method, sub_code, remaining FROM ebpp_faults WHERE remaining > 0 ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}

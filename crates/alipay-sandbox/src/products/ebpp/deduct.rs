@@ -1,0 +1,381 @@
+//! Direct deduct (seeds 000, 002, 004): agreements signed with a user's `pay_password_token`, deductions
+//! under them, and their status.
+//!
+//! A deduction is one of: paid (`1`, money moved user → the agreement's `pid` merchant), failed (`2`, nothing
+//! moved; a short balance), or unknown (`0`, nothing moved yet: a hold set by `POST /admin/deduct/holds`,
+//! later settled by [`resolve`]). `out_order_no` is the idempotency key: the same request again answers the
+//! deduction's current state and charges nothing more.
+
+use alipay_api::deduct::{
+    pay_errors, sign_query_errors, DeductResult, PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel,
+    PdeductSignQuery,
+};
+use alipay_api::sub_code::SubCode;
+use alipay_api::ValidationError;
+use alipay_core::Money;
+
+use super::{date_digits, documented, illegal, time_text};
+use crate::admin::AdminError;
+use crate::engine::{ids, Caller, Reply};
+use crate::store::ebpp::{AgreementRecord, DeductionRecord, PayTokenRecord};
+use crate::store::{Repo, StoreError};
+
+/// `alipay.ebpp.pdeduct.sign.add`.
+pub const SIGN_ADD: &str = "alipay.ebpp.pdeduct.sign.add";
+/// `alipay.ebpp.pdeduct.sign.query`.
+pub const SIGN_QUERY: &str = "alipay.ebpp.pdeduct.sign.query";
+/// `alipay.ebpp.pdeduct.sign.cancel`.
+pub const SIGN_CANCEL: &str = "alipay.ebpp.pdeduct.sign.cancel";
+/// `alipay.ebpp.pdeduct.pay`.
+pub const PAY: &str = "alipay.ebpp.pdeduct.pay";
+/// `alipay.ebpp.pdeduct.bill.pay.status`.
+pub const PAY_STATUS: &str = "alipay.ebpp.pdeduct.bill.pay.status";
+
+/// An unknown, used or another user's token (the seeds are silent; chosen here).
+pub const PAY_PASSWORD_TOKEN_INVALID: (&str, &str) = ("PAY_PASSWORD_TOKEN_INVALID", "支付授权令牌无效");
+/// An expired token (the seeds are silent; chosen here).
+pub const PAY_PASSWORD_TOKEN_EXPIRED: (&str, &str) = ("PAY_PASSWORD_TOKEN_EXPIRED", "支付授权令牌已过期");
+/// A changed replay of an `out_order_no` (the seeds are silent; chosen here).
+pub const INST_ORDER_NO_REPEAT: (&str, &str) = ("INST_ORDER_NO_REPEAT", "机构订单流水号重复,且与原扣款内容不一致");
+/// bill.pay.status of an unknown deduction (the seeds are silent; chosen here).
+pub const DEDUCT_ORDER_NOT_EXIST: (&str, &str) = ("DEDUCT_ORDER_NOT_EXIST", "代扣订单不存在");
+
+/// Stored agreement status of a signed agreement.
+pub const AGREEMENT_NORMAL: &str = "NORMAL";
+/// Stored agreement status of a cancelled agreement.
+pub const AGREEMENT_CANCEL: &str = "CANCEL";
+
+/// Hold scopes of `POST /admin/deduct/holds`.
+pub const HOLD_AGREEMENT: &str = "agreement";
+/// Hold scope naming a user.
+pub const HOLD_USER: &str = "user";
+
+/// The sub_codes that `POST /admin/deduct/faults` may inject, per method.
+pub fn injectable(method: &str) -> &'static [&'static str] {
+    match method {
+        PAY => &["QUERY_DEDUCT_SIGN_INFO_ERROR"],
+        SIGN_QUERY => &["QUERY_DEDUCT_SIGN_INFO_ERROR", "SYSTEM_ERROR"],
+        _ => &[],
+    }
+}
+
+fn pair(code: (&str, &str)) -> Reply {
+    Reply::business(code.0, code.1)
+}
+
+/// Missing fields answer the seed 002 `*_IS_NULL` codes; any other broken rule `PARAMETER_ILLEGAL`.
+pub(super) fn invalid(e: &ValidationError) -> Reply {
+    match e {
+        ValidationError::Missing { field: "agreement_id" } => documented(&pay_errors::AGREEMENT_ID_IS_NULL),
+        ValidationError::Missing { field: "agent_channel" } => documented(&pay_errors::AGENT_CHANNEL_IS_NULL),
+        ValidationError::Missing { field: "bill_key" } => documented(&pay_errors::BILL_KEY_IS_NULL),
+        ValidationError::Missing { field: "out_order_no" } => documented(&pay_errors::INST_ORDER_NO_IS_NULL),
+        other => illegal(&other.to_string()),
+    }
+}
+
+/// sign.query (seed 004) answers every broken rule with `PARAMETER_ILLEGAL`.
+pub(super) fn invalid_query(e: &ValidationError) -> Reply {
+    Reply::business(
+        sign_query_errors::PARAMETER_ILLEGAL.code,
+        &format!("{}: {e}", sign_query_errors::PARAMETER_ILLEGAL.msg),
+    )
+}
+
+fn corrupt(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("stored deduct request: {e}"))
+}
+
+/// An injected failure for `method`, answered with the seed's message.
+fn injected(repo: &dyn Repo, method: &str) -> Result<Option<Reply>, StoreError> {
+    let Some(code) = repo.take_ebpp_fault(method)? else { return Ok(None) };
+    let lists: [&[SubCode]; 2] = if method == SIGN_QUERY {
+        [sign_query_errors::ALL, pay_errors::ALL]
+    } else {
+        [pay_errors::ALL, sign_query_errors::ALL]
+    };
+    let found = lists.iter().find_map(|l| SubCode::find(l, &code));
+    Ok(Some(match found {
+        Some(s) => documented(s),
+        None => Reply::business(&code, "注入的失败"),
+    }))
+}
+
+/// Checks a `pay_password_token` for `user_id` (not consumed here).
+fn check_token(repo: &dyn Repo, token: &str, user_id: &str, now: i64) -> Result<Option<Reply>, StoreError> {
+    match repo.pay_token(token)? {
+        Some(t) if t.user_id == user_id && !t.used => {
+            if t.expires_at <= now {
+                Ok(Some(pair(PAY_PASSWORD_TOKEN_EXPIRED)))
+            } else {
+                Ok(None)
+            }
+        }
+        _ => Ok(Some(pair(PAY_PASSWORD_TOKEN_INVALID))),
+    }
+}
+
+/// Issues a single-use token for `user_id` (a buyer), valid `ttl_secs`.
+pub fn issue_token(repo: &dyn Repo, user_id: &str, ttl_secs: i64, now: i64) -> Result<PayTokenRecord, AdminError> {
+    if ttl_secs <= 0 {
+        return Err(AdminError::BadRequest("ttl_secs must be positive".into()));
+    }
+    if repo.buyer(user_id)?.is_none() {
+        return Err(AdminError::NotFound(format!("buyer {user_id} not found")));
+    }
+    let token = loop {
+        let t = format!("{}{}", date_digits(now), ids::alnum(32));
+        if repo.pay_token(&t)?.is_none() {
+            break t;
+        }
+    };
+    let record =
+        PayTokenRecord { token, user_id: user_id.to_owned(), expires_at: now.saturating_add(ttl_secs), used: false };
+    repo.insert_pay_token(&record)?;
+    Ok(record)
+}
+
+fn sign_reply(a: &AgreementRecord, status: &str) -> Reply {
+    Reply::success()
+        .with("agreement_id", a.agreement_id.clone())
+        .with("agreement_status", status.to_owned())
+        .with("out_agreement_id", a.out_agreement_id.clone())
+        .with("sign_date", time_text(a.sign_date))
+}
+
+/// `alipay.ebpp.pdeduct.sign.add`.
+pub fn sign_add(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductSignAdd) -> Result<Reply, StoreError> {
+    if let Some(refused) = check_token(repo, &req.pay_password_token, &req.user_id, now)? {
+        return Ok(refused);
+    }
+    if req.pid != caller.seller_id {
+        return Ok(illegal("pid 须为调用方的商户 PID"));
+    }
+    let identity = [req.biz_type.as_str(), req.sub_biz_type.as_str(), req.charge_inst.as_str(), req.bill_key.as_str()];
+    if let Some(existing) = repo.agreement_by_bill(&caller.seller_id, &req.user_id, identity)? {
+        repo.use_pay_token(&req.pay_password_token)?;
+        return Ok(sign_reply(&existing, "success"));
+    }
+    let seq = repo.next_seq("ebpp_agreement")?;
+    let agreement = AgreementRecord {
+        agreement_id: format!("{}0007001300{:014}", date_digits(now), seq.rem_euclid(100_000_000_000_000)),
+        seller_id: caller.seller_id.clone(),
+        app_id: caller.app_id.clone(),
+        user_id: req.user_id.clone(),
+        biz_type: req.biz_type.clone(),
+        sub_biz_type: req.sub_biz_type.clone(),
+        charge_inst: req.charge_inst.clone(),
+        bill_key: req.bill_key.clone(),
+        pid: req.pid.clone(),
+        out_agreement_id: req.out_agreement_id.clone(),
+        request: serde_json::to_string(&req).map_err(corrupt)?,
+        status: AGREEMENT_NORMAL.to_owned(),
+        sign_date: now,
+        cancel_date: None,
+    };
+    repo.insert_agreement(&agreement)?;
+    repo.use_pay_token(&req.pay_password_token)?;
+    Ok(sign_reply(&agreement, "success"))
+}
+
+/// A `NORMAL` agreement of the caller's merchant and of `user_id`.
+fn live_agreement(
+    repo: &dyn Repo,
+    caller: &Caller,
+    agreement_id: &str,
+    user_id: &str,
+) -> Result<Option<AgreementRecord>, StoreError> {
+    Ok(repo
+        .agreement(&caller.seller_id, agreement_id)?
+        .filter(|a| a.status == AGREEMENT_NORMAL && a.user_id == user_id))
+}
+
+/// `alipay.ebpp.pdeduct.sign.query` (seed 004).
+pub fn sign_query(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductSignQuery) -> Result<Reply, StoreError> {
+    if let Some(reply) = injected(repo, SIGN_QUERY)? {
+        return Ok(reply);
+    }
+    let by_id = req.agreement_id.as_deref().filter(|a| !alipay_core::content::is_blank(a));
+    let found = match by_id {
+        Some(id) => live_agreement(repo, caller, id, &req.user_id)?,
+        None => {
+            let field = |v: &Option<String>| v.clone().unwrap_or_default();
+            let (b, s, c, k) =
+                (field(&req.biz_type), field(&req.sub_biz_type), field(&req.charge_inst), field(&req.bill_key));
+            repo.agreement_by_bill(&caller.seller_id, &req.user_id, [&b, &s, &c, &k])?
+        }
+    };
+    let Some(a) = found else { return Ok(documented(&sign_query_errors::DEDUCT_SIGN_INFO_NOT_EXIST)) };
+    Ok(Reply::success()
+        .with("agreement_id", a.agreement_id.clone())
+        .with("sign_date", time_text(a.sign_date))
+        .with("charge_inst", a.charge_inst.clone())
+        .with("user_id", a.user_id.clone())
+        .with("bill_key", a.bill_key.clone())
+        .with("out_agreement_id", a.out_agreement_id.clone()))
+}
+
+/// `alipay.ebpp.pdeduct.sign.cancel`.
+pub fn sign_cancel(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductSignCancel) -> Result<Reply, StoreError> {
+    if let Some(refused) = check_token(repo, &req.pay_password_token, &req.user_id, now)? {
+        return Ok(refused);
+    }
+    let Some(a) = live_agreement(repo, caller, &req.agreement_id, &req.user_id)? else {
+        return Ok(documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
+    };
+    repo.cancel_agreement(&a.agreement_id, now)?;
+    repo.use_pay_token(&req.pay_password_token)?;
+    Ok(Reply::success()
+        .with("agreement_id", a.agreement_id.clone())
+        .with("agreement_status", "cancel".to_owned())
+        .with("out_agreement_id", a.out_agreement_id.clone()))
+}
+
+fn result_of(status: &str) -> DeductResult {
+    match status {
+        "1" => DeductResult::Success,
+        "2" => DeductResult::Failed,
+        _ => DeductResult::Undetermined,
+    }
+}
+
+fn pay_reply(d: &DeductionRecord, extend_field: Option<String>) -> Reply {
+    Reply::success()
+        .with("agreement_id", d.agreement_id.clone())
+        .with("out_order_no", d.out_order_no.clone())
+        .with("bill_no", d.bill_no.clone())
+        .with("result_status", result_of(&d.status).as_str().to_owned())
+        .with("extend_field", extend_field.unwrap_or_else(|| "{}".to_owned()))
+}
+
+/// Moves `amount` from `user_id` to merchant `pid`; `false` (nothing moved) if the balance is short.
+fn move_money(repo: &dyn Repo, user_id: &str, pid: &str, amount: Money) -> Result<bool, StoreError> {
+    let Some(buyer) = repo.buyer(user_id)? else { return Ok(false) };
+    let Some(buyer_after) = buyer.balance.checked_sub(amount).filter(|b| *b >= Money::ZERO) else {
+        return Ok(false);
+    };
+    let merchant = repo.merchant(pid)?.ok_or_else(|| StoreError::Corrupt(format!("merchant {pid} of an agreement")))?;
+    let merchant_after =
+        merchant.balance.checked_add(amount).ok_or_else(|| StoreError::Corrupt("merchant balance overflow".into()))?;
+    repo.set_buyer_balance(user_id, buyer_after)?;
+    repo.set_merchant_balance(pid, merchant_after)?;
+    Ok(true)
+}
+
+const SUCCESS_CODE: (&str, &str) = ("SUCCESS", "支付成功");
+const PROCESSING_CODE: (&str, &str) = ("PROCESSING", "支付处理中");
+
+/// `alipay.ebpp.pdeduct.pay` (seed 002).
+pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Result<Reply, StoreError> {
+    if let Some(reply) = injected(repo, PAY)? {
+        return Ok(reply);
+    }
+    if let Some(existing) = repo.deduction(&caller.seller_id, &req.out_order_no)? {
+        let stored: PdeductPay = serde_json::from_str(&existing.request).map_err(corrupt)?;
+        if stored != req {
+            return Ok(pair(INST_ORDER_NO_REPEAT));
+        }
+        return Ok(pay_reply(&existing, stored.extend_field));
+    }
+    let Some(agreement) = live_agreement(repo, caller, &req.agreement_id, &req.user_id)? else {
+        return Ok(documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
+    };
+    if req.pid != agreement.pid || req.bill_key != agreement.bill_key {
+        return Ok(illegal("pid 或 bill_key 与代扣协议不符"));
+    }
+    let seq = repo.next_seq("ebpp_deduction")?;
+    let mut d = DeductionRecord {
+        seller_id: caller.seller_id.clone(),
+        out_order_no: req.out_order_no.clone(),
+        bill_no: format!("{}22002{:015}", date_digits(now), seq.rem_euclid(1_000_000_000_000_000)),
+        agreement_id: agreement.agreement_id.clone(),
+        user_id: req.user_id.clone(),
+        pid: agreement.pid.clone(),
+        amount: req.pay_amount.fen(),
+        request: serde_json::to_string(&req).map_err(corrupt)?,
+        status: DeductResult::Undetermined.as_str().to_owned(),
+        result_code: PROCESSING_CODE.0.to_owned(),
+        result_msg: PROCESSING_CODE.1.to_owned(),
+        gmt_create: now,
+        gmt_finish: None,
+    };
+    let held = repo.take_hold(HOLD_AGREEMENT, &agreement.agreement_id)? || repo.take_hold(HOLD_USER, &req.user_id)?;
+    if held {
+        repo.insert_deduction(&d)?;
+        return Ok(pay_reply(&d, req.extend_field));
+    }
+    d.gmt_finish = Some(now);
+    if move_money(repo, &d.user_id, &d.pid, req.pay_amount)? {
+        d.status = DeductResult::Success.as_str().to_owned();
+        d.result_code = SUCCESS_CODE.0.to_owned();
+        d.result_msg = SUCCESS_CODE.1.to_owned();
+        repo.insert_deduction(&d)?;
+        Ok(pay_reply(&d, req.extend_field))
+    } else {
+        let failure = pay_errors::INVOKE_PAYACCEPTANCE_EXCEPTION;
+        d.status = DeductResult::Failed.as_str().to_owned();
+        d.result_code = failure.code.to_owned();
+        d.result_msg = failure.msg.to_owned();
+        repo.insert_deduction(&d)?;
+        Ok(documented(&failure))
+    }
+}
+
+/// `alipay.ebpp.pdeduct.bill.pay.status`: `agreement_id` may carry the user id (seed 000) or the agreement id.
+pub fn pay_status(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductBillPayStatus) -> Result<Reply, StoreError> {
+    let found = repo
+        .deduction(&caller.seller_id, &req.out_order_no)?
+        .filter(|d| d.user_id == req.agreement_id || d.agreement_id == req.agreement_id);
+    let Some(d) = found else { return Ok(pair(DEDUCT_ORDER_NOT_EXIST)) };
+    Ok(Reply::success()
+        .with("out_order_no", d.out_order_no.clone())
+        .with("agreement_id", req.agreement_id.clone())
+        .with("status", result_of(&d.status).as_str().to_owned())
+        .with("order_no", d.bill_no.clone())
+        .with("order_result_code", d.result_code.clone())
+        .with("order_result_msg", d.result_msg.clone()))
+}
+
+/// The deduction as the controls show it.
+pub fn deduction_json(d: &DeductionRecord) -> serde_json::Value {
+    serde_json::json!({
+        "out_order_no": d.out_order_no, "bill_no": d.bill_no, "agreement_id": d.agreement_id,
+        "user_id": d.user_id, "pid": d.pid, "pay_amount": Money::from_fen(d.amount).to_string(),
+        "status": d.status, "order_result_code": d.result_code, "order_result_msg": d.result_msg,
+        "gmt_create": time_text(d.gmt_create), "gmt_finish": d.gmt_finish.and_then(time_text),
+    })
+}
+
+/// Settles a pending (`0`) deduction: `success` moves the money once, failure records `code`/`msg`.
+pub fn resolve(
+    repo: &dyn Repo,
+    seller_id: &str,
+    out_order_no: &str,
+    success: bool,
+    failure: Option<(String, String)>,
+    now: i64,
+) -> Result<DeductionRecord, AdminError> {
+    let mut d = repo
+        .deduction(seller_id, out_order_no)?
+        .ok_or_else(|| AdminError::NotFound(format!("deduction {out_order_no} not found")))?;
+    if d.status != DeductResult::Undetermined.as_str() {
+        return Err(AdminError::Conflict(format!("deduction {out_order_no} is not pending (status {})", d.status)));
+    }
+    if success {
+        if !move_money(repo, &d.user_id, &d.pid, Money::from_fen(d.amount))? {
+            return Err(AdminError::Conflict(format!("the balance of {} is short", d.user_id)));
+        }
+        d.status = DeductResult::Success.as_str().to_owned();
+        d.result_code = SUCCESS_CODE.0.to_owned();
+        d.result_msg = SUCCESS_CODE.1.to_owned();
+    } else {
+        let default = pay_errors::INVOKE_PAYACCEPTANCE_EXCEPTION;
+        let (code, msg) = failure.unwrap_or_else(|| (default.code.to_owned(), default.msg.to_owned()));
+        d.status = DeductResult::Failed.as_str().to_owned();
+        d.result_code = code;
+        d.result_msg = msg;
+    }
+    d.gmt_finish = Some(now);
+    repo.update_deduction(&d)?;
+    Ok(d)
+}
