@@ -36,6 +36,18 @@ impl Reply {
         Reply { status: ApiStatus::with_sub(code, sub_code, sub_msg), body: Map::new() }
     }
 
+    /// A status plus a typed business body from `alipay-api`: the very type the SDK deserialises, so the two
+    /// sides cannot drift apart. Field order is the type's.
+    pub fn typed<T: Serialize>(status: ApiStatus, body: &T) -> Reply {
+        match serde_json::to_value(body) {
+            Ok(Value::Object(body)) => Reply { status, body },
+            other => {
+                tracing::error!(?other, "a response body did not serialise to an object");
+                Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
+            }
+        }
+    }
+
     /// Adds a field (a `None` is left out).
     pub fn with(mut self, key: &str, value: impl Into<Option<String>>) -> Reply {
         if let Some(v) = value.into() {

@@ -5,8 +5,12 @@
 //! Every trade is read through its seller (`Caller::seller_id`): an app can never see another merchant's
 //! trades. Money moves only here, exactly, in [`Money`].
 
-use alipay_core::{Money, ResultCode, Timestamp};
-use serde_json::json;
+use alipay_api::trade::RefundStatus;
+use alipay_api::trade::{
+    CancelAction, FundBill, TradeCancelResponse, TradeCloseResponse, TradeFastpayRefundQueryResponse, TradePayResponse,
+    TradePrecreateResponse, TradeQueryResponse, TradeRefundResponse, TradeStatus, YesNo,
+};
+use alipay_core::{ApiStatus, Money, ResultCode, Timestamp};
 
 use super::ids;
 use super::trade_requests::{PayRequest, PrecreateRequest, RefundRequest, TradeKey};
@@ -14,8 +18,8 @@ use super::{Caller, Reply, Settings};
 use crate::notify::{self, SyncEvent};
 use crate::store::{BuyerRecord, RefundRecord, Repo, StoreError, TradeKind, TradeRecord, TradeState};
 
-fn fmt_time(t: i64) -> Option<String> {
-    Timestamp::from_unix(t).map(|t| t.to_string())
+fn time(t: i64) -> Option<Timestamp> {
+    Timestamp::from_unix(t)
 }
 
 fn not_exist() -> Reply {
@@ -26,8 +30,8 @@ fn inconsistent() -> Reply {
     Reply::business("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
 }
 
-fn fund_bill_list(amount: Money) -> serde_json::Value {
-    json!([{"fund_channel": "ALIPAYACCOUNT", "amount": amount.to_string()}])
+fn fund_bill_list(amount: Money) -> Vec<FundBill> {
+    vec![FundBill { fund_channel: "ALIPAYACCOUNT".into(), amount, real_amount: None }]
 }
 
 /// Finds a trade of the caller's merchant; `trade_no` wins.
@@ -55,24 +59,33 @@ fn seller_mismatch(caller: &Caller, seller_id: &Option<String>) -> Option<Reply>
 }
 
 /// The business fields of a pay answer (10000 and 10003).
-fn pay_reply(mut reply: Reply, trade: &TradeRecord, buyer: Option<&BuyerRecord>) -> Reply {
+fn pay_reply(reply: Reply, trade: &TradeRecord, buyer: Option<&BuyerRecord>) -> Reply {
     let paid = matches!(trade.state, TradeState::Success | TradeState::Finished);
     let received = if paid { trade.total_amount } else { Money::ZERO };
-    reply = reply
-        .with("trade_no", trade.trade_no.clone())
-        .with("out_trade_no", trade.out_trade_no.clone())
-        .with("buyer_logon_id", buyer.map(|b| ids::mask_logon_id(&b.logon_id)))
-        .with("buyer_user_id", trade.buyer_id.clone())
-        .with("total_amount", trade.total_amount.to_string())
-        .with("receipt_amount", received.to_string())
-        .with("buyer_pay_amount", received.to_string())
-        .with("point_amount", Money::ZERO.to_string())
-        .with("invoice_amount", received.to_string());
-    if paid {
-        reply = reply.with("gmt_payment", trade.gmt_payment.and_then(fmt_time));
-        reply = reply.with_json("fund_bill_list", fund_bill_list(trade.total_amount));
-    }
-    reply
+    let body = TradePayResponse {
+        trade_no: Some(trade.trade_no.clone()),
+        out_trade_no: Some(trade.out_trade_no.clone()),
+        buyer_logon_id: buyer.map(|b| ids::mask_logon_id(&b.logon_id)),
+        buyer_user_id: trade.buyer_id.clone(),
+        total_amount: Some(trade.total_amount),
+        receipt_amount: Some(received),
+        buyer_pay_amount: Some(received),
+        point_amount: Some(Money::ZERO),
+        invoice_amount: Some(received),
+        gmt_payment: if paid { trade.gmt_payment.and_then(time) } else { None },
+        fund_bill_list: paid.then(|| fund_bill_list(trade.total_amount)),
+        ..Default::default()
+    };
+    Reply::typed(reply.status, &body)
+}
+
+fn precreate_reply(trade: &TradeRecord) -> Reply {
+    let body = TradePrecreateResponse {
+        out_trade_no: Some(trade.out_trade_no.clone()),
+        qr_code: trade.qr_code.clone(),
+        ..Default::default()
+    };
+    Reply::typed(ApiStatus::success(), &body)
 }
 
 fn new_trade(
@@ -220,9 +233,7 @@ pub fn precreate(
             return Ok(inconsistent());
         }
         return Ok(match trade.state {
-            TradeState::Created | TradeState::WaitBuyerPay => {
-                Reply::success().with("out_trade_no", trade.out_trade_no.clone()).with("qr_code", trade.qr_code.clone())
-            }
+            TradeState::Created | TradeState::WaitBuyerPay => precreate_reply(&trade),
             TradeState::Success | TradeState::Finished => Reply::business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
             TradeState::Closed => Reply::business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
         });
@@ -246,7 +257,7 @@ pub fn precreate(
     trade.operator_id = req.operator_id;
     trade.passback_params = req.passback_params;
     repo.insert_trade(&trade)?;
-    Ok(Reply::success().with("out_trade_no", trade.out_trade_no.clone()).with("qr_code", trade.qr_code.clone()))
+    Ok(precreate_reply(&trade))
 }
 
 /// `alipay.trade.query`. A precreated trade nobody scanned does not exist yet.
@@ -257,26 +268,26 @@ pub fn query(repo: &dyn Repo, caller: &Caller, key: &TradeKey) -> Result<Reply, 
     let buyer = buyer_of(repo, &trade)?;
     let paid = matches!(trade.state, TradeState::Success | TradeState::Finished) || trade.gmt_payment.is_some();
     let received = if paid { trade.total_amount } else { Money::ZERO };
-    let mut reply = Reply::success()
-        .with("trade_no", trade.trade_no.clone())
-        .with("out_trade_no", trade.out_trade_no.clone())
-        .with("buyer_logon_id", buyer.as_ref().map(|b| ids::mask_logon_id(&b.logon_id)))
-        .with("trade_status", trade.state.as_str().to_owned())
-        .with("total_amount", trade.total_amount.to_string())
-        .with("buyer_pay_amount", received.to_string())
-        .with("point_amount", Money::ZERO.to_string())
-        .with("invoice_amount", received.to_string())
-        .with("send_pay_date", trade.gmt_payment.and_then(fmt_time))
-        .with("receipt_amount", received.to_string())
-        .with("store_id", trade.store_id.clone())
-        .with("terminal_id", trade.terminal_id.clone());
-    if paid {
-        reply = reply.with_json("fund_bill_list", fund_bill_list(trade.total_amount));
-    }
-    Ok(reply
-        .with("buyer_user_id", trade.buyer_id.clone())
-        .with("subject", trade.subject.clone())
-        .with("body", trade.body.clone()))
+    let body = TradeQueryResponse {
+        trade_no: Some(trade.trade_no.clone()),
+        out_trade_no: Some(trade.out_trade_no.clone()),
+        buyer_logon_id: buyer.as_ref().map(|b| ids::mask_logon_id(&b.logon_id)),
+        trade_status: Some(TradeStatus::from(trade.state.as_str())),
+        total_amount: Some(trade.total_amount),
+        buyer_pay_amount: Some(received),
+        point_amount: Some(Money::ZERO),
+        invoice_amount: Some(received),
+        send_pay_date: trade.gmt_payment.and_then(time),
+        receipt_amount: Some(received),
+        store_id: trade.store_id.clone(),
+        terminal_id: trade.terminal_id.clone(),
+        fund_bill_list: paid.then(|| fund_bill_list(trade.total_amount)),
+        buyer_user_id: trade.buyer_id.clone(),
+        subject: Some(trade.subject.clone()),
+        body: trade.body.clone(),
+        ..Default::default()
+    };
+    Ok(Reply::typed(ApiStatus::success(), &body))
 }
 
 /// Closes an unpaid trade (close, cancel, refuse, timeout) and queues the TRADE_CLOSED notification.
@@ -312,33 +323,37 @@ pub fn cancel(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, key: &Tr
             TradeKey::TradeNo(t) => (Some(t.clone()), None),
             TradeKey::OutTradeNo(o) => (None, Some(o.clone())),
         };
-        return Ok(Reply::success()
-            .with("trade_no", trade_no)
-            .with("out_trade_no", out_trade_no)
-            .with("retry_flag", "N".to_owned()));
+        let body = TradeCancelResponse { trade_no, out_trade_no, retry_flag: Some(YesNo::No), ..Default::default() };
+        return Ok(Reply::typed(ApiStatus::success(), &body));
     };
-    let base = |r: Reply, t: &TradeRecord| {
-        r.with("trade_no", t.trade_no.clone())
-            .with("out_trade_no", t.out_trade_no.clone())
-            .with("retry_flag", "N".to_owned())
+    let base = |status: ApiStatus, t: &TradeRecord, action: Option<CancelAction>| {
+        let body = TradeCancelResponse {
+            trade_no: Some(t.trade_no.clone()),
+            out_trade_no: Some(t.out_trade_no.clone()),
+            retry_flag: Some(YesNo::No),
+            action,
+            ..Default::default()
+        };
+        Reply::typed(status, &body)
     };
+    let failed = |sub_code: &str, sub_msg: &str| ApiStatus::business_failed(sub_code, sub_msg);
     if trade.state == TradeState::Closed {
-        let action = trade.cancel_action.clone().unwrap_or_else(|| "close".to_owned());
-        return Ok(base(Reply::success(), &trade).with("action", action));
+        let action = CancelAction::from(trade.cancel_action.as_deref().unwrap_or("close"));
+        return Ok(base(ApiStatus::success(), &trade, Some(action)));
     }
     if now - trade.gmt_create > s.cancel_window_secs {
-        return Ok(base(Reply::business("ACQ.TRADE_CANCEL_TIME_OUT", "超过撤销时间范围"), &trade));
+        return Ok(base(failed("ACQ.TRADE_CANCEL_TIME_OUT", "超过撤销时间范围"), &trade, None));
     }
     match trade.state {
         TradeState::Created | TradeState::WaitBuyerPay => {
             trade.cancel_action = Some("close".into());
             close_unpaid(repo, &mut trade, now)?;
-            Ok(base(Reply::success(), &trade).with("action", "close".to_owned()))
+            Ok(base(ApiStatus::success(), &trade, Some(CancelAction::Close)))
         }
         TradeState::Success => {
             let remaining = trade.total_amount.checked_sub(trade.refund_fee).unwrap_or(Money::ZERO);
             if remaining.is_positive() && !move_refund(repo, &trade, remaining)? {
-                return Ok(base(Reply::business("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"), &trade));
+                return Ok(base(failed("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"), &trade, None));
             }
             trade.refund_fee = trade.total_amount;
             trade.state = TradeState::Closed;
@@ -348,10 +363,10 @@ pub fn cancel(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, key: &Tr
             let buyer = buyer_of(repo, &trade)?;
             let event = SyncEvent::Refund { out_biz_no: trade.out_trade_no.clone(), gmt_refund: now };
             notify::trade_status_sync(repo, &trade, buyer.as_ref(), event, now)?;
-            Ok(base(Reply::success(), &trade).with("action", "refund".to_owned()))
+            Ok(base(ApiStatus::success(), &trade, Some(CancelAction::Refund)))
         }
         TradeState::Finished | TradeState::Closed => {
-            Ok(base(Reply::business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"), &trade))
+            Ok(base(failed("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"), &trade, None))
         }
     }
 }
@@ -366,7 +381,12 @@ pub fn close(repo: &dyn Repo, caller: &Caller, now: i64, key: &TradeKey) -> Resu
         return Ok(Reply::business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"));
     }
     close_unpaid(repo, &mut trade, now)?;
-    Ok(Reply::success().with("trade_no", trade.trade_no.clone()).with("out_trade_no", trade.out_trade_no.clone()))
+    let body = TradeCloseResponse {
+        trade_no: Some(trade.trade_no.clone()),
+        out_trade_no: Some(trade.out_trade_no.clone()),
+        ..Default::default()
+    };
+    Ok(Reply::typed(ApiStatus::success(), &body))
 }
 
 /// `alipay.trade.refund`: partial or full, idempotent per `out_request_no`.
@@ -377,14 +397,17 @@ pub fn refund(repo: &dyn Repo, caller: &Caller, now: i64, req: RefundRequest) ->
     let out_request_no = req.out_request_no.clone().unwrap_or_else(|| trade.out_trade_no.clone());
     let buyer = buyer_of(repo, &trade)?;
     let answer = |trade: &TradeRecord, fund_change: bool, gmt_refund: i64| {
-        Reply::success()
-            .with("trade_no", trade.trade_no.clone())
-            .with("out_trade_no", trade.out_trade_no.clone())
-            .with("buyer_logon_id", buyer.as_ref().map(|b| ids::mask_logon_id(&b.logon_id)))
-            .with("buyer_user_id", trade.buyer_id.clone())
-            .with("fund_change", if fund_change { "Y" } else { "N" }.to_owned())
-            .with("refund_fee", trade.refund_fee.to_string())
-            .with("gmt_refund_pay", fmt_time(gmt_refund))
+        let body = TradeRefundResponse {
+            trade_no: Some(trade.trade_no.clone()),
+            out_trade_no: Some(trade.out_trade_no.clone()),
+            buyer_logon_id: buyer.as_ref().map(|b| ids::mask_logon_id(&b.logon_id)),
+            buyer_user_id: trade.buyer_id.clone(),
+            fund_change: Some(if fund_change { YesNo::Yes } else { YesNo::No }),
+            refund_fee: Some(trade.refund_fee),
+            gmt_refund_pay: time(gmt_refund),
+            ..Default::default()
+        };
+        Reply::typed(ApiStatus::success(), &body)
     };
     if let Some(earlier) = repo.refund(&trade.trade_no, &out_request_no)? {
         if earlier.amount != req.refund_amount {
@@ -433,18 +456,22 @@ pub fn refund_query(
     let Some(trade) = find(repo, caller, key)?.filter(|t| t.state != TradeState::Created) else {
         return Ok(not_exist());
     };
-    let reply = Reply::success()
-        .with("trade_no", trade.trade_no.clone())
-        .with("out_trade_no", trade.out_trade_no.clone())
-        .with("out_request_no", out_request_no.to_owned());
-    Ok(match repo.refund(&trade.trade_no, out_request_no)? {
-        Some(r) => reply
-            .with("total_amount", trade.total_amount.to_string())
-            .with("refund_amount", r.amount.to_string())
-            .with("refund_status", "REFUND_SUCCESS".to_owned())
-            .with("gmt_refund_pay", fmt_time(r.gmt_refund)),
-        None => reply,
-    })
+    let mut body = TradeFastpayRefundQueryResponse {
+        trade_no: Some(trade.trade_no.clone()),
+        out_trade_no: Some(trade.out_trade_no.clone()),
+        out_request_no: Some(out_request_no.to_owned()),
+        ..Default::default()
+    };
+    if let Some(r) = repo.refund(&trade.trade_no, out_request_no)? {
+        body.total_amount = Some(trade.total_amount);
+        body.refund_amount = Some(r.amount);
+        body.refund_status = Some(RefundStatus::RefundSuccess);
+        // Not a field of the model: kept in `extra`, as Alipay sends it.
+        if let Some(t) = time(r.gmt_refund) {
+            body.extra.insert("gmt_refund_pay".into(), serde_json::Value::String(t.to_string()));
+        }
+    }
+    Ok(Reply::typed(ApiStatus::success(), &body))
 }
 
 /// A buyer-side simulation failed.
