@@ -1,23 +1,198 @@
-//! Cash red packets (seed 003): engine, gateway methods and simulation controls.
+//! Cash red packets (收发现金红包, seed 003): engine, gateway methods and simulation controls.
+//!
+//! A red packet is a fund-authorisation order (`auth_no`): money is paid into it once (agreement pay, page pay
+//! or app pay), then goes out to payees (disburse) or back to the payer (refund, or the timeout refund). The
+//! sandbox holds what remains; `disbursed + refunded` never exceeds what was paid. Each money movement is an
+//! operation (`operation_id`) that `alipay.fund.coupon.operation.query` finds by `auth_no` + `operation_id` or by
+//! `out_order_no` + `out_request_no`. Everything is scoped by the calling app and its merchant: one app never
+//! sees another's red packets.
+//!
+//! # Gateway methods
+//!
+//! | method | what happens |
+//! |---|---|
+//! | `alipay.fund.coupon.order.agreement.pay` | the payer pays at once: `SUCCESS`, `gmt_trans` |
+//! | `alipay.fund.coupon.order.page.pay` | (GET or POST, as `page_pay_url` / `page_pay_form` build it) an `INIT` red packet waiting for the buyer; answered with the signed JSON envelope (`status` `INIT`) |
+//! | `alipay.fund.coupon.order.app.pay` | normally never sent to the gateway (the wallet takes the order string: see `POST /admin/coupon/app-pay`); if it is, treated like page pay |
+//! | `alipay.fund.coupon.order.disburse` | part of the rest goes to a buyer (`payee_user_id`, or `payee_logon_id`); `deduct_auth_no` wins over `deduct_out_order_no` |
+//! | `alipay.fund.coupon.order.refund` | part of the rest goes back to the payer |
+//! | `alipay.fund.coupon.operation.query` | one operation: `operation_type` `PAY` (funding, disbursement) or `REFUND` (refund, timeout refund); masked logon ids |
+//!
+//! # Decisions
+//!
+//! - **Payer of agreement pay**: the calling app's merchant (its balance, e.g. filled by trades it received).
+//!   `payer_user_id` may name another account known to the sandbox (a merchant PID or a buyer's user id: the
+//!   sandbox assumes the agreement exists); an unknown id answers `PAYER_NOT_EXIST`, a short balance
+//!   `PAYER_BALANCE_NOT_ENOUGH`, and nothing moves.
+//! - **Payees** are buyers of the sandbox; an unknown one answers `PAYEE_NOT_EXIST`.
+//! - **Idempotency** on `out_request_no` (per app and merchant, across all red-packet methods): the same
+//!   request again (same method and same fields, whatever the JSON key order) answers the earlier result and
+//!   moves no money; a changed one answers `UNIQUE_VIOLATION` (商户本次资金操作的请求流水号与之前有重复). A new
+//!   funding request reusing an existing red packet's `out_order_no` answers `UNIQUE_VIOLATION` too (with
+//!   the sub_msg 商户的授权资金订单号与之前有重复). A refused request stores nothing, so it can be retried.
+//! - **More than remains**: disburse and refund answer `MONEY_NOT_ENOUGH` (本次操作退款的金额超过剩余可退款金额).
+//! - Other failures (sandbox sub-codes): `INVALID_PARAMETER` (unreadable `biz_content` or a field rule of the
+//!   `alipay-api` model), `AUTH_ORDER_NOT_EXIST`, `AUTH_OPERATION_NOT_EXIST`, `ORDER_STATUS_INVALID` (the red
+//!   packet is `INIT` or `CLOSED`).
+//! - **Pay timeout**: an `INIT` red packet not paid within `pay_timeout` (default 1 h) becomes `CLOSED`.
+//! - **Timeout refund**: the rest of a red packet paid at least the refund window ago (default 48 h of
+//!   sandbox clock, seed 003; stored in `meta` under `coupon.refund_window_secs`, changed with
+//!   `POST /admin/coupon/settings`) goes back to its payer as a `REFUND` operation without `out_request_no`.
+//!   The shared clock control (`POST /admin/clock/advance`) and the shared 1-second sweeper only know trades
+//!   and must not be edited here, so the red-packet sweep runs inside every red-packet gateway call (same
+//!   transaction, before the method), in every `/admin/coupon/...` control, and on `POST /admin/coupon/sweep`.
+//!   After advancing the clock, call any of these to see the refund.
+//! - **Timeout-refund notification**, when the red packet's funding request had a `notify_url`: through the
+//!   shared outbox (same retries, V1 signature with the sandbox key, form POST in the request's charset):
+//!   `notify_type=fund_stdtrustee_refund`, `msg_method=alipay.fund.coupon.order.refund.success`, `notify_id`,
+//!   `notify_time`, `app_id`, `charset`, `version`, `sign_type`, `auth_no`, `out_order_no`, `operation_id`,
+//!   `operation_type=REFUND`, `status=SUCCESS`, `amount` (returned now), `total_amount` (paid in),
+//!   `rest_amount` (`0.00`), `payer_user_id`, `refund_reason=TIMEOUT`, `gmt_trans`. Listed by
+//!   `GET /admin/notifications?out_trade_no=<out_order_no>`. No notification is sent for the other operations.
+//! - **Faults**: the gateway applies `/admin/faults` by method before this module runs, so
+//!   `unknown_error` / `in_process` (20000 / 10003) work here as for trades; with `execute: true` the work
+//!   commits and the retry of the same request is a replay.
+//! - **App-pay order strings** are checked like the gateway checks a request (method, registered app, sign
+//!   type, signature with the app's key, `app_auth_token`), but not the `timestamp`: a wallet may submit
+//!   an order string later.
+//!
+//! # Simulation controls
+//!
+//! Errors answer 4xx with `{"error": "..."}`; amounts are yuan strings. A red packet is named by `auth_no`, or
+//! by `out_order_no` (+ optional `out_request_no` to check) with `app_id` (default: the default app) and
+//! `seller_id` (default: that app's merchant).
+//!
+//! | route | body / query | answer |
+//! |---|---|---|
+//! | `GET /admin/coupon/settings` | | `{refund_window_secs, default_refund_window_secs}` |
+//! | `POST /admin/coupon/settings` | `refund_window_secs` (≥ 0) | the settings |
+//! | `POST /admin/coupon/sweep` | | `{closed, refunded}`: pay timeouts and timeout refunds applied now |
+//! | `GET /admin/coupon/orders` | query: optional `app_id`, `limit` | `{orders: [...], open_total}` (`open_total`: the sum of every paid red packet's rest) |
+//! | `GET /admin/coupon/orders/{auth_no}` | | the red packet with `remaining` and its `operations` |
+//! | `POST /admin/coupon/page-pay` | red-packet locator, optional `buyer_id` (default: the default buyer) | the buyer pays a waiting red packet: `SUCCESS`; 409 if it is not `INIT`, timed out, or the balance is short |
+//! | `POST /admin/coupon/app-pay` | `order_string` (as the SDK's `app_order_string` builds it), optional `buyer_id` | the wallet submits the order string and the buyer pays: the red packet (`SUCCESS`); 400 if the signature or the content is bad, 409 on `UNIQUE_VIOLATION` or a short balance |
+
+mod admin;
+pub mod engine;
 
 use std::sync::Arc;
 
-use alipay_core::ResultCode;
+use alipay_api::coupon::{
+    CouponOperationQuery, CouponOrderAgreementPay, CouponOrderAppPay, CouponOrderDisburse, CouponOrderPagePay,
+    CouponOrderRefund,
+};
+use alipay_api::{decode_request, AlipayRequest};
+use serde::Serialize;
 
 use crate::engine::Reply;
 use crate::store::StoreError;
 use crate::wire::common::Checked;
 use crate::SandboxState;
 
-/// The gateway methods this family serves.
-pub const METHODS: &[&str] = &[];
+use engine::{CouponError, FundRequest};
 
-/// Runs one verified request of a method in [`METHODS`], as one store transaction.
-pub async fn dispatch(_state: &SandboxState, _req: &Checked) -> Result<Reply, StoreError> {
-    Ok(Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"))
+/// `alipay.fund.coupon.order.agreement.pay`.
+pub const AGREEMENT_PAY: &str = CouponOrderAgreementPay::METHOD;
+/// `alipay.fund.coupon.order.page.pay`.
+pub const PAGE_PAY: &str = CouponOrderPagePay::METHOD;
+/// `alipay.fund.coupon.order.app.pay`.
+pub const APP_PAY: &str = CouponOrderAppPay::METHOD;
+/// `alipay.fund.coupon.order.disburse`.
+pub const DISBURSE: &str = CouponOrderDisburse::METHOD;
+/// `alipay.fund.coupon.order.refund`.
+pub const REFUND: &str = CouponOrderRefund::METHOD;
+/// `alipay.fund.coupon.operation.query`.
+pub const QUERY: &str = CouponOperationQuery::METHOD;
+
+/// The gateway methods this family serves.
+pub const METHODS: &[&str] = &[AGREEMENT_PAY, PAGE_PAY, APP_PAY, DISBURSE, REFUND, QUERY];
+
+/// Decodes and validates a request model, and fingerprints it (method + canonical fields) for replays.
+pub(crate) fn read<R: AlipayRequest + Serialize>(params: &[(String, String)]) -> Result<(R, String), CouponError> {
+    let request: R = decode_request(params).map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
+    request.validate().map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
+    let canonical = serde_json::to_string(&request).map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
+    Ok((request, format!("{}\n{canonical}", R::METHOD)))
 }
 
-/// This family's simulation controls under `/admin/...`.
+/// Runs one verified request of a method in [`METHODS`], as one store transaction (the red-packet sweep
+/// first, then the method).
+pub async fn dispatch(state: &SandboxState, req: &Checked) -> Result<Reply, StoreError> {
+    let now = state.clock.now();
+    let caller = req.caller.clone();
+    let params = &req.params;
+    macro_rules! read_or_reply {
+        ($ty:ty) => {
+            match read::<$ty>(params) {
+                Ok(r) => r,
+                Err(e) => return Ok(e.reply()),
+            }
+        };
+    }
+    let store = &state.store;
+    match req.method.as_str() {
+        AGREEMENT_PAY => {
+            let (r, fp) = read_or_reply!(CouponOrderAgreementPay);
+            let fund = FundRequest::agreement(r, fp);
+            store
+                .write(move |repo| {
+                    engine::sweep(repo, now)?;
+                    engine::agreement_pay(repo, &caller, now, fund)
+                })
+                .await
+        }
+        PAGE_PAY => {
+            let (r, fp) = read_or_reply!(CouponOrderPagePay);
+            let fund = FundRequest::page(r, fp);
+            store
+                .write(move |repo| {
+                    engine::sweep(repo, now)?;
+                    engine::page_pay(repo, &caller, now, fund)
+                })
+                .await
+        }
+        APP_PAY => {
+            let (r, fp) = read_or_reply!(CouponOrderAppPay);
+            let fund = FundRequest::app(r, fp);
+            store
+                .write(move |repo| {
+                    engine::sweep(repo, now)?;
+                    engine::page_pay(repo, &caller, now, fund)
+                })
+                .await
+        }
+        DISBURSE => {
+            let (r, fp) = read_or_reply!(CouponOrderDisburse);
+            store
+                .write(move |repo| {
+                    engine::sweep(repo, now)?;
+                    engine::disburse(repo, &caller, now, r, &fp)
+                })
+                .await
+        }
+        REFUND => {
+            let (r, fp) = read_or_reply!(CouponOrderRefund);
+            store
+                .write(move |repo| {
+                    engine::sweep(repo, now)?;
+                    engine::refund(repo, &caller, now, r, &fp)
+                })
+                .await
+        }
+        QUERY => {
+            let (r, _) = read_or_reply!(CouponOperationQuery);
+            store
+                .write(move |repo| {
+                    engine::sweep(repo, now)?;
+                    engine::query(repo, &caller, &r)
+                })
+                .await
+        }
+        _ => Ok(Reply::error(alipay_core::ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名")),
+    }
+}
+
+/// This family's simulation controls under `/admin/coupon/...` (table in the module documentation).
 pub fn admin_router(state: Arc<SandboxState>) -> axum::Router {
-    axum::Router::new().with_state(state)
+    admin::router(state)
 }

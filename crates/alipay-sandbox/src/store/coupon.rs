@@ -2,13 +2,495 @@
 //!
 //! Add tables by appending to [`MIGRATIONS`] (never edit a shipped entry) and queries as methods of
 //! [`CouponRepo`], implemented here for [`SqliteRepo`]. Every method runs inside the caller's transaction.
+//!
+//! Two tables:
+//! - `coupon_orders`: one red packet (a fund-authorisation order, `auth_no`) with what was paid into it
+//!   (`amount`), what went out to payees (`disbursed`) and back to the payer (`refunded`). What remains is
+//!   `amount - disbursed - refunded` once the order is `SUCCESS`; the sandbox holds that money itself.
+//! - `coupon_operations`: one money movement (`operation_id`) on a red packet: the funding payment, a
+//!   disbursement, a refund, or the timeout refund. Each merchant request (`out_request_no`) is one row; the
+//!   row keeps a fingerprint of the request so a replay can be told from a changed one.
+//!
+//! Every lookup a gateway method makes names the app and the merchant (`app_id`, `seller_id`): one app never
+//! reads another's red packets.
+
+use alipay_core::{Money, SignType};
+use rusqlite::{params, OptionalExtension, Row};
 
 use super::sqlite::SqliteRepo;
+use super::{BuyerRecord, StoreError};
 
 /// This component's ordered migrations; versions are tracked per component (`component_versions`).
-pub const MIGRATIONS: &[&str] = &[];
+pub const MIGRATIONS: &[&str] = &[
+    // 1: red packets and their money movements.
+    r#"
+    CREATE TABLE coupon_orders (
+        auth_no TEXT PRIMARY KEY, app_id TEXT NOT NULL, seller_id TEXT NOT NULL, out_order_no TEXT NOT NULL,
+        kind TEXT NOT NULL, status TEXT NOT NULL, payer_id TEXT, amount INTEGER NOT NULL,
+        disbursed INTEGER NOT NULL, refunded INTEGER NOT NULL, order_title TEXT NOT NULL,
+        pay_expire_at INTEGER NOT NULL, notify_url TEXT, charset TEXT NOT NULL, sign_type TEXT NOT NULL,
+        gmt_create INTEGER NOT NULL, gmt_trans INTEGER, gmt_timeout_refund INTEGER,
+        UNIQUE (app_id, seller_id, out_order_no));
+    CREATE INDEX coupon_orders_open ON coupon_orders(status, gmt_trans);
+    CREATE TABLE coupon_operations (
+        operation_id TEXT PRIMARY KEY, auth_no TEXT NOT NULL REFERENCES coupon_orders(auth_no),
+        app_id TEXT NOT NULL, seller_id TEXT NOT NULL, out_order_no TEXT NOT NULL, out_request_no TEXT,
+        kind TEXT NOT NULL, operation_type TEXT NOT NULL, status TEXT NOT NULL, amount INTEGER NOT NULL,
+        payer_id TEXT, payee_id TEXT, order_title TEXT, remark TEXT, fingerprint TEXT NOT NULL,
+        gmt_create INTEGER NOT NULL, gmt_trans INTEGER,
+        UNIQUE (app_id, seller_id, out_request_no));
+    CREATE INDEX coupon_operations_by_order ON coupon_operations(auth_no);
+    "#,
+];
+
+/// One red packet: a fund-authorisation order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponOrderRecord {
+    /// Alipay's fund-authorisation order number (28 digits).
+    pub auth_no: String,
+    /// The app that created it.
+    pub app_id: String,
+    /// The merchant it belongs to (the app's, or the one an `app_auth_token` named).
+    pub seller_id: String,
+    /// The merchant's order number.
+    pub out_order_no: String,
+    /// How it is funded: `agreement`, `page` or `app`.
+    pub kind: String,
+    /// `INIT` (waiting for the payer), `SUCCESS` (paid), `CLOSED` (unpaid at its pay timeout).
+    pub status: String,
+    /// Who paid (a merchant PID or a buyer's user id); `None` until paid.
+    pub payer_id: Option<String>,
+    /// What was (or is to be) paid in.
+    pub amount: Money,
+    /// What went out to payees.
+    pub disbursed: Money,
+    /// What went back to the payer (refunds and the timeout refund).
+    pub refunded: Money,
+    /// Title.
+    pub order_title: String,
+    /// An `INIT` order closes at this instant (sandbox clock).
+    pub pay_expire_at: i64,
+    /// Where notifications about it go.
+    pub notify_url: Option<String>,
+    /// The charset of its notifications.
+    pub charset: String,
+    /// The sign type of its notifications.
+    pub sign_type: SignType,
+    /// Created (sandbox clock).
+    pub gmt_create: i64,
+    /// Paid (sandbox clock).
+    pub gmt_trans: Option<i64>,
+    /// When the unclaimed rest went back to the payer at the timeout.
+    pub gmt_timeout_refund: Option<i64>,
+}
+
+impl CouponOrderRecord {
+    /// What is left to disburse or refund: `amount - disbursed - refunded` when paid, zero otherwise.
+    pub fn remaining(&self) -> Option<Money> {
+        if self.status != "SUCCESS" {
+            return Some(Money::ZERO);
+        }
+        self.amount.checked_sub(self.disbursed)?.checked_sub(self.refunded)
+    }
+}
+
+/// One money movement on a red packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponOperationRecord {
+    /// Alipay's operation number (28 digits).
+    pub operation_id: String,
+    /// The red packet it moves money of.
+    pub auth_no: String,
+    /// The app that asked for it.
+    pub app_id: String,
+    /// The merchant it belongs to.
+    pub seller_id: String,
+    /// The merchant's order number: the red packet's, or the disbursement's own.
+    pub out_order_no: String,
+    /// The merchant's request number; `None` for the sandbox's own timeout refund.
+    pub out_request_no: Option<String>,
+    /// `fund`, `disburse`, `refund` or `timeout_refund`.
+    pub kind: String,
+    /// `PAY` or `REFUND`.
+    pub operation_type: String,
+    /// `INIT`, `SUCCESS` or `CLOSED`.
+    pub status: String,
+    /// The amount moved.
+    pub amount: Money,
+    /// Whose balance it leaves (a merchant PID or a buyer's user id), when known.
+    pub payer_id: Option<String>,
+    /// Whose balance it reaches, for disbursements and refunds.
+    pub payee_id: Option<String>,
+    /// Title.
+    pub order_title: Option<String>,
+    /// Note.
+    pub remark: Option<String>,
+    /// The request as it was understood (method and canonical fields), to tell a replay from a change.
+    pub fingerprint: String,
+    /// Created (sandbox clock).
+    pub gmt_create: i64,
+    /// When the money moved.
+    pub gmt_trans: Option<i64>,
+}
 
 /// Red-packet persistence. A supertrait of [`super::Repo`], so engines reach it through `&dyn Repo`.
-pub trait CouponRepo {}
+pub trait CouponRepo {
+    /// A red packet by `auth_no`, whoever owns it (simulation controls only).
+    fn coupon_order(&self, auth_no: &str) -> Result<Option<CouponOrderRecord>, StoreError>;
+    /// A red packet of one app and merchant by `auth_no`.
+    fn coupon_order_of(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        auth_no: &str,
+    ) -> Result<Option<CouponOrderRecord>, StoreError>;
+    /// A red packet of one app and merchant by the merchant's order number.
+    fn coupon_order_by_out_no(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        out_order_no: &str,
+    ) -> Result<Option<CouponOrderRecord>, StoreError>;
+    /// Creates a red packet.
+    fn insert_coupon_order(&self, order: &CouponOrderRecord) -> Result<(), StoreError>;
+    /// Saves a red packet's mutable fields (status, payer, amounts, times).
+    fn update_coupon_order(&self, order: &CouponOrderRecord) -> Result<(), StoreError>;
+    /// Red packets, newest first, optionally of one app.
+    fn coupon_orders(&self, app_id: Option<&str>, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError>;
+    /// `INIT` red packets whose pay timeout is at or before `now`.
+    fn coupon_unpaid_expired(&self, now: i64, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError>;
+    /// Paid red packets paid at or before `paid_before` whose timeout refund has not run yet.
+    fn coupon_refund_due(&self, paid_before: i64, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError>;
+    /// The sum of what remains in every paid red packet.
+    fn coupon_open_total(&self) -> Result<Money, StoreError>;
 
-impl CouponRepo for SqliteRepo<'_> {}
+    /// An operation of one app and merchant by the merchant's request number.
+    fn coupon_operation_by_request(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        out_request_no: &str,
+    ) -> Result<Option<CouponOperationRecord>, StoreError>;
+    /// An operation of one app and merchant by `auth_no` + `operation_id`.
+    fn coupon_operation(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        auth_no: &str,
+        operation_id: &str,
+    ) -> Result<Option<CouponOperationRecord>, StoreError>;
+    /// An operation of one app and merchant by `out_order_no` + `out_request_no`.
+    fn coupon_operation_by_out(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        out_order_no: &str,
+        out_request_no: &str,
+    ) -> Result<Option<CouponOperationRecord>, StoreError>;
+    /// The operations of one red packet, oldest first.
+    fn coupon_operations_of(&self, auth_no: &str) -> Result<Vec<CouponOperationRecord>, StoreError>;
+    /// Records an operation.
+    fn insert_coupon_operation(&self, op: &CouponOperationRecord) -> Result<(), StoreError>;
+    /// Saves an operation's mutable fields (status, payer, `gmt_trans`).
+    fn update_coupon_operation(&self, op: &CouponOperationRecord) -> Result<(), StoreError>;
+
+    /// A buyer by logon id (a disbursement's `payee_logon_id`).
+    fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError>;
+}
+
+const ORDER_COLUMNS: &str = "auth_no, app_id, seller_id, out_order_no, kind, status, payer_id, amount, disbursed, \
+    refunded, order_title, pay_expire_at, notify_url, charset, sign_type, gmt_create, gmt_trans, gmt_timeout_refund";
+
+const OPERATION_COLUMNS: &str = "operation_id, auth_no, app_id, seller_id, out_order_no, out_request_no, kind, \
+    operation_type, status, amount, payer_id, payee_id, order_title, remark, fingerprint, gmt_create, gmt_trans";
+
+fn order_row(r: &Row<'_>) -> rusqlite::Result<CouponOrderRecord> {
+    let sign_type: String = r.get(14)?;
+    Ok(CouponOrderRecord {
+        auth_no: r.get(0)?,
+        app_id: r.get(1)?,
+        seller_id: r.get(2)?,
+        out_order_no: r.get(3)?,
+        kind: r.get(4)?,
+        status: r.get(5)?,
+        payer_id: r.get(6)?,
+        amount: Money::from_fen(r.get(7)?),
+        disbursed: Money::from_fen(r.get(8)?),
+        refunded: Money::from_fen(r.get(9)?),
+        order_title: r.get(10)?,
+        pay_expire_at: r.get(11)?,
+        notify_url: r.get(12)?,
+        charset: r.get(13)?,
+        sign_type: sign_type.parse::<SignType>().map_err(|_| {
+            rusqlite::Error::FromSqlConversionFailure(
+                14,
+                rusqlite::types::Type::Text,
+                format!("unexpected sign_type {sign_type:?}").into(),
+            )
+        })?,
+        gmt_create: r.get(15)?,
+        gmt_trans: r.get(16)?,
+        gmt_timeout_refund: r.get(17)?,
+    })
+}
+
+fn operation_row(r: &Row<'_>) -> rusqlite::Result<CouponOperationRecord> {
+    Ok(CouponOperationRecord {
+        operation_id: r.get(0)?,
+        auth_no: r.get(1)?,
+        app_id: r.get(2)?,
+        seller_id: r.get(3)?,
+        out_order_no: r.get(4)?,
+        out_request_no: r.get(5)?,
+        kind: r.get(6)?,
+        operation_type: r.get(7)?,
+        status: r.get(8)?,
+        amount: Money::from_fen(r.get(9)?),
+        payer_id: r.get(10)?,
+        payee_id: r.get(11)?,
+        order_title: r.get(12)?,
+        remark: r.get(13)?,
+        fingerprint: r.get(14)?,
+        gmt_create: r.get(15)?,
+        gmt_trans: r.get(16)?,
+    })
+}
+
+fn limit_of(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+impl SqliteRepo<'_> {
+    fn coupon_orders_where(
+        &self,
+        clause: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<CouponOrderRecord>, StoreError> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM coupon_orders WHERE {clause}");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(args, order_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn coupon_operations_where(
+        &self,
+        clause: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<CouponOperationRecord>, StoreError> {
+        let sql = format!("SELECT {OPERATION_COLUMNS} FROM coupon_operations WHERE {clause}");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(args, operation_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+impl CouponRepo for SqliteRepo<'_> {
+    fn coupon_order(&self, auth_no: &str) -> Result<Option<CouponOrderRecord>, StoreError> {
+        Ok(self.coupon_orders_where("auth_no = ?1", [auth_no])?.into_iter().next())
+    }
+
+    fn coupon_order_of(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        auth_no: &str,
+    ) -> Result<Option<CouponOrderRecord>, StoreError> {
+        let rows =
+            self.coupon_orders_where("app_id = ?1 AND seller_id = ?2 AND auth_no = ?3", [app_id, seller_id, auth_no])?;
+        Ok(rows.into_iter().next())
+    }
+
+    fn coupon_order_by_out_no(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        out_order_no: &str,
+    ) -> Result<Option<CouponOrderRecord>, StoreError> {
+        let rows = self.coupon_orders_where(
+            "app_id = ?1 AND seller_id = ?2 AND out_order_no = ?3",
+            [app_id, seller_id, out_order_no],
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
+    fn insert_coupon_order(&self, o: &CouponOrderRecord) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO coupon_orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
+             ?13, ?14, ?15, ?16, ?17, ?18)"
+        );
+        self.conn.execute(
+            &sql,
+            params![
+                o.auth_no,
+                o.app_id,
+                o.seller_id,
+                o.out_order_no,
+                o.kind,
+                o.status,
+                o.payer_id,
+                o.amount.fen(),
+                o.disbursed.fen(),
+                o.refunded.fen(),
+                o.order_title,
+                o.pay_expire_at,
+                o.notify_url,
+                o.charset,
+                o.sign_type.as_str(),
+                o.gmt_create,
+                o.gmt_trans,
+                o.gmt_timeout_refund,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_coupon_order(&self, o: &CouponOrderRecord) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE coupon_orders SET status = ?2, payer_id = ?3, disbursed = ?4, refunded = ?5, gmt_trans = ?6, \
+             gmt_timeout_refund = ?7 WHERE auth_no = ?1",
+            params![
+                o.auth_no,
+                o.status,
+                o.payer_id,
+                o.disbursed.fen(),
+                o.refunded.fen(),
+                o.gmt_trans,
+                o.gmt_timeout_refund
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn coupon_orders(&self, app_id: Option<&str>, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError> {
+        self.coupon_orders_where(
+            "(?1 IS NULL OR app_id = ?1) ORDER BY gmt_create DESC, auth_no DESC LIMIT ?2",
+            params![app_id, limit_of(limit)],
+        )
+    }
+
+    fn coupon_unpaid_expired(&self, now: i64, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError> {
+        self.coupon_orders_where(
+            "status = 'INIT' AND pay_expire_at <= ?1 ORDER BY pay_expire_at LIMIT ?2",
+            params![now, limit_of(limit)],
+        )
+    }
+
+    fn coupon_refund_due(&self, paid_before: i64, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError> {
+        self.coupon_orders_where(
+            "status = 'SUCCESS' AND gmt_timeout_refund IS NULL AND gmt_trans <= ?1 ORDER BY gmt_trans LIMIT ?2",
+            params![paid_before, limit_of(limit)],
+        )
+    }
+
+    fn coupon_open_total(&self) -> Result<Money, StoreError> {
+        let fen: i64 = self.conn.query_row(
+            "SELECT COALESCE(SUM(amount - disbursed - refunded), 0) FROM coupon_orders WHERE status = 'SUCCESS'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Money::from_fen(fen))
+    }
+
+    fn coupon_operation_by_request(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        out_request_no: &str,
+    ) -> Result<Option<CouponOperationRecord>, StoreError> {
+        let rows = self.coupon_operations_where(
+            "app_id = ?1 AND seller_id = ?2 AND out_request_no = ?3",
+            [app_id, seller_id, out_request_no],
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
+    fn coupon_operation(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        auth_no: &str,
+        operation_id: &str,
+    ) -> Result<Option<CouponOperationRecord>, StoreError> {
+        let rows = self.coupon_operations_where(
+            "app_id = ?1 AND seller_id = ?2 AND auth_no = ?3 AND operation_id = ?4",
+            [app_id, seller_id, auth_no, operation_id],
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
+    fn coupon_operation_by_out(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        out_order_no: &str,
+        out_request_no: &str,
+    ) -> Result<Option<CouponOperationRecord>, StoreError> {
+        let rows = self.coupon_operations_where(
+            "app_id = ?1 AND seller_id = ?2 AND out_order_no = ?3 AND out_request_no = ?4",
+            [app_id, seller_id, out_order_no, out_request_no],
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
+    fn coupon_operations_of(&self, auth_no: &str) -> Result<Vec<CouponOperationRecord>, StoreError> {
+        self.coupon_operations_where("auth_no = ?1 ORDER BY gmt_create, rowid", [auth_no])
+    }
+
+    fn insert_coupon_operation(&self, op: &CouponOperationRecord) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO coupon_operations ({OPERATION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+             ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+        );
+        self.conn.execute(
+            &sql,
+            params![
+                op.operation_id,
+                op.auth_no,
+                op.app_id,
+                op.seller_id,
+                op.out_order_no,
+                op.out_request_no,
+                op.kind,
+                op.operation_type,
+                op.status,
+                op.amount.fen(),
+                op.payer_id,
+                op.payee_id,
+                op.order_title,
+                op.remark,
+                op.fingerprint,
+                op.gmt_create,
+                op.gmt_trans,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_coupon_operation(&self, op: &CouponOperationRecord) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE coupon_operations SET status = ?2, payer_id = ?3, gmt_trans = ?4 WHERE operation_id = ?1",
+            params![op.operation_id, op.status, op.payer_id, op.gmt_trans],
+        )?;
+        Ok(())
+    }
+
+    fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT user_id, logon_id, balance, password_free_limit FROM buyers WHERE logon_id = ?1 \
+                 ORDER BY user_id LIMIT 1",
+                [logon_id],
+                |r| {
+                    Ok(BuyerRecord {
+                        user_id: r.get(0)?,
+                        logon_id: r.get(1)?,
+                        balance: Money::from_fen(r.get(2)?),
+                        password_free_limit: Money::from_fen(r.get(3)?),
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
+    }
+}

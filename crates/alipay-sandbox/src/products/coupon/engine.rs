@@ -1,0 +1,695 @@
+//! Red-packet business logic over the store, without HTTP. Every function runs inside one store transaction
+//! ([`Repo`]); money moves only here, in [`Money`] with checked arithmetic, and never makes a balance negative.
+
+use alipay_api::coupon::{
+    errors as seed, CouponOperationQuery, CouponOrderAgreementPay, CouponOrderAppPay, CouponOrderDisburse,
+    CouponOrderPagePay, CouponOrderRefund, CouponStatus, OperationType,
+};
+use alipay_core::{Money, Timestamp};
+
+use crate::clock::real_now_ms;
+use crate::engine::trade::SimError;
+use crate::engine::{ids, Caller, Reply};
+use crate::store::coupon::{CouponOperationRecord, CouponOrderRecord};
+use crate::store::{OutboxRecord, Repo, StoreError};
+
+/// The `meta` key of the timeout-refund window, seconds.
+pub const REFUND_WINDOW_KEY: &str = "coupon.refund_window_secs";
+/// Default timeout-refund window: 48 hours of sandbox clock (seed 003: 自助签约默认超时退款时间为48小时).
+pub const DEFAULT_REFUND_WINDOW_SECS: i64 = 48 * 3600;
+/// Default `pay_timeout` of an order waiting for its payer: 1 hour (spec).
+pub const DEFAULT_PAY_TIMEOUT_SECS: i64 = 3600;
+/// Most red packets one sweep handles per kind.
+const SWEEP_BATCH: usize = 500;
+
+/// A red-packet request refused with `40004` (or the sub-codes of seed 003).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CouponError {
+    /// `INVALID_PARAMETER`: unreadable business parameters or a broken field rule.
+    #[error("参数有误: {0}")]
+    InvalidParameter(String),
+    /// `UNIQUE_VIOLATION` (seed): the `out_request_no` was used before with other content.
+    #[error("{}", seed::UNIQUE_VIOLATION.msg)]
+    UniqueViolation,
+    /// `UNIQUE_VIOLATION` too: a new fund request reuses an existing red packet's `out_order_no`.
+    #[error("商户的授权资金订单号与之前有重复")]
+    OrderNoDuplicate,
+    /// `MONEY_NOT_ENOUGH` (seed): more than remains in the red packet.
+    #[error("{}", seed::MONEY_NOT_ENOUGH.msg)]
+    MoneyNotEnough,
+    /// `AUTH_ORDER_NOT_EXIST`: no such red packet for this app.
+    #[error("授权订单不存在")]
+    OrderNotExist,
+    /// `AUTH_OPERATION_NOT_EXIST`: no such operation for this app.
+    #[error("资金操作流水不存在")]
+    OperationNotExist,
+    /// `ORDER_STATUS_INVALID`: the red packet is not paid (waiting for its payer, or closed).
+    #[error("订单状态不合法")]
+    OrderStatusInvalid,
+    /// `PAYER_NOT_EXIST`: `payer_user_id` names no account.
+    #[error("付款方账户不存在")]
+    PayerNotExist,
+    /// `PAYER_BALANCE_NOT_ENOUGH`: the payer cannot pay the amount.
+    #[error("付款方余额不足")]
+    PayerBalanceNotEnough,
+    /// `PAYEE_NOT_EXIST`: the payee is no buyer of the sandbox.
+    #[error("收款方账户不存在")]
+    PayeeNotExist,
+}
+
+impl CouponError {
+    /// The `sub_code`.
+    pub fn sub_code(&self) -> &'static str {
+        match self {
+            CouponError::InvalidParameter(_) => "INVALID_PARAMETER",
+            CouponError::UniqueViolation | CouponError::OrderNoDuplicate => seed::UNIQUE_VIOLATION.code,
+            CouponError::MoneyNotEnough => seed::MONEY_NOT_ENOUGH.code,
+            CouponError::OrderNotExist => "AUTH_ORDER_NOT_EXIST",
+            CouponError::OperationNotExist => "AUTH_OPERATION_NOT_EXIST",
+            CouponError::OrderStatusInvalid => "ORDER_STATUS_INVALID",
+            CouponError::PayerNotExist => "PAYER_NOT_EXIST",
+            CouponError::PayerBalanceNotEnough => "PAYER_BALANCE_NOT_ENOUGH",
+            CouponError::PayeeNotExist => "PAYEE_NOT_EXIST",
+        }
+    }
+
+    /// The `40004 Business Failed` answer.
+    pub fn reply(&self) -> Reply {
+        Reply::business(self.sub_code(), &self.to_string())
+    }
+}
+
+impl From<CouponError> for SimError {
+    fn from(e: CouponError) -> Self {
+        match e {
+            CouponError::OrderNotExist | CouponError::OperationNotExist | CouponError::PayerNotExist => {
+                SimError::NotFound(format!("{}: {e}", e.sub_code()))
+            }
+            other => SimError::Conflict(format!("{}: {other}", other.sub_code())),
+        }
+    }
+}
+
+fn overflow() -> StoreError {
+    StoreError::Corrupt("amount overflow".into())
+}
+
+fn fmt_time(t: i64) -> Option<String> {
+    Timestamp::from_unix(t).map(|t| t.to_string())
+}
+
+/// `yyyyMMdd` (Beijing) of `now`, then `infix`, then a persisted 15-digit sequence: 28 digits.
+fn number(repo: &dyn Repo, now: i64, seq: &str, infix: &str) -> Result<String, StoreError> {
+    let n = repo.next_seq(seq)?;
+    let date = Timestamp::from_unix(now)
+        .map(|t| t.beijing().format("%Y%m%d").to_string())
+        .unwrap_or_else(|| "20000101".to_owned());
+    Ok(format!("{date}{infix}{:015}", n.rem_euclid(1_000_000_000_000_000)))
+}
+
+/// `pay_timeout` (`90m`, `2h`, `3d`, already validated) in seconds; 1 h when absent.
+pub fn pay_timeout_secs(text: Option<&str>) -> i64 {
+    let Some(t) = text.filter(|t| !alipay_core::content::is_blank(t)) else {
+        return DEFAULT_PAY_TIMEOUT_SECS;
+    };
+    let unit = match t.chars().last() {
+        Some('m') => 60,
+        Some('h') => 3600,
+        Some('d') => 86400,
+        _ => return DEFAULT_PAY_TIMEOUT_SECS,
+    };
+    t.get(..t.len().saturating_sub(1))
+        .and_then(|d| d.parse::<i64>().ok())
+        .and_then(|n| n.checked_mul(unit))
+        .unwrap_or(DEFAULT_PAY_TIMEOUT_SECS)
+}
+
+/// The timeout-refund window in force (seconds).
+pub fn refund_window(repo: &dyn Repo) -> Result<i64, StoreError> {
+    Ok(repo.meta(REFUND_WINDOW_KEY)?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_REFUND_WINDOW_SECS))
+}
+
+/// An account that can pay or receive: a merchant or a buyer.
+#[derive(Debug, Clone)]
+struct Account {
+    id: String,
+    logon: String,
+    balance: Money,
+    merchant: bool,
+}
+
+fn account(repo: &dyn Repo, id: &str) -> Result<Option<Account>, StoreError> {
+    if let Some(m) = repo.merchant(id)? {
+        return Ok(Some(Account { id: m.pid, logon: m.email, balance: m.balance, merchant: true }));
+    }
+    Ok(repo.buyer(id)?.map(|b| Account { id: b.user_id, logon: b.logon_id, balance: b.balance, merchant: false }))
+}
+
+fn set_balance(repo: &dyn Repo, acc: &Account, balance: Money) -> Result<(), StoreError> {
+    if balance < Money::ZERO {
+        return Err(StoreError::Corrupt(format!("balance of {} would be negative", acc.id)));
+    }
+    if acc.merchant {
+        repo.set_merchant_balance(&acc.id, balance)
+    } else {
+        repo.set_buyer_balance(&acc.id, balance)
+    }
+}
+
+/// Takes `amount` from an account; `Ok(false)` (nothing changed) when its balance is short.
+fn debit(repo: &dyn Repo, acc: &Account, amount: Money) -> Result<bool, StoreError> {
+    match acc.balance.checked_sub(amount).filter(|b| *b >= Money::ZERO) {
+        Some(after) => set_balance(repo, acc, after).map(|()| true),
+        None => Ok(false),
+    }
+}
+
+/// Gives `amount` to the account `id` (re-read, so several movements in one transaction add up).
+fn credit(repo: &dyn Repo, id: &str, amount: Money) -> Result<(), StoreError> {
+    let acc = account(repo, id)?.ok_or_else(|| StoreError::Corrupt(format!("account {id} missing")))?;
+    set_balance(repo, &acc, acc.balance.checked_add(amount).ok_or_else(overflow)?)
+}
+
+fn masked_logon(repo: &dyn Repo, id: Option<&str>) -> Result<Option<String>, StoreError> {
+    match id {
+        Some(id) => Ok(account(repo, id)?.map(|a| ids::mask_logon_id(&a.logon))),
+        None => Ok(None),
+    }
+}
+
+/// The answer of a pay, disburse or refund operation (also to a replay of it).
+fn op_reply(op: &CouponOperationRecord) -> Reply {
+    Reply::success()
+        .with("auth_no", op.auth_no.clone())
+        .with("operation_id", op.operation_id.clone())
+        .with("out_order_no", op.out_order_no.clone())
+        .with("out_request_no", op.out_request_no.clone())
+        .with("amount", op.amount.to_string())
+        .with("status", op.status.clone())
+        .with("gmt_trans", op.gmt_trans.and_then(fmt_time))
+}
+
+/// An earlier operation with this `out_request_no`: its answer again (same request) or `UNIQUE_VIOLATION`.
+fn replay(
+    repo: &dyn Repo,
+    caller: &Caller,
+    out_request_no: &str,
+    fingerprint: &str,
+) -> Result<Option<Reply>, StoreError> {
+    Ok(repo.coupon_operation_by_request(&caller.app_id, &caller.seller_id, out_request_no)?.map(|op| {
+        if op.fingerprint == fingerprint {
+            op_reply(&op)
+        } else {
+            CouponError::UniqueViolation.reply()
+        }
+    }))
+}
+
+/// The fields common to the three ways of funding a red packet.
+#[derive(Debug, Clone)]
+pub struct FundRequest {
+    /// `agreement`, `page` or `app`.
+    pub kind: &'static str,
+    /// The merchant's order number.
+    pub out_order_no: String,
+    /// The merchant's request number.
+    pub out_request_no: String,
+    /// Title.
+    pub order_title: String,
+    /// Amount.
+    pub amount: Money,
+    /// `pay_timeout` in seconds.
+    pub pay_timeout_secs: i64,
+    /// The payer (agreement pay only).
+    pub payer_user_id: Option<String>,
+    /// Method + canonical fields.
+    pub fingerprint: String,
+}
+
+impl FundRequest {
+    /// From an agreement-pay request.
+    pub fn agreement(r: CouponOrderAgreementPay, fingerprint: String) -> FundRequest {
+        FundRequest {
+            kind: "agreement",
+            pay_timeout_secs: pay_timeout_secs(r.pay_timeout.as_deref()),
+            out_order_no: r.out_order_no,
+            out_request_no: r.out_request_no,
+            order_title: r.order_title,
+            amount: r.amount,
+            payer_user_id: r.payer_user_id.filter(|p| !alipay_core::content::is_blank(p)),
+            fingerprint,
+        }
+    }
+
+    /// From a page-pay request.
+    pub fn page(r: CouponOrderPagePay, fingerprint: String) -> FundRequest {
+        FundRequest {
+            kind: "page",
+            pay_timeout_secs: pay_timeout_secs(r.pay_timeout.as_deref()),
+            out_order_no: r.out_order_no,
+            out_request_no: r.out_request_no,
+            order_title: r.order_title,
+            amount: r.amount,
+            payer_user_id: None,
+            fingerprint,
+        }
+    }
+
+    /// From an app-pay order string.
+    pub fn app(r: CouponOrderAppPay, fingerprint: String) -> FundRequest {
+        FundRequest {
+            kind: "app",
+            pay_timeout_secs: pay_timeout_secs(r.pay_timeout.as_deref()),
+            out_order_no: r.out_order_no,
+            out_request_no: r.out_request_no,
+            order_title: r.order_title,
+            amount: r.amount,
+            payer_user_id: None,
+            fingerprint,
+        }
+    }
+}
+
+/// Creates the red packet and its funding operation, both `INIT`, without moving money.
+fn new_order(
+    repo: &dyn Repo,
+    caller: &Caller,
+    now: i64,
+    req: &FundRequest,
+) -> Result<(CouponOrderRecord, CouponOperationRecord), StoreError> {
+    let order = CouponOrderRecord {
+        auth_no: number(repo, now, "coupon_auth_no", "11001")?,
+        app_id: caller.app_id.clone(),
+        seller_id: caller.seller_id.clone(),
+        out_order_no: req.out_order_no.clone(),
+        kind: req.kind.to_owned(),
+        status: CouponStatus::Init.as_str().to_owned(),
+        payer_id: None,
+        amount: req.amount,
+        disbursed: Money::ZERO,
+        refunded: Money::ZERO,
+        order_title: req.order_title.clone(),
+        pay_expire_at: now.saturating_add(req.pay_timeout_secs),
+        notify_url: caller.notify_url.clone().filter(|u| !alipay_core::content::is_blank(u)),
+        charset: caller.charset.clone(),
+        sign_type: caller.sign_type,
+        gmt_create: now,
+        gmt_trans: None,
+        gmt_timeout_refund: None,
+    };
+    let op = CouponOperationRecord {
+        operation_id: number(repo, now, "coupon_operation_id", "12001")?,
+        auth_no: order.auth_no.clone(),
+        app_id: caller.app_id.clone(),
+        seller_id: caller.seller_id.clone(),
+        out_order_no: req.out_order_no.clone(),
+        out_request_no: Some(req.out_request_no.clone()),
+        kind: "fund".into(),
+        operation_type: OperationType::Pay.as_str().to_owned(),
+        status: CouponStatus::Init.as_str().to_owned(),
+        amount: req.amount,
+        payer_id: None,
+        payee_id: None,
+        order_title: Some(req.order_title.clone()),
+        remark: None,
+        fingerprint: req.fingerprint.clone(),
+        gmt_create: now,
+        gmt_trans: None,
+    };
+    Ok((order, op))
+}
+
+/// Pays an `INIT` order from `payer`: money moves, order and operation become `SUCCESS`. `Ok(Err(..))`
+/// (nothing changed) when the payer's balance is short.
+fn settle(
+    repo: &dyn Repo,
+    order: &mut CouponOrderRecord,
+    op: &mut CouponOperationRecord,
+    payer: &Account,
+    now: i64,
+) -> Result<Result<(), CouponError>, StoreError> {
+    if !debit(repo, payer, order.amount)? {
+        return Ok(Err(CouponError::PayerBalanceNotEnough));
+    }
+    let success = CouponStatus::Success.as_str().to_owned();
+    order.status = success.clone();
+    order.payer_id = Some(payer.id.clone());
+    order.gmt_trans = Some(now);
+    op.status = success;
+    op.payer_id = Some(payer.id.clone());
+    op.gmt_trans = Some(now);
+    Ok(Ok(()))
+}
+
+/// The checks every fund request passes first: a replay, or a reused `out_order_no`.
+fn fund_precheck(repo: &dyn Repo, caller: &Caller, req: &FundRequest) -> Result<Option<Reply>, StoreError> {
+    if let Some(r) = replay(repo, caller, &req.out_request_no, &req.fingerprint)? {
+        return Ok(Some(r));
+    }
+    if repo.coupon_order_by_out_no(&caller.app_id, &caller.seller_id, &req.out_order_no)?.is_some() {
+        return Ok(Some(CouponError::OrderNoDuplicate.reply()));
+    }
+    Ok(None)
+}
+
+/// `alipay.fund.coupon.order.agreement.pay`: the payer (the caller's merchant unless `payer_user_id` names
+/// another account: the merchant itself, another merchant or a buyer) pays at once; `SUCCESS`.
+pub fn agreement_pay(repo: &dyn Repo, caller: &Caller, now: i64, req: FundRequest) -> Result<Reply, StoreError> {
+    if let Some(r) = fund_precheck(repo, caller, &req)? {
+        return Ok(r);
+    }
+    let payer_id = req.payer_user_id.clone().unwrap_or_else(|| caller.seller_id.clone());
+    let Some(payer) = account(repo, &payer_id)? else {
+        return Ok(CouponError::PayerNotExist.reply());
+    };
+    let (mut order, mut op) = new_order(repo, caller, now, &req)?;
+    if let Err(e) = settle(repo, &mut order, &mut op, &payer, now)? {
+        return Ok(e.reply());
+    }
+    repo.insert_coupon_order(&order)?;
+    repo.insert_coupon_operation(&op)?;
+    Ok(op_reply(&op))
+}
+
+/// `alipay.fund.coupon.order.page.pay` (and `app.pay` when sent to the gateway): an `INIT` red packet
+/// waiting for the buyer; a simulation control pays it.
+pub fn page_pay(repo: &dyn Repo, caller: &Caller, now: i64, req: FundRequest) -> Result<Reply, StoreError> {
+    if let Some(r) = fund_precheck(repo, caller, &req)? {
+        return Ok(r);
+    }
+    let (order, op) = new_order(repo, caller, now, &req)?;
+    repo.insert_coupon_order(&order)?;
+    repo.insert_coupon_operation(&op)?;
+    Ok(op_reply(&op))
+}
+
+/// The buyer pays a waiting red packet (page pay, or an app-pay order string the wallet submitted).
+pub fn buyer_pays(
+    repo: &dyn Repo,
+    mut order: CouponOrderRecord,
+    buyer_id: &str,
+    now: i64,
+) -> Result<(CouponOrderRecord, CouponOperationRecord), SimError> {
+    let buyer = repo.buyer(buyer_id)?.ok_or_else(|| SimError::NotFound(format!("buyer {buyer_id} not found")))?;
+    let mut op =
+        repo.coupon_operations_of(&order.auth_no)?.into_iter().find(|o| o.kind == "fund").ok_or_else(|| {
+            SimError::Store(StoreError::Corrupt(format!("red packet {} has no funding", order.auth_no)))
+        })?;
+    if order.status != CouponStatus::Init.as_str() {
+        return Err(SimError::Conflict(format!("red packet {} is {}, not INIT", order.auth_no, order.status)));
+    }
+    if order.pay_expire_at <= now {
+        return Err(SimError::Conflict(format!("red packet {} passed its pay_timeout", order.auth_no)));
+    }
+    let payer = Account { id: buyer.user_id, logon: buyer.logon_id, balance: buyer.balance, merchant: false };
+    settle(repo, &mut order, &mut op, &payer, now)?.map_err(SimError::from)?;
+    repo.update_coupon_order(&order)?;
+    repo.update_coupon_operation(&op)?;
+    Ok((order, op))
+}
+
+/// An app-pay order string the wallet submits and its buyer pays, in one step. A replay of a paid one
+/// returns it unchanged; an earlier `INIT` one (sent to the gateway) is paid; a changed one is refused.
+pub fn app_pay(
+    repo: &dyn Repo,
+    caller: &Caller,
+    now: i64,
+    req: FundRequest,
+    buyer_id: &str,
+) -> Result<(CouponOrderRecord, CouponOperationRecord), SimError> {
+    if let Some(op) = repo.coupon_operation_by_request(&caller.app_id, &caller.seller_id, &req.out_request_no)? {
+        if op.fingerprint != req.fingerprint {
+            return Err(CouponError::UniqueViolation.into());
+        }
+        let order = repo
+            .coupon_order(&op.auth_no)?
+            .ok_or_else(|| SimError::Store(StoreError::Corrupt(format!("red packet {} missing", op.auth_no))))?;
+        if order.status == CouponStatus::Init.as_str() {
+            return buyer_pays(repo, order, buyer_id, now);
+        }
+        return Ok((order, op));
+    }
+    if repo.coupon_order_by_out_no(&caller.app_id, &caller.seller_id, &req.out_order_no)?.is_some() {
+        return Err(CouponError::OrderNoDuplicate.into());
+    }
+    let (order, op) = new_order(repo, caller, now, &req)?;
+    repo.insert_coupon_order(&order)?;
+    repo.insert_coupon_operation(&op)?;
+    buyer_pays(repo, order, buyer_id, now)
+}
+
+/// `alipay.fund.coupon.order.disburse`: part of a paid red packet goes to a buyer.
+pub fn disburse(
+    repo: &dyn Repo,
+    caller: &Caller,
+    now: i64,
+    req: CouponOrderDisburse,
+    fingerprint: &str,
+) -> Result<Reply, StoreError> {
+    if let Some(r) = replay(repo, caller, &req.out_request_no, fingerprint)? {
+        return Ok(r);
+    }
+    let given = |v: &Option<String>| v.clone().filter(|s| !alipay_core::content::is_blank(s));
+    let order = match (given(&req.deduct_auth_no), given(&req.deduct_out_order_no)) {
+        (Some(auth_no), _) => repo.coupon_order_of(&caller.app_id, &caller.seller_id, &auth_no)?,
+        (None, Some(out_no)) => repo.coupon_order_by_out_no(&caller.app_id, &caller.seller_id, &out_no)?,
+        (None, None) => None,
+    };
+    let Some(mut order) = order else {
+        return Ok(CouponError::OrderNotExist.reply());
+    };
+    if order.status != CouponStatus::Success.as_str() {
+        return Ok(CouponError::OrderStatusInvalid.reply());
+    }
+    let payee = match (given(&req.payee_user_id), given(&req.payee_logon_id)) {
+        (Some(id), _) => repo.buyer(&id)?,
+        (None, Some(logon)) => repo.buyer_by_logon(&logon)?,
+        (None, None) => None,
+    };
+    let Some(payee) = payee else {
+        return Ok(CouponError::PayeeNotExist.reply());
+    };
+    let remaining = order.remaining().ok_or_else(overflow)?;
+    if req.amount > remaining {
+        return Ok(CouponError::MoneyNotEnough.reply());
+    }
+    credit(repo, &payee.user_id, req.amount)?;
+    order.disbursed = order.disbursed.checked_add(req.amount).ok_or_else(overflow)?;
+    repo.update_coupon_order(&order)?;
+    let op = CouponOperationRecord {
+        operation_id: number(repo, now, "coupon_operation_id", "12001")?,
+        auth_no: order.auth_no.clone(),
+        app_id: caller.app_id.clone(),
+        seller_id: caller.seller_id.clone(),
+        out_order_no: req.out_order_no.clone(),
+        out_request_no: Some(req.out_request_no.clone()),
+        kind: "disburse".into(),
+        operation_type: OperationType::Pay.as_str().to_owned(),
+        status: CouponStatus::Success.as_str().to_owned(),
+        amount: req.amount,
+        payer_id: order.payer_id.clone(),
+        payee_id: Some(payee.user_id),
+        order_title: Some(req.order_title.clone()),
+        remark: None,
+        fingerprint: fingerprint.to_owned(),
+        gmt_create: now,
+        gmt_trans: Some(now),
+    };
+    repo.insert_coupon_operation(&op)?;
+    Ok(op_reply(&op))
+}
+
+/// What identifies a return of money to the payer.
+struct Return<'a> {
+    out_request_no: Option<String>,
+    kind: &'a str,
+    remark: Option<String>,
+    fingerprint: &'a str,
+}
+
+/// Returns `amount` of a red packet's rest to its payer and records the operation.
+fn return_to_payer(
+    repo: &dyn Repo,
+    order: &mut CouponOrderRecord,
+    amount: Money,
+    now: i64,
+    what: Return<'_>,
+) -> Result<CouponOperationRecord, StoreError> {
+    let Return { out_request_no, kind, remark, fingerprint } = what;
+    let payer = order.payer_id.clone().ok_or_else(|| StoreError::Corrupt(format!("{} has no payer", order.auth_no)))?;
+    credit(repo, &payer, amount)?;
+    order.refunded = order.refunded.checked_add(amount).ok_or_else(overflow)?;
+    let op = CouponOperationRecord {
+        operation_id: number(repo, now, "coupon_operation_id", "12001")?,
+        auth_no: order.auth_no.clone(),
+        app_id: order.app_id.clone(),
+        seller_id: order.seller_id.clone(),
+        out_order_no: order.out_order_no.clone(),
+        out_request_no,
+        kind: kind.to_owned(),
+        operation_type: OperationType::Refund.as_str().to_owned(),
+        status: CouponStatus::Success.as_str().to_owned(),
+        amount,
+        payer_id: Some(payer.clone()),
+        payee_id: Some(payer),
+        order_title: Some(order.order_title.clone()),
+        remark,
+        fingerprint: fingerprint.to_owned(),
+        gmt_create: now,
+        gmt_trans: Some(now),
+    };
+    repo.insert_coupon_operation(&op)?;
+    Ok(op)
+}
+
+/// `alipay.fund.coupon.order.refund`: (part of) what remains goes back to the payer.
+pub fn refund(
+    repo: &dyn Repo,
+    caller: &Caller,
+    now: i64,
+    req: CouponOrderRefund,
+    fingerprint: &str,
+) -> Result<Reply, StoreError> {
+    if let Some(r) = replay(repo, caller, &req.out_request_no, fingerprint)? {
+        return Ok(r);
+    }
+    let Some(mut order) = repo.coupon_order_of(&caller.app_id, &caller.seller_id, &req.auth_no)? else {
+        return Ok(CouponError::OrderNotExist.reply());
+    };
+    if order.status != CouponStatus::Success.as_str() {
+        return Ok(CouponError::OrderStatusInvalid.reply());
+    }
+    if req.amount > order.remaining().ok_or_else(overflow)? {
+        return Ok(CouponError::MoneyNotEnough.reply());
+    }
+    let remark = req.remark.clone().filter(|r| !alipay_core::content::is_blank(r));
+    let what = Return { out_request_no: Some(req.out_request_no.clone()), kind: "refund", remark, fingerprint };
+    let op = return_to_payer(repo, &mut order, req.amount, now, what)?;
+    repo.update_coupon_order(&order)?;
+    Ok(op_reply(&op))
+}
+
+/// `alipay.fund.coupon.operation.query`: by `auth_no` + `operation_id` when both are given, else by
+/// `out_order_no` + `out_request_no`; only the caller's own operations.
+pub fn query(repo: &dyn Repo, caller: &Caller, req: &CouponOperationQuery) -> Result<Reply, StoreError> {
+    let given = |v: &Option<String>| v.clone().filter(|s| !alipay_core::content::is_blank(s));
+    let (app, seller) = (&caller.app_id, &caller.seller_id);
+    let op = match (given(&req.auth_no), given(&req.operation_id), given(&req.out_order_no), given(&req.out_request_no))
+    {
+        (Some(a), Some(o), _, _) => repo.coupon_operation(app, seller, &a, &o)?,
+        (_, _, Some(o), Some(r)) => repo.coupon_operation_by_out(app, seller, &o, &r)?,
+        _ => None,
+    };
+    let Some(op) = op else {
+        return Ok(CouponError::OperationNotExist.reply());
+    };
+    Ok(Reply::success()
+        .with("auth_no", op.auth_no.clone())
+        .with("operation_id", op.operation_id.clone())
+        .with("out_order_no", op.out_order_no.clone())
+        .with("out_request_no", op.out_request_no.clone())
+        .with("operation_type", op.operation_type.clone())
+        .with("amount", op.amount.to_string())
+        .with("status", op.status.clone())
+        .with("gmt_create", fmt_time(op.gmt_create))
+        .with("gmt_trans", op.gmt_trans.and_then(fmt_time))
+        .with("payer_logon_id", masked_logon(repo, op.payer_id.as_deref())?)
+        .with("payer_user_id", op.payer_id.clone())
+        .with("payee_logon_id", masked_logon(repo, op.payee_id.as_deref())?)
+        .with("payee_user_id", op.payee_id.clone())
+        .with("order_title", op.order_title.clone())
+        .with("remark", op.remark.clone()))
+}
+
+/// What a sweep changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Swept {
+    /// Unpaid red packets closed at their pay timeout.
+    pub closed: usize,
+    /// Paid red packets whose unclaimed rest went back to the payer.
+    pub refunded: usize,
+}
+
+/// Applies the clock: closes unpaid red packets past their `pay_timeout`, and returns the unclaimed rest of
+/// red packets paid at least the refund window ago to their payer (one `REFUND` operation, kind
+/// `timeout_refund`, and a `fund_stdtrustee_refund` notification if the order has a `notify_url`).
+pub fn sweep(repo: &dyn Repo, now: i64) -> Result<Swept, StoreError> {
+    let mut swept = Swept::default();
+    for mut order in repo.coupon_unpaid_expired(now, SWEEP_BATCH)? {
+        order.status = CouponStatus::Closed.as_str().to_owned();
+        repo.update_coupon_order(&order)?;
+        for mut op in repo.coupon_operations_of(&order.auth_no)?.into_iter().filter(|o| o.kind == "fund") {
+            op.status = CouponStatus::Closed.as_str().to_owned();
+            repo.update_coupon_operation(&op)?;
+        }
+        swept.closed += 1;
+    }
+    let window = refund_window(repo)?;
+    for mut order in repo.coupon_refund_due(now.saturating_sub(window), SWEEP_BATCH)? {
+        let rest = order.remaining().ok_or_else(overflow)?;
+        order.gmt_timeout_refund = Some(now);
+        if rest.is_positive() {
+            let what =
+                Return { out_request_no: None, kind: "timeout_refund", remark: None, fingerprint: "timeout_refund" };
+            let op = return_to_payer(repo, &mut order, rest, now, what)?;
+            notify_timeout_refund(repo, &order, &op, now)?;
+            swept.refunded += 1;
+        }
+        repo.update_coupon_order(&order)?;
+    }
+    Ok(swept)
+}
+
+/// Queues the timeout-refund notification (V1-signed form POST through the shared outbox).
+fn notify_timeout_refund(
+    repo: &dyn Repo,
+    order: &CouponOrderRecord,
+    op: &CouponOperationRecord,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(url) = order.notify_url.clone() else {
+        return Ok(());
+    };
+    let notify_id = ids::notify_id();
+    let time = |t: i64| fmt_time(t).unwrap_or_default();
+    let params: Vec<(String, String)> = [
+        ("notify_time", time(now)),
+        ("notify_type", "fund_stdtrustee_refund".to_owned()),
+        ("notify_id", notify_id.clone()),
+        ("app_id", order.app_id.clone()),
+        ("charset", order.charset.clone()),
+        ("version", "1.0".to_owned()),
+        ("sign_type", order.sign_type.as_str().to_owned()),
+        ("msg_method", "alipay.fund.coupon.order.refund.success".to_owned()),
+        ("auth_no", order.auth_no.clone()),
+        ("out_order_no", order.out_order_no.clone()),
+        ("operation_id", op.operation_id.clone()),
+        ("operation_type", op.operation_type.clone()),
+        ("status", op.status.clone()),
+        ("amount", op.amount.to_string()),
+        ("total_amount", order.amount.to_string()),
+        ("rest_amount", order.remaining().unwrap_or(Money::ZERO).to_string()),
+        ("payer_user_id", order.payer_id.clone().unwrap_or_default()),
+        ("refund_reason", "TIMEOUT".to_owned()),
+        ("gmt_trans", time(now)),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    repo.insert_outbox(&OutboxRecord {
+        id: 0,
+        notify_id,
+        trade_no: order.auth_no.clone(),
+        out_trade_no: order.out_order_no.clone(),
+        app_id: order.app_id.clone(),
+        url,
+        charset: order.charset.clone(),
+        sign_type: order.sign_type,
+        params,
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at_ms: real_now_ms(),
+    })?;
+    Ok(())
+}
