@@ -20,6 +20,8 @@ pub struct Plan {
     pub verify: bool,
     /// Open-loop pacing: start request `i` at `start + i / rate` (latency counted from that due time).
     pub rate: Option<f64>,
+    /// The sandbox's process id, to measure its CPU time during the window.
+    pub pid: Option<u32>,
 }
 
 /// What one batch produced.
@@ -41,9 +43,26 @@ pub struct Outcome {
     pub latencies_us: Vec<u64>,
     /// The first failure seen, for the report.
     pub first_error: Option<String>,
+    /// CPU seconds the load generator used during the window.
+    pub client_cpu: Option<f64>,
+    /// CPU seconds the sandbox used during the window (with a pid).
+    pub server_cpu: Option<f64>,
 }
 
 impl Outcome {
+    /// Sandbox CPU time per answer, in milliseconds.
+    pub fn server_cpu_ms_per_answer(&self) -> Option<f64> {
+        let n = self.latencies_us.len();
+        self.server_cpu.filter(|_| n > 0).map(|c| c * 1000.0 / n as f64)
+    }
+
+    /// CPU use during the window as `client x%, sandbox y%` (100% = one core).
+    pub fn cpu_text(&self) -> String {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let pct = |c: Option<f64>| c.map(|c| format!("{:.0}%", 100.0 * c / secs)).unwrap_or_else(|| "?".into());
+        format!("cpu client {} sandbox {}", pct(self.client_cpu), pct(self.server_cpu))
+    }
+
     /// All failures.
     pub fn errors(&self) -> usize {
         self.http_errors + self.code_errors + self.verify_errors
@@ -96,6 +115,8 @@ fn contains(body: &[u8], needle: &[u8]) -> bool {
 pub async fn fire(client: &reqwest::Client, app: &Arc<App>, bodies: Vec<String>, plan: &Plan) -> Outcome {
     let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
+    let me = std::process::id();
+    let (client0, server0) = (crate::sys::cpu_seconds(me), plan.pid.and_then(crate::sys::cpu_seconds));
     let start = Instant::now();
     let stop = start + plan.time_limit;
     let mut tasks = Vec::with_capacity(plan.concurrency);
@@ -173,6 +194,9 @@ pub async fn fire(client: &reqwest::Client, app: &Arc<App>, bodies: Vec<String>,
         }
     }
     total.elapsed = start.elapsed();
+    let diff = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| b - a);
+    total.client_cpu = diff(client0, crate::sys::cpu_seconds(me));
+    total.server_cpu = diff(server0, plan.pid.and_then(crate::sys::cpu_seconds));
     total.latencies_us.sort_unstable();
     total
 }

@@ -158,6 +158,9 @@ fn print_header() {
 }
 
 fn print_line(method: &str, conc: usize, o: &Outcome, note: &str) {
+    let per_answer =
+        o.server_cpu_ms_per_answer().map(|ms| format!(", sandbox {ms:.2} ms CPU/answer")).unwrap_or_default();
+    let note = format!("{note}{}{}{per_answer}", if note.is_empty() { "" } else { "; " }, o.cpu_text());
     println!(
         "{:<24} {:>5} {:>7} {:>7} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {note}",
         method,
@@ -234,6 +237,7 @@ async fn bench(cli: &Cli, client: &reqwest::Client, app: &Arc<App>, deadline: In
                     time_limit: Duration::from_secs(cli.run_seconds),
                     verify: cli.verify,
                     rate: None,
+                    pid: cli.pid,
                 };
                 let o = fire(client, app, bodies, &plan).await;
                 print_line(method.name(), conc, &o, &format!("run {run}"));
@@ -243,7 +247,21 @@ async fn bench(cli: &Cli, client: &reqwest::Client, app: &Arc<App>, deadline: In
             }
             if let Some(b) = best {
                 best_rps = best_rps.max(b.rps());
-                let note = bound.map(|bd| format!("{:.0}% of RSA bound", 100.0 * b.rps() / bd)).unwrap_or_default();
+                let note = match (&openssl, bound) {
+                    (Some((_, sign)), Some(bd)) => {
+                        let eff = b
+                            .server_cpu_ms_per_answer()
+                            .map(|ms| {
+                                format!(
+                                    " (sandbox CPU/answer = {:.0}% of one OpenSSL sign)",
+                                    100.0 * ms * sign / 1000.0
+                                )
+                            })
+                            .unwrap_or_default();
+                        format!("{:.0}% of RSA bound{eff}", 100.0 * b.rps() / bd)
+                    }
+                    _ => String::new(),
+                };
                 summary.push((method.name(), conc, b, note));
             }
         }
@@ -265,6 +283,7 @@ async fn bench(cli: &Cli, client: &reqwest::Client, app: &Arc<App>, deadline: In
                 time_limit: Duration::from_secs(cli.run_seconds),
                 verify: cli.verify,
                 rate: Some(rate),
+                pid: cli.pid,
             };
             let o = fire(client, app, bodies, &plan).await;
             let note = format!(
@@ -311,6 +330,7 @@ async fn setup_query_trades(
         time_limit: Duration::from_secs(120),
         verify: true,
         rate: None,
+        pid: None,
     };
     let o = fire(client, app, bodies, &plan).await;
     if o.errors() > 0 {
@@ -380,6 +400,7 @@ async fn prefill(
             time_limit: deadline.saturating_duration_since(Instant::now()),
             verify: cli.verify,
             rate: None,
+            pid: cli.pid,
         };
         let o = fire(client, app, bodies, &plan).await;
         done += o.sent;
