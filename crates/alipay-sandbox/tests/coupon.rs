@@ -5,7 +5,12 @@
 
 mod common;
 
-use alipay_core::{form, sign_request, Charset, Money, SignType, Timestamp};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alipay_core::{form, sign_request, verify_params, Charset, Money, SignScope, SignType, Timestamp};
+use axum::body::Bytes;
+use axum::extract::State;
 use common::{code_of, sub_code_of, Harness, TestApp};
 use serde_json::{json, Value};
 
@@ -15,6 +20,20 @@ const APP: &str = "alipay.fund.coupon.order.app.pay";
 const DISBURSE: &str = "alipay.fund.coupon.order.disburse";
 const REFUND: &str = "alipay.fund.coupon.order.refund";
 const QUERY: &str = "alipay.fund.coupon.operation.query";
+
+/// A merchant endpoint that records every notification body and answers `success`.
+async fn start_endpoint() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
+    async fn receive(State(bodies): State<Arc<Mutex<Vec<Vec<u8>>>>>, body: Bytes) -> &'static str {
+        bodies.lock().unwrap().push(body.to_vec());
+        "success"
+    }
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let app = axum::Router::new().route("/notify", axum::routing::post(receive)).with_state(Arc::clone(&bodies));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/notify"), bodies)
+}
 
 /// Gives the default merchant `amount` by a face-to-face payment of the default buyer.
 async fn fund_merchant(h: &Harness, amount: &str) {
@@ -410,8 +429,8 @@ async fn unclaimed_rest_returns_to_the_payer_after_48_hours() {
     let settings = h.admin_get("/admin/coupon/settings").await;
     assert_eq!(settings["refund_window_secs"], 172800);
 
-    let url = "http://127.0.0.1:9/coupon-notify";
-    let r = h.call_as(&h.app, AGREEMENT, agreement("RP5", "RP5-pay", "100.00"), &[("notify_url", url)]).await;
+    let (url, bodies) = start_endpoint().await;
+    let r = h.call_as(&h.app, AGREEMENT, agreement("RP5", "RP5-pay", "100.00"), &[("notify_url", url.as_str())]).await;
     assert_eq!(code_of(&r), "10000", "{r}");
     let auth_no = r["auth_no"].as_str().unwrap().to_owned();
     let d = h
@@ -447,11 +466,28 @@ async fn unclaimed_rest_returns_to_the_payer_after_48_hours() {
     // The notification was queued for the order's notify_url.
     let list = h.admin_get("/admin/notifications?out_trade_no=RP5").await;
     let n = &list.as_array().unwrap()[0];
-    assert_eq!(n["url"], url);
+    assert_eq!(n["url"], url.as_str());
     assert_eq!(n["params"]["notify_type"], "fund_stdtrustee_refund", "{n}");
     assert_eq!(n["params"]["auth_no"], auth_no.as_str());
     assert_eq!(n["params"]["amount"], "60.00");
     assert_eq!(n["params"]["operation_type"], "REFUND");
+    // Delivered to the endpoint, V1-signed with the sandbox's Alipay key.
+    let mut delivered = None;
+    for _ in 0..300 {
+        if let Some(b) = bodies.lock().unwrap().first().cloned() {
+            delivered = Some(b);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let body = delivered.expect("no notification delivered in 30 s");
+    let params = form::decode(&body, Charset::Utf8).unwrap();
+    let pairs = params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    verify_params(SignScope::NotifyV1, pairs, &h.alipay_key, SignType::Rsa2, Charset::Utf8).unwrap();
+    let field = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(field("notify_type").as_deref(), Some("fund_stdtrustee_refund"));
+    assert_eq!(field("rest_amount").as_deref(), Some("0.00"));
+    assert_eq!(field("payer_user_id").as_deref(), Some(h.info.merchant_pid.as_str()));
 
     // A shorter window, applied by the next gateway call after the clock moved (no explicit sweep).
     let (s, _) = h.admin_post("/admin/coupon/settings", json!({"refund_window_secs": 3600})).await;

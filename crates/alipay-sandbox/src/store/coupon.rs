@@ -1,7 +1,7 @@
 //! Store tables and queries of cash red packets (owned by `crate::products::coupon`).
 //!
 //! Add tables by appending to [`MIGRATIONS`] (never edit a shipped entry) and queries as methods of
-//! [`CouponRepo`], implemented here for [`SqliteRepo`]. Every method runs inside the caller's transaction.
+//! [`CouponRepo`], implemented here for `SqliteRepo`. Every method runs inside the caller's transaction.
 //!
 //! Two tables:
 //! - `coupon_orders`: one red packet (a fund-authorisation order, `auth_no`) with what was paid into it
