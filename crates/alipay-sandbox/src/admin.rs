@@ -349,11 +349,19 @@ async fn sweep_now(State(state): St) -> AdminResult {
     Ok(Json(json!({"swept": sweep(&state).await?})))
 }
 
-/// Applies timeouts and refund-window ends at the sandbox clock's current time.
+/// Applies timeouts and refund-window ends at the sandbox clock's current time: trades, and red packets
+/// (unpaid ones past `pay_timeout` close; unclaimed rests return to the payer after the refund window).
 pub(crate) async fn sweep(state: &SandboxState) -> Result<usize, StoreError> {
     let now = state.clock.now();
     let settings = state.config.settings.clone();
-    let n = state.store.write(move |r| trade::sweep(r, &settings, now)).await?;
+    let n = state
+        .store
+        .write(move |r| -> Result<usize, StoreError> {
+            let trades = trade::sweep(r, &settings, now)?;
+            let red_packets = crate::products::coupon::engine::sweep(r, now)?;
+            Ok(trades + red_packets.closed + red_packets.refunded)
+        })
+        .await?;
     if n > 0 {
         state.wake.notify_one();
     }
