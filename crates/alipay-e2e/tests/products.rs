@@ -1,0 +1,221 @@
+//! EBPP bills, direct deduct and red packets: the SDK's typed calls and flows against the running sandbox.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+
+use std::time::Duration;
+
+use alipay_api::coupon::{CouponOrderAgreementPay, CouponOrderDisburse, CouponOrderRefund, CouponStatus};
+use alipay_api::deduct::{DeductResult, PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignQuery};
+use alipay_api::ebpp::{EbppBillAdd, EbppBillGet, OrderStatus};
+use alipay_api::trade::TradePay;
+use alipay_client::flows::{CouponOutcome, PollPolicy, RetryPolicy};
+use alipay_client::{AlipayClient, ResponseExt};
+use alipay_core::Money;
+use alipay_sandbox::{Config, RunningSandbox, Sandbox};
+use serde_json::{json, Value};
+
+struct Env {
+    _dir: tempfile::TempDir,
+    running: RunningSandbox,
+    client: AlipayClient,
+    app: Value,
+    http: reqwest::Client,
+}
+
+impl Env {
+    async fn start() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config { notify_time_scale: 0.001, ..Config::default() };
+        let running =
+            Sandbox::open(dir.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let path = dir.path().join("app.json");
+        let app: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let client = AlipayClient::from_config_file(&path).unwrap();
+        Env { _dir: dir, running, client, app, http: reqwest::Client::new() }
+    }
+
+    async fn admin(&self, path: &str, body: Value) -> Value {
+        let url = format!("http://{}/admin/{path}", self.running.addr());
+        let resp = self.http.post(url).json(&body).send().await.unwrap();
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap();
+        assert!(status.is_success(), "{path}: {status} {v}");
+        v
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let url = format!("http://{}/admin/{path}", self.running.addr());
+        self.http.get(url).send().await.unwrap().json().await.unwrap()
+    }
+
+    async fn buyer(&self, balance: &str) -> String {
+        let b = self.admin("buyers", json!({"balance": balance, "password_free_limit": "100000.00"})).await;
+        b["user_id"].as_str().unwrap().to_owned()
+    }
+
+    async fn balance(&self, user_id: &str) -> Money {
+        self.get(&format!("buyers/{user_id}")).await["balance"].as_str().unwrap().parse().unwrap()
+    }
+
+    fn pid(&self) -> String {
+        self.app["merchant_pid"].as_str().unwrap().to_owned()
+    }
+
+    async fn merchant_balance(&self) -> Money {
+        self.get(&format!("merchants/{}", self.pid())).await["balance"].as_str().unwrap().parse().unwrap()
+    }
+}
+
+fn m(s: &str) -> Money {
+    s.parse().unwrap()
+}
+
+#[tokio::test]
+async fn ebpp_bill_added_paid_by_the_buyer_and_read_back() {
+    let env = Env::start().await;
+    let buyer = env.buyer("200.00").await;
+    let add = EbppBillAdd {
+        merchant_order_no: "JF202405001".into(),
+        order_type: "JF".into(),
+        sub_order_type: "WATER".into(),
+        charge_inst: "HZWATER".into(),
+        bill_key: "1000123".into(),
+        bill_date: Some("202405".into()),
+        owner_name: Some("张三".into()),
+        pay_amount: m("91.00"),
+        ..Default::default()
+    };
+    let bill = env.client.execute(&add).await.unwrap().ok().unwrap();
+    assert!(bill.alipay_order_no.is_some(), "{bill:?}");
+    let get = EbppBillGet { order_type: "JF".into(), merchant_order_no: "JF202405001".into() };
+    assert_eq!(env.client.execute(&get).await.unwrap().ok().unwrap().order_status, Some(OrderStatus::Init));
+    env.admin("ebpp/bills/pay", json!({"merchant_order_no": "JF202405001", "buyer_id": buyer})).await;
+    let bill = env.client.execute(&get).await.unwrap().ok().unwrap();
+    assert_eq!(bill.order_status, Some(OrderStatus::Success));
+    assert_eq!(bill.owner_name.as_deref(), Some("张三"));
+    assert_eq!(env.balance(&buyer).await, m("109.00"));
+}
+
+#[tokio::test]
+async fn deduct_sign_pay_and_the_unknown_deduction_path() {
+    let env = Env::start().await;
+    let user = env.buyer("100.00").await;
+    let token = env.admin("deduct/pay-password-tokens", json!({"user_id": user})).await;
+    let sign = PdeductSignAdd {
+        pay_password_token: token["pay_password_token"].as_str().unwrap().into(),
+        user_id: user.clone(),
+        biz_type: "JF".into(),
+        sub_biz_type: "ELECTRIC".into(),
+        bill_key: "E0001".into(),
+        charge_inst: "HZELEC".into(),
+        pid: env.pid(),
+        agent_channel: "PUBLICPLATFORM".into(),
+        ..Default::default()
+    };
+    let agreement = env.client.execute(&sign).await.unwrap().ok().unwrap().agreement_id.unwrap();
+    let q = PdeductSignQuery { user_id: user.clone(), agreement_id: Some(agreement.clone()), ..Default::default() };
+    assert_eq!(env.client.execute(&q).await.unwrap().ok().unwrap().bill_key.as_deref(), Some("E0001"));
+
+    let pay = |no: &str| PdeductPay {
+        agreement_id: agreement.clone(),
+        user_id: user.clone(),
+        bill_key: "E0001".into(),
+        pid: env.pid(),
+        out_order_no: no.into(),
+        pay_amount: m("30.00"),
+        fine_amount: m("0.00"),
+        agent_channel: "PUBLICPLATFORM".into(),
+        agent_code: "PC1".into(),
+        ..Default::default()
+    };
+    let paid = env.client.execute(&pay("D001")).await.unwrap().ok().unwrap();
+    assert_eq!(paid.result_status, Some(DeductResult::Success));
+    assert_eq!(env.balance(&user).await, m("70.00"));
+
+    // Seed 000: a deduction can stay "unknown"; the integrator asks bill.pay.status until it settles.
+    env.admin("deduct/holds", json!({"agreement_id": agreement, "count": 1})).await;
+    let pending = env.client.execute(&pay("D002")).await.unwrap().ok().unwrap();
+    assert_eq!(pending.result_status, Some(DeductResult::Undetermined));
+    let status = PdeductBillPayStatus { agreement_id: user.clone(), out_order_no: "D002".into() };
+    assert_eq!(env.client.execute(&status).await.unwrap().ok().unwrap().status, Some(DeductResult::Undetermined));
+    assert_eq!(env.balance(&user).await, m("70.00"), "an unknown deduction moves nothing yet");
+    env.admin("deduct/resolve", json!({"out_order_no": "D002", "result": "success"})).await;
+    assert_eq!(env.client.execute(&status).await.unwrap().ok().unwrap().status, Some(DeductResult::Success));
+    // The replay after the outcome is known charges nothing more.
+    assert_eq!(
+        env.client.execute(&pay("D002")).await.unwrap().ok().unwrap().result_status,
+        Some(DeductResult::Success)
+    );
+    assert_eq!(env.balance(&user).await, m("40.00"));
+}
+
+#[tokio::test]
+async fn red_packets_with_seed_003_retries() {
+    let env = Env::start().await;
+    // Fund the merchant with a payment first (merchants start at 0.00).
+    let buyer = env.buyer("1000.00").await;
+    let code = env.admin(&format!("buyers/{buyer}/payment-codes"), json!({})).await;
+    let pay = TradePay {
+        out_trade_no: "FUND1".into(),
+        auth_code: code["auth_code"].as_str().unwrap().into(),
+        subject: "funding".into(),
+        total_amount: m("500.00"),
+        ..Default::default()
+    };
+    env.client.pay_barcode(&pay, &PollPolicy::default()).await.unwrap();
+    let start = env.merchant_balance().await;
+    assert_eq!(start, m("500.00"));
+
+    // 20000 after the work committed: the SDK re-sends the same request, which answers the earlier result.
+    env.admin("faults", json!({"method": "alipay.fund.coupon.order.agreement.pay", "kind": "unknown_error", "count": 1, "execute": true})).await;
+    let retry = RetryPolicy { attempts: 3, backoff: Duration::from_millis(20) };
+    let req = CouponOrderAgreementPay {
+        out_order_no: "RP1".into(),
+        out_request_no: "RP1-PAY".into(),
+        order_title: "新年红包".into(),
+        amount: m("100.00"),
+        ..Default::default()
+    };
+    let auth_no = match env.client.red_packet_agreement_pay(&req, &retry).await.unwrap() {
+        CouponOutcome::Done(r) => {
+            assert_eq!(r.status, Some(CouponStatus::Success));
+            r.auth_no.unwrap()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(env.merchant_balance().await, m("400.00"), "charged once despite the retry");
+
+    // 10003 before any work: the retry does it, once.
+    env.admin("faults", json!({"method": "alipay.fund.coupon.order.disburse", "kind": "in_process", "count": 1})).await;
+    let disburse = CouponOrderDisburse {
+        out_order_no: "RP1-D1".into(),
+        out_request_no: "RP1-D1".into(),
+        deduct_auth_no: Some(auth_no.clone()),
+        order_title: "领取".into(),
+        amount: m("30.00"),
+        payee_user_id: Some(buyer.clone()),
+        ..Default::default()
+    };
+    assert!(matches!(env.client.red_packet_disburse(&disburse, &retry).await.unwrap(), CouponOutcome::Done(_)));
+    assert_eq!(env.balance(&buyer).await, m("530.00"));
+
+    // Every attempt unknown: settled by operation.query.
+    env.admin(
+        "faults",
+        json!({"method": "alipay.fund.coupon.order.refund", "kind": "unknown_error", "count": 3, "execute": true}),
+    )
+    .await;
+    let refund =
+        CouponOrderRefund { auth_no, out_request_no: "RP1-R".into(), amount: m("70.00"), ..Default::default() };
+    match env.client.red_packet_refund(&refund, "RP1", &retry).await.unwrap() {
+        CouponOutcome::Queried(q) => assert_eq!(q.status, Some(CouponStatus::Success)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(env.merchant_balance().await, m("470.00"));
+
+    // Over the rest: MONEY_NOT_ENOUGH, final.
+    let over = CouponOrderRefund { out_request_no: "RP1-R2".into(), amount: m("0.01"), ..refund };
+    match env.client.red_packet_refund(&over, "RP1", &retry).await.unwrap() {
+        CouponOutcome::Failed(s) => assert_eq!(s.sub_code.as_deref(), Some("MONEY_NOT_ENOUGH")),
+        other => panic!("{other:?}"),
+    }
+}
