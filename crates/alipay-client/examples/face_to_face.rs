@@ -7,38 +7,25 @@
 //! The sandbox's simulation controls play the buyer: a payment code for barcode pay, a scan for the QR code.
 #![allow(clippy::print_stdout, clippy::indexing_slicing)] // serde_json::Value indexing returns Null, never panics
 
+#[path = "sandbox/mod.rs"]
+mod sandbox;
+
 use std::time::Duration;
 
 use alipay_api::trade::{TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeRefund};
 use alipay_client::flows::{PollPolicy, RetryPolicy};
-use alipay_client::{AlipayClient, ClientConfig, ResponseExt};
-use serde_json::{json, Value};
-
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
-
-/// POSTs to the sandbox's admin API (the buyer's side of the story).
-async fn admin(gateway: &str, path: &str, body: Value) -> Result<Value> {
-    let base = gateway.trim_end_matches("/gateway.do");
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/admin/{path}"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await?;
-    Ok(serde_json::from_str(&resp.text().await?)?)
-}
+use alipay_client::ResponseExt;
+use sandbox::{admin, Result};
+use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "alipay-sandbox/app.json".into());
-    let config = ClientConfig::from_file(&path)?;
-    let app: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    let (client, app) = sandbox::client()?;
     let buyer = app["buyer_user_id"].as_str().ok_or("app.json has no buyer_user_id: is this a sandbox's?")?;
-    let client = AlipayClient::from_config(&config)?;
-    let run = alipay_core::Timestamp::now().unix();
+    let run = sandbox::run_id();
 
     // 1. Barcode: the buyer shows a payment code, the cashier scans it.
-    let code = admin(client.gateway(), &format!("buyers/{buyer}/payment-codes"), json!({})).await?;
+    let code = admin(&client, &format!("buyers/{buyer}/payment-codes"), json!({})).await?;
     let pay = TradePay {
         out_trade_no: format!("BAR{run}"),
         auth_code: code["auth_code"].as_str().unwrap_or_default().to_owned(),
@@ -61,7 +48,7 @@ async fn main() -> Result<()> {
         .await?
         .ok()?;
     println!("show this QR code to the buyer: {:?}", qr.qr_code);
-    admin(client.gateway(), "trades/scan", json!({"qr_code": qr.qr_code, "confirm": true})).await?;
+    admin(&client, "trades/scan", json!({"qr_code": qr.qr_code, "confirm": true})).await?;
     let policy = PollPolicy { interval: Duration::from_millis(500), ..Default::default() };
     println!("QR pay {out_trade_no}: {:?}\n", client.wait_for_qr_payment(&out_trade_no, &policy).await?);
 
