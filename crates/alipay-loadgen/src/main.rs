@@ -414,6 +414,10 @@ async fn prefill(
             pid: cli.pid,
         };
         let o = fire(client, app, bodies, &plan).await;
+        if o.sent == 0 {
+            println!("overall time limit (--max-seconds {}) reached", cli.max_seconds);
+            break;
+        }
         done += o.sent;
         errors += o.errors();
         println!(
