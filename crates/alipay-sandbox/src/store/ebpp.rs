@@ -1,7 +1,7 @@
 //! Store tables and queries of EBPP bills and direct deduct (owned by `crate::products::ebpp`).
 //!
 //! Add tables by appending to [`MIGRATIONS`] (never edit a shipped entry) and queries as methods of
-//! [`EbppRepo`], implemented here for [`SqliteRepo`]. Every method runs inside the caller's transaction.
+//! [`EbppRepo`], implemented here for `SqliteRepo`. Every method runs inside the caller's transaction.
 //!
 //! Every lookup of a bill, an agreement or a deduction names the merchant (`seller_id`) it belongs to: there is
 //! no way to read another merchant's rows through these queries.
