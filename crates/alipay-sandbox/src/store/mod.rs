@@ -146,6 +146,10 @@ type Completion = Box<dyn FnOnce(Option<StoreError>) + Send>;
 /// Most units of work one transaction takes.
 const MAX_BATCH: usize = 256;
 
+/// Read connections kept open for reuse. Opening one (and its pragmas) costs far more than a read, so the pool
+/// is sized for the concurrency a gateway sees; beyond it, extra connections are opened and closed per read.
+const MAX_READERS: usize = 64;
+
 /// The store: a writer thread with group commit, and read connections.
 pub struct Store {
     path: PathBuf,
@@ -242,7 +246,7 @@ impl Store {
             let end = conn.execute_batch("COMMIT");
             if end.is_ok() {
                 if let Ok(mut pool) = readers.lock() {
-                    if pool.len() < 4 {
+                    if pool.len() < MAX_READERS {
                         pool.push(conn);
                     }
                 }
