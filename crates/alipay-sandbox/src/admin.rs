@@ -422,8 +422,8 @@ async fn reset(State(state): St) -> AdminResult {
         .await?;
     state.clock.set_offset(0);
     state.faults.clear();
-    if let Ok(mut keys) = state.keys.lock() {
-        keys.clear();
+    if let Ok(mut apps) = state.apps.lock() {
+        apps.clear();
     }
     let key = state.alipay_key.clone();
     crate::seed(&state.store, key.clone(), key, &state.config)

@@ -145,7 +145,9 @@ pub struct SandboxState {
     pub(crate) faults: Faults,
     pub(crate) wake: Arc<Notify>,
     pub(crate) data_dir: PathBuf,
-    pub(crate) keys: Mutex<HashMap<String, PublicKey>>,
+    /// Registered apps with their parsed public keys, by app id: read once, since an app never changes after
+    /// registration (reset clears it). Saves a store read and a key parse per request.
+    pub(crate) apps: Mutex<HashMap<String, (store::AppRecord, PublicKey)>>,
 }
 
 impl std::fmt::Debug for SandboxState {
@@ -185,7 +187,7 @@ impl Sandbox {
                 faults: Faults::default(),
                 wake: Arc::new(Notify::new()),
                 data_dir: dir.to_owned(),
-                keys: Mutex::new(HashMap::new()),
+                apps: Mutex::new(HashMap::new()),
             }),
         })
     }

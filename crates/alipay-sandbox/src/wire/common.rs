@@ -31,6 +31,7 @@
 use alipay_core::{form, sign_content, Charset, PublicKey, ResultCode, SignScope, SignType, Timestamp};
 
 use crate::engine::{Caller, Reply};
+use crate::store::AppRecord;
 use crate::SandboxState;
 
 /// The methods this gateway serves.
@@ -186,10 +187,9 @@ pub async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Ch
     if version != "1.0" {
         return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-version", "版本号不正确"));
     }
-    // 10. app.
-    let lookup = app_id.clone();
-    let app = match state.store.read(move |r| r.app(&lookup)).await {
-        Ok(Some(app)) => app,
+    // 10. app (and its parsed key, cached: apps never change after registration).
+    let (app, public_key) = match cached_app(state, &app_id).await {
+        Ok(Some(found)) => found,
         Ok(None) => {
             return Err(reject(&error_key, charset, sign_type, E40002, "isv.invalid-app-id", "无效的AppID参数"));
         }
@@ -203,7 +203,7 @@ pub async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Ch
         return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-signature-type", "无效的签名类型"));
     }
     // 12. signature.
-    let Some(public_key) = app_key(state, &app.app_id, &app.public_key) else {
+    let Some(public_key) = public_key else {
         return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-signature", "应用公钥无效"));
     };
     if !signature_verifies(&params, &public_key, sign_type, charset) {
@@ -275,14 +275,21 @@ fn signature_verifies(params: &[(String, String)], key: &PublicKey, sign_type: S
     charset.encode(&content).is_ok_and(|bytes| key.verify(sign_type, &bytes, sign).is_ok())
 }
 
-/// The app's parsed public key, cached.
-fn app_key(state: &SandboxState, app_id: &str, text: &str) -> Option<PublicKey> {
-    if let Some(k) = state.keys.lock().ok().and_then(|m| m.get(app_id).cloned()) {
-        return Some(k);
+/// The app and its parsed public key (`None` if the stored key does not parse), from the cache or the store.
+async fn cached_app(
+    state: &SandboxState,
+    app_id: &str,
+) -> Result<Option<(AppRecord, Option<PublicKey>)>, crate::store::StoreError> {
+    if let Some((app, key)) = state.apps.lock().ok().and_then(|m| m.get(app_id).cloned()) {
+        return Ok(Some((app, Some(key))));
     }
-    let key = PublicKey::from_text(text).ok()?;
-    if let Ok(mut m) = state.keys.lock() {
-        m.insert(app_id.to_owned(), key.clone());
+    let lookup = app_id.to_owned();
+    let Some(app) = state.store.read(move |r| r.app(&lookup)).await? else {
+        return Ok(None);
+    };
+    let key = PublicKey::from_text(&app.public_key).ok();
+    if let (Some(k), Ok(mut m)) = (&key, state.apps.lock()) {
+        m.insert(app_id.to_owned(), (app.clone(), k.clone()));
     }
-    Some(key)
+    Ok(Some((app, key)))
 }
