@@ -4,8 +4,9 @@
 //! what the store holds (counting writes that were committed but whose answer was lost in the kill).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,29 +15,6 @@ use alipay_core::{envelope, form, sign_request, Charset, PrivateKey, PublicKey, 
 use serde_json::{json, Value};
 
 const WORKERS: usize = 6;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start(dir: &Path, port: u16) -> Child {
-    let _ = std::fs::remove_file(dir.join("app.json"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_alipay"))
-        .args(["sandbox", "--data", dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !(dir.join("app.json").exists() && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()) {
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            panic!("sandbox did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
 
 /// Amount in fen from a yuan string (`"12.30"`).
 fn fen(yuan: &str) -> i64 {
@@ -242,8 +220,8 @@ async fn acknowledged_writes_and_balances_survive_sigkill() {
     let started = Instant::now();
     let dir: PathBuf = std::env::temp_dir().join(format!("alipay-cli-durability-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let port = free_port();
-    let mut child = start(&dir, port);
+    let port = common::free_port();
+    let mut child = common::start_sandbox(&dir, port);
     let gw = Arc::new(Gw::open(&dir));
     let info: Value = serde_json::from_slice(&std::fs::read(dir.join("app.json")).unwrap()).unwrap();
     let pid = info["merchant_pid"].as_str().unwrap().to_owned();
@@ -281,7 +259,7 @@ async fn acknowledged_writes_and_balances_survive_sigkill() {
     let acked_refunds = refunds.iter().filter(|r| r.acked).count();
     assert!(acked_pays > 0, "no payment was acknowledged before the kill");
 
-    let mut child = start(&dir, port);
+    let mut child = common::start_sandbox(&dir, port);
     let gw = Arc::new(Gw::open(&dir));
     let mut checks = Vec::new();
     for part in pays.chunks(pays.len().div_ceil(4)) {

@@ -6,9 +6,9 @@
 //! random points and checks the same on what the store kept.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::process::Child;
 
 use alipay_api::coupon::{CouponOrderAgreementPay, CouponOrderDisburse, CouponOrderRefund};
 use alipay_api::deduct::{PdeductPay, PdeductSignAdd};
@@ -54,29 +54,6 @@ fn op(with_kill: bool) -> impl Strategy<Value = Op> {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn spawn(dir: &Path, port: u16) -> Child {
-    let _ = std::fs::remove_file(dir.join("app.json"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_alipay"))
-        .args(["sandbox", "--data", dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !(dir.join("app.json").exists() && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()) {
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            panic!("sandbox did not start");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
 struct World {
     dir: tempfile::TempDir,
     port: u16,
@@ -96,8 +73,8 @@ struct World {
 impl World {
     async fn start() -> World {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let child = spawn(dir.path(), port);
+        let port = common::free_port();
+        let child = common::start_sandbox(dir.path(), port);
         let app: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("app.json")).unwrap()).unwrap();
         let client = AlipayClient::from_config_file(dir.path().join("app.json")).unwrap();
         let mut w = World {
@@ -125,7 +102,7 @@ impl World {
     fn kill_and_restart(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
-        self.child = spawn(self.dir.path(), self.port);
+        self.child = common::start_sandbox(self.dir.path(), self.port);
         self.client = AlipayClient::from_config_file(self.dir.path().join("app.json")).unwrap();
         // Pooled keep-alive connections died with the process.
         self.http = reqwest::Client::new();

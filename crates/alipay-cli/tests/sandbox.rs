@@ -2,9 +2,10 @@
 //! killed with SIGKILL and restarted on the same directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
 
 fn alipay(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_alipay")).args(args).output().unwrap();
@@ -15,26 +16,6 @@ fn alipay(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start(dir: &Path, port: u16) -> Child {
-    let _ = std::fs::remove_file(dir.join("app.json"));
-    let child = Command::new(env!("CARGO_BIN_EXE_alipay"))
-        .args(["sandbox", "--data", dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !(dir.join("app.json").exists() && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()) {
-        assert!(Instant::now() < deadline, "sandbox did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
-
 fn json(out: &str) -> serde_json::Value {
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
@@ -43,8 +24,8 @@ fn json(out: &str) -> serde_json::Value {
 fn sandbox_serves_calls_and_survives_sigkill() {
     let dir: PathBuf = std::env::temp_dir().join(format!("alipay-cli-sandbox-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let port = free_port();
-    let mut child = start(&dir, port);
+    let port = common::free_port();
+    let mut child = common::start_sandbox(&dir, port);
     let config = dir.join("app.json");
     let cfg = config.to_str().unwrap();
 
@@ -79,7 +60,7 @@ fn sandbox_serves_calls_and_survives_sigkill() {
     // SIGKILL: no chance to flush anything the sandbox had not already committed.
     child.kill().unwrap();
     child.wait().unwrap();
-    let mut child = start(&dir, port);
+    let mut child = common::start_sandbox(&dir, port);
 
     let (code, out, err) = alipay(&[
         "call",
