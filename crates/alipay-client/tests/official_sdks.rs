@@ -13,9 +13,6 @@
 //! Without the installed tools: the tests fail when `ALIPAY_INTEROP=1` (CI), otherwise they print a note
 //! and pass.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -26,85 +23,9 @@ use axum::http::{header, HeaderMap, Uri};
 use axum::response::IntoResponse;
 use serde_json::{json, Value};
 
-// ---------------------------------------------------------------------------------------------------------
-// The interop tools.
-
-#[derive(Clone)]
-struct Tools {
-    dir: PathBuf,
-    python: PathBuf,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Sdk {
-    Python,
-    Node,
-}
-
-/// The installed interop tools, or `None` (after a note) when they are missing and `ALIPAY_INTEROP` is not 1.
-fn tools() -> Option<Tools> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop");
-    let dir = dir.canonicalize().unwrap_or(dir);
-    let python = dir.join(".venv/bin/python");
-    let mut missing = Vec::new();
-    if !python.is_file() {
-        missing.push(format!("{} (the Python SDK's venv)", python.display()));
-    }
-    if !dir.join("node_modules/alipay-sdk/package.json").is_file() {
-        missing.push(format!("{}/node_modules/alipay-sdk (the Node SDK)", dir.display()));
-    }
-    if Command::new("node").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
-        missing.push("node on PATH".to_owned());
-    }
-    if missing.is_empty() {
-        return Some(Tools { dir, python });
-    }
-    let msg = format!("interop tools missing: {}; run `bash interop/install.sh`", missing.join(", "));
-    if std::env::var("ALIPAY_INTEROP").as_deref() == Ok("1") {
-        panic!("ALIPAY_INTEROP=1 but {msg}");
-    }
-    eprintln!("note: official-SDK interop tests skipped: {msg} (set ALIPAY_INTEROP=1 to make this an error)");
-    None
-}
-
-struct Run {
-    success: bool,
-    out: Value,
-    stderr: String,
-}
-
-impl Tools {
-    /// Runs `interop/<script>.py` or `.js` with `job` on stdin; parses its JSON answer.
-    fn run(&self, sdk: Sdk, script: &str, job: &Value) -> Run {
-        let (program, file) = match sdk {
-            Sdk::Python => (self.python.clone(), format!("{script}.py")),
-            Sdk::Node => (PathBuf::from("node"), format!("{script}.js")),
-        };
-        let mut child = Command::new(program)
-            .arg(self.dir.join(&file))
-            .current_dir(&self.dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {file}: {e}"));
-        child.stdin.take().unwrap().write_all(job.to_string().as_bytes()).unwrap();
-        let output = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8(output.stdout).unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        let line = stdout.lines().last().unwrap_or_default();
-        let out: Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("{file} printed no JSON ({e}): stdout {stdout:?}, stderr {stderr}"));
-        Run { success: output.status.success(), out, stderr }
-    }
-
-    /// Runs a job that must succeed.
-    fn ok(&self, sdk: Sdk, script: &str, job: &Value) -> Value {
-        let run = self.run(sdk, script, job);
-        assert!(run.success, "{sdk:?} {script} failed: {}\nstderr: {}", run.out, run.stderr);
-        run.out
-    }
-}
+#[path = "../../../interop/runner.rs"]
+mod runner;
+use runner::{tools, Run, Sdk, Tools};
 
 // ---------------------------------------------------------------------------------------------------------
 // Keys and requests.

@@ -56,12 +56,6 @@ impl Reply {
         self
     }
 
-    /// Adds a JSON field.
-    pub fn with_json(mut self, key: &str, value: Value) -> Reply {
-        self.body.insert(key.to_owned(), value);
-        self
-    }
-
     /// The `sub_code`, if any.
     pub fn sub_code(&self) -> Option<&str> {
         self.status.sub_code.as_deref()
