@@ -217,8 +217,12 @@ impl Sandbox {
         let addr = listener.local_addr().map_err(io_err("cannot read the bound address"))?;
         let info = app_json(&self.state, addr).await?;
         let path = self.state.data_dir.join("app.json");
-        std::fs::write(&path, serde_json::to_vec_pretty(&info)?)
-            .map_err(io_err(format!("cannot write {}", path.display())))?;
+        // Written to a temporary file and renamed into place, so a reader (a test harness, a script polling for
+        // the file) never sees it half-written.
+        let tmp = self.state.data_dir.join("app.json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&info)?)
+            .map_err(io_err(format!("cannot write {}", tmp.display())))?;
+        std::fs::rename(&tmp, &path).map_err(io_err(format!("cannot write {}", path.display())))?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
 
