@@ -207,7 +207,7 @@ impl<R: BufRead> Iterator for DetailReader<R> {
     }
 }
 
-fn clean(cell: &str) -> &str {
+pub(crate) fn clean(cell: &str) -> &str {
     cell.trim_end_matches('\t').trim()
 }
 
@@ -369,7 +369,7 @@ pub fn to_gbk_lossy(text: &str) -> Vec<u8> {
     out
 }
 
-fn split_day(day: &str) -> (&str, &str, &str) {
+pub(crate) fn split_day(day: &str) -> (&str, &str, &str) {
     let mut it = day.splitn(3, '-');
     (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""))
 }
@@ -383,7 +383,7 @@ fn next_day(day: &str) -> String {
 }
 
 /// Adapts GBK bytes to UTF-8 for the CSV reader, one line at a time (GBK trail bytes are never `\n`).
-struct GbkLines<R> {
+pub(crate) struct GbkLines<R> {
     inner: R,
     line: Vec<u8>,
     out: Vec<u8>,
@@ -392,7 +392,7 @@ struct GbkLines<R> {
 }
 
 impl<R: BufRead> GbkLines<R> {
-    fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         GbkLines { inner, line: Vec::new(), out: Vec::new(), pos: 0, number: 0 }
     }
 }

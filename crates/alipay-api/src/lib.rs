@@ -13,6 +13,7 @@
 //! | [`trade`] | face-to-face payment, 当面付 (001) | `alipay.trade.pay`, `.precreate`, `.query`, `.cancel`, `.close`, `.refund`, `.fastpay.refund.query` |
 //! | [`bill`] | reconciliation bills (001) | `alipay.data.dataservice.bill.downloadurl.query` |
 //! | [`bill_file`] | the downloaded bill files (trade.md) | the GBK detail CSV, read and written |
+//! | [`bill_ledger`] | the downloaded ledger bill (`signcustomer`, 账务明细) | the GBK ledger CSV and its summary, read and written |
 //! | [`notify`] | the trade notification (trade.md) | `notify_type=trade_status_sync` |
 //! | [`ebpp`] | bill payment, 账单缴费 (000) | `alipay.ebpp.bill.add`, `.get` (top-level form fields) |
 //! | [`deduct`] | direct deduct, 代扣 (000, 002, 004) | `alipay.ebpp.pdeduct.sign.add`, `.sign.query`, `.sign.cancel`, `.pay`, `.bill.pay.status` |
@@ -34,6 +35,7 @@
 mod macros;
 pub mod bill;
 pub mod bill_file;
+pub mod bill_ledger;
 pub mod coupon;
 pub mod deduct;
 pub mod ebpp;
