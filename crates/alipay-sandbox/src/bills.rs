@@ -19,6 +19,7 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use alipay_api::bill::BillType;
 use alipay_core::ResultCode;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -74,16 +75,28 @@ pub async fn query(
     now: i64,
     base_url: &str,
 ) -> Result<Reply, StoreError> {
-    let period = match bill::read(params, now) {
+    let (bill_type, period) = match bill::read(params, now) {
         Ok(p) => p,
         Err(e) => return Ok(e.reply()),
     };
     let (seller, p) = (caller.seller_id.clone(), period.clone());
-    let rows = state.store.read(move |repo| bill::collect(repo, &seller, &p)).await?;
-    if rows.is_empty() {
-        return Ok(BillError::NotExist.reply());
-    }
-    let file = match bill::build(&caller.seller_id, &period, now, &rows) {
+    let packed = match bill_type {
+        BillType::Signcustomer => {
+            let rows = state.store.read(move |repo| bill::collect_ledger(repo, &seller, &p)).await?;
+            if rows.is_empty() {
+                return Ok(BillError::NotExist.reply());
+            }
+            bill::build_ledger(&caller.seller_id, &period, now, &rows)
+        }
+        _ => {
+            let rows = state.store.read(move |repo| bill::collect(repo, &seller, &p)).await?;
+            if rows.is_empty() {
+                return Ok(BillError::NotExist.reply());
+            }
+            bill::build(&caller.seller_id, &period, now, &rows)
+        }
+    };
+    let file = match packed {
         Ok(f) => f,
         Err(e) => {
             tracing::error!(error = %e, "cannot pack a bill");

@@ -9,6 +9,7 @@ use std::io::{Cursor, Read};
 use std::time::Duration;
 
 use alipay_api::bill_file::{BillRowKind, DetailReader, DetailRow};
+use alipay_api::bill_ledger::{LedgerBizType, LedgerReader, LedgerRow, LEDGER_SUMMARY_COLUMNS};
 use alipay_core::{Charset, Money};
 use common::{code_of, sub_code_of, Harness, TestApp};
 use serde_json::{json, Value};
@@ -248,8 +249,9 @@ async fn month_bill_is_one_detail_file_once_the_month_is_over() {
 async fn bill_query_refusals() {
     let h = Harness::start().await;
     let r = bill(&h, &h.app, "signcustomer", "2016-04-05").await;
-    assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isp.bill_type_not_supported"), "{r}");
-    assert!(r["sub_msg"].as_str().unwrap().contains("signcustomer"), "{r}");
+    assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isp.bill_not_exist"), "{r}");
+    let r = bill(&h, &h.app, "signcustomer", "2099-01-01").await;
+    assert_eq!(sub_code_of(&r), "isp.bill_date_error", "{r}");
     for bad in ["2016-4-5", "20160405", "2016-02-30", ""] {
         let r = bill(&h, &h.app, "trade", bad).await;
         assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isv.invalid-parameter"), "{bad}: {r}");
@@ -358,4 +360,171 @@ async fn engine_packs_a_stores_rows() {
     assert_eq!(z.detail, rows);
     assert!(z.summary.contains("合计,,1,1,4.50,4.50,0.00,0.00,0.00,0.00,0.00,4.50\r\n"), "{}", z.summary);
     store.close();
+}
+
+/// The ledger zip of `label`: its entry names, the typed rows and the summary text.
+fn unzip_ledger(bytes: &[u8], account: &str, label: &str) -> (Vec<String>, Vec<LedgerRow>, String) {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().to_owned()).collect();
+    let mut read = |name: &str| {
+        let mut buf = Vec::new();
+        zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e} in {names:?}")).read_to_end(&mut buf).unwrap();
+        buf
+    };
+    let detail = read(&format!("{account}_{label}_账务明细.csv"));
+    let summary = read(&format!("{account}_{label}_账务汇总.csv"));
+    let rows = LedgerReader::new(&detail[..]).collect::<Result<Vec<_>, _>>().unwrap();
+    (names, rows, Charset::Gbk.decode(&summary).unwrap().into_owned())
+}
+
+/// The ledger bill (`signcustomer`) of a day with a payment, a partial refund, a red packet the merchant funds
+/// and part of it coming back: one row per movement, signed amounts, running balances that end at the balance
+/// the admin API reports; other merchants' movements never show; an empty day is `isp.bill_not_exist`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_bill_lists_every_balance_movement_with_running_balances() {
+    let h = Harness::start().await;
+    away_from_midnight(&h).await;
+    let buyer = h.buyer("1000.00", "500.00").await;
+    let account = format!("{}0156", h.info.merchant_pid);
+    let opening = money(&h.merchant_balance().await);
+
+    let paid = h
+        .call(
+            "alipay.trade.pay",
+            json!({"out_trade_no": "L1", "scene": "bar_code", "auth_code": h.code(&buyer).await,
+                   "subject": "咖啡 大杯, 少糖", "total_amount": "100.00"}),
+        )
+        .await;
+    assert_eq!(code_of(&paid), "10000", "{paid}");
+    let trade_no = paid["trade_no"].as_str().unwrap().to_owned();
+    let masked = paid["buyer_logon_id"].as_str().unwrap().to_owned();
+    let r = h
+        .call(
+            "alipay.trade.refund",
+            json!({"out_trade_no": "L1", "refund_amount": "30.50", "out_request_no": "LR1", "refund_reason": "少糖"}),
+        )
+        .await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let rp = h
+        .call(
+            "alipay.fund.coupon.order.agreement.pay",
+            json!({"out_order_no": "LRP1", "out_request_no": "LRP1-pay", "order_title": "新年红包",
+                   "amount": "20.00", "pay_timeout": "2h"}),
+        )
+        .await;
+    assert_eq!(code_of(&rp), "10000", "{rp}");
+    let auth_no = rp["auth_no"].as_str().unwrap().to_owned();
+    let back = h
+        .call(
+            "alipay.fund.coupon.order.refund",
+            json!({"auth_no": auth_no, "out_request_no": "LRP1-r", "amount": "5.00"}),
+        )
+        .await;
+    assert_eq!(code_of(&back), "10000", "{back}");
+    // A failed refund (more than what is left) moves nothing and posts nothing.
+    let r = h
+        .call("alipay.trade.refund", json!({"out_trade_no": "L1", "refund_amount": "99.00", "out_request_no": "LR2"}))
+        .await;
+    assert_eq!(code_of(&r), "40004", "{r}");
+    // Another merchant's payment never shows in this merchant's ledger.
+    let other = h.new_app().await;
+    let o = h
+        .call_as(
+            &other,
+            "alipay.trade.pay",
+            json!({"out_trade_no": "LO1", "scene": "bar_code", "auth_code": h.code(&buyer).await, "subject": "o",
+                   "total_amount": "7.77"}),
+            &[],
+        )
+        .await;
+    assert_eq!(code_of(&o), "10000", "{o}");
+    let closing = money(&h.merchant_balance().await);
+
+    let (day, _) = clock(&h).await;
+    let r = bill(&h, &h.app, "signcustomer", &day).await;
+    assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isp.bill_date_error"), "{r}");
+    advance(&h, 86_400).await;
+    let r = bill(&h, &h.app, "signcustomer", &day).await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let url = r["bill_download_url"].as_str().unwrap().to_owned();
+    let (status, bytes) = get(&h, &url).await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&h, &url).await.0, 404, "single use");
+    let label = day.replace('-', "");
+    let (names, rows, summary) = unzip_ledger(&bytes, &account, &label);
+    assert_eq!(names.len(), 2, "{names:?}");
+
+    let brief: Vec<(LedgerBizType, Money, Money, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.biz_type.clone(), r.income, r.expense, r.biz_no.as_str(), r.out_biz_no.as_str(), r.memo.as_str()))
+        .collect();
+    assert_eq!(
+        brief,
+        vec![
+            (LedgerBizType::OnlinePayment, money("100.00"), Money::ZERO, trade_no.as_str(), "L1", ""),
+            (LedgerBizType::TradeRefund, Money::ZERO, money("-30.50"), trade_no.as_str(), "L1", "少糖"),
+            (LedgerBizType::RedPacket, Money::ZERO, money("-20.00"), auth_no.as_str(), "LRP1", "红包资金"),
+            (LedgerBizType::RedPacket, money("5.00"), Money::ZERO, auth_no.as_str(), "LRP1", "红包退回"),
+        ]
+    );
+    // Running balances: each row's balance is the previous one plus its amount, starting from the opening
+    // balance and ending at the balance the admin API reports.
+    let mut running = opening;
+    for r in &rows {
+        running = running.checked_add(r.amount().unwrap()).unwrap();
+        assert_eq!(r.balance, running, "{r:?}");
+        assert!(r.time.to_string().starts_with(&day), "{r:?}");
+        assert_eq!(r.channel, "支付宝");
+        assert!(r.account_log_id.starts_with(&label) && r.account_log_id.len() == 20, "{r:?}");
+    }
+    assert_eq!(running, closing);
+    assert_eq!(closing, opening.checked_add(money("54.50")).unwrap());
+    let ids: std::collections::HashSet<&str> = rows.iter().map(|r| r.account_log_id.as_str()).collect();
+    assert_eq!(ids.len(), rows.len(), "账务流水号 are unique");
+    assert_eq!(rows[0].subject, "咖啡 大杯, 少糖");
+    assert_eq!(rows[2].subject, "新年红包");
+    assert_eq!((rows[0].counterparty.as_str(), rows[1].counterparty.as_str()), (masked.as_str(), masked.as_str()));
+    assert_eq!(rows[0].time.to_string(), paid["gmt_payment"].as_str().unwrap());
+
+    let lines: Vec<&str> = summary.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        vec![
+            LEDGER_SUMMARY_COLUMNS.join(",").as_str(),
+            "在线支付,1,100.00,0,0.00",
+            "交易退款,0,0.00,1,-30.50",
+            "红包,1,5.00,1,-20.00",
+            "合计,2,105.00,2,-50.50",
+        ],
+        "{summary}"
+    );
+    assert!(summary.starts_with(&format!("#支付宝账务汇总查询\r\n#账号：[{account}]\r\n")), "{summary}");
+
+    // The other merchant's ledger has its one payment only.
+    let r = bill(&h, &other, "signcustomer", &day).await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let (_, bytes) = get(&h, r["bill_download_url"].as_str().unwrap()).await;
+    let other_pid = h.admin_get(&format!("/admin/trades?app_id={}&out_trade_no=LO1", other.app_id)).await["seller_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, theirs, _) = unzip_ledger(&bytes, &format!("{other_pid}0156"), &label);
+    assert_eq!(theirs.len(), 1);
+    assert_eq!((theirs[0].out_biz_no.as_str(), theirs[0].income), ("LO1", money("7.77")));
+
+    // The month bill holds the same rows once the month is over.
+    let month = day[..7].to_owned();
+    let r = bill(&h, &h.app, "signcustomer", &month).await;
+    assert_eq!(sub_code_of(&r), "isp.bill_date_error", "{r}");
+    advance(&h, 32 * 86_400).await;
+    let r = bill(&h, &h.app, "signcustomer", &month).await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let (_, bytes) = get(&h, r["bill_download_url"].as_str().unwrap()).await;
+    let (_, month_rows, _) = unzip_ledger(&bytes, &account, &month.replace('-', ""));
+    assert_eq!(month_rows, rows);
+
+    // A day without any movement: no bill.
+    let before = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap().pred_opt().unwrap();
+    let r = bill(&h, &h.app, "signcustomer", &before.format("%Y-%m-%d").to_string()).await;
+    assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isp.bill_not_exist"), "{r}");
 }

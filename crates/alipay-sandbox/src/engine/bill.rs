@@ -1,21 +1,28 @@
 //! Bill files (trade.md, "Bill files"): `alipay.data.dataservice.bill.downloadurl.query` reads the calling
-//! merchant's payments and refunds of one Beijing-calendar day (`yyyy-MM-dd`) or month (`yyyy-MM`) from the
-//! store and packs them as Alipay does: `<account>_<date>.csv.zip` (account = PID + `0156`) holding the GBK
-//! detail file ([`bill_file::write_detail`]) and the GBK summary file ([`write_summary`]).
+//! merchant's money movements of one Beijing-calendar day (`yyyy-MM-dd`) or month (`yyyy-MM`) from the store
+//! and packs them as Alipay does: `<account>_<date>.csv.zip` (account = PID + `0156`) holding two GBK files.
 //!
-//! Rows: one `交易` row per trade paid in the period (positive amounts, counterparty = the buyer's masked logon
-//! id) and one `退款` row per refund made in the period (negative amounts, `退款批次号/请求号` filled). A
-//! paid trade cancelled with `action=refund` counts as a refund of what was left, with the trade's
-//! `out_trade_no` as request number (the `out_biz_no` of its notification).
+//! `bill_type=trade` (业务明细): the detail file ([`bill_file::write_detail`]) and the summary file
+//! ([`write_summary`]). Rows: one `交易` row per trade paid in the period (positive amounts, counterparty = the
+//! buyer's masked logon id) and one `退款` row per refund made in the period (negative amounts,
+//! `退款批次号/请求号` filled). A paid trade cancelled with `action=refund` counts as a refund of what was left,
+//! with the trade's `out_trade_no` as request number (the `out_biz_no` of its notification).
+//!
+//! `bill_type=signcustomer` (账务明细, the account ledger): `_账务明细.csv` ([`bill_ledger::write_ledger`]) and
+//! `_账务汇总.csv` ([`bill_ledger::write_ledger_summary`]), one row per movement of the merchant's balance
+//! posted in the period ([`crate::store::ledger`]), in posting order, with the balance after it: trade
+//! payments (`在线支付`), refunds and cancel-refunds (`交易退款`), direct deductions (`代扣`), EBPP bill payments
+//! (`缴费`), money into the merchant's red packets and their rest back (`红包`). `账务流水号` is the Beijing date
+//! of the movement followed by its 12-digit ledger id; `业务流水号` the trade number, deduction `bill_no`, EBPP
+//! `alipay_order_no` or red packet `auth_no`; `商户订单号` the merchant's number of the same document.
 //!
 //! Answers (a fidelity decision, documented here and in [`BillError`]):
 //! - `40004 isv.invalid-parameter` (参数无效) when `biz_content` cannot be read or breaks the model's rules
 //!   (`bill_type` other than `trade`/`signcustomer`, `bill_date` not `yyyy-MM-dd`/`yyyy-MM`);
 //! - `40004 isp.bill_date_error` when the period is not over yet in Beijing time on the sandbox clock: a day
 //!   must be before today, a month must have ended (today or later, or a future date);
-//! - `40004 isp.bill_type_not_supported` for `bill_type=signcustomer` (the ledger needs a per-movement
-//!   balance history the sandbox does not keep);
-//! - `40004 isp.bill_not_exist` (账单不存在) when the merchant has no payment or refund in the period.
+//! - `40004 isp.bill_not_exist` (账单不存在) when the merchant has no row of that bill type in the period (no
+//!   payment or refund for `trade`, no balance movement for `signcustomer`).
 //!
 //! Zip entry names are written in UTF-8 with the zip "language encoding" flag (bit 11) set, which Java's
 //! `ZipInputStream` (UTF-8 by default), Python's `zipfile`, Go's `archive/zip` and `unzip` all honour.
@@ -25,11 +32,13 @@ use std::io::{Cursor, Write};
 
 use alipay_api::bill::{BillDownloadUrlQuery, BillType};
 use alipay_api::bill_file::{self, BillRowKind, DetailRow, SUMMARY_COLUMNS};
+use alipay_api::bill_ledger::{self, LedgerBizType, LedgerRow};
 use alipay_api::{decode_request, AlipayRequest};
 use alipay_core::{Money, Timestamp};
 use chrono::{Datelike, Months, NaiveDate};
 
 use super::{ids, Reply};
+use crate::store::ledger::LedgerRecord;
 use crate::store::{Repo, StoreError, TradeRecord};
 
 /// The method name.
@@ -44,10 +53,8 @@ pub enum BillError {
     /// `isp.bill_date_error`: the day (or month) is not over yet on the sandbox clock (Beijing time).
     #[error("账单日期错误：只能查询今天之前的日账单或已结束月份的月账单")]
     DateNotPast,
-    /// `isp.bill_type_not_supported`: `signcustomer` (账务明细) bills are not simulated.
-    #[error("沙箱不支持 signcustomer（账务明细）账单，请使用 bill_type=trade（业务明细）")]
-    SignCustomerUnsupported,
-    /// `isp.bill_not_exist`: no payment or refund of the merchant in the period.
+    /// `isp.bill_not_exist`: nothing of the merchant in the period (no payment or refund for `trade`, no
+    /// balance movement for `signcustomer`).
     #[error("账单不存在")]
     NotExist,
 }
@@ -58,7 +65,6 @@ impl BillError {
         match self {
             BillError::InvalidParameter(_) => "isv.invalid-parameter",
             BillError::DateNotPast => "isp.bill_date_error",
-            BillError::SignCustomerUnsupported => "isp.bill_type_not_supported",
             BillError::NotExist => "isp.bill_not_exist",
         }
     }
@@ -114,19 +120,16 @@ fn beijing_midnight(day: NaiveDate) -> Option<i64> {
     Some(midnight.and_local_timezone(alipay_core::time::beijing()).single()?.timestamp())
 }
 
-/// Reads and checks the request against the sandbox clock `now`: the period of a `trade` bill.
-pub fn read(params: &[(String, String)], now: i64) -> Result<Period, BillError> {
+/// Reads and checks the request against the sandbox clock `now`: the bill type and its period.
+pub fn read(params: &[(String, String)], now: i64) -> Result<(BillType, Period), BillError> {
     let q: BillDownloadUrlQuery = decode_request(params).map_err(|e| BillError::InvalidParameter(e.to_string()))?;
     q.validate().map_err(|e| BillError::InvalidParameter(e.to_string()))?;
-    if q.bill_type == BillType::Signcustomer {
-        return Err(BillError::SignCustomerUnsupported);
-    }
     let period = Period::parse(&q.bill_date)
         .ok_or_else(|| BillError::InvalidParameter(format!("bill_date {:?} is not a date", q.bill_date)))?;
     if !period.is_over(now) {
         return Err(BillError::DateNotPast);
     }
-    Ok(period)
+    Ok((q.bill_type, period))
 }
 
 fn ts(t: i64) -> Result<Timestamp, StoreError> {
@@ -216,6 +219,32 @@ fn row(
         service_fee: Money::ZERO,
         royalty: Money::ZERO,
         remark: remark.to_owned(),
+    })
+}
+
+/// The ledger rows of `seller_id` in `period`, in posting order (the order of the running balance).
+pub fn collect_ledger(repo: &dyn Repo, seller_id: &str, period: &Period) -> Result<Vec<LedgerRow>, StoreError> {
+    repo.ledger_entries(seller_id, period.from, period.to)?.iter().map(ledger_row).collect()
+}
+
+/// One ledger row: incomes in `收入金额`, expenses (negative) in `支出金额`.
+fn ledger_row(r: &LedgerRecord) -> Result<LedgerRow, StoreError> {
+    let e = &r.entry;
+    let time = ts(e.at)?;
+    let (income, expense) = if e.amount.fen() < 0 { (Money::ZERO, e.amount) } else { (e.amount, Money::ZERO) };
+    Ok(LedgerRow {
+        account_log_id: format!("{}{:012}", time.beijing().format("%Y%m%d"), r.id),
+        biz_no: e.biz_no.clone(),
+        out_biz_no: e.out_biz_no.clone(),
+        subject: e.subject.clone(),
+        time,
+        counterparty: e.counterparty.clone(),
+        income,
+        expense,
+        balance: r.balance_after,
+        channel: e.channel.clone(),
+        biz_type: LedgerBizType::parse(&e.biz_type),
+        memo: e.memo.clone(),
     })
 }
 
@@ -349,14 +378,48 @@ pub fn build(seller_id: &str, period: &Period, now: i64, rows: &[DetailRow]) -> 
     let exported_at = Timestamp::from_unix(now).unwrap_or_else(Timestamp::now);
     let detail = write_detail(&account, period, exported_at, rows);
     let summary = write_summary(&account, period, exported_at, rows);
+    pack(
+        &account,
+        period,
+        [
+            (bill_file::detail_file_name(&account, &period.label), detail),
+            (bill_file::summary_file_name(&account, &period.label), summary),
+        ],
+    )
+}
+
+/// Packs the ledger (`_账务明细.csv`) and its summary (`_账务汇总.csv`) of `rows` (exported at `now`) for
+/// merchant `seller_id`.
+pub fn build_ledger(
+    seller_id: &str,
+    period: &Period,
+    now: i64,
+    rows: &[LedgerRow],
+) -> Result<BillZip, zip::result::ZipError> {
+    let account = account(seller_id);
+    let exported_at = Timestamp::from_unix(now).unwrap_or_else(Timestamp::now);
+    let (start, end) = (period.first_day.format("%Y-%m-%d").to_string(), period.end_day.format("%Y-%m-%d").to_string());
+    let detail = bill_ledger::write_ledger(&account, &start, &end, exported_at, rows);
+    let summary = bill_ledger::write_ledger_summary(&account, &start, &end, exported_at, rows);
+    pack(
+        &account,
+        period,
+        [
+            (bill_ledger::ledger_file_name(&account, &period.label), detail),
+            (bill_ledger::ledger_summary_file_name(&account, &period.label), summary),
+        ],
+    )
+}
+
+fn pack(account: &str, period: &Period, files: [(String, Vec<u8>); 2]) -> Result<BillZip, zip::result::ZipError> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    w.start_file(bill_file::detail_file_name(&account, &period.label), options)?;
-    w.write_all(&detail)?;
-    w.start_file(bill_file::summary_file_name(&account, &period.label), options)?;
-    w.write_all(&summary)?;
+    for (name, bytes) in files {
+        w.start_file(name, options)?;
+        w.write_all(&bytes)?;
+    }
     let bytes = w.finish()?.into_inner();
-    Ok(BillZip { file_name: bill_file::zip_file_name(&account, &period.label), bytes })
+    Ok(BillZip { file_name: bill_file::zip_file_name(account, &period.label), bytes })
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use super::ids;
 use super::trade_requests::{PayRequest, PrecreateRequest, RefundRequest, TradeKey};
 use super::{Caller, Reply, Settings};
 use crate::notify::{self, SyncEvent};
+use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{BuyerRecord, RefundRecord, Repo, StoreError, TradeKind, TradeRecord, TradeState};
 
 fn time(t: i64) -> Option<Timestamp> {
@@ -130,14 +131,15 @@ fn new_trade(
 
 /// Moves the money of a payment: buyer → merchant. The caller has checked the balance.
 fn settle(repo: &dyn Repo, trade: &mut TradeRecord, buyer: &BuyerRecord, now: i64) -> Result<(), StoreError> {
-    let merchant = repo
-        .merchant(&trade.seller_id)?
-        .ok_or_else(|| StoreError::Corrupt(format!("merchant {} of trade {}", trade.seller_id, trade.trade_no)))?;
     let buyer_after = buyer.balance.checked_sub(trade.total_amount).ok_or(StoreError::Corrupt("overflow".into()))?;
-    let merchant_after =
-        merchant.balance.checked_add(trade.total_amount).ok_or(StoreError::Corrupt("overflow".into()))?;
     repo.set_buyer_balance(&buyer.user_id, buyer_after)?;
-    repo.set_merchant_balance(&merchant.pid, merchant_after)?;
+    repo.post_merchant(&LedgerEntry {
+        biz_no: trade.trade_no.clone(),
+        out_biz_no: trade.out_trade_no.clone(),
+        subject: trade.subject.clone(),
+        counterparty: ids::mask_logon_id(&buyer.logon_id),
+        ..LedgerEntry::new(&trade.seller_id, now, trade.total_amount, biz_type::ONLINE_PAYMENT)
+    })?;
     trade.state = TradeState::Success;
     trade.gmt_payment = Some(now);
     Ok(())
@@ -299,8 +301,9 @@ fn close_unpaid(repo: &dyn Repo, trade: &mut TradeRecord, now: i64) -> Result<()
     notify::trade_status_sync(repo, trade, buyer.as_ref(), SyncEvent::Plain, now)
 }
 
-/// Moves refund money merchant → buyer; `Ok(false)` when the merchant's balance is short.
-fn move_refund(repo: &dyn Repo, trade: &TradeRecord, amount: Money) -> Result<bool, StoreError> {
+/// Moves refund money merchant → buyer at `now` (ledger memo: `memo`); `Ok(false)` when the merchant's balance
+/// is short.
+fn move_refund(repo: &dyn Repo, trade: &TradeRecord, amount: Money, now: i64, memo: &str) -> Result<bool, StoreError> {
     let merchant = repo
         .merchant(&trade.seller_id)?
         .ok_or_else(|| StoreError::Corrupt(format!("merchant {} missing", trade.seller_id)))?;
@@ -310,7 +313,14 @@ fn move_refund(repo: &dyn Repo, trade: &TradeRecord, amount: Money) -> Result<bo
     let buyer_id = trade.buyer_id.clone().ok_or_else(|| StoreError::Corrupt("paid trade without buyer".into()))?;
     let buyer = repo.buyer(&buyer_id)?.ok_or_else(|| StoreError::Corrupt(format!("buyer {buyer_id} missing")))?;
     let overflow = || StoreError::Corrupt("amount overflow".into());
-    repo.set_merchant_balance(&merchant.pid, merchant.balance.checked_sub(amount).ok_or_else(overflow)?)?;
+    repo.post_merchant(&LedgerEntry {
+        biz_no: trade.trade_no.clone(),
+        out_biz_no: trade.out_trade_no.clone(),
+        subject: trade.subject.clone(),
+        counterparty: ids::mask_logon_id(&buyer.logon_id),
+        memo: memo.to_owned(),
+        ..LedgerEntry::new(&merchant.pid, now, amount.checked_neg().ok_or_else(overflow)?, biz_type::TRADE_REFUND)
+    })?;
     repo.set_buyer_balance(&buyer.user_id, buyer.balance.checked_add(amount).ok_or_else(overflow)?)?;
     Ok(true)
 }
@@ -352,7 +362,7 @@ pub fn cancel(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, key: &Tr
         }
         TradeState::Success => {
             let remaining = trade.total_amount.checked_sub(trade.refund_fee).unwrap_or(Money::ZERO);
-            if remaining.is_positive() && !move_refund(repo, &trade, remaining)? {
+            if remaining.is_positive() && !move_refund(repo, &trade, remaining, now, "撤销")? {
                 return Ok(base(failed("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"), &trade, None));
             }
             trade.refund_fee = trade.total_amount;
@@ -424,7 +434,7 @@ pub fn refund(repo: &dyn Repo, caller: &Caller, now: i64, req: RefundRequest) ->
     let Some(after) = after else {
         return Ok(Reply::business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限"));
     };
-    if !move_refund(repo, &trade, req.refund_amount)? {
+    if !move_refund(repo, &trade, req.refund_amount, now, req.refund_reason.as_deref().unwrap_or(""))? {
         return Ok(Reply::business("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"));
     }
     trade.refund_fee = after;

@@ -12,6 +12,7 @@
 
 pub mod coupon;
 pub mod ebpp;
+pub mod ledger;
 mod records;
 mod schema;
 mod sqlite;
@@ -47,7 +48,7 @@ impl From<rusqlite::Error> for StoreError {
 /// Everything the engine may do to persistent state, inside one transaction.
 ///
 /// All lookups of trades are scoped by seller: there is no way to read a trade without naming its merchant.
-pub trait Repo: ebpp::EbppRepo + coupon::CouponRepo {
+pub trait Repo: ebpp::EbppRepo + coupon::CouponRepo + ledger::LedgerRepo {
     /// A value of the key-value `meta` table.
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Sets a `meta` value.

@@ -50,7 +50,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Product components beside the core, each with its own ordered migrations and version.
-const COMPONENTS: &[(&str, &[&str])] = &[("ebpp", super::ebpp::MIGRATIONS), ("coupon", super::coupon::MIGRATIONS)];
+const COMPONENTS: &[(&str, &[&str])] =
+    &[("ebpp", super::ebpp::MIGRATIONS), ("coupon", super::coupon::MIGRATIONS), ("ledger", super::ledger::MIGRATIONS)];
 
 /// Brings the database to the latest schema: the core's migrations, then each component's, each migration in
 /// its own transaction.

@@ -11,6 +11,7 @@ use crate::clock::real_now_ms;
 use crate::engine::trade::SimError;
 use crate::engine::{ids, Caller, Reply};
 use crate::store::coupon::{CouponOperationRecord, CouponOrderRecord};
+use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{OutboxRecord, Repo, StoreError};
 
 /// The `meta` key of the timeout-refund window, seconds.
@@ -145,29 +146,45 @@ fn account(repo: &dyn Repo, id: &str) -> Result<Option<Account>, StoreError> {
     Ok(repo.buyer(id)?.map(|b| Account { id: b.user_id, logon: b.logon_id, balance: b.balance, merchant: false }))
 }
 
-fn set_balance(repo: &dyn Repo, acc: &Account, balance: Money) -> Result<(), StoreError> {
-    if balance < Money::ZERO {
+/// What a movement of a red packet's money is, for the merchant's ledger (账务明细).
+struct Movement<'a> {
+    order: &'a CouponOrderRecord,
+    now: i64,
+    memo: &'a str,
+}
+
+/// Adds `delta` (negative: takes) to an account's balance; a merchant's movement is posted to its ledger.
+fn change_balance(repo: &dyn Repo, acc: &Account, delta: Money, mv: &Movement<'_>) -> Result<(), StoreError> {
+    let after = acc.balance.checked_add(delta).ok_or_else(overflow)?;
+    if after < Money::ZERO {
         return Err(StoreError::Corrupt(format!("balance of {} would be negative", acc.id)));
     }
     if acc.merchant {
-        repo.set_merchant_balance(&acc.id, balance)
+        repo.post_merchant(&LedgerEntry {
+            biz_no: mv.order.auth_no.clone(),
+            out_biz_no: mv.order.out_order_no.clone(),
+            subject: mv.order.order_title.clone(),
+            memo: mv.memo.to_owned(),
+            ..LedgerEntry::new(&acc.id, mv.now, delta, biz_type::RED_PACKET)
+        })
+        .map(|_| ())
     } else {
-        repo.set_buyer_balance(&acc.id, balance)
+        repo.set_buyer_balance(&acc.id, after)
     }
 }
 
 /// Takes `amount` from an account; `Ok(false)` (nothing changed) when its balance is short.
-fn debit(repo: &dyn Repo, acc: &Account, amount: Money) -> Result<bool, StoreError> {
-    match acc.balance.checked_sub(amount).filter(|b| *b >= Money::ZERO) {
-        Some(after) => set_balance(repo, acc, after).map(|()| true),
-        None => Ok(false),
+fn debit(repo: &dyn Repo, acc: &Account, amount: Money, mv: &Movement<'_>) -> Result<bool, StoreError> {
+    if acc.balance.checked_sub(amount).filter(|b| *b >= Money::ZERO).is_none() {
+        return Ok(false);
     }
+    change_balance(repo, acc, amount.checked_neg().ok_or_else(overflow)?, mv).map(|()| true)
 }
 
 /// Gives `amount` to the account `id` (re-read, so several movements in one transaction add up).
-fn credit(repo: &dyn Repo, id: &str, amount: Money) -> Result<(), StoreError> {
+fn credit(repo: &dyn Repo, id: &str, amount: Money, mv: &Movement<'_>) -> Result<(), StoreError> {
     let acc = account(repo, id)?.ok_or_else(|| StoreError::Corrupt(format!("account {id} missing")))?;
-    set_balance(repo, &acc, acc.balance.checked_add(amount).ok_or_else(overflow)?)
+    change_balance(repo, &acc, amount, mv)
 }
 
 fn masked_logon(repo: &dyn Repo, id: Option<&str>) -> Result<Option<String>, StoreError> {
@@ -328,7 +345,8 @@ fn settle(
     payer: &Account,
     now: i64,
 ) -> Result<Result<(), CouponError>, StoreError> {
-    if !debit(repo, payer, order.amount)? {
+    let mv = Movement { order, now, memo: "红包资金" };
+    if !debit(repo, payer, order.amount, &mv)? {
         return Ok(Err(CouponError::PayerBalanceNotEnough));
     }
     let success = CouponStatus::Success.as_str().to_owned();
@@ -473,7 +491,7 @@ pub fn disburse(
     if req.amount > remaining {
         return Ok(CouponError::MoneyNotEnough.reply());
     }
-    credit(repo, &payee.user_id, req.amount)?;
+    credit(repo, &payee.user_id, req.amount, &Movement { order: &order, now, memo: "红包发放" })?;
     order.disbursed = order.disbursed.checked_add(req.amount).ok_or_else(overflow)?;
     repo.update_coupon_order(&order)?;
     let op = CouponOperationRecord {
@@ -517,7 +535,8 @@ fn return_to_payer(
 ) -> Result<CouponOperationRecord, StoreError> {
     let Return { out_request_no, kind, remark, fingerprint } = what;
     let payer = order.payer_id.clone().ok_or_else(|| StoreError::Corrupt(format!("{} has no payer", order.auth_no)))?;
-    credit(repo, &payer, amount)?;
+    let memo = if kind == "timeout_refund" { "红包超时退回" } else { "红包退回" };
+    credit(repo, &payer, amount, &Movement { order, now, memo })?;
     order.refunded = order.refunded.checked_add(amount).ok_or_else(overflow)?;
     let op = CouponOperationRecord {
         operation_id: number(repo, now, "coupon_operation_id", "12001")?,

@@ -10,8 +10,9 @@ use alipay_core::Money;
 
 use super::{date_digits, illegal, time_text};
 use crate::admin::AdminError;
-use crate::engine::{Caller, Reply};
+use crate::engine::{ids, Caller, Reply};
 use crate::store::ebpp::EbppBillRecord;
+use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
 
 /// `alipay.ebpp.bill.add`.
@@ -145,20 +146,19 @@ pub fn pay(
         .checked_add(req.service_amount.unwrap_or(Money::ZERO))
         .ok_or_else(|| AdminError::BadRequest("amount overflow".into()))?;
     let buyer = repo.buyer(buyer_id)?.ok_or_else(|| AdminError::NotFound(format!("buyer {buyer_id} not found")))?;
-    let merchant = repo
-        .merchant(&bill.seller_id)?
-        .ok_or_else(|| AdminError::Store(StoreError::Corrupt(format!("merchant {} of a bill", bill.seller_id))))?;
     let buyer_after = buyer
         .balance
         .checked_sub(total)
         .filter(|b| *b >= Money::ZERO)
         .ok_or_else(|| AdminError::Conflict(format!("buyer balance {} is short of {total}", buyer.balance)))?;
-    let merchant_after = merchant
-        .balance
-        .checked_add(total)
-        .ok_or_else(|| AdminError::Store(StoreError::Corrupt("merchant balance overflow".into())))?;
     repo.set_buyer_balance(&buyer.user_id, buyer_after)?;
-    repo.set_merchant_balance(&merchant.pid, merchant_after)?;
+    repo.post_merchant(&LedgerEntry {
+        biz_no: bill.alipay_order_no.clone(),
+        out_biz_no: bill.merchant_order_no.clone(),
+        subject: req.bill_key.clone(),
+        counterparty: ids::mask_logon_id(&buyer.logon_id),
+        ..LedgerEntry::new(&bill.seller_id, now, total, biz_type::BILL_PAYMENT)
+    })?;
     bill.status = OrderStatus::Success.as_str().to_owned();
     bill.buyer_id = Some(buyer.user_id);
     bill.gmt_pay = Some(now);

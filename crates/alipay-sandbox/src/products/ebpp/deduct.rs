@@ -18,6 +18,7 @@ use super::{date_digits, documented, illegal, time_text};
 use crate::admin::AdminError;
 use crate::engine::{ids, Caller, Reply};
 use crate::store::ebpp::{AgreementRecord, DeductionRecord, PayTokenRecord};
+use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
 
 /// `alipay.ebpp.pdeduct.sign.add`.
@@ -248,17 +249,24 @@ fn pay_reply(d: &DeductionRecord, extend_field: Option<String>) -> Reply {
         .with("extend_field", extend_field.unwrap_or_else(|| "{}".to_owned()))
 }
 
-/// Moves `amount` from `user_id` to merchant `pid`; `false` (nothing moved) if the balance is short.
-fn move_money(repo: &dyn Repo, user_id: &str, pid: &str, amount: Money) -> Result<bool, StoreError> {
-    let Some(buyer) = repo.buyer(user_id)? else { return Ok(false) };
+/// Moves the deduction's amount from its user to its merchant at `now`; `false` (nothing moved) if the balance
+/// is short.
+fn move_money(repo: &dyn Repo, d: &DeductionRecord, now: i64) -> Result<bool, StoreError> {
+    let amount = Money::from_fen(d.amount);
+    let Some(buyer) = repo.buyer(&d.user_id)? else { return Ok(false) };
     let Some(buyer_after) = buyer.balance.checked_sub(amount).filter(|b| *b >= Money::ZERO) else {
         return Ok(false);
     };
-    let merchant = repo.merchant(pid)?.ok_or_else(|| StoreError::Corrupt(format!("merchant {pid} of an agreement")))?;
-    let merchant_after =
-        merchant.balance.checked_add(amount).ok_or_else(|| StoreError::Corrupt("merchant balance overflow".into()))?;
-    repo.set_buyer_balance(user_id, buyer_after)?;
-    repo.set_merchant_balance(pid, merchant_after)?;
+    let req: PdeductPay = serde_json::from_str(&d.request).map_err(corrupt)?;
+    repo.set_buyer_balance(&d.user_id, buyer_after)?;
+    repo.post_merchant(&LedgerEntry {
+        biz_no: d.bill_no.clone(),
+        out_biz_no: d.out_order_no.clone(),
+        subject: req.bill_key,
+        counterparty: ids::mask_logon_id(&buyer.logon_id),
+        memo: req.memo.unwrap_or_default(),
+        ..LedgerEntry::new(&d.pid, now, amount, biz_type::DEDUCT)
+    })?;
     Ok(true)
 }
 
@@ -305,7 +313,7 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
         return Ok(pay_reply(&d, req.extend_field));
     }
     d.gmt_finish = Some(now);
-    if move_money(repo, &d.user_id, &d.pid, req.pay_amount)? {
+    if move_money(repo, &d, now)? {
         d.status = DeductResult::Success.as_str().to_owned();
         d.result_code = SUCCESS_CODE.0.to_owned();
         d.result_msg = SUCCESS_CODE.1.to_owned();
@@ -362,7 +370,7 @@ pub fn resolve(
         return Err(AdminError::Conflict(format!("deduction {out_order_no} is not pending (status {})", d.status)));
     }
     if success {
-        if !move_money(repo, &d.user_id, &d.pid, Money::from_fen(d.amount))? {
+        if !move_money(repo, &d, now)? {
             return Err(AdminError::Conflict(format!("the balance of {} is short", d.user_id)));
         }
         d.status = DeductResult::Success.as_str().to_owned();
