@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
+use alipay_api::bill::{BillDownloadUrlQuery, BillType};
+use alipay_api::bill_ledger::{LedgerBizType, LedgerRow};
 use alipay_api::coupon::{CouponOrderAgreementPay, CouponOrderDisburse, CouponOrderRefund, CouponStatus};
 use alipay_api::deduct::{DeductResult, PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignQuery};
 use alipay_api::ebpp::{EbppBillAdd, EbppBillGet, OrderStatus};
-use alipay_api::trade::TradePay;
+use alipay_api::trade::{TradePay, TradeRefund};
 use alipay_client::flows::{CouponOutcome, PollPolicy, RetryPolicy};
 use alipay_client::{AlipayClient, ResponseExt};
 use alipay_core::Money;
@@ -217,5 +219,115 @@ async fn red_packets_with_seed_003_retries() {
     match env.client.red_packet_refund(&over, "RP1", &retry).await.unwrap() {
         CouponOutcome::Failed(s) => assert_eq!(s.sub_code.as_deref(), Some("MONEY_NOT_ENOUGH")),
         other => panic!("{other:?}"),
+    }
+}
+
+/// The ledger bill (`signcustomer`, 账务明细) through the SDK: a day with a payment, a partial refund, a direct
+/// deduction and a red packet the merchant funds; the rows' signed amounts and running balances end at the
+/// balance the admin API reports. A day without movements is `isp.bill_not_exist`.
+#[tokio::test]
+async fn ledger_bill_of_a_day_matches_the_merchant_balance() {
+    let env = Env::start().await;
+    let now = env.get("clock").await["now"].as_str().unwrap().to_owned();
+    if &now[11..] >= "23:58:00" {
+        env.admin("clock/advance", json!({"seconds": 300})).await;
+    }
+    let opening = env.merchant_balance().await;
+    let buyer = env.buyer("1000.00").await;
+    let code = env.admin(&format!("buyers/{buyer}/payment-codes"), json!({})).await;
+    let pay = TradePay {
+        out_trade_no: "L1".into(),
+        auth_code: code["auth_code"].as_str().unwrap().into(),
+        subject: "咖啡 大杯".into(),
+        total_amount: m("100.00"),
+        ..Default::default()
+    };
+    env.client.pay_barcode(&pay, &PollPolicy::default()).await.unwrap();
+    let refund = TradeRefund {
+        out_trade_no: Some("L1".into()),
+        refund_amount: m("30.50"),
+        out_request_no: Some("L1-R1".into()),
+        refund_reason: Some("少糖".into()),
+        ..Default::default()
+    };
+    env.client.refund(&refund, &RetryPolicy::default()).await.unwrap();
+
+    let token = env.admin("deduct/pay-password-tokens", json!({"user_id": buyer})).await;
+    let sign = PdeductSignAdd {
+        pay_password_token: token["pay_password_token"].as_str().unwrap().into(),
+        user_id: buyer.clone(),
+        biz_type: "JF".into(),
+        sub_biz_type: "ELECTRIC".into(),
+        bill_key: "E0001".into(),
+        charge_inst: "HZELEC".into(),
+        pid: env.pid(),
+        agent_channel: "PUBLICPLATFORM".into(),
+        ..Default::default()
+    };
+    let agreement = env.client.execute(&sign).await.unwrap().ok().unwrap().agreement_id.unwrap();
+    let deduct = PdeductPay {
+        agreement_id: agreement,
+        user_id: buyer.clone(),
+        bill_key: "E0001".into(),
+        pid: env.pid(),
+        out_order_no: "LD1".into(),
+        pay_amount: m("30.00"),
+        fine_amount: m("0.00"),
+        agent_channel: "PUBLICPLATFORM".into(),
+        agent_code: "PC1".into(),
+        memo: Some("电费 5月".into()),
+        ..Default::default()
+    };
+    assert_eq!(env.client.execute(&deduct).await.unwrap().ok().unwrap().result_status, Some(DeductResult::Success));
+
+    let retry = RetryPolicy { attempts: 3, backoff: Duration::from_millis(20) };
+    let rp = CouponOrderAgreementPay {
+        out_order_no: "LRP1".into(),
+        out_request_no: "LRP1-PAY".into(),
+        order_title: "新年红包".into(),
+        amount: m("20.00"),
+        ..Default::default()
+    };
+    assert!(matches!(env.client.red_packet_agreement_pay(&rp, &retry).await.unwrap(), CouponOutcome::Done(_)));
+    let closing = env.merchant_balance().await;
+    assert_eq!(opening.checked_add(m("79.50")), Some(closing));
+
+    let day = env.get("clock").await["now"].as_str().unwrap()[..10].to_owned();
+    env.admin("clock/advance", json!({"seconds": 86_400})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let query = BillDownloadUrlQuery { bill_type: BillType::Signcustomer, bill_date: day.clone() };
+    let bill = env.client.download_bill(&query, dir.path()).await.unwrap();
+    let rows: Vec<LedgerRow> = bill.ledger().unwrap().collect::<Result<_, _>>().unwrap();
+    let brief: Vec<(LedgerBizType, Money, &str)> =
+        rows.iter().map(|r| (r.biz_type.clone(), r.amount().unwrap(), r.out_biz_no.as_str())).collect();
+    assert_eq!(
+        brief,
+        vec![
+            (LedgerBizType::OnlinePayment, m("100.00"), "L1"),
+            (LedgerBizType::TradeRefund, m("-30.50"), "L1"),
+            (LedgerBizType::Deduct, m("30.00"), "LD1"),
+            (LedgerBizType::RedPacket, m("-20.00"), "LRP1"),
+        ]
+    );
+    let mut running = opening;
+    for r in &rows {
+        running = running.checked_add(r.amount().unwrap()).unwrap();
+        assert_eq!(r.balance, running, "{r:?}");
+    }
+    assert_eq!(running, closing);
+    assert_eq!((rows[1].memo.as_str(), rows[2].memo.as_str()), ("少糖", "电费 5月"));
+    assert!(!rows[2].counterparty.is_empty() && rows[2].counterparty == rows[0].counterparty, "{rows:?}");
+    let summary = std::fs::read(bill.ledger_summary_path().unwrap()).unwrap();
+    let text = alipay_core::Charset::Gbk.decode(&summary).unwrap().into_owned();
+    assert!(text.contains("\r\n合计,2,130.00,2,-50.50\r\n"), "{text}");
+
+    // The day before: no movement, no bill.
+    let before = format!("{}{:02}", &day[..8], day[8..].parse::<u32>().unwrap().saturating_sub(1));
+    if !before.ends_with("00") {
+        let query = BillDownloadUrlQuery { bill_type: BillType::Signcustomer, bill_date: before };
+        match env.client.download_bill(&query, dir.path()).await.unwrap_err() {
+            alipay_client::Error::Api(status) => assert_eq!(status.sub_code.as_deref(), Some("isp.bill_not_exist")),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,11 +1,14 @@
-//! Bill download: URL query, download, unzip, typed rows.
+//! Bill download: URL query, download, unzip, typed rows: trade bills (`bill_type=trade`, 业务明细, read as
+//! [`DetailRow`](alipay_api::bill_file::DetailRow)s) and ledger bills (`bill_type=signcustomer`, 账务明细, read
+//! as [`LedgerRow`](alipay_api::bill_ledger::LedgerRow)s).
 
 use std::fs::File;
 use std::io::{BufReader, Write as _};
 use std::path::{Path, PathBuf};
 
-use alipay_api::bill::BillDownloadUrlQuery;
+use alipay_api::bill::{BillDownloadUrlQuery, BillType};
 use alipay_api::bill_file::DetailReader;
+use alipay_api::bill_ledger::LedgerReader;
 use alipay_core::Charset;
 
 use crate::client::AlipayClient;
@@ -22,6 +25,11 @@ pub struct DownloadedBill {
 impl AlipayClient {
     /// Queries the bill's URL, downloads it at once (the URL is valid for 30 s) into `dest_dir` streaming to
     /// disk, and returns the zip's path. A 40004 answer (e.g. `isp.bill_not_exist`) is [`Error::Api`].
+    ///
+    /// The zip is written as `<app_id>_<bill_date>.csv.zip` (trade bills) or
+    /// `<app_id>_<bill_date>_signcustomer.csv.zip` (ledger bills), so both bills of one day can share a
+    /// directory. Read a trade bill with [`DownloadedBill::details`], a ledger bill with
+    /// [`DownloadedBill::ledger`].
     ///
     /// ```no_run
     /// # async fn run(client: alipay_client::AlipayClient) -> Result<(), Box<dyn std::error::Error>> {
@@ -40,7 +48,8 @@ impl AlipayClient {
             .bill_download_url
             .ok_or_else(|| Error::Flow("the bill URL query succeeded but returned no bill_download_url".into()))?;
         std::fs::create_dir_all(dest_dir).map_err(|e| io_flow("creating the bill directory", &e))?;
-        let zip_path = dest_dir.join(format!("{}_{}.csv.zip", self.app_id(), query.bill_date));
+        let suffix = if query.bill_type == BillType::Signcustomer { "_signcustomer" } else { "" };
+        let zip_path = dest_dir.join(format!("{}_{}{suffix}.csv.zip", self.app_id(), query.bill_date));
         let mut response = self.inner.http.get(&url).send().await.map_err(Error::NoAnswer)?;
         if !response.status().is_success() {
             return Err(Error::HttpStatus { status: response.status().as_u16(), body: String::new() });
@@ -66,6 +75,35 @@ impl DownloadedBill {
     /// Extracts the summary file (`..._业务明细(汇总).csv`) next to the zip and returns its path (GBK CSV).
     pub fn summary_path(&self) -> Result<PathBuf, Error> {
         self.extract(|name| name.ends_with("(汇总).csv"))
+    }
+
+    /// Streams the rows of a ledger bill (`bill_type=signcustomer`, `..._账务明细.csv`): one row per movement of
+    /// the account's balance, with the balance after it. The entry is extracted next to the zip and read one
+    /// row at a time, so a large bill never sits in memory.
+    ///
+    /// ```no_run
+    /// # async fn run(client: alipay_client::AlipayClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use alipay_api::bill::{BillDownloadUrlQuery, BillType};
+    /// let query = BillDownloadUrlQuery { bill_type: BillType::Signcustomer, bill_date: "2024-05-01".into() };
+    /// let bill = client.download_bill(&query, std::path::Path::new("bills")).await?;
+    /// for row in bill.ledger()? {
+    ///     let row = row?;
+    ///     // Incomes are positive, expenses negative; `balance` is the account's balance after the movement.
+    ///     println!("{} {} {:?} {} -> {}", row.account_log_id, row.biz_type.as_str(), row.amount(), row.out_biz_no,
+    ///              row.balance);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn ledger(&self) -> Result<LedgerReader<BufReader<File>>, Error> {
+        let path = self.extract(|name| name.ends_with("_账务明细.csv"))?;
+        let file = File::open(&path).map_err(|e| io_flow("opening the ledger file", &e))?;
+        Ok(LedgerReader::new(BufReader::new(file)))
+    }
+
+    /// Extracts the ledger summary file (`..._账务汇总.csv`, one row per business type and a `合计` row) next to
+    /// the zip and returns its path (GBK CSV).
+    pub fn ledger_summary_path(&self) -> Result<PathBuf, Error> {
+        self.extract(|name| name.ends_with("_账务汇总.csv"))
     }
 
     fn extract(&self, wanted: impl Fn(&str) -> bool) -> Result<PathBuf, Error> {

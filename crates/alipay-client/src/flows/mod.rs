@@ -9,7 +9,8 @@
 //!   same number (the call is idempotent on it) when the outcome is unknown.
 //!
 //! - [`crate::AlipayClient::download_bill`]: the bill URL query, the download within the URL's 30 s, and a streamed
-//!   reader of the detail rows (GBK CSV inside a zip) as typed records.
+//!   reader of the detail rows (GBK CSV inside a zip) as typed records; for `bill_type=signcustomer`, the ledger
+//!   rows ([`DownloadedBill::ledger`]).
 //!
 //! - [`crate::AlipayClient::red_packet_agreement_pay`], [`crate::AlipayClient::red_packet_disburse`],
 //!   [`crate::AlipayClient::red_packet_refund`]: seed 003's handling of 10003/20000 (re-send the same request, then
