@@ -528,3 +528,68 @@ async fn ledger_bill_lists_every_balance_movement_with_running_balances() {
     let r = bill(&h, &h.app, "signcustomer", &before.format("%Y-%m-%d").to_string()).await;
     assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "isp.bill_not_exist"), "{r}");
 }
+
+/// The ledger store without the gateway: a post moves the balance and records the movement together; a post
+/// that would make the balance negative changes nothing; entries are read by merchant and period; the zip holds
+/// the two ledger files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_store_posts_reads_and_packs() {
+    use alipay_sandbox::engine::bill::{self as engine_bill, Period};
+    use alipay_sandbox::store::ledger::{biz_type, LedgerEntry};
+    use alipay_sandbox::store::{MerchantRecord, Store, StoreError};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let period = Period::parse("2019-09-16").unwrap();
+    let at = period.from + 10 * 3600;
+    store
+        .write(move |r| -> Result<(), StoreError> {
+            for pid in ["2088000000000001", "2088000000000002"] {
+                r.insert_merchant(&MerchantRecord {
+                    pid: pid.into(),
+                    name: "m".into(),
+                    email: "m@x.com".into(),
+                    balance: money("1.00"),
+                    primary_app_id: None,
+                })?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let post = |pid: &'static str, when: i64, amount: &str, kind: &'static str| {
+        let e = LedgerEntry {
+            biz_no: "B".into(),
+            out_biz_no: "O".into(),
+            ..LedgerEntry::new(pid, when, money(amount), kind)
+        };
+        store.write(move |r| r.post_merchant(&e))
+    };
+    assert_eq!(post("2088000000000001", at, "5.00", biz_type::ONLINE_PAYMENT).await.unwrap(), money("6.00"));
+    assert_eq!(post("2088000000000001", at + 1, "-2.50", biz_type::TRADE_REFUND).await.unwrap(), money("3.50"));
+    assert!(post("2088000000000001", at + 2, "-3.51", biz_type::RED_PACKET).await.is_err(), "never negative");
+    assert!(post("2088000000000009", at, "1.00", biz_type::DEDUCT).await.is_err(), "unknown merchant");
+    assert_eq!(post("2088000000000002", at, "9.00", biz_type::DEDUCT).await.unwrap(), money("10.00"));
+    assert_eq!(post("2088000000000001", period.to, "1.00", biz_type::BILL_PAYMENT).await.unwrap(), money("4.50"));
+    let balance = store.read(|r| r.merchant("2088000000000001")).await.unwrap().unwrap().balance;
+    assert_eq!(balance, money("4.50"), "the refused post changed nothing");
+
+    let p = period.clone();
+    let rows = store.read(move |r| engine_bill::collect_ledger(r, "2088000000000001", &p)).await.unwrap();
+    let brief: Vec<(LedgerBizType, Money, Money, Money)> =
+        rows.iter().map(|r| (r.biz_type.clone(), r.income, r.expense, r.balance)).collect();
+    assert_eq!(
+        brief,
+        vec![
+            (LedgerBizType::OnlinePayment, money("5.00"), Money::ZERO, money("6.00")),
+            (LedgerBizType::TradeRefund, Money::ZERO, money("-2.50"), money("3.50")),
+        ]
+    );
+    assert_eq!(rows[0].account_log_id, "20190916000000000001");
+    let zip = engine_bill::build_ledger("2088000000000001", &period, period.to + 60, &rows).unwrap();
+    assert_eq!(zip.file_name, "20880000000000010156_20190916.csv.zip");
+    let (names, back, summary) = unzip_ledger(&zip.bytes, "20880000000000010156", "20190916");
+    assert_eq!(names.len(), 2);
+    assert_eq!(back, rows);
+    assert!(summary.contains("\r\n合计,1,5.00,1,-2.50\r\n"), "{summary}");
+    store.close();
+}
