@@ -318,7 +318,7 @@ impl CouponRepo for SqliteRepo<'_> {
             "INSERT INTO coupon_orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
              ?13, ?14, ?15, ?16, ?17, ?18)"
         );
-        self.conn.execute(
+        self.exec(
             &sql,
             params![
                 o.auth_no,
@@ -345,7 +345,7 @@ impl CouponRepo for SqliteRepo<'_> {
     }
 
     fn update_coupon_order(&self, o: &CouponOrderRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "UPDATE coupon_orders SET status = ?2, payer_id = ?3, disbursed = ?4, refunded = ?5, gmt_trans = ?6, \
              gmt_timeout_refund = ?7 WHERE auth_no = ?1",
             params![
@@ -383,7 +383,7 @@ impl CouponRepo for SqliteRepo<'_> {
     }
 
     fn coupon_open_total(&self) -> Result<Money, StoreError> {
-        let fen: i64 = self.conn.query_row(
+        let fen: i64 = self.row(
             "SELECT COALESCE(SUM(amount - disbursed - refunded), 0) FROM coupon_orders WHERE status = 'SUCCESS'",
             [],
             |r| r.get(0),
@@ -441,7 +441,7 @@ impl CouponRepo for SqliteRepo<'_> {
             "INSERT INTO coupon_operations ({OPERATION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
              ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
         );
-        self.conn.execute(
+        self.exec(
             &sql,
             params![
                 op.operation_id,
@@ -467,7 +467,7 @@ impl CouponRepo for SqliteRepo<'_> {
     }
 
     fn update_coupon_operation(&self, op: &CouponOperationRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "UPDATE coupon_operations SET status = ?2, payer_id = ?3, gmt_trans = ?4 WHERE operation_id = ?1",
             params![op.operation_id, op.status, op.payer_id, op.gmt_trans],
         )?;
@@ -476,8 +476,7 @@ impl CouponRepo for SqliteRepo<'_> {
 
     fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
         let row = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT user_id, logon_id, balance, password_free_limit FROM buyers WHERE logon_id = ?1 \
                  ORDER BY user_id LIMIT 1",
                 [logon_id],

@@ -259,12 +259,12 @@ fn deduction_row(r: &Row<'_>) -> rusqlite::Result<DeductionRecord> {
 impl EbppRepo for SqliteRepo<'_> {
     fn ebpp_bill(&self, seller_id: &str, merchant_order_no: &str) -> Result<Option<EbppBillRecord>, StoreError> {
         let sql = format!("SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE seller_id = ?1 AND merchant_order_no = ?2");
-        Ok(self.conn.query_row(&sql, [seller_id, merchant_order_no], bill_row).optional()?)
+        Ok(self.row(&sql, [seller_id, merchant_order_no], bill_row).optional()?)
     }
 
     fn insert_ebpp_bill(&self, b: &EbppBillRecord) -> Result<(), StoreError> {
         let sql = format!("INSERT INTO ebpp_bills ({BILL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-        self.conn.execute(
+        self.exec(
             &sql,
             params![
                 b.seller_id,
@@ -283,7 +283,7 @@ impl EbppRepo for SqliteRepo<'_> {
     }
 
     fn update_ebpp_bill(&self, b: &EbppBillRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "UPDATE ebpp_bills SET status = ?3, buyer_id = ?4, gmt_pay = ?5 \
              WHERE seller_id = ?1 AND merchant_order_no = ?2",
             params![b.seller_id, b.merchant_order_no, b.status, b.buyer_id, b.gmt_pay],
@@ -293,8 +293,7 @@ impl EbppRepo for SqliteRepo<'_> {
 
     fn pay_token(&self, token: &str) -> Result<Option<PayTokenRecord>, StoreError> {
         Ok(self
-            .conn
-            .query_row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
+            .row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
                 Ok(PayTokenRecord {
                     token: r.get(0)?,
                     user_id: r.get(1)?,
@@ -306,7 +305,7 @@ impl EbppRepo for SqliteRepo<'_> {
     }
 
     fn insert_pay_token(&self, t: &PayTokenRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO ebpp_pay_tokens (token, user_id, expires_at, used) VALUES (?1, ?2, ?3, ?4)",
             params![t.token, t.user_id, t.expires_at, i64::from(t.used)],
         )?;
@@ -314,13 +313,13 @@ impl EbppRepo for SqliteRepo<'_> {
     }
 
     fn use_pay_token(&self, token: &str) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE ebpp_pay_tokens SET used = 1 WHERE token = ?1", [token])?;
+        self.exec("UPDATE ebpp_pay_tokens SET used = 1 WHERE token = ?1", [token])?;
         Ok(())
     }
 
     fn agreement(&self, seller_id: &str, agreement_id: &str) -> Result<Option<AgreementRecord>, StoreError> {
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE seller_id = ?1 AND agreement_id = ?2");
-        Ok(self.conn.query_row(&sql, [seller_id, agreement_id], agreement_row).optional()?)
+        Ok(self.row(&sql, [seller_id, agreement_id], agreement_row).optional()?)
     }
 
     fn agreement_by_bill(
@@ -336,8 +335,7 @@ impl EbppRepo for SqliteRepo<'_> {
              ORDER BY sign_date DESC LIMIT 1"
         );
         Ok(self
-            .conn
-            .query_row(&sql, [seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key], agreement_row)
+            .row(&sql, [seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key], agreement_row)
             .optional()?)
     }
 
@@ -346,7 +344,7 @@ impl EbppRepo for SqliteRepo<'_> {
             "INSERT INTO ebpp_agreements ({AGREEMENT_COLUMNS}) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
         );
-        self.conn.execute(
+        self.exec(
             &sql,
             params![
                 a.agreement_id,
@@ -369,7 +367,7 @@ impl EbppRepo for SqliteRepo<'_> {
     }
 
     fn cancel_agreement(&self, agreement_id: &str, now: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "UPDATE ebpp_agreements SET status = 'CANCEL', cancel_date = ?2 WHERE agreement_id = ?1",
             params![agreement_id, now],
         )?;
@@ -378,7 +376,7 @@ impl EbppRepo for SqliteRepo<'_> {
 
     fn deduction(&self, seller_id: &str, out_order_no: &str) -> Result<Option<DeductionRecord>, StoreError> {
         let sql = format!("SELECT {DEDUCTION_COLUMNS} FROM ebpp_deductions WHERE seller_id = ?1 AND out_order_no = ?2");
-        Ok(self.conn.query_row(&sql, [seller_id, out_order_no], deduction_row).optional()?)
+        Ok(self.row(&sql, [seller_id, out_order_no], deduction_row).optional()?)
     }
 
     fn insert_deduction(&self, d: &DeductionRecord) -> Result<(), StoreError> {
@@ -386,7 +384,7 @@ impl EbppRepo for SqliteRepo<'_> {
             "INSERT INTO ebpp_deductions ({DEDUCTION_COLUMNS}) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
         );
-        self.conn.execute(
+        self.exec(
             &sql,
             params![
                 d.seller_id,
@@ -408,7 +406,7 @@ impl EbppRepo for SqliteRepo<'_> {
     }
 
     fn update_deduction(&self, d: &DeductionRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "UPDATE ebpp_deductions SET status = ?3, result_code = ?4, result_msg = ?5, gmt_finish = ?6 \
              WHERE seller_id = ?1 AND out_order_no = ?2",
             params![d.seller_id, d.out_order_no, d.status, d.result_code, d.result_msg, d.gmt_finish],
@@ -417,7 +415,7 @@ impl EbppRepo for SqliteRepo<'_> {
     }
 
     fn set_hold(&self, scope: &str, key: &str, count: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO ebpp_holds (scope, key, remaining) VALUES (?1, ?2, ?3) \
              ON CONFLICT (scope, key) DO UPDATE SET remaining = excluded.remaining",
             params![scope, key, count],
@@ -426,7 +424,7 @@ impl EbppRepo for SqliteRepo<'_> {
     }
 
     fn take_hold(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
+        let n = self.exec(
             "UPDATE ebpp_holds SET remaining = remaining - 1 WHERE scope = ?1 AND key = ?2 AND remaining > 0",
             [scope, key],
         )?;
@@ -434,7 +432,7 @@ impl EbppRepo for SqliteRepo<'_> {
     }
 
     fn add_ebpp_fault(&self, method: &str, sub_code: &str, count: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO ebpp_faults (method, sub_code, remaining) VALUES (?1, ?2, ?3)",
             params![method, sub_code, count],
         )?;
@@ -443,16 +441,15 @@ impl EbppRepo for SqliteRepo<'_> {
 
     fn take_ebpp_fault(&self, method: &str) -> Result<Option<String>, StoreError> {
         let found: Option<(i64, String)> = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT id, sub_code FROM ebpp_faults WHERE method = ?1 AND remaining > 0 ORDER BY id LIMIT 1",
                 [method],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
         let Some((id, sub_code)) = found else { return Ok(None) };
-        self.conn.execute("UPDATE ebpp_faults SET remaining = remaining - 1 WHERE id = ?1", [id])?;
-        self.conn.execute("DELETE FROM ebpp_faults WHERE remaining <= 0", [])?;
+        self.exec("UPDATE ebpp_faults SET remaining = remaining - 1 WHERE id = ?1", [id])?;
+        self.exec("DELETE FROM ebpp_faults WHERE remaining <= 0", [])?;
         Ok(Some(sub_code))
     }
 

@@ -193,7 +193,7 @@ impl Store {
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<Result<R, E>>();
         let job: Job = Box::new(move |conn: &Connection| -> Completion {
-            if let Err(e) = conn.execute_batch("SAVEPOINT unit") {
+            if let Err(e) = run(conn, "SAVEPOINT unit") {
                 let err = StoreError::from(e);
                 return Box::new(move |_| {
                     let _ = tx.send(Err(E::from(err)));
@@ -202,9 +202,9 @@ impl Store {
             let repo = sqlite::SqliteRepo::new(conn);
             let result = f(&repo);
             let cleanup = if result.is_ok() {
-                conn.execute_batch("RELEASE unit")
+                run(conn, "RELEASE unit")
             } else {
-                conn.execute_batch("ROLLBACK TO unit; RELEASE unit")
+                run(conn, "ROLLBACK TO unit").and_then(|()| run(conn, "RELEASE unit"))
             };
             let result = match cleanup {
                 Ok(()) => result,
@@ -242,9 +242,9 @@ impl Store {
                 Some(c) => c,
                 None => sqlite::open(&path)?,
             };
-            conn.execute_batch("BEGIN DEFERRED")?;
+            run(&conn, "BEGIN DEFERRED")?;
             let result = f(&sqlite::SqliteRepo::new(&conn));
-            let end = conn.execute_batch("COMMIT");
+            let end = run(&conn, "COMMIT");
             if end.is_ok() {
                 if let Ok(mut pool) = readers.lock() {
                     if pool.len() < MAX_READERS {
@@ -289,7 +289,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = run(&conn, "BEGIN IMMEDIATE") {
             let err = StoreError::from(e);
             tracing::error!(error = %err, "cannot begin a transaction");
             for job in batch {
@@ -300,15 +300,21 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
             continue;
         }
         let completions: Vec<Completion> = batch.into_iter().map(|job| job(&conn)).collect();
-        let commit = conn.execute_batch("COMMIT").err().map(StoreError::from);
+        let commit = run(&conn, "COMMIT").err().map(StoreError::from);
         if let Some(e) = &commit {
             tracing::error!(error = %e, "group commit failed");
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = run(&conn, "ROLLBACK");
         }
         for c in completions {
             c(commit.clone());
         }
     }
+}
+
+/// Runs a statement without parameters through the connection's statement cache (transaction control runs
+/// several times per request; parsing it each time showed in profiles).
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 /// Drops a job that cannot run, producing a completion that reports `err`.

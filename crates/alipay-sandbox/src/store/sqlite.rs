@@ -15,8 +15,14 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Every statement the repository runs is prepared once per connection and reused (parsing costs more than
+    // most of the sandbox's queries); the cache holds them all.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
+
+/// Prepared statements kept per connection: more than the repository's distinct statements.
+const STATEMENT_CACHE: usize = 256;
 
 /// The SQLite implementation of [`Repo`], borrowing a connection inside a transaction.
 pub struct SqliteRepo<'c> {
@@ -128,6 +134,21 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
 }
 
 impl SqliteRepo<'_> {
+    /// Runs one statement through the connection's statement cache.
+    pub(super) fn exec(&self, sql: &str, args: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.conn.prepare_cached(sql)?.execute(args)
+    }
+
+    /// Reads one row through the connection's statement cache.
+    pub(super) fn row<T>(
+        &self,
+        sql: &str,
+        args: impl rusqlite::Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.conn.prepare_cached(sql)?.query_row(args, f)
+    }
+
     fn trades_where(&self, clause: &str, args: impl rusqlite::Params) -> Result<Vec<TradeRecord>, StoreError> {
         let sql = format!("SELECT {TRADE_COLUMNS} FROM trades WHERE {clause}");
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -142,11 +163,11 @@ impl SqliteRepo<'_> {
 
 impl Repo for SqliteRepo<'_> {
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self.row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
     fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [key, value],
         )?;
@@ -163,8 +184,7 @@ impl Repo for SqliteRepo<'_> {
 
     fn app(&self, app_id: &str) -> Result<Option<AppRecord>, StoreError> {
         let row = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT app_id, merchant_pid, public_key, sign_type, created_at FROM apps WHERE app_id = ?1",
                 [app_id],
                 |r| {
@@ -182,7 +202,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn insert_app(&self, app: &AppRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO apps (app_id, merchant_pid, public_key, sign_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![app.app_id, app.merchant_pid, app.public_key, app.sign_type.as_str(), app.created_at],
         )?;
@@ -191,8 +211,7 @@ impl Repo for SqliteRepo<'_> {
 
     fn merchant(&self, pid: &str) -> Result<Option<MerchantRecord>, StoreError> {
         let row = self
-            .conn
-            .query_row("SELECT pid, name, email, balance, primary_app_id FROM merchants WHERE pid = ?1", [pid], |r| {
+            .row("SELECT pid, name, email, balance, primary_app_id FROM merchants WHERE pid = ?1", [pid], |r| {
                 Ok(MerchantRecord {
                     pid: r.get(0)?,
                     name: r.get(1)?,
@@ -206,7 +225,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn insert_merchant(&self, m: &MerchantRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO merchants (pid, name, email, balance, primary_app_id) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![m.pid, m.name, m.email, m.balance.fen(), m.primary_app_id],
         )?;
@@ -214,19 +233,18 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn set_primary_app(&self, pid: &str, app_id: &str) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE merchants SET primary_app_id = ?2 WHERE pid = ?1", [pid, app_id])?;
+        self.exec("UPDATE merchants SET primary_app_id = ?2 WHERE pid = ?1", [pid, app_id])?;
         Ok(())
     }
 
     fn set_merchant_balance(&self, pid: &str, balance: Money) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE merchants SET balance = ?2 WHERE pid = ?1", params![pid, balance.fen()])?;
+        self.exec("UPDATE merchants SET balance = ?2 WHERE pid = ?1", params![pid, balance.fen()])?;
         Ok(())
     }
 
     fn auth_token(&self, token: &str) -> Result<Option<AuthTokenRecord>, StoreError> {
         let row = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT token, app_id, merchant_pid, auth_app_id, expires_at FROM app_auth_tokens WHERE token = ?1",
                 [token],
                 |r| {
@@ -244,7 +262,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn insert_auth_token(&self, t: &AuthTokenRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO app_auth_tokens (token, app_id, merchant_pid, auth_app_id, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![t.token, t.app_id, t.merchant_pid, t.auth_app_id, t.expires_at],
         )?;
@@ -253,8 +271,7 @@ impl Repo for SqliteRepo<'_> {
 
     fn buyer(&self, user_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
         let row = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT user_id, logon_id, balance, password_free_limit FROM buyers WHERE user_id = ?1",
                 [user_id],
                 |r| {
@@ -271,7 +288,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn insert_buyer(&self, b: &BuyerRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO buyers (user_id, logon_id, balance, password_free_limit) VALUES (?1, ?2, ?3, ?4)",
             params![b.user_id, b.logon_id, b.balance.fen(), b.password_free_limit.fen()],
         )?;
@@ -279,14 +296,13 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn set_buyer_balance(&self, user_id: &str, balance: Money) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE buyers SET balance = ?2 WHERE user_id = ?1", params![user_id, balance.fen()])?;
+        self.exec("UPDATE buyers SET balance = ?2 WHERE user_id = ?1", params![user_id, balance.fen()])?;
         Ok(())
     }
 
     fn payment_code(&self, code: &str) -> Result<Option<PaymentCodeRecord>, StoreError> {
         let row = self
-            .conn
-            .query_row("SELECT code, user_id, expires_at, used FROM payment_codes WHERE code = ?1", [code], |r| {
+            .row("SELECT code, user_id, expires_at, used FROM payment_codes WHERE code = ?1", [code], |r| {
                 Ok(PaymentCodeRecord {
                     code: r.get(0)?,
                     user_id: r.get(1)?,
@@ -299,7 +315,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn insert_payment_code(&self, c: &PaymentCodeRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO payment_codes (code, user_id, expires_at, used) VALUES (?1, ?2, ?3, ?4)",
             params![c.code, c.user_id, c.expires_at, i64::from(c.used)],
         )?;
@@ -307,7 +323,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn use_payment_code(&self, code: &str) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE payment_codes SET used = 1 WHERE code = ?1", [code])?;
+        self.exec("UPDATE payment_codes SET used = 1 WHERE code = ?1", [code])?;
         Ok(())
     }
 
@@ -344,7 +360,7 @@ impl Repo for SqliteRepo<'_> {
             "INSERT INTO trades ({TRADE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
              ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
         );
-        self.conn.execute(
+        self.exec(
             &sql,
             params![
                 t.trade_no,
@@ -381,7 +397,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn update_trade(&self, t: &TradeRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "UPDATE trades SET state = ?2, refund_fee = ?3, buyer_id = ?4, gmt_payment = ?5, gmt_close = ?6, \
              cancel_action = ?7, fail_code = ?8 WHERE trade_no = ?1",
             params![
@@ -400,8 +416,7 @@ impl Repo for SqliteRepo<'_> {
 
     fn refund(&self, trade_no: &str, out_request_no: &str) -> Result<Option<RefundRecord>, StoreError> {
         let row = self
-            .conn
-            .query_row(
+            .row(
                 "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
                  WHERE trade_no = ?1 AND out_request_no = ?2",
                 [trade_no, out_request_no],
@@ -440,7 +455,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn insert_refund(&self, f: &RefundRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO refunds (trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![f.trade_no, f.out_request_no, f.amount.fen(), f.reason, f.gmt_refund, f.refund_fee_after.fen()],
@@ -450,7 +465,7 @@ impl Repo for SqliteRepo<'_> {
 
     fn insert_outbox(&self, n: &OutboxRecord) -> Result<i64, StoreError> {
         let params_json = serde_json::to_string(&n.params).map_err(|e| StoreError::Backend(e.to_string()))?;
-        self.conn.execute(
+        self.exec(
             "INSERT INTO notifications (notify_id, trade_no, out_trade_no, app_id, url, charset, sign_type, params, \
              status, attempts, next_attempt_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
@@ -482,20 +497,16 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn next_outbox_due(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT MIN(next_attempt_at_ms) FROM notifications WHERE status = 'pending'",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self.row("SELECT MIN(next_attempt_at_ms) FROM notifications WHERE status = 'pending'", [], |r| r.get(0))?)
     }
 
     fn record_delivery(&self, d: &DeliveryRecord, status: &str, next_attempt_at_ms: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.exec(
             "INSERT INTO deliveries (notification_id, attempt, at_ms, http_status, response_body, error) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![d.notification_id, d.attempt, d.at_ms, d.http_status, d.response_body, d.error],
         )?;
-        self.conn.execute(
+        self.exec(
             "UPDATE notifications SET status = ?2, attempts = ?3, next_attempt_at_ms = ?4 WHERE id = ?1",
             params![d.notification_id, status, d.attempt, next_attempt_at_ms],
         )?;
@@ -548,7 +559,7 @@ impl Repo for SqliteRepo<'_> {
         };
         for key in keys {
             if !keep_meta.contains(&key.as_str()) {
-                self.conn.execute("DELETE FROM meta WHERE key = ?1", [&key])?;
+                self.exec("DELETE FROM meta WHERE key = ?1", [&key])?;
             }
         }
         Ok(())
