@@ -162,22 +162,43 @@ pub enum BillFileError {
 /// assert_eq!(DetailReader::new(&gbk[..]).count(), 0);
 /// ```
 pub struct DetailReader<R: BufRead> {
-    csv: csv::Reader<GbkLines<R>>,
-    header_seen: bool,
+    records: Records<R>,
 }
 
 impl<R: BufRead> DetailReader<R> {
     /// Reads from GBK bytes (for example a zip entry wrapped in a `BufReader`).
     pub fn new(input: R) -> DetailReader<R> {
+        DetailReader { records: Records::new(input, &DETAIL_COLUMNS) }
+    }
+
+    fn next_row(&mut self) -> Result<Option<DetailRow>, BillFileError> {
+        match self.records.next_record()? {
+            Some((record, line)) => parse_row(&record, line).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The data records of a GBK bill CSV: `#` comment lines and blank lines skipped, the header row checked against
+/// `columns`. Shared by every bill layout's reader.
+pub(crate) struct Records<R: BufRead> {
+    csv: csv::Reader<GbkLines<R>>,
+    columns: &'static [&'static str],
+    header_seen: bool,
+}
+
+impl<R: BufRead> Records<R> {
+    pub(crate) fn new(input: R, columns: &'static [&'static str]) -> Records<R> {
         let csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .comment(Some(b'#'))
             .from_reader(GbkLines::new(input));
-        DetailReader { csv, header_seen: false }
+        Records { csv, columns, header_seen: false }
     }
 
-    fn next_row(&mut self) -> Result<Option<DetailRow>, BillFileError> {
+    /// The next data record and its line number.
+    pub(crate) fn next_record(&mut self) -> Result<Option<(csv::StringRecord, u64)>, BillFileError> {
         let mut record = csv::StringRecord::new();
         loop {
             if !self.csv.read_record(&mut record)? {
@@ -188,14 +209,14 @@ impl<R: BufRead> DetailReader<R> {
             }
             if !self.header_seen {
                 let cells: Vec<&str> = record.iter().map(clean).collect();
-                if cells != DETAIL_COLUMNS {
+                if cells != self.columns {
                     return Err(BillFileError::Header(cells.join(",")));
                 }
                 self.header_seen = true;
                 continue;
             }
             let line = record.position().map(|p| p.line()).unwrap_or(0);
-            return parse_row(&record, line).map(Some);
+            return Ok(Some((record, line)));
         }
     }
 }

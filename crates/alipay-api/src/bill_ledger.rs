@@ -28,7 +28,7 @@ use std::io::BufRead;
 
 use alipay_core::{Money, Timestamp};
 
-use crate::bill_file::{clean, split_day, to_gbk_lossy, BillFileError, GbkLines};
+use crate::bill_file::{clean, split_day, to_gbk_lossy, BillFileError, Records};
 
 /// The columns of the ledger detail file, in order.
 pub const LEDGER_COLUMNS: [&str; 12] = [
@@ -146,40 +146,19 @@ impl LedgerRow {
 /// assert_eq!(LedgerReader::new(&gbk[..]).count(), 0);
 /// ```
 pub struct LedgerReader<R: BufRead> {
-    csv: csv::Reader<GbkLines<R>>,
-    header_seen: bool,
+    records: Records<R>,
 }
 
 impl<R: BufRead> LedgerReader<R> {
     /// Reads from GBK bytes (for example a zip entry wrapped in a `BufReader`).
     pub fn new(input: R) -> LedgerReader<R> {
-        let csv = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .comment(Some(b'#'))
-            .from_reader(GbkLines::new(input));
-        LedgerReader { csv, header_seen: false }
+        LedgerReader { records: Records::new(input, &LEDGER_COLUMNS) }
     }
 
     fn next_row(&mut self) -> Result<Option<LedgerRow>, BillFileError> {
-        let mut record = csv::StringRecord::new();
-        loop {
-            if !self.csv.read_record(&mut record)? {
-                return Ok(None);
-            }
-            if record.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            if !self.header_seen {
-                let cells: Vec<&str> = record.iter().map(clean).collect();
-                if cells != LEDGER_COLUMNS {
-                    return Err(BillFileError::Header(cells.join(",")));
-                }
-                self.header_seen = true;
-                continue;
-            }
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
-            return parse_row(&record, line).map(Some);
+        match self.records.next_record()? {
+            Some((record, line)) => parse_row(&record, line).map(Some),
+            None => Ok(None),
         }
     }
 }
