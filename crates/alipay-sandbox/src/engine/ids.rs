@@ -32,9 +32,23 @@ pub fn auth_code() -> String {
     format!("28{}", digits(16))
 }
 
-/// A QR code URL: `https://qr.alipay.com/` + code.
+/// A QR code URL: `https://qr.alipay.com/bax0` + 20 characters: the creation time in milliseconds in base 36
+/// (8 characters, so codes sort by creation and each new one lands at the end of the store's QR index instead of
+/// on a random page of it), then 12 random ones (36^12 ≈ 4.7 × 10^18: not guessable).
 pub fn qr_code() -> String {
-    format!("https://qr.alipay.com/bax0{}", alnum(20))
+    let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    format!("https://qr.alipay.com/bax0{}{}", base36(millis, 8), alnum(12))
+}
+
+/// The last `width` base-36 digits of `n` (lowercase, zero-padded).
+fn base36(mut n: u128, width: usize) -> String {
+    const SET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = vec![b'0'; width];
+    for slot in out.iter_mut().rev() {
+        *slot = SET.get((n % 36) as usize).copied().unwrap_or(b'0');
+        n /= 36;
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A notification id.
@@ -77,6 +91,22 @@ pub fn mask_logon_id(logon: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn qr_codes_have_alipays_shape_and_sort_by_creation() {
+        let a = qr_code();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = qr_code();
+        for q in [&a, &b] {
+            let code = q.strip_prefix("https://qr.alipay.com/bax0").unwrap();
+            assert_eq!(code.len(), 20);
+            assert!(code.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        }
+        assert!(a < b);
+        assert_ne!(a[..a.len() - 12], b[..b.len() - 12]);
+        assert_eq!(base36(35, 3), "00z");
+        assert_eq!(base36(36 * 36 * 36 + 1, 3), "001");
+    }
 
     #[test]
     fn masks_phone_and_email() {
