@@ -49,6 +49,24 @@ impl Env {
         self.http.get(url).send().await.unwrap().json().await.unwrap()
     }
 
+    /// Signs a direct-deduct agreement (electricity bill key `E0001` at `HZELEC`) for `user` with a
+    /// pay-password token the buyer issued; returns its agreement id.
+    async fn sign_electricity_agreement(&self, user: &str) -> String {
+        let token = self.admin("deduct/pay-password-tokens", json!({"user_id": user})).await;
+        let sign = PdeductSignAdd {
+            pay_password_token: token["pay_password_token"].as_str().unwrap().into(),
+            user_id: user.to_owned(),
+            biz_type: "JF".into(),
+            sub_biz_type: "ELECTRIC".into(),
+            bill_key: "E0001".into(),
+            charge_inst: "HZELEC".into(),
+            pid: self.pid(),
+            agent_channel: "PUBLICPLATFORM".into(),
+            ..Default::default()
+        };
+        self.client.execute(&sign).await.unwrap().ok().unwrap().agreement_id.unwrap()
+    }
+
     async fn buyer(&self, balance: &str) -> String {
         let b = self.admin("buyers", json!({"balance": balance, "password_free_limit": "100000.00"})).await;
         b["user_id"].as_str().unwrap().to_owned()
@@ -101,19 +119,7 @@ async fn ebpp_bill_added_paid_by_the_buyer_and_read_back() {
 async fn deduct_sign_pay_and_the_unknown_deduction_path() {
     let env = Env::start().await;
     let user = env.buyer("100.00").await;
-    let token = env.admin("deduct/pay-password-tokens", json!({"user_id": user})).await;
-    let sign = PdeductSignAdd {
-        pay_password_token: token["pay_password_token"].as_str().unwrap().into(),
-        user_id: user.clone(),
-        biz_type: "JF".into(),
-        sub_biz_type: "ELECTRIC".into(),
-        bill_key: "E0001".into(),
-        charge_inst: "HZELEC".into(),
-        pid: env.pid(),
-        agent_channel: "PUBLICPLATFORM".into(),
-        ..Default::default()
-    };
-    let agreement = env.client.execute(&sign).await.unwrap().ok().unwrap().agreement_id.unwrap();
+    let agreement = env.sign_electricity_agreement(&user).await;
     let q = PdeductSignQuery { user_id: user.clone(), agreement_id: Some(agreement.clone()), ..Default::default() };
     assert_eq!(env.client.execute(&q).await.unwrap().ok().unwrap().bill_key.as_deref(), Some("E0001"));
 
@@ -252,19 +258,7 @@ async fn ledger_bill_of_a_day_matches_the_merchant_balance() {
     };
     env.client.refund(&refund, &RetryPolicy::default()).await.unwrap();
 
-    let token = env.admin("deduct/pay-password-tokens", json!({"user_id": buyer})).await;
-    let sign = PdeductSignAdd {
-        pay_password_token: token["pay_password_token"].as_str().unwrap().into(),
-        user_id: buyer.clone(),
-        biz_type: "JF".into(),
-        sub_biz_type: "ELECTRIC".into(),
-        bill_key: "E0001".into(),
-        charge_inst: "HZELEC".into(),
-        pid: env.pid(),
-        agent_channel: "PUBLICPLATFORM".into(),
-        ..Default::default()
-    };
-    let agreement = env.client.execute(&sign).await.unwrap().ok().unwrap().agreement_id.unwrap();
+    let agreement = env.sign_electricity_agreement(&buyer).await;
     let deduct = PdeductPay {
         agreement_id: agreement,
         user_id: buyer.clone(),

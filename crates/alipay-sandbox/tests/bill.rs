@@ -49,7 +49,8 @@ struct Unzipped {
     summary: String,
 }
 
-fn unzip(bytes: &[u8], account: &str, label: &str) -> Unzipped {
+/// The zip's entry names and the bytes of the two named entries (detail, summary).
+fn unzip_pair(bytes: &[u8], detail: &str, summary: &str) -> (Vec<String>, Vec<u8>, Vec<u8>) {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().to_owned()).collect();
     let mut read = |name: &str| {
@@ -57,8 +58,13 @@ fn unzip(bytes: &[u8], account: &str, label: &str) -> Unzipped {
         zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e} in {names:?}")).read_to_end(&mut buf).unwrap();
         buf
     };
-    let detail_bytes = read(&format!("{account}_{label}_业务明细.csv"));
-    let summary_bytes = read(&format!("{account}_{label}_业务明细(汇总).csv"));
+    let (detail, summary) = (read(detail), read(summary));
+    (names, detail, summary)
+}
+
+fn unzip(bytes: &[u8], account: &str, label: &str) -> Unzipped {
+    let (names, detail_bytes, summary_bytes) =
+        unzip_pair(bytes, &format!("{account}_{label}_业务明细.csv"), &format!("{account}_{label}_业务明细(汇总).csv"));
     let detail = DetailReader::new(&detail_bytes[..]).collect::<Result<Vec<_>, _>>().unwrap();
     let summary = Charset::Gbk.decode(&summary_bytes).unwrap().into_owned();
     Unzipped { names, detail, summary }
@@ -364,15 +370,8 @@ async fn engine_packs_a_stores_rows() {
 
 /// The ledger zip of `label`: its entry names, the typed rows and the summary text.
 fn unzip_ledger(bytes: &[u8], account: &str, label: &str) -> (Vec<String>, Vec<LedgerRow>, String) {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().to_owned()).collect();
-    let mut read = |name: &str| {
-        let mut buf = Vec::new();
-        zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e} in {names:?}")).read_to_end(&mut buf).unwrap();
-        buf
-    };
-    let detail = read(&format!("{account}_{label}_账务明细.csv"));
-    let summary = read(&format!("{account}_{label}_账务汇总.csv"));
+    let (names, detail, summary) =
+        unzip_pair(bytes, &format!("{account}_{label}_账务明细.csv"), &format!("{account}_{label}_账务汇总.csv"));
     let rows = LedgerReader::new(&detail[..]).collect::<Result<Vec<_>, _>>().unwrap();
     (names, rows, Charset::Gbk.decode(&summary).unwrap().into_owned())
 }
