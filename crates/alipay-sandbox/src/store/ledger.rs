@@ -3,8 +3,8 @@
 //!
 //! One table, `ledger_entries`: one row per movement of a merchant's balance, written by
 //! [`LedgerRepo::post_merchant`] together with the new balance in `merchants.balance`, so the ledger and the
-//! balance can never disagree: the last entry's `balance_after` is the merchant's balance unless an
-//! administrator set the balance directly (`Repo::set_merchant_balance`, setup only, which posts nothing).
+//! balance can never disagree: the last entry's `balance_after` is the merchant's balance (a merchant's opening
+//! balance, set when it is created, has no entry).
 //! The row id (autoincrement, never reused) is the source of the 账务流水号.
 //!
 //! Add tables by appending to [`MIGRATIONS`] (never edit a shipped entry) and queries as methods of

@@ -66,8 +66,6 @@ pub trait Repo: ebpp::EbppRepo + coupon::CouponRepo + ledger::LedgerRepo {
     fn insert_merchant(&self, merchant: &MerchantRecord) -> Result<(), StoreError>;
     /// Sets a merchant's own app.
     fn set_primary_app(&self, pid: &str, app_id: &str) -> Result<(), StoreError>;
-    /// Sets a merchant's balance.
-    fn set_merchant_balance(&self, pid: &str, balance: Money) -> Result<(), StoreError>;
     /// A third-party token.
     fn auth_token(&self, token: &str) -> Result<Option<AuthTokenRecord>, StoreError>;
     /// Stores a third-party token.

@@ -237,11 +237,6 @@ impl Repo for SqliteRepo<'_> {
         Ok(())
     }
 
-    fn set_merchant_balance(&self, pid: &str, balance: Money) -> Result<(), StoreError> {
-        self.exec("UPDATE merchants SET balance = ?2 WHERE pid = ?1", params![pid, balance.fen()])?;
-        Ok(())
-    }
-
     fn auth_token(&self, token: &str) -> Result<Option<AuthTokenRecord>, StoreError> {
         let row = self
             .row(
