@@ -226,7 +226,8 @@ impl Store {
         rx.await.unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }
 
-    /// Runs `f` on a read connection, in a read transaction (a consistent snapshot of committed data).
+    /// Runs `f` on a read connection, in a read transaction (a consistent snapshot of committed data), on a
+    /// blocking-pool thread: for reads that may scan (bills, listings).
     pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
@@ -234,26 +235,18 @@ impl Store {
     {
         let readers = Arc::clone(&self.readers);
         let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = readers.lock().ok().and_then(|mut pool| pool.pop());
-            let conn = match pooled {
-                Some(c) => c,
-                None => sqlite::open(&path)?,
-            };
-            run(&conn, "BEGIN DEFERRED")?;
-            let result = f(&sqlite::SqliteRepo::new(&conn));
-            let end = run(&conn, "COMMIT");
-            if end.is_ok() {
-                if let Ok(mut pool) = readers.lock() {
-                    if pool.len() < MAX_READERS {
-                        pool.push(conn);
-                    }
-                }
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+        tokio::task::spawn_blocking(move || read_now(&readers, &path, f))
+            .await
+            .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+
+    /// Like [`Store::read`] but on the calling thread, for point lookups by key (tens of microseconds, less
+    /// than the hand-off to a pool thread and back). A WAL reader never waits for the writer.
+    pub fn lookup<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&dyn Repo) -> Result<R, StoreError>,
+    {
+        read_now(&self.readers, &self.path, f)
     }
 
     /// Stops accepting work, lets the writer finish what is queued, and waits for it.
@@ -275,6 +268,30 @@ impl Drop for Store {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// Runs `f` in a read transaction on a pooled read connection (opened if the pool is empty).
+fn read_now<R>(
+    readers: &Mutex<Vec<Connection>>,
+    path: &Path,
+    f: impl FnOnce(&dyn Repo) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    let pooled = readers.lock().ok().and_then(|mut pool| pool.pop());
+    let conn = match pooled {
+        Some(c) => c,
+        None => sqlite::open(path)?,
+    };
+    run(&conn, "BEGIN DEFERRED")?;
+    let result = f(&sqlite::SqliteRepo::new(&conn));
+    let end = run(&conn, "COMMIT");
+    if end.is_ok() {
+        if let Ok(mut pool) = readers.lock() {
+            if pool.len() < MAX_READERS {
+                pool.push(conn);
+            }
+        }
+    }
+    result
 }
 
 /// The writer: one transaction per batch of queued units, one commit, then the answers.

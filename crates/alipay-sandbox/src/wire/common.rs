@@ -218,7 +218,7 @@ pub async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Ch
     let (seller_id, auth_app_id) = match present(&params, "app_auth_token").map(str::to_owned) {
         None => (app.merchant_pid.clone(), app.app_id.clone()),
         Some(token) => {
-            let found = state.store.read(move |r| r.auth_token(&token)).await.ok().flatten();
+            let found = state.store.lookup(|r| r.auth_token(&token)).ok().flatten();
             match found.filter(|t| t.app_id == app.app_id && t.expires_at > state.clock.now()) {
                 Some(t) => (t.merchant_pid, t.auth_app_id),
                 None => {

@@ -53,7 +53,7 @@ async fn run_inner(state: &SandboxState, req: Checked, base_url: &str) -> Result
                 Ok(k) => k,
                 Err(e) => return Ok(e.reply()),
             };
-            state.store.read(move |repo| trade::query(repo, &caller, &key)).await?
+            state.store.lookup(|repo| trade::query(repo, &caller, &key))?
         }
         "alipay.trade.cancel" => {
             let key = match biz::cancel(params) {
@@ -81,7 +81,7 @@ async fn run_inner(state: &SandboxState, req: Checked, base_url: &str) -> Result
                 Ok(k) => k,
                 Err(e) => return Ok(e.reply()),
             };
-            state.store.read(move |repo| trade::refund_query(repo, &caller, &key, &no)).await?
+            state.store.lookup(|repo| trade::refund_query(repo, &caller, &key, &no))?
         }
         bill::METHOD => bills::query(state, &caller, params, now, base_url).await?,
         _ => match crate::products::dispatch(state, &req).await? {
