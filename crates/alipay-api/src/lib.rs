@@ -66,3 +66,11 @@ pub trait AlipayRequest: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Checks required fields, maximum lengths and formats as the seed tables state.
     fn validate(&self) -> Result<(), ValidationError>;
 }
+
+#[cfg(test)]
+mod test_util {
+    /// Owned form pairs from literals.
+    pub(crate) fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+}

@@ -234,9 +234,7 @@ mod tests {
     use super::*;
     use crate::{decode_request, encode_request, ApiResponse, ResultCode};
 
-    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
+    use crate::test_util::pairs;
 
     /// Seed 000's sign.add example.
     fn seed_sign_add() -> PdeductSignAdd {

@@ -1,8 +1,6 @@
 use super::*;
 
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-}
+use crate::test_util::pairs;
 
 /// A payment notification as Alipay sends it (values already form-decoded once).
 fn paid() -> Vec<(String, String)> {
