@@ -19,6 +19,12 @@
 //! | [`deduct`] | direct deduct, 代扣 (000, 002, 004) | `alipay.ebpp.pdeduct.sign.add`, `.sign.query`, `.sign.cancel`, `.pay`, `.bill.pay.status` |
 //! | [`coupon`] | cash red packets, 现金红包 (003) | `alipay.fund.coupon.order.app.pay`, `.page.pay`, `.agreement.pay`, `.disburse`, `.refund`, `alipay.fund.coupon.operation.query` |
 //!
+//! Absent is not zero: a request field the seeds mark required and that has no blank value (the amounts:
+//! `total_amount`, `refund_amount`, ...) has no default when decoded, so a gateway decoding a request without it
+//! gets a [`DecodeError`] naming the field instead of a zero amount. Text fields decode absent as empty and
+//! [`AlipayRequest::validate`] reports them [`ValidationError::Missing`], as Alipay treats blank and absent alike.
+//! Relative timeouts are parsed by one type, [`TimeoutExpress`].
+//!
 //! Documented failures (`sub_code` / `sub_msg`) are [`sub_code::SubCode`] constants: [`trade::errors`],
 //! [`deduct::pay_errors`], [`deduct::sign_query_errors`], [`coupon::errors`].
 //!
@@ -42,12 +48,14 @@ pub mod ebpp;
 pub mod notify;
 pub mod response;
 pub mod sub_code;
+mod timeout;
 pub mod trade;
 pub mod transport;
 pub mod validate;
 
 pub use alipay_core::{ApiStatus, Money, ResultCode, Timestamp};
 pub use response::ApiResponse;
+pub use timeout::TimeoutExpress;
 pub use transport::{decode_request, encode_request, DecodeError, Transport};
 pub use validate::ValidationError;
 

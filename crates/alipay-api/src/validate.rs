@@ -123,38 +123,10 @@ pub fn json_object(field: &'static str, value: &str) -> Result<(), ValidationErr
     }
 }
 
-/// A relative timeout such as `90m`, `2h` or `15d` (digits, then `m`, `h` or `d`; no decimals), between one minute
-/// and `max_minutes`. With `close_today`, `1c` (close at midnight today) is accepted too.
+/// A relative timeout such as `90m`, `2h` or `15d` (see [`crate::TimeoutExpress`]), between one minute and
+/// `max_minutes`. With `close_today`, `1c` (close at midnight today) is accepted too.
 pub fn timeout(field: &'static str, value: &str, max_minutes: u64, close_today: bool) -> Result<(), ValidationError> {
-    if close_today && value == "1c" {
-        return Ok(());
-    }
-    let invalid = |reason: String| ValidationError::Invalid { field, reason };
-    let unit = match value.chars().last() {
-        Some('m') => 1,
-        Some('h') => 60,
-        Some('d') => 24 * 60,
-        _ => return Err(invalid(format!("{value:?} is not a timeout like 90m, 2h or 3d"))),
-    };
-    let digits = value.get(..value.len() - 1).unwrap_or("");
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid(format!("{value:?} is not a timeout like 90m, 2h or 3d (whole numbers only)")));
-    }
-    let minutes = digits.parse::<u64>().ok().and_then(|n| n.checked_mul(unit));
-    match minutes {
-        Some(m) if (1..=max_minutes).contains(&m) => Ok(()),
-        _ => Err(invalid(format!("{value:?} is outside 1m ..= {}", minutes_text(max_minutes)))),
-    }
-}
-
-fn minutes_text(minutes: u64) -> String {
-    if minutes % (24 * 60) == 0 {
-        format!("{}d", minutes / (24 * 60))
-    } else if minutes % 60 == 0 {
-        format!("{}h", minutes / 60)
-    } else {
-        format!("{minutes}m")
-    }
+    crate::TimeoutExpress::parse(field, value, max_minutes, close_today).map(|_| ())
 }
 
 /// Only ASCII digits, exactly as many as the field's format (`yyyyMM`, ...) needs.
@@ -162,20 +134,9 @@ pub(crate) fn is_digits(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// A calendar date's parts: `month` in 1..=12 and, if given, `day` within that month (Gregorian leap years).
+/// A calendar date's parts: `month` in 1..=12 and, if given, `day` within that month.
 pub(crate) fn is_calendar_date(year: u32, month: u32, day: Option<u32>) -> bool {
-    if !(1..=12).contains(&month) {
-        return false;
-    }
-    let Some(day) = day else { return true };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    (1..=days).contains(&day)
+    i32::try_from(year).is_ok_and(|y| chrono::NaiveDate::from_ymd_opt(y, month, day.unwrap_or(1)).is_some())
 }
 
 #[cfg(test)]

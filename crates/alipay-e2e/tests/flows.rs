@@ -247,3 +247,64 @@ async fn bill_download_lists_the_days_payments_and_refunds() {
     let refund = rows.iter().find(|r| r.kind == BillRowKind::Refund).unwrap();
     assert_eq!((refund.out_request_no.as_str(), refund.total_amount), ("RF8", "-2.50".parse().unwrap()));
 }
+
+/// Seed 001: a cancel that fails retriably answers `retry_flag=Y` and changes nothing; the flow retries it
+/// while the flag says so, and gives up (asking to reconcile) when its attempts run out.
+#[tokio::test]
+async fn barcode_cancel_is_retried_while_retry_flag_is_y() {
+    use alipay_api::trade::{TradeCancel, YesNo};
+    let env = Env::start(Charset::Utf8, None).await;
+    let fault = |count: u32| json!({"method": "alipay.trade.cancel", "kind": "system_error", "count": count});
+
+    // One cancel by hand: ACQ.SYSTEM_ERROR with retry_flag=Y, the trade still waiting.
+    let (_, code) = env.buyer("500.00", "10.00").await;
+    let r = env.client.execute(&pay("E2E7", &code, "200.00")).await.unwrap();
+    assert_eq!(r.status.code.as_str(), "10003");
+    env.admin("faults", fault(1)).await;
+    let cancel = TradeCancel { out_trade_no: Some("E2E7".into()), ..Default::default() };
+    let a = env.client.execute(&cancel).await.unwrap();
+    assert_eq!(a.status.sub_code.as_deref(), Some("ACQ.SYSTEM_ERROR"), "{a:?}");
+    assert_eq!(a.body.retry_flag, Some(YesNo::Yes));
+    assert_eq!(env.status("E2E7").await, Some(TradeStatus::WaitBuyerPay), "nothing changed");
+
+    // The flow: two retriable failures, then the cancel goes through.
+    let (buyer, code) = env.buyer("500.00", "10.00").await;
+    env.admin("faults", fault(2)).await;
+    let outcome = env.client.pay_barcode(&pay("E2E8", &code, "200.00"), &fast()).await.unwrap();
+    assert_eq!(outcome, PayOutcome::Cancelled(Some(CancelAction::Close)));
+    assert_eq!(env.status("E2E8").await, Some(TradeStatus::TradeClosed));
+    assert_eq!(env.balance(&buyer).await, "500.00".parse().unwrap());
+    assert_eq!(env.admin_get("faults").await["pending"], json!([]), "both faults were used");
+
+    // Still failing after every attempt: an error that says to reconcile, the trade left waiting.
+    let (_, code) = env.buyer("500.00", "10.00").await;
+    env.admin("faults", fault(3)).await;
+    let err = env.client.pay_barcode(&pay("E2E9", &code, "200.00"), &fast()).await.unwrap_err();
+    assert!(err.to_string().contains("reconcile"), "{err}");
+    assert_eq!(env.status("E2E9").await, Some(TradeStatus::WaitBuyerPay));
+}
+
+/// Past the cancel window (24 h of sandbox clock) cancel answers `ACQ.TRADE_CANCEL_TIME_OUT` with
+/// `retry_flag=N`: the flow does not retry it and says to refund or reconcile instead.
+#[tokio::test]
+async fn barcode_cancel_past_the_window_is_not_retried() {
+    use alipay_api::trade::{TradeCancel, YesNo};
+    let env = Arc::new(Env::start(Charset::Utf8, None).await);
+    let (_, code) = env.buyer("500.00", "10.00").await;
+    let late = TradePay { timeout_express: Some("15d".into()), ..pay("E2E10", &code, "200.00") };
+    let advancer = {
+        let env = Arc::clone(&env);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            env.admin("clock/advance", json!({"seconds": 25 * 3600})).await
+        })
+    };
+    let err = env.client.pay_barcode(&late, &fast()).await.unwrap_err();
+    advancer.await.unwrap();
+    assert!(err.to_string().contains("ACQ.TRADE_CANCEL_TIME_OUT"), "{err}");
+    let cancel = TradeCancel { out_trade_no: Some("E2E10".into()), ..Default::default() };
+    let a = env.client.execute(&cancel).await.unwrap();
+    assert_eq!(a.status.sub_code.as_deref(), Some("ACQ.TRADE_CANCEL_TIME_OUT"));
+    assert_eq!(a.body.retry_flag, Some(YesNo::No));
+    assert_eq!(env.status("E2E10").await, Some(TradeStatus::WaitBuyerPay), "nothing changed");
+}

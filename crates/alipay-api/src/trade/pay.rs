@@ -36,56 +36,59 @@ string_enum! {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
 pub struct TradePay {
     /// The merchant's order number: ≤ 64 letters, digits, `_`; never reused, even after a failure.
+    #[serde(default)]
     pub out_trade_no: String,
     /// Always `bar_code` (the default).
+    #[serde(default)]
     pub scene: PayScene,
     /// The buyer's payment code: 16–24 digits starting with 25..30.
+    #[serde(default)]
     pub auth_code: String,
     /// The product code (≤ 32), e.g. `FACE_TO_FACE_PAYMENT`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_code: Option<String>,
     /// Order title (≤ 256), required.
+    #[serde(default)]
     pub subject: String,
     /// Buyer's user id (≤ 28).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_id: Option<String>,
     /// Seller's user id (≤ 28); the app's merchant by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_id: Option<String>,
     /// Order amount, `0.01 ..= 100000000.00`.
     pub total_amount: Money,
     /// Part of the amount that discounts may apply to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discountable_amount: Option<Money>,
     /// Part of the amount that discounts may not apply to.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undiscountable_amount: Option<Money>,
     /// Order description (≤ 128).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// What the order contains.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// Cashier's id (≤ 28).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Store id (≤ 32).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_id: Option<String>,
     /// Terminal id (≤ 32).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_id: Option<String>,
     /// Relative timeout, `1m` ..= `15d` or `1c` (midnight today); default 3h for face-to-face.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_express: Option<String>,
     /// Absolute timeout; wins over `timeout_express` when both are sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<Timestamp>,
     /// Returned as is in the notification (≤ 512).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passback_params: Option<String>,
 }
 
@@ -189,37 +192,38 @@ pub struct TradePayResponse {
 
 /// `alipay.trade.precreate`: create a trade and get a QR code for the buyer to scan.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
 pub struct TradePrecreate {
     /// The merchant's order number: ≤ 64 letters, digits, `_`.
+    #[serde(default)]
     pub out_trade_no: String,
     /// Order amount, `0.01 ..= 100000000.00`.
     pub total_amount: Money,
     /// Order title (≤ 256), required.
+    #[serde(default)]
     pub subject: String,
     /// Order description (≤ 128).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Store id (≤ 32).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_id: Option<String>,
     /// Cashier's id (≤ 28).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Terminal id (≤ 32).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_id: Option<String>,
     /// Relative timeout of the trade, `1m` ..= `15d` or `1c`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_express: Option<String>,
     /// Relative timeout counted from the QR code's creation, same format as `timeout_express`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_code_timeout_express: Option<String>,
     /// What the order contains.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// Returned as is in the notification (≤ 512).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passback_params: Option<String>,
 }
 
@@ -392,10 +396,10 @@ mod tests {
         assert!(matches!(bad_qr.validate(), Err(ValidationError::Invalid { field: "qr_code_timeout_express", .. })));
         let too_much = TradePrecreate { total_amount: "100000000.01".parse().unwrap(), ..pre };
         assert!(matches!(too_much.validate(), Err(ValidationError::Invalid { field: "total_amount", .. })));
-        // A missing amount decodes as zero and is then rejected, rather than failing to decode.
-        let no_amount: TradePrecreate =
-            decode_request(&[("biz_content".into(), r#"{"out_trade_no":"1","subject":"s"}"#.into())]).unwrap();
-        assert!(matches!(no_amount.validate(), Err(ValidationError::Invalid { field: "total_amount", .. })));
+        // A missing amount is not a zero amount: it does not decode (issue 8, "models keep required").
+        let no_amount =
+            decode_request::<TradePrecreate>(&[("biz_content".into(), r#"{"out_trade_no":"1","subject":"s"}"#.into())]);
+        assert!(no_amount.is_err());
     }
 
     #[test]
@@ -404,5 +408,25 @@ mod tests {
         let r: ApiResponse<TradePrecreateResponse> = serde_json::from_str(json).unwrap();
         assert_eq!(r.body.qr_code.as_deref(), Some("https://qr.alipay.com/bax03431ljhokirwl38f00a7"));
         assert_eq!(r.body.out_trade_no.as_deref(), Some("20150320010101002"));
+    }
+
+    #[test]
+    fn an_absent_amount_is_not_zero() {
+        let absent = crate::decode_request::<TradePrecreate>(&crate::test_util::pairs(&[(
+            "biz_content",
+            r#"{"out_trade_no":"T1","subject":"s"}"#,
+        )]));
+        assert!(absent.unwrap_err().to_string().contains("total_amount"));
+        let zero = crate::decode_request::<TradePrecreate>(&crate::test_util::pairs(&[(
+            "biz_content",
+            r#"{"out_trade_no":"T1","subject":"s","total_amount":"0.00"}"#,
+        )]))
+        .unwrap();
+        assert!(zero.validate().is_err(), "zero decodes, and the amount rule refuses it");
+        let pay = crate::decode_request::<TradePay>(&crate::test_util::pairs(&[(
+            "biz_content",
+            r#"{"out_trade_no":"T1","auth_code":"28763443825664394","subject":"s"}"#,
+        )]));
+        assert!(pay.is_err());
     }
 }

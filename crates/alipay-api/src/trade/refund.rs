@@ -20,27 +20,26 @@ string_enum! {
 /// Idempotent on `out_request_no`: each partial refund needs its own. Without one, the refund is taken as
 /// the trade's (single) full refund.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
 pub struct TradeRefund {
     /// The merchant's order number (≤ 64); this or `trade_no`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_trade_no: Option<String>,
     /// Alipay's trade number (≤ 64); wins over `out_trade_no`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trade_no: Option<String>,
     /// Amount to refund now, `0.01 ..= 100000000.00`.
     pub refund_amount: Money,
     /// This refund's request number (≤ 64); required for partial refunds.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_request_no: Option<String>,
     /// Reason (≤ 256).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_reason: Option<String>,
     /// Who refunds (≤ 30).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Store id (≤ 32).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_id: Option<String>,
 }
 

@@ -26,10 +26,12 @@ use alipay_api::trade::{
     TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeQuery, TradeRefund,
 };
 use alipay_api::{decode_request, AlipayRequest, DecodeError, ValidationError};
+use alipay_core::ResultCode;
 
 use super::common::Checked;
 use super::Reply;
 use crate::caller::Caller;
+use crate::faults::FaultKind;
 use crate::settings::Settings;
 use crate::store::{Repo, StoreError};
 use crate::SandboxState;
@@ -91,6 +93,8 @@ pub(crate) struct Method {
     pub access: Access,
     /// Decodes, validates and runs a verified request (see the module documentation).
     pub run: for<'a> fn(&'a SandboxState, Checked, String) -> RunFuture<'a>,
+    /// The answer of an injected failure ([`Handler::fault`]).
+    pub fault: fn(FaultKind) -> Reply,
 }
 
 impl std::fmt::Debug for Method {
@@ -101,7 +105,7 @@ impl std::fmt::Debug for Method {
 
 /// The table entry of the method whose request type is `H`.
 pub(crate) const fn entry<H: Handler>() -> Method {
-    Method { name: H::METHOD, access: H::ACCESS, run: run::<H> }
+    Method { name: H::METHOD, access: H::ACCESS, run: run::<H>, fault: H::fault }
 }
 
 /// Why a request's business parameters were refused before anything ran.
@@ -152,6 +156,21 @@ pub(crate) trait Handler: AlipayRequest {
     fn refuse(refusal: Refusal) -> Reply;
     /// Runs the method over the store; returns after the transaction committed.
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send;
+    /// The answer of an injected failure (`POST /admin/faults`) of `kind`: `20000 isp.unknow-error`, `10003`,
+    /// or `40004 ACQ.SYSTEM_ERROR`. A method whose answer tells the caller more on such a failure overrides
+    /// it (trade.cancel says `retry_flag=Y`).
+    fn fault(kind: FaultKind) -> Reply {
+        default_fault(kind)
+    }
+}
+
+/// The answer of an injected failure for methods that say nothing more.
+pub(crate) fn default_fault(kind: FaultKind) -> Reply {
+    match kind {
+        FaultKind::UnknownError => Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙"),
+        FaultKind::InProcess => Reply::of(ResultCode::InProcess),
+        _ => Reply::business("ACQ.SYSTEM_ERROR", "系统异常"),
+    }
 }
 
 fn run<H: Handler>(state: &SandboxState, checked: Checked, base_url: String) -> RunFuture<'_> {

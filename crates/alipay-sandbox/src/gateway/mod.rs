@@ -84,13 +84,14 @@ async fn gateway(
         Err(rej) => return respond(&state, &rej.key, &rej.reply, rej.sign_type, rej.charset),
     };
     let key = envelope::response_key(&checked.method);
+    let Some(entry) = methods::find(&checked.method) else {
+        // The common check refused unknown methods already.
+        let reply = Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名");
+        return respond(&state, &key, &reply, checked.sign_type, checked.charset);
+    };
     let fault = state.faults.take(&checked.method);
     let (charset, sign_type) = (checked.charset, checked.sign_type);
-    let fault_reply = |kind: FaultKind| match kind {
-        FaultKind::UnknownError => Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙"),
-        FaultKind::InProcess => Reply::of(ResultCode::InProcess),
-        _ => Reply::business("ACQ.SYSTEM_ERROR", "系统异常"),
-    };
+    let fault_reply = entry.fault;
     if let Some(f) = &fault {
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
         match f.kind {
@@ -101,14 +102,10 @@ async fn gateway(
             _ => {}
         }
     }
-    let reply = match methods::find(&checked.method) {
-        Some(m) => (m.run)(&state, checked, base_url(&uri, &headers)).await.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "store failure");
-            Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
-        }),
-        // The common check refused unknown methods already.
-        None => Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"),
-    };
+    let reply = (entry.run)(&state, checked, base_url(&uri, &headers)).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "store failure");
+        Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
+    });
     state.wake.notify_one();
     match fault.map(|f| f.kind) {
         Some(FaultKind::DropAfterCommit) => dropped_connection(),

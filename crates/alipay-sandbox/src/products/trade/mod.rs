@@ -16,10 +16,12 @@ pub(crate) mod requests;
 pub(crate) mod store;
 
 use alipay_api::trade::{
-    TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeQuery, TradeRefund,
+    TradeCancel, TradeCancelResponse, TradeClose, TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeQuery,
+    TradeRefund, YesNo,
 };
 
-use crate::gateway::methods::{lookup, write, Access, Call, Handler, Refusal};
+use crate::faults::FaultKind;
+use crate::gateway::methods::{self, lookup, write, Access, Call, Handler, Refusal};
 use crate::gateway::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
@@ -77,6 +79,17 @@ impl Handler for TradeCancel {
     const ACCESS: Access = Access::Write;
     fn refuse(refusal: Refusal) -> Reply {
         refuse(refusal)
+    }
+    /// A cancel that fails for a reason a retry can fix says so: `retry_flag=Y` (trade.md), the trade unchanged.
+    fn fault(kind: FaultKind) -> Reply {
+        let reply = methods::default_fault(kind);
+        match kind {
+            FaultKind::UnknownError | FaultKind::SystemError => {
+                let body = TradeCancelResponse { retry_flag: Some(YesNo::Yes), ..Default::default() };
+                Reply::typed(reply.status, &body)
+            }
+            _ => reply,
+        }
     }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         match requests::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {

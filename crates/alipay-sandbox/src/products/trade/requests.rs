@@ -10,7 +10,7 @@
 //!   an amount with more than two decimals, missing or too long fields, a bad `timeout_express`.
 
 use alipay_api::trade::{TradePay, TradePrecreate, TradeRefund};
-use alipay_api::{DecodeError, ValidationError};
+use alipay_api::{DecodeError, TimeoutExpress, ValidationError};
 use alipay_core::{Money, Timestamp};
 
 use crate::gateway::methods::Refusal;
@@ -72,8 +72,8 @@ impl From<ValidationError> for BizError {
     }
 }
 
-/// Turns `timeout_express` (`1m`..`15d`, units m/h/d, or `1c` = midnight today) or `time_expire` (wins)
-/// into an absolute expiry.
+/// Turns `timeout_express` (`1m`..`15d`, units m/h/d, or `1c` = midnight today; already validated by the
+/// model) or `time_expire` (wins) into an absolute expiry.
 fn expiry(timeout_express: Option<&str>, time_expire: Option<Timestamp>, now: i64) -> Result<Option<i64>, BizError> {
     if let Some(ts) = time_expire {
         return Ok(Some(ts.unix()));
@@ -81,25 +81,8 @@ fn expiry(timeout_express: Option<&str>, time_expire: Option<Timestamp>, now: i6
     let Some(te) = timeout_express.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let bad = || BizError::InvalidParameter("timeout_express must be like 90m, 2h, 15d or 1c".into());
-    let (num, unit) = te.split_at(te.len().saturating_sub(1));
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
-        "c" if n == 1 => {
-            let today = Timestamp::from_unix(now).ok_or_else(bad)?.beijing();
-            let midnight = today.date_naive().succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)).ok_or_else(bad)?;
-            let local = midnight.and_local_timezone(alipay_core::time::beijing()).single().ok_or_else(bad)?;
-            return Ok(Some(local.timestamp()));
-        }
-        _ => return Err(bad()),
-    };
-    if !(60..=15 * 86400).contains(&secs) {
-        return Err(bad());
-    }
-    Ok(Some(now + secs))
+    let timeout = TimeoutExpress::parse("timeout_express", te, TimeoutExpress::FIFTEEN_DAYS, true)?;
+    timeout.expires_at(now).map(Some).ok_or_else(|| BizError::InvalidParameter(format!("timeout_express {te:?}")))
 }
 
 pub(crate) fn trade_key(out_trade_no: Option<String>, trade_no: Option<String>) -> Result<TradeKey, BizError> {
