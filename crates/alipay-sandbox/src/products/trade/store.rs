@@ -5,7 +5,9 @@
 use alipay_core::{Money, SignType};
 use rusqlite::{params, OptionalExtension, Row};
 
-use crate::store::sqlite::{corrupt, sign_type, SqliteRepo};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+use crate::store::sqlite::{sign_type, SqliteRepo};
 use crate::store::StoreError;
 
 /// How a trade was created.
@@ -78,6 +80,32 @@ impl TradeState {
     /// `true` while the trade waits for payment (it can time out, be closed or cancelled without refund).
     pub fn is_unpaid_open(self) -> bool {
         matches!(self, TradeState::Created | TradeState::WaitBuyerPay)
+    }
+}
+
+impl ToSql for TradeKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for TradeKind {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        TradeKind::parse(text).ok_or_else(|| FromSqlError::Other(format!("unexpected trade kind {text:?}").into()))
+    }
+}
+
+impl ToSql for TradeState {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for TradeState {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        TradeState::parse(text).ok_or_else(|| FromSqlError::Other(format!("unexpected trade state {text:?}").into()))
     }
 }
 
@@ -194,48 +222,46 @@ const TRADE_COLUMNS: &str = "trade_no, seller_id, app_id, auth_app_id, out_trade
     fail_code";
 
 fn trade_row(r: &Row<'_>) -> rusqlite::Result<TradeRecord> {
-    let kind: String = r.get(5)?;
-    let state: String = r.get(6)?;
     Ok(TradeRecord {
-        trade_no: r.get(0)?,
-        seller_id: r.get(1)?,
-        app_id: r.get(2)?,
-        auth_app_id: r.get(3)?,
-        out_trade_no: r.get(4)?,
-        kind: TradeKind::parse(&kind).ok_or_else(|| corrupt("trade kind", &kind))?,
-        state: TradeState::parse(&state).ok_or_else(|| corrupt("trade state", &state))?,
-        total_amount: Money::from_fen(r.get(7)?),
-        refund_fee: Money::from_fen(r.get(8)?),
-        subject: r.get(9)?,
-        body: r.get(10)?,
-        buyer_id: r.get(11)?,
-        auth_code: r.get(12)?,
-        qr_code: r.get(13)?,
-        store_id: r.get(14)?,
-        terminal_id: r.get(15)?,
-        operator_id: r.get(16)?,
-        passback_params: r.get(17)?,
-        notify_url: r.get(18)?,
-        charset: r.get(19)?,
-        sign_type: sign_type(r.get(20)?)?,
-        gmt_create: r.get(21)?,
-        gmt_payment: r.get(22)?,
-        gmt_close: r.get(23)?,
-        expire_at: r.get(24)?,
-        qr_expire_at: r.get(25)?,
-        cancel_action: r.get(26)?,
-        fail_code: r.get(27)?,
+        trade_no: r.get("trade_no")?,
+        seller_id: r.get("seller_id")?,
+        app_id: r.get("app_id")?,
+        auth_app_id: r.get("auth_app_id")?,
+        out_trade_no: r.get("out_trade_no")?,
+        kind: r.get("kind")?,
+        state: r.get("state")?,
+        total_amount: Money::from_fen(r.get("total_amount")?),
+        refund_fee: Money::from_fen(r.get("refund_fee")?),
+        subject: r.get("subject")?,
+        body: r.get("body")?,
+        buyer_id: r.get("buyer_id")?,
+        auth_code: r.get("auth_code")?,
+        qr_code: r.get("qr_code")?,
+        store_id: r.get("store_id")?,
+        terminal_id: r.get("terminal_id")?,
+        operator_id: r.get("operator_id")?,
+        passback_params: r.get("passback_params")?,
+        notify_url: r.get("notify_url")?,
+        charset: r.get("charset")?,
+        sign_type: sign_type(r.get("sign_type")?)?,
+        gmt_create: r.get("gmt_create")?,
+        gmt_payment: r.get("gmt_payment")?,
+        gmt_close: r.get("gmt_close")?,
+        expire_at: r.get("expire_at")?,
+        qr_expire_at: r.get("qr_expire_at")?,
+        cancel_action: r.get("cancel_action")?,
+        fail_code: r.get("fail_code")?,
     })
 }
 
 fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
     Ok(RefundRecord {
-        trade_no: r.get(0)?,
-        out_request_no: r.get(1)?,
-        amount: Money::from_fen(r.get(2)?),
-        reason: r.get(3)?,
-        gmt_refund: r.get(4)?,
-        refund_fee_after: Money::from_fen(r.get(5)?),
+        trade_no: r.get("trade_no")?,
+        out_request_no: r.get("out_request_no")?,
+        amount: Money::from_fen(r.get("amount")?),
+        reason: r.get("reason")?,
+        gmt_refund: r.get("gmt_refund")?,
+        refund_fee_after: Money::from_fen(r.get("refund_fee_after")?),
     })
 }
 
@@ -294,8 +320,8 @@ impl TradeRepo for SqliteRepo<'_> {
                 t.app_id,
                 t.auth_app_id,
                 t.out_trade_no,
-                t.kind.as_str(),
-                t.state.as_str(),
+                t.kind,
+                t.state,
                 t.total_amount.fen(),
                 t.refund_fee.fen(),
                 t.subject,
@@ -328,7 +354,7 @@ impl TradeRepo for SqliteRepo<'_> {
              cancel_action = ?7, fail_code = ?8 WHERE trade_no = ?1",
             params![
                 t.trade_no,
-                t.state.as_str(),
+                t.state,
                 t.refund_fee.fen(),
                 t.buyer_id,
                 t.gmt_payment,
