@@ -53,11 +53,13 @@ mod meta_keys {
     pub const DEFAULT_BUYER: &str = "default.buyer_id";
 }
 
-/// The sandbox could not start or run.
+/// The sandbox could not start or run. Each variant's message says what failed; its cause is its
+/// [`std::error::Error::source`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SandboxError {
     /// A file or socket operation failed.
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Io {
         /// What was being done.
         context: String,
@@ -68,13 +70,13 @@ pub enum SandboxError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A key could not be generated or read.
-    #[error("key error: {0}")]
+    #[error("the sandbox's keys cannot be generated or read")]
     Key(#[from] alipay_core::KeyError),
     /// Seeding accounts failed.
     #[error(transparent)]
     Account(#[from] AccountError),
     /// app.json could not be written.
-    #[error("cannot write app.json: {0}")]
+    #[error("cannot write app.json")]
     Json(#[from] serde_json::Error),
 }
 

@@ -103,7 +103,7 @@ async fn gateway(
         }
     }
     let reply = (entry.run)(&state, checked, base_url(&uri, &headers)).await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "store failure");
+        tracing::error!(error = ?e, "store failure");
         Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
     });
     state.wake.notify_one();

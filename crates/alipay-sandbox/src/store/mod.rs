@@ -23,12 +23,13 @@ use rusqlite::Connection;
 
 pub use records::*;
 
-/// A storage failure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A storage failure. The database's own error is kept as the [`std::error::Error::source`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The database refused or failed.
-    #[error("database error: {0}")]
-    Backend(String),
+    #[error("database error")]
+    Backend(#[source] Arc<dyn std::error::Error + Send + Sync>),
     /// A stored value could not be read back.
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -37,9 +38,16 @@ pub enum StoreError {
     Closed,
 }
 
+impl StoreError {
+    /// A backend failure caused by `e`.
+    pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+        StoreError::Backend(Arc::new(e))
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Backend(e.to_string())
+        StoreError::backend(e)
     }
 }
 
@@ -150,7 +158,7 @@ impl Store {
         let writer = std::thread::Builder::new()
             .name("sandbox-store-writer".into())
             .spawn(move || writer_loop(conn, rx))
-            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+            .map_err(StoreError::backend)?;
         Ok(Store {
             path: path.to_owned(),
             jobs: Mutex::new(Some(tx)),
@@ -213,9 +221,7 @@ impl Store {
     {
         let readers = Arc::clone(&self.readers);
         let path = self.path.clone();
-        tokio::task::spawn_blocking(move || read_now(&readers, &path, f))
-            .await
-            .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+        tokio::task::spawn_blocking(move || read_now(&readers, &path, f)).await.map_err(StoreError::backend)?
     }
 
     /// Like [`Store::read`] but on the calling thread, for point lookups by key (tens of microseconds, less

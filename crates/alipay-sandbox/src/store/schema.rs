@@ -71,7 +71,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             |r| r.get(0),
         )?;
         for (i, sql) in migrations.iter().enumerate() {
-            let version = i64::try_from(i).map_err(|e| StoreError::Backend(e.to_string()))? + 1;
+            let version = i64::try_from(i).map_err(StoreError::backend)? + 1;
             if version <= current {
                 continue;
             }
@@ -93,7 +93,7 @@ fn migrate_core(conn: &mut Connection) -> Result<(), StoreError> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
     let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_version", [], |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate() {
-        let version = i64::try_from(i).map_err(|e| StoreError::Backend(e.to_string()))? + 1;
+        let version = i64::try_from(i).map_err(StoreError::backend)? + 1;
         if version <= current {
             continue;
         }

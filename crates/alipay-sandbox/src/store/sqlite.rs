@@ -261,7 +261,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn insert_outbox(&self, n: &OutboxRecord) -> Result<i64, StoreError> {
-        let params_json = serde_json::to_string(&n.params).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let params_json = serde_json::to_string(&n.params).map_err(StoreError::backend)?;
         self.exec(
             "INSERT INTO notifications (notify_id, trade_no, out_trade_no, app_id, url, charset, sign_type, params, \
              status, attempts, next_attempt_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
