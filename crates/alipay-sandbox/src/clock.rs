@@ -46,3 +46,15 @@ pub fn real_now() -> i64 {
 pub fn real_now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
+
+/// `yyyy-MM-dd HH:mm:ss` (Beijing) of a sandbox time.
+pub(crate) fn time_text(t: i64) -> Option<String> {
+    alipay_core::Timestamp::from_unix(t).map(|t| t.to_string())
+}
+
+/// Beijing `yyyyMMdd` of a sandbox time.
+pub(crate) fn date_digits(t: i64) -> String {
+    alipay_core::Timestamp::from_unix(t)
+        .map(|t| t.beijing().format("%Y%m%d").to_string())
+        .unwrap_or_else(|| "20000101".to_owned())
+}

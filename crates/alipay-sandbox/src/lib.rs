@@ -6,9 +6,10 @@
 //! signed asynchronous notifications with retries; and simulation controls under `/admin/...` (see
 //! [`admin`]).
 //!
-//! Layout: [`wire`] (HTTP and the common-parameter checks), [`engine`] (business logic, no HTTP),
-//! [`store`] (persistence), [`notify`] (outbox and delivery), [`clock`] (the movable sandbox clock),
-//! [`faults`] (fault injection), [`admin`] (controls), [`bills`] (bill downloads).
+//! The layout (ARCHITECTURE.md at the repository root tells the path of one request): `gateway` (HTTP and the
+//! common protocol, and the one table of methods), `products` (one folder per product family: engine, store,
+//! controls, notifications), `store` (the transaction boundary and the shared tables), `notify` (the outbox
+//! worker), `admin` (the shared controls), `accounts`, `clock`, `faults`.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), alipay_sandbox::SandboxError> {
@@ -16,15 +17,17 @@
 //! # }
 //! ```
 
-pub mod admin;
-pub mod bills;
-pub mod clock;
-pub mod engine;
-pub mod faults;
-pub mod notify;
-pub mod products;
-pub mod store;
-pub mod wire;
+mod accounts;
+mod admin;
+mod caller;
+mod clock;
+mod faults;
+mod gateway;
+mod ids;
+mod notify;
+mod products;
+mod settings;
+mod store;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -36,10 +39,10 @@ use alipay_core::{Money, PrivateKey, PublicKey, SignType};
 use serde::Serialize;
 use tokio::sync::{watch, Notify};
 
+use crate::accounts::{AccountError, NewApp};
 use crate::clock::Clock;
-use crate::engine::accounts::{self, AccountError, NewApp};
-use crate::engine::Settings;
 use crate::faults::Faults;
+use crate::settings::Settings;
 use crate::store::{Repo, Store, StoreError};
 
 /// `meta` keys of the sandbox's own state.
@@ -194,7 +197,7 @@ impl Sandbox {
 
     /// The gateway (`/gateway.do`) and the controls (`/admin/...`) as one router.
     pub fn router(&self) -> axum::Router {
-        wire::router(Arc::clone(&self.state))
+        gateway::router(Arc::clone(&self.state))
             .merge(admin::router(Arc::clone(&self.state)))
             .merge(products::admin_router(Arc::clone(&self.state)))
     }

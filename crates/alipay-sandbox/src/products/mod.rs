@@ -1,35 +1,45 @@
-//! Product families beyond face-to-face payment. Each owns its engine, its store component
-//! (`crate::store::ebpp`, `crate::store::coupon`), its gateway methods and its admin routes, and plugs in here:
-//! the wire layer asks [`handles`] and calls [`dispatch`]; the router merges [`admin_router`].
+//! The product families, one folder each, all of the same shape:
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mod.rs` | the family's gateway methods: one [`crate::gateway::methods::Handler`] impl per `alipay-api` request type |
+//! | `engine.rs` | the state machine over the store: no HTTP, domain values and typed errors in, answers out |
+//! | `store.rs` | the family's rows, its repository trait (a supertrait of [`crate::store::Repo`]) and migrations |
+//! | `admin.rs` | the family's simulation controls under `/admin/...` |
+//! | `notify.rs` | the family's asynchronous notifications, queued in the shared outbox ([`crate::notify`]) |
+//!
+//! | family | methods | seeds |
+//! |---|---|---|
+//! | [`trade`] | `alipay.trade.*` (face-to-face payment) | 001 |
+//! | [`bill`] | `alipay.data.dataservice.bill.downloadurl.query` | 001 |
+//! | [`ebpp`] | `alipay.ebpp.bill.add`, `.get` | 000 |
+//! | [`deduct`] | `alipay.ebpp.pdeduct.*` | 000, 002, 004 |
+//! | [`coupon`] | `alipay.fund.coupon.*` (cash red packets) | 003 |
 
-pub mod coupon;
-pub mod ebpp;
+pub(crate) mod bill;
+pub(crate) mod coupon;
+pub(crate) mod deduct;
+pub(crate) mod ebpp;
+pub(crate) mod trade;
 
 use std::sync::Arc;
 
-use crate::engine::Reply;
-use crate::store::StoreError;
-use crate::wire::common::Checked;
+use crate::settings::Settings;
+use crate::store::{Repo, StoreError};
 use crate::SandboxState;
 
-/// `true` if a product family serves `method`.
-pub fn handles(method: &str) -> bool {
-    ebpp::METHODS.contains(&method) || coupon::METHODS.contains(&method)
+/// Every family's simulation controls.
+pub(crate) fn admin_router(state: Arc<SandboxState>) -> axum::Router {
+    trade::admin::router(Arc::clone(&state))
+        .merge(ebpp::admin::router(Arc::clone(&state)))
+        .merge(deduct::admin::router(Arc::clone(&state)))
+        .merge(coupon::admin::router(state))
 }
 
-/// Runs a verified request of a product family's method; `None` if no family serves it.
-pub async fn dispatch(state: &SandboxState, req: &Checked) -> Result<Option<Reply>, StoreError> {
-    let method = req.method.as_str();
-    if ebpp::METHODS.contains(&method) {
-        return ebpp::dispatch(state, req).await.map(Some);
-    }
-    if coupon::METHODS.contains(&method) {
-        return coupon::dispatch(state, req).await.map(Some);
-    }
-    Ok(None)
-}
-
-/// The product families' simulation controls.
-pub fn admin_router(state: Arc<SandboxState>) -> axum::Router {
-    ebpp::admin_router(Arc::clone(&state)).merge(coupon::admin_router(state))
+/// Applies every family's clock-driven transitions due at `now` (trade timeouts and refund-window ends,
+/// red-packet pay timeouts and timeout refunds), in the caller's transaction; how many records changed.
+pub(crate) fn sweep(repo: &dyn Repo, settings: &Settings, now: i64) -> Result<usize, StoreError> {
+    let trades = trade::engine::sweep(repo, settings, now)?;
+    let coupons = coupon::engine::sweep(repo, now)?;
+    Ok(trades + coupons.closed + coupons.refunded)
 }

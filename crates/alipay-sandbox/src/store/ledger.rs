@@ -1,5 +1,5 @@
 //! Store table and queries of the merchants' account ledger (账务明细, read by `bill_type=signcustomer`
-//! bills in `crate::engine::bill`).
+//! bills in `crate::products::bill::engine`).
 //!
 //! One table, `ledger_entries`: one row per movement of a merchant's balance, written by
 //! [`LedgerRepo::post_merchant`] together with the new balance in `merchants.balance`, so the ledger and the

@@ -10,12 +10,10 @@
 //! A PostgreSQL backend would implement [`Repo`] over its own transaction and provide the same
 //! `write`/`read` pair; nothing outside this module touches SQL.
 
-pub mod coupon;
-pub mod ebpp;
 pub mod ledger;
 mod records;
 mod schema;
-mod sqlite;
+pub(crate) mod sqlite;
 
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -48,7 +46,13 @@ impl From<rusqlite::Error> for StoreError {
 /// Everything the engine may do to persistent state, inside one transaction.
 ///
 /// All lookups of trades are scoped by seller: there is no way to read a trade without naming its merchant.
-pub trait Repo: ebpp::EbppRepo + coupon::CouponRepo + ledger::LedgerRepo {
+pub trait Repo:
+    crate::products::trade::store::TradeRepo
+    + crate::products::ebpp::store::EbppRepo
+    + crate::products::deduct::store::DeductRepo
+    + crate::products::coupon::store::CouponRepo
+    + ledger::LedgerRepo
+{
     /// A value of the key-value `meta` table.
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Sets a `meta` value.
@@ -83,32 +87,6 @@ pub trait Repo: ebpp::EbppRepo + coupon::CouponRepo + ledger::LedgerRepo {
     fn insert_payment_code(&self, code: &PaymentCodeRecord) -> Result<(), StoreError>;
     /// Marks a payment code used.
     fn use_payment_code(&self, code: &str) -> Result<(), StoreError>;
-
-    /// A trade of `seller_id` by its trade number.
-    fn trade_by_no(&self, seller_id: &str, trade_no: &str) -> Result<Option<TradeRecord>, StoreError>;
-    /// A trade of `seller_id` by the merchant's order number.
-    fn trade_by_out_no(&self, seller_id: &str, out_trade_no: &str) -> Result<Option<TradeRecord>, StoreError>;
-    /// A trade by its QR code (the buyer's side: the code is the only handle a buyer has).
-    fn trade_by_qr(&self, qr_code: &str) -> Result<Option<TradeRecord>, StoreError>;
-    /// Unpaid trades whose `expire_at` is at or before `now`.
-    fn expired_trades(&self, now: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError>;
-    /// Paid trades paid at or before `paid_before` (their refund window is over).
-    fn finishable_trades(&self, paid_before: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError>;
-    /// Creates a trade.
-    fn insert_trade(&self, trade: &TradeRecord) -> Result<(), StoreError>;
-    /// Saves a trade's mutable fields.
-    fn update_trade(&self, trade: &TradeRecord) -> Result<(), StoreError>;
-    /// A refund by trade and request number.
-    fn refund(&self, trade_no: &str, out_request_no: &str) -> Result<Option<RefundRecord>, StoreError>;
-    /// Records a refund.
-    fn insert_refund(&self, refund: &RefundRecord) -> Result<(), StoreError>;
-    /// Trades of `seller_id` paid in `[from, to)`, or cancelled with a refund (`cancel_action = refund`)
-    /// in `[from, to)`: the trades a bill of that period shows (bill files).
-    fn bill_trades(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<TradeRecord>, StoreError>;
-    /// Refunds of `seller_id`'s trades made in `[from, to)`, oldest first.
-    fn bill_refunds(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<RefundRecord>, StoreError>;
-    /// Every refund of one trade, oldest first.
-    fn refunds_of_trade(&self, trade_no: &str) -> Result<Vec<RefundRecord>, StoreError>;
 
     /// Queues a notification.
     fn insert_outbox(&self, item: &OutboxRecord) -> Result<i64, StoreError>;

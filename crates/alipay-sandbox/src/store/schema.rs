@@ -50,8 +50,12 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Product components beside the core, each with its own ordered migrations and version.
-const COMPONENTS: &[(&str, &[&str])] =
-    &[("ebpp", super::ebpp::MIGRATIONS), ("coupon", super::coupon::MIGRATIONS), ("ledger", super::ledger::MIGRATIONS)];
+const COMPONENTS: &[(&str, &[&str])] = &[
+    ("ebpp", crate::products::ebpp::store::MIGRATIONS),
+    ("coupon", crate::products::coupon::store::MIGRATIONS),
+    ("ledger", super::ledger::MIGRATIONS),
+    ("deduct", crate::products::deduct::store::MIGRATIONS),
+];
 
 /// Brings the database to the latest schema: the core's migrations, then each component's, each migration in
 /// its own transaction.

@@ -26,7 +26,7 @@ const STATEMENT_CACHE: usize = 256;
 
 /// The SQLite implementation of [`Repo`], borrowing a connection inside a transaction.
 pub struct SqliteRepo<'c> {
-    pub(super) conn: &'c Connection,
+    pub(crate) conn: &'c Connection,
 }
 
 impl<'c> SqliteRepo<'c> {
@@ -36,15 +36,10 @@ impl<'c> SqliteRepo<'c> {
     }
 }
 
-const TRADE_COLUMNS: &str = "trade_no, seller_id, app_id, auth_app_id, out_trade_no, kind, state, total_amount, \
-    refund_fee, subject, body, buyer_id, auth_code, qr_code, store_id, terminal_id, operator_id, passback_params, \
-    notify_url, charset, sign_type, gmt_create, gmt_payment, gmt_close, expire_at, qr_expire_at, cancel_action, \
-    fail_code";
-
 const OUTBOX_COLUMNS: &str =
     "id, notify_id, trade_no, out_trade_no, app_id, url, charset, sign_type, params, status, attempts, next_attempt_at_ms";
 
-fn corrupt(what: &str, value: &str) -> rusqlite::Error {
+pub(crate) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
         rusqlite::types::Type::Text,
@@ -52,54 +47,8 @@ fn corrupt(what: &str, value: &str) -> rusqlite::Error {
     )
 }
 
-fn sign_type(value: String) -> rusqlite::Result<SignType> {
+pub(crate) fn sign_type(value: String) -> rusqlite::Result<SignType> {
     value.parse::<SignType>().map_err(|_| corrupt("sign_type", &value))
-}
-
-fn trade_row(r: &Row<'_>) -> rusqlite::Result<TradeRecord> {
-    let kind: String = r.get(5)?;
-    let state: String = r.get(6)?;
-    Ok(TradeRecord {
-        trade_no: r.get(0)?,
-        seller_id: r.get(1)?,
-        app_id: r.get(2)?,
-        auth_app_id: r.get(3)?,
-        out_trade_no: r.get(4)?,
-        kind: TradeKind::parse(&kind).ok_or_else(|| corrupt("trade kind", &kind))?,
-        state: TradeState::parse(&state).ok_or_else(|| corrupt("trade state", &state))?,
-        total_amount: Money::from_fen(r.get(7)?),
-        refund_fee: Money::from_fen(r.get(8)?),
-        subject: r.get(9)?,
-        body: r.get(10)?,
-        buyer_id: r.get(11)?,
-        auth_code: r.get(12)?,
-        qr_code: r.get(13)?,
-        store_id: r.get(14)?,
-        terminal_id: r.get(15)?,
-        operator_id: r.get(16)?,
-        passback_params: r.get(17)?,
-        notify_url: r.get(18)?,
-        charset: r.get(19)?,
-        sign_type: sign_type(r.get(20)?)?,
-        gmt_create: r.get(21)?,
-        gmt_payment: r.get(22)?,
-        gmt_close: r.get(23)?,
-        expire_at: r.get(24)?,
-        qr_expire_at: r.get(25)?,
-        cancel_action: r.get(26)?,
-        fail_code: r.get(27)?,
-    })
-}
-
-fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
-    Ok(RefundRecord {
-        trade_no: r.get(0)?,
-        out_request_no: r.get(1)?,
-        amount: Money::from_fen(r.get(2)?),
-        reason: r.get(3)?,
-        gmt_refund: r.get(4)?,
-        refund_fee_after: Money::from_fen(r.get(5)?),
-    })
 }
 
 fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxRecord> {
@@ -135,29 +84,18 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
 
 impl SqliteRepo<'_> {
     /// Runs one statement through the connection's statement cache.
-    pub(super) fn exec(&self, sql: &str, args: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    pub(crate) fn exec(&self, sql: &str, args: impl rusqlite::Params) -> rusqlite::Result<usize> {
         self.conn.prepare_cached(sql)?.execute(args)
     }
 
     /// Reads one row through the connection's statement cache.
-    pub(super) fn row<T>(
+    pub(crate) fn row<T>(
         &self,
         sql: &str,
         args: impl rusqlite::Params,
         f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
         self.conn.prepare_cached(sql)?.query_row(args, f)
-    }
-
-    fn trades_where(&self, clause: &str, args: impl rusqlite::Params) -> Result<Vec<TradeRecord>, StoreError> {
-        let sql = format!("SELECT {TRADE_COLUMNS} FROM trades WHERE {clause}");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(args, trade_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn one_trade(&self, clause: &str, args: impl rusqlite::Params) -> Result<Option<TradeRecord>, StoreError> {
-        Ok(self.trades_where(clause, args)?.into_iter().next())
     }
 }
 
@@ -319,142 +257,6 @@ impl Repo for SqliteRepo<'_> {
 
     fn use_payment_code(&self, code: &str) -> Result<(), StoreError> {
         self.exec("UPDATE payment_codes SET used = 1 WHERE code = ?1", [code])?;
-        Ok(())
-    }
-
-    fn trade_by_no(&self, seller_id: &str, trade_no: &str) -> Result<Option<TradeRecord>, StoreError> {
-        self.one_trade("seller_id = ?1 AND trade_no = ?2", [seller_id, trade_no])
-    }
-
-    fn trade_by_out_no(&self, seller_id: &str, out_trade_no: &str) -> Result<Option<TradeRecord>, StoreError> {
-        self.one_trade("seller_id = ?1 AND out_trade_no = ?2", [seller_id, out_trade_no])
-    }
-
-    fn trade_by_qr(&self, qr_code: &str) -> Result<Option<TradeRecord>, StoreError> {
-        self.one_trade("qr_code = ?1", [qr_code])
-    }
-
-    fn expired_trades(&self, now: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.trades_where(
-            "state IN ('CREATED', 'WAIT_BUYER_PAY') AND expire_at <= ?1 ORDER BY expire_at LIMIT ?2",
-            params![now, limit],
-        )
-    }
-
-    fn finishable_trades(&self, paid_before: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.trades_where(
-            "state = 'TRADE_SUCCESS' AND gmt_payment <= ?1 ORDER BY gmt_payment LIMIT ?2",
-            params![paid_before, limit],
-        )
-    }
-
-    fn insert_trade(&self, t: &TradeRecord) -> Result<(), StoreError> {
-        let sql = format!(
-            "INSERT INTO trades ({TRADE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-             ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
-        );
-        self.exec(
-            &sql,
-            params![
-                t.trade_no,
-                t.seller_id,
-                t.app_id,
-                t.auth_app_id,
-                t.out_trade_no,
-                t.kind.as_str(),
-                t.state.as_str(),
-                t.total_amount.fen(),
-                t.refund_fee.fen(),
-                t.subject,
-                t.body,
-                t.buyer_id,
-                t.auth_code,
-                t.qr_code,
-                t.store_id,
-                t.terminal_id,
-                t.operator_id,
-                t.passback_params,
-                t.notify_url,
-                t.charset,
-                t.sign_type.as_str(),
-                t.gmt_create,
-                t.gmt_payment,
-                t.gmt_close,
-                t.expire_at,
-                t.qr_expire_at,
-                t.cancel_action,
-                t.fail_code,
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn update_trade(&self, t: &TradeRecord) -> Result<(), StoreError> {
-        self.exec(
-            "UPDATE trades SET state = ?2, refund_fee = ?3, buyer_id = ?4, gmt_payment = ?5, gmt_close = ?6, \
-             cancel_action = ?7, fail_code = ?8 WHERE trade_no = ?1",
-            params![
-                t.trade_no,
-                t.state.as_str(),
-                t.refund_fee.fen(),
-                t.buyer_id,
-                t.gmt_payment,
-                t.gmt_close,
-                t.cancel_action,
-                t.fail_code,
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn refund(&self, trade_no: &str, out_request_no: &str) -> Result<Option<RefundRecord>, StoreError> {
-        let row = self
-            .row(
-                "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
-                 WHERE trade_no = ?1 AND out_request_no = ?2",
-                [trade_no, out_request_no],
-                refund_row,
-            )
-            .optional()?;
-        Ok(row)
-    }
-
-    fn bill_trades(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<TradeRecord>, StoreError> {
-        self.trades_where(
-            "seller_id = ?1 AND ((gmt_payment >= ?2 AND gmt_payment < ?3) \
-             OR (cancel_action = 'refund' AND gmt_close >= ?2 AND gmt_close < ?3)) ORDER BY gmt_payment, trade_no",
-            params![seller_id, from, to],
-        )
-    }
-
-    fn bill_refunds(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<RefundRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.trade_no, r.out_request_no, r.amount, r.reason, r.gmt_refund, r.refund_fee_after \
-             FROM refunds r JOIN trades t ON t.trade_no = r.trade_no \
-             WHERE t.seller_id = ?1 AND r.gmt_refund >= ?2 AND r.gmt_refund < ?3 \
-             ORDER BY r.gmt_refund, r.trade_no, r.refund_fee_after",
-        )?;
-        let rows = stmt.query_map(params![seller_id, from, to], refund_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn refunds_of_trade(&self, trade_no: &str) -> Result<Vec<RefundRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
-             WHERE trade_no = ?1 ORDER BY refund_fee_after",
-        )?;
-        let rows = stmt.query_map([trade_no], refund_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn insert_refund(&self, f: &RefundRecord) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO refunds (trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![f.trade_no, f.out_request_no, f.amount.fen(), f.reason, f.gmt_refund, f.refund_fee_after.fen()],
-        )?;
         Ok(())
     }
 

@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 
 use super::engine::{self, FundRequest, Swept};
 use crate::admin::AdminError;
-use crate::engine::Caller;
-use crate::store::coupon::{CouponOperationRecord, CouponOrderRecord};
+use crate::caller::Caller;
+use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord};
 use crate::store::{Repo, StoreError};
 use crate::SandboxState;
 
@@ -230,8 +230,11 @@ async fn check_order_string(state: &SandboxState, text: &str) -> Result<AppOrder
             params.push((k, v));
         }
     }
-    if param(&params, "method") != Some(super::APP_PAY) {
-        return Err(bad(format!("isv.invalid-method: the order string is not {}", super::APP_PAY)));
+    if param(&params, "method") != Some(<alipay_api::coupon::CouponOrderAppPay as alipay_api::AlipayRequest>::METHOD) {
+        return Err(bad(format!(
+            "isv.invalid-method: the order string is not {}",
+            <alipay_api::coupon::CouponOrderAppPay as alipay_api::AlipayRequest>::METHOD
+        )));
     }
     let app_id = param(&params, "app_id").ok_or_else(|| bad("isv.missing-app-id".into()))?.to_owned();
     let sign_type = param(&params, "sign_type")

@@ -7,10 +7,12 @@ use alipay_api::coupon::{
 };
 use alipay_core::{Money, Timestamp};
 
+use crate::caller::Caller;
 use crate::clock::real_now_ms;
-use crate::engine::trade::SimError;
-use crate::engine::{ids, Caller, Reply};
-use crate::store::coupon::{CouponOperationRecord, CouponOrderRecord};
+use crate::gateway::Reply;
+use crate::ids;
+use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord};
+use crate::products::trade::engine::SimError;
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{OutboxRecord, Repo, StoreError};
 

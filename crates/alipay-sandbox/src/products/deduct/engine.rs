@@ -14,23 +14,20 @@ use alipay_api::sub_code::SubCode;
 use alipay_api::ValidationError;
 use alipay_core::Money;
 
-use super::{date_digits, documented, illegal, time_text};
+use super::store::{AgreementRecord, DeductionRecord, PayTokenRecord};
 use crate::admin::AdminError;
-use crate::engine::{ids, Caller, Reply};
-use crate::store::ebpp::{AgreementRecord, DeductionRecord, PayTokenRecord};
+use crate::caller::Caller;
+use crate::clock::{date_digits, time_text};
+use crate::gateway::Reply;
+use crate::ids;
+use crate::products::ebpp::{documented, illegal};
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
 
-/// `alipay.ebpp.pdeduct.sign.add`.
-pub const SIGN_ADD: &str = "alipay.ebpp.pdeduct.sign.add";
 /// `alipay.ebpp.pdeduct.sign.query`.
 pub const SIGN_QUERY: &str = "alipay.ebpp.pdeduct.sign.query";
-/// `alipay.ebpp.pdeduct.sign.cancel`.
-pub const SIGN_CANCEL: &str = "alipay.ebpp.pdeduct.sign.cancel";
 /// `alipay.ebpp.pdeduct.pay`.
 pub const PAY: &str = "alipay.ebpp.pdeduct.pay";
-/// `alipay.ebpp.pdeduct.bill.pay.status`.
-pub const PAY_STATUS: &str = "alipay.ebpp.pdeduct.bill.pay.status";
 
 /// An unknown, used or another user's token (the seeds are silent; chosen here).
 pub const PAY_PASSWORD_TOKEN_INVALID: (&str, &str) = ("PAY_PASSWORD_TOKEN_INVALID", "支付授权令牌无效");
@@ -43,8 +40,6 @@ pub const DEDUCT_ORDER_NOT_EXIST: (&str, &str) = ("DEDUCT_ORDER_NOT_EXIST", "代
 
 /// Stored agreement status of a signed agreement.
 pub const AGREEMENT_NORMAL: &str = "NORMAL";
-/// Stored agreement status of a cancelled agreement.
-pub const AGREEMENT_CANCEL: &str = "CANCEL";
 
 /// Hold scopes of `POST /admin/deduct/holds`.
 pub const HOLD_AGREEMENT: &str = "agreement";
@@ -65,7 +60,7 @@ fn pair(code: (&str, &str)) -> Reply {
 }
 
 /// Missing fields answer the seed 002 `*_IS_NULL` codes; any other broken rule `PARAMETER_ILLEGAL`.
-pub(super) fn invalid(e: &ValidationError) -> Reply {
+pub(crate) fn invalid(e: &ValidationError) -> Reply {
     match e {
         ValidationError::Missing { field: "agreement_id" } => documented(&pay_errors::AGREEMENT_ID_IS_NULL),
         ValidationError::Missing { field: "agent_channel" } => documented(&pay_errors::AGENT_CHANNEL_IS_NULL),
@@ -76,7 +71,7 @@ pub(super) fn invalid(e: &ValidationError) -> Reply {
 }
 
 /// sign.query (seed 004) answers every broken rule with `PARAMETER_ILLEGAL`.
-pub(super) fn invalid_query(e: &ValidationError) -> Reply {
+pub(crate) fn invalid_query(e: &ValidationError) -> Reply {
     Reply::business(
         sign_query_errors::PARAMETER_ILLEGAL.code,
         &format!("{}: {e}", sign_query_errors::PARAMETER_ILLEGAL.msg),

@@ -8,17 +8,15 @@ use alipay_api::ebpp::{EbppBillAdd, EbppBillGet, OrderStatus};
 use alipay_api::ValidationError;
 use alipay_core::Money;
 
-use super::{date_digits, illegal, time_text};
+use super::illegal;
+use super::store::EbppBillRecord;
 use crate::admin::AdminError;
-use crate::engine::{ids, Caller, Reply};
-use crate::store::ebpp::EbppBillRecord;
+use crate::caller::Caller;
+use crate::clock::{date_digits, time_text};
+use crate::gateway::Reply;
+use crate::ids;
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
-
-/// `alipay.ebpp.bill.add`.
-pub const ADD: &str = "alipay.ebpp.bill.add";
-/// `alipay.ebpp.bill.get`.
-pub const GET: &str = "alipay.ebpp.bill.get";
 
 /// A changed replay of a `merchant_order_no` (the seeds are silent; chosen here).
 pub const MERCHANT_ORDER_NO_REPEAT: (&str, &str) = ("MERCHANT_ORDER_NO_REPEAT", "商户订单号重复,且与原账单内容不一致");
@@ -26,7 +24,7 @@ pub const MERCHANT_ORDER_NO_REPEAT: (&str, &str) = ("MERCHANT_ORDER_NO_REPEAT", 
 pub const BILL_NOT_EXIST: (&str, &str) = ("BILL_NOT_EXIST", "账单不存在");
 
 /// Bill methods answer every broken field rule with `PARAMETER_ILLEGAL`.
-pub(super) fn invalid(e: &ValidationError) -> Reply {
+pub(crate) fn invalid(e: &ValidationError) -> Reply {
     illegal(&e.to_string())
 }
 

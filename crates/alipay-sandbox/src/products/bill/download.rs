@@ -1,7 +1,7 @@
 //! Bill downloads: answers `alipay.data.dataservice.bill.downloadurl.query` and serves its
 //! `bill_download_url` at `GET /bills/{token}`.
 //!
-//! The zip is built when the URL is queried ([`crate::engine::bill`]), so the URL serves a fixed snapshot.
+//! The zip is built when the URL is queried ([`crate::products::bill::engine`]), so the URL serves a fixed snapshot.
 //! The URL is `http://<host>/bills/<token>`, where `<host>` is the address the query was sent to (the request
 //! target's authority or its `Host` header: the sandbox's listen address for direct clients) and `<token>` is
 //! 32 random letters and digits.
@@ -19,15 +19,16 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use alipay_api::bill::BillType;
+use alipay_api::bill::{BillDownloadUrlQuery, BillType};
 use alipay_core::ResultCode;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::engine::bill::{self, BillError, BillZip};
-use crate::engine::{Caller, Reply};
+use super::engine::{self as bill, BillError, BillZip};
+use crate::gateway::methods::Call;
+use crate::gateway::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
 
@@ -50,7 +51,7 @@ fn lock() -> std::sync::MutexGuard<'static, HashMap<String, Download>> {
 /// Registers `file` for download by the sandbox on `owner` (its data directory) for `ttl`; returns the token.
 pub fn issue(owner: &FsPath, file: BillZip, ttl: Duration) -> String {
     let now = Instant::now();
-    let token = crate::engine::ids::alnum(32);
+    let token = crate::ids::alnum(32);
     let mut map = lock();
     map.retain(|_, d| d.expires > now);
     map.insert(token.clone(), Download { owner: owner.to_owned(), file, expires: now + ttl });
@@ -67,15 +68,10 @@ pub fn take(owner: &FsPath, token: &str) -> Option<BillZip> {
     (d.expires > Instant::now()).then_some(d.file)
 }
 
-/// Answers the bill query for `caller` at sandbox time `now`; `base_url` is `http://<host>` of the query.
-pub async fn query(
-    state: &SandboxState,
-    caller: &Caller,
-    params: &[(String, String)],
-    now: i64,
-    base_url: &str,
-) -> Result<Reply, StoreError> {
-    let (bill_type, period) = match bill::read(params, now) {
+/// Answers the bill query of `call`; its `base_url` is `http://<host>` of the query.
+pub(crate) async fn query(state: &SandboxState, call: Call<BillDownloadUrlQuery>) -> Result<Reply, StoreError> {
+    let (caller, now, base_url) = (&call.caller, call.now, call.base_url.as_str());
+    let (bill_type, period) = match bill::read(&call.request, now) {
         Ok(p) => p,
         Err(e) => return Ok(e.reply()),
     };

@@ -30,25 +30,14 @@
 
 use alipay_core::{form, sign_content, Charset, PublicKey, ResultCode, SignScope, SignType, Timestamp};
 
-use crate::engine::{Caller, Reply};
+use super::Reply;
+use crate::caller::Caller;
 use crate::store::AppRecord;
 use crate::SandboxState;
 
-/// The methods this gateway serves.
-pub const METHODS: &[&str] = &[
-    "alipay.trade.pay",
-    "alipay.trade.precreate",
-    "alipay.trade.query",
-    "alipay.trade.cancel",
-    "alipay.trade.close",
-    "alipay.trade.refund",
-    "alipay.trade.fastpay.refund.query",
-    "alipay.data.dataservice.bill.downloadurl.query",
-];
-
 /// A request refused by a common-parameter check, with everything needed to answer it.
 #[derive(Debug)]
-pub struct Rejection {
+pub(crate) struct Rejection {
     /// `error_response` or `<method>_response`.
     pub key: String,
     /// Charset of the answer.
@@ -61,7 +50,7 @@ pub struct Rejection {
 
 /// A request that passed every common check.
 #[derive(Debug)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// All decoded parameters, query first, first occurrence of each key.
     pub params: Vec<(String, String)>,
     /// The method.
@@ -72,13 +61,6 @@ pub struct Checked {
     pub sign_type: SignType,
     /// Who calls, for whom.
     pub caller: Caller,
-}
-
-impl Checked {
-    /// A parameter's value.
-    pub fn param(&self, key: &str) -> Option<&str> {
-        find(&self.params, key)
-    }
 }
 
 fn find<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -95,7 +77,7 @@ pub fn html_escape(s: &str) -> String {
 }
 
 /// Reads and checks a request in the fixed order documented at the top of this module.
-pub async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Checked, Rejection> {
+pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Checked, Rejection> {
     let error_key = alipay_core::envelope::ERROR_RESPONSE.to_owned();
     let reject = |key: &str, charset: Charset, sign_type: SignType, code: ResultCode, sub: &str, msg: &str| Rejection {
         key: key.to_owned(),
@@ -147,7 +129,7 @@ pub async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Ch
     let Some(method) = present(&params, "method").map(str::to_owned) else {
         return Err(reject(&error_key, charset, SignType::Rsa2, E40001, "isv.missing-method", "缺少方法名参数"));
     };
-    if !METHODS.contains(&method.as_str()) && !crate::products::handles(&method) {
+    if super::methods::find(&method).is_none() {
         return Err(reject(&error_key, charset, SignType::Rsa2, E40002, "isv.invalid-method", "不存在的方法名"));
     }
     let key = alipay_core::envelope::response_key(&method);

@@ -1,13 +1,16 @@
-//! The HTTP gateway: `POST|GET /gateway.do`.
+//! The HTTP gateway: `POST|GET /gateway.do`, the common protocol of every method.
 //!
 //! Accepts what real clients send: a form body, a query string, both merged (common parameters in the query,
 //! business parameters in the body), absolute-form request targets, UTF-8 and GBK. Checks the common
-//! parameters ([`common`], fixed order), runs the method ([`dispatch`]) as one store transaction, and
+//! parameters ([`common`], fixed order), runs the method's entry of the one table ([`methods`]), and
 //! answers only after that transaction committed, with a signed envelope in the request's charset and
 //! `Content-Type: text/html;charset=<charset>`.
 
-pub mod common;
-pub mod dispatch;
+pub(crate) mod common;
+pub(crate) mod methods;
+mod reply;
+
+pub(crate) use reply::Reply;
 
 use std::sync::Arc;
 
@@ -19,14 +22,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
 
-use crate::bills;
-use crate::engine::Reply;
 use crate::faults::FaultKind;
 use crate::SandboxState;
 
-/// The gateway routes: `/gateway.do` and the bill downloads `GET /bills/{token}` ([`crate::bills`]).
-pub fn router(state: Arc<SandboxState>) -> Router {
-    Router::new().route("/gateway.do", any(gateway)).route("/bills/{token}", get(bills::download)).with_state(state)
+/// The gateway routes: `/gateway.do` and the bill downloads `GET /bills/{token}` ([`crate::products::bill::download`]).
+pub(crate) fn router(state: Arc<SandboxState>) -> Router {
+    Router::new()
+        .route("/gateway.do", any(gateway))
+        .route("/bills/{token}", get(crate::products::bill::download::download))
+        .with_state(state)
 }
 
 /// `http://<host>` of a request: the request target's authority, else the `Host` header.
@@ -40,7 +44,13 @@ fn base_url(uri: &Uri, headers: &HeaderMap) -> String {
 }
 
 /// Builds the signed answer.
-pub fn respond(state: &SandboxState, key: &str, reply: &Reply, sign_type: SignType, charset: Charset) -> Response {
+pub(crate) fn respond(
+    state: &SandboxState,
+    key: &str,
+    reply: &Reply,
+    sign_type: SignType,
+    charset: Charset,
+) -> Response {
     match envelope::build_response(key, reply, &state.alipay_key, sign_type, charset) {
         Ok(body) => {
             let mut resp = Response::new(Body::from(body));
@@ -91,7 +101,15 @@ async fn gateway(
             _ => {}
         }
     }
-    let reply = dispatch::run(&state, checked, &base_url(&uri, &headers)).await;
+    let reply = match methods::find(&checked.method) {
+        Some(m) => (m.run)(&state, checked, base_url(&uri, &headers)).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "store failure");
+            Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
+        }),
+        // The common check refused unknown methods already.
+        None => Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"),
+    };
+    state.wake.notify_one();
     match fault.map(|f| f.kind) {
         Some(FaultKind::DropAfterCommit) => dropped_connection(),
         Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {

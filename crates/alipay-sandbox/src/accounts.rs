@@ -3,7 +3,7 @@
 
 use alipay_core::{Money, PublicKey, SignType};
 
-use super::ids;
+use crate::ids;
 use crate::store::{AppRecord, AuthTokenRecord, BuyerRecord, MerchantRecord, PaymentCodeRecord, Repo, StoreError};
 
 /// An account operation was refused.

@@ -35,10 +35,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::engine::accounts::{self, AccountError, NewApp};
-use crate::engine::trade::{self, SimError};
+use crate::accounts::{self, AccountError, NewApp};
 use crate::faults::FaultSpec;
-use crate::store::{BuyerRecord, Repo, StoreError, TradeRecord};
+use crate::products::trade::engine::SimError;
+use crate::store::{BuyerRecord, StoreError};
 use crate::{clock, meta_keys, SandboxState};
 
 /// A control request failed.
@@ -91,8 +91,10 @@ impl IntoResponse for AdminError {
     }
 }
 
-type AdminResult = Result<Json<Value>, AdminError>;
-type St = State<Arc<SandboxState>>;
+/// What a control answers.
+pub(crate) type AdminResult = Result<Json<Value>, AdminError>;
+/// The state a control reads.
+pub(crate) type St = State<Arc<SandboxState>>;
 
 /// The control routes.
 pub fn router(state: Arc<SandboxState>) -> Router {
@@ -103,10 +105,6 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/admin/buyers", post(create_buyer))
         .route("/admin/buyers/{user_id}", get(buyer))
         .route("/admin/buyers/{user_id}/payment-codes", post(payment_code))
-        .route("/admin/trades", get(trade_view))
-        .route("/admin/trades/scan", post(scan))
-        .route("/admin/trades/confirm", post(confirm))
-        .route("/admin/trades/refuse", post(refuse))
         .route("/admin/clock", get(clock_view))
         .route("/admin/clock/advance", post(clock_advance))
         .route("/admin/sweep", post(sweep_now))
@@ -128,18 +126,8 @@ fn buyer_json(b: &BuyerRecord) -> Value {
            "password_free_limit": b.password_free_limit.to_string()})
 }
 
-fn time_text(t: i64) -> Value {
+pub(crate) fn time_text(t: i64) -> Value {
     Timestamp::from_unix(t).map(|t| Value::String(t.to_string())).unwrap_or(Value::Null)
-}
-
-fn trade_json(t: &TradeRecord) -> Value {
-    json!({
-        "trade_no": t.trade_no, "out_trade_no": t.out_trade_no, "app_id": t.app_id, "seller_id": t.seller_id,
-        "kind": t.kind.as_str(), "trade_status": t.state.as_str(), "total_amount": t.total_amount.to_string(),
-        "refund_fee": t.refund_fee.to_string(), "subject": t.subject, "buyer_id": t.buyer_id, "qr_code": t.qr_code,
-        "gmt_create": time_text(t.gmt_create), "gmt_payment": t.gmt_payment.map(time_text),
-        "gmt_close": t.gmt_close.map(time_text), "expire_at": time_text(t.expire_at),
-    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,87 +225,6 @@ async fn payment_code(State(state): St, Path(user_id): Path<String>, body: Optio
 }
 
 /// Names a trade for a control.
-#[derive(Debug, Clone, Default, Deserialize)]
-struct Locator {
-    #[serde(default)]
-    app_id: Option<String>,
-    #[serde(default)]
-    trade_no: Option<String>,
-    #[serde(default)]
-    out_trade_no: Option<String>,
-    #[serde(default)]
-    qr_code: Option<String>,
-    #[serde(default)]
-    buyer_id: Option<String>,
-    #[serde(default)]
-    confirm: bool,
-}
-
-fn locate(r: &dyn Repo, loc: &Locator) -> Result<TradeRecord, AdminError> {
-    let missing = || AdminError::NotFound("trade not found".into());
-    if let Some(qr) = &loc.qr_code {
-        return r.trade_by_qr(qr)?.ok_or_else(missing);
-    }
-    let app_id = match &loc.app_id {
-        Some(a) => a.clone(),
-        None => r.meta(meta_keys::DEFAULT_APP_ID)?.unwrap_or_default(),
-    };
-    let app = r.app(&app_id)?.ok_or_else(|| AdminError::NotFound(format!("app {app_id} not found")))?;
-    let found = match (&loc.trade_no, &loc.out_trade_no) {
-        (Some(t), _) => r.trade_by_no(&app.merchant_pid, t)?,
-        (None, Some(o)) => r.trade_by_out_no(&app.merchant_pid, o)?,
-        (None, None) => return Err(AdminError::BadRequest("name the trade: qr_code, trade_no or out_trade_no".into())),
-    };
-    found.ok_or_else(missing)
-}
-
-async fn trade_view(State(state): St, Query(loc): Query<Locator>) -> AdminResult {
-    let t = state.store.read(move |r| Ok(locate(r, &loc))).await??;
-    Ok(Json(trade_json(&t)))
-}
-
-async fn scan(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
-    let now = state.clock.now();
-    let t = state
-        .store
-        .write(move |r| -> Result<TradeRecord, AdminError> {
-            let trade = locate(r, &loc)?;
-            let buyer_id = match &loc.buyer_id {
-                Some(b) => b.clone(),
-                None => r.meta(meta_keys::DEFAULT_BUYER)?.unwrap_or_default(),
-            };
-            let scanned = trade::scan(r, trade, &buyer_id, now)?;
-            if loc.confirm {
-                Ok(trade::confirm(r, scanned, now)?)
-            } else {
-                Ok(scanned)
-            }
-        })
-        .await?;
-    state.wake.notify_one();
-    Ok(Json(trade_json(&t)))
-}
-
-async fn confirm(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
-    let now = state.clock.now();
-    let t = state
-        .store
-        .write(move |r| -> Result<TradeRecord, AdminError> { Ok(trade::confirm(r, locate(r, &loc)?, now)?) })
-        .await?;
-    state.wake.notify_one();
-    Ok(Json(trade_json(&t)))
-}
-
-async fn refuse(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
-    let now = state.clock.now();
-    let t = state
-        .store
-        .write(move |r| -> Result<TradeRecord, AdminError> { Ok(trade::refuse(r, locate(r, &loc)?, now)?) })
-        .await?;
-    state.wake.notify_one();
-    Ok(Json(trade_json(&t)))
-}
-
 fn clock_json(state: &SandboxState) -> Value {
     json!({"now": time_text(state.clock.now()), "offset_secs": state.clock.offset()})
 }
@@ -354,14 +261,7 @@ async fn sweep_now(State(state): St) -> AdminResult {
 pub(crate) async fn sweep(state: &SandboxState) -> Result<usize, StoreError> {
     let now = state.clock.now();
     let settings = state.config.settings.clone();
-    let n = state
-        .store
-        .write(move |r| -> Result<usize, StoreError> {
-            let trades = trade::sweep(r, &settings, now)?;
-            let red_packets = crate::products::coupon::engine::sweep(r, now)?;
-            Ok(trades + red_packets.closed + red_packets.refunded)
-        })
-        .await?;
+    let n = state.store.write(move |r| crate::products::sweep(r, &settings, now)).await?;
     if n > 0 {
         state.wake.notify_one();
     }

@@ -9,13 +9,12 @@
 //! - `ACQ.INVALID_PARAMETER` (参数无效) for everything else: missing `biz_content`, bad JSON, wrong types,
 //!   an amount with more than two decimals, missing or too long fields, a bad `timeout_express`.
 
-use alipay_api::trade::{
-    TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeQuery, TradeRefund,
-};
-use alipay_api::{decode_request, AlipayRequest, DecodeError, ValidationError};
+use alipay_api::trade::{TradePay, TradePrecreate, TradeRefund};
+use alipay_api::{DecodeError, ValidationError};
 use alipay_core::{Money, Timestamp};
 
-use super::Reply;
+use crate::gateway::methods::Refusal;
+use crate::gateway::Reply;
 
 /// Business input refused before anything runs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +46,15 @@ impl BizError {
     }
 }
 
+impl From<Refusal> for BizError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Decode(e) => e.into(),
+            Refusal::Invalid(e) => e.into(),
+        }
+    }
+}
+
 impl From<DecodeError> for BizError {
     fn from(e: DecodeError) -> Self {
         BizError::InvalidParameter(e.to_string())
@@ -62,24 +70,6 @@ impl From<ValidationError> for BizError {
             _ => BizError::InvalidParameter(e.to_string()),
         }
     }
-}
-
-/// Decodes and validates a model; a required amount field that was not sent at all is
-/// `ACQ.INVALID_PARAMETER` (the models default it to zero).
-fn read<R: AlipayRequest>(params: &[(String, String)], amount_field: Option<&str>) -> Result<R, BizError> {
-    let request: R = decode_request(params)?;
-    if let Some(field) = amount_field {
-        let biz = params.iter().find(|(k, _)| k == "biz_content").map(|(_, v)| v.as_str()).unwrap_or("{}");
-        let sent = serde_json::from_str::<serde_json::Value>(biz)
-            .ok()
-            .and_then(|v| v.get(field).map(|f| !f.is_null()))
-            .unwrap_or(false);
-        if !sent {
-            return Err(BizError::InvalidParameter(format!("{field} is required")));
-        }
-    }
-    request.validate()?;
-    Ok(request)
 }
 
 /// Turns `timeout_express` (`1m`..`15d`, units m/h/d, or `1c` = midnight today) or `time_expire` (wins)
@@ -112,7 +102,7 @@ fn expiry(timeout_express: Option<&str>, time_expire: Option<Timestamp>, now: i6
     Ok(Some(now + secs))
 }
 
-fn trade_key(out_trade_no: Option<String>, trade_no: Option<String>) -> Result<TradeKey, BizError> {
+pub(crate) fn trade_key(out_trade_no: Option<String>, trade_no: Option<String>) -> Result<TradeKey, BizError> {
     let present = |v: Option<String>| v.filter(|v| !alipay_core::content::is_blank(v));
     match (present(trade_no), present(out_trade_no)) {
         (Some(t), _) => Ok(TradeKey::TradeNo(t)),
@@ -122,8 +112,7 @@ fn trade_key(out_trade_no: Option<String>, trade_no: Option<String>) -> Result<T
 }
 
 /// Reads `alipay.trade.pay`.
-pub fn pay(params: &[(String, String)], now: i64) -> Result<PayRequest, BizError> {
-    let r: TradePay = read(params, Some("total_amount"))?;
+pub fn pay(r: TradePay, now: i64) -> Result<PayRequest, BizError> {
     let expire_at = expiry(r.timeout_express.as_deref(), r.time_expire, now)?;
     Ok(PayRequest {
         out_trade_no: r.out_trade_no,
@@ -141,8 +130,7 @@ pub fn pay(params: &[(String, String)], now: i64) -> Result<PayRequest, BizError
 }
 
 /// Reads `alipay.trade.precreate`.
-pub fn precreate(params: &[(String, String)], now: i64) -> Result<PrecreateRequest, BizError> {
-    let r: TradePrecreate = read(params, Some("total_amount"))?;
+pub fn precreate(r: TradePrecreate, now: i64) -> Result<PrecreateRequest, BizError> {
     let expire_at = expiry(r.timeout_express.as_deref(), None, now)?;
     let qr_expire_at = expiry(r.qr_code_timeout_express.as_deref(), None, now)?;
     Ok(PrecreateRequest {
@@ -160,39 +148,14 @@ pub fn precreate(params: &[(String, String)], now: i64) -> Result<PrecreateReque
     })
 }
 
-/// Reads `alipay.trade.query`.
-pub fn query(params: &[(String, String)]) -> Result<TradeKey, BizError> {
-    let r: TradeQuery = read(params, None)?;
-    trade_key(r.out_trade_no, r.trade_no)
-}
-
-/// Reads `alipay.trade.cancel`.
-pub fn cancel(params: &[(String, String)]) -> Result<TradeKey, BizError> {
-    let r: TradeCancel = read(params, None)?;
-    trade_key(r.out_trade_no, r.trade_no)
-}
-
-/// Reads `alipay.trade.close`.
-pub fn close(params: &[(String, String)]) -> Result<TradeKey, BizError> {
-    let r: TradeClose = read(params, None)?;
-    trade_key(r.out_trade_no, r.trade_no)
-}
-
 /// Reads `alipay.trade.refund`.
-pub fn refund(params: &[(String, String)]) -> Result<RefundRequest, BizError> {
-    let r: TradeRefund = read(params, Some("refund_amount"))?;
+pub fn refund(r: TradeRefund) -> Result<RefundRequest, BizError> {
     Ok(RefundRequest {
         key: trade_key(r.out_trade_no, r.trade_no)?,
         refund_amount: r.refund_amount,
         out_request_no: r.out_request_no.filter(|v| !alipay_core::content::is_blank(v)),
         refund_reason: r.refund_reason,
     })
-}
-
-/// Reads `alipay.trade.fastpay.refund.query`.
-pub fn refund_query(params: &[(String, String)]) -> Result<(TradeKey, String), BizError> {
-    let r: TradeFastpayRefundQuery = read(params, None)?;
-    Ok((trade_key(r.out_trade_no, r.trade_no)?, r.out_request_no))
 }
 
 /// A checked `alipay.trade.pay`.

@@ -1,12 +1,13 @@
-//! EBPP bills (seed 000) and direct deduct (seeds 000, 002, 004): engine, gateway methods and simulation controls.
+//! EBPP bills (账单缴费, seed 000) — and the answers both `alipay.ebpp.*` families share with direct deduct
+//! ([`crate::products::deduct`], seeds 000, 002, 004): engine, gateway methods and simulation controls.
 //!
 //! # Gateway methods
 //!
 //! | method | transport | engine |
 //! |---|---|---|
-//! | `alipay.ebpp.bill.add`, `alipay.ebpp.bill.get` | top-level form fields | [`bills`] |
-//! | `alipay.ebpp.pdeduct.sign.add`, `.sign.cancel`, `.pay`, `.bill.pay.status` | top-level form fields | [`deduct`] |
-//! | `alipay.ebpp.pdeduct.sign.query` | `biz_content` | [`deduct`] |
+//! | `alipay.ebpp.bill.add`, `alipay.ebpp.bill.get` | top-level form fields | [`engine`] |
+//! | `alipay.ebpp.pdeduct.sign.add`, `.sign.cancel`, `.pay`, `.bill.pay.status` | top-level form fields | [`crate::products::deduct::engine`] |
+//! | `alipay.ebpp.pdeduct.sign.query` | `biz_content` | [`crate::products::deduct::engine`] |
 //!
 //! Every call is one store transaction; its answer is sent only after the commit. Bills, agreements and
 //! deductions belong to the caller's merchant (the app's own, or the one its `app_auth_token` names): another
@@ -59,33 +60,21 @@
 //! | `POST /admin/deduct/faults` | `method` (`alipay.ebpp.pdeduct.pay` or `alipay.ebpp.pdeduct.sign.query`), `sub_code` (`QUERY_DEDUCT_SIGN_INFO_ERROR`, or `SYSTEM_ERROR` for sign.query), optional `count` (default 1) | `{pending: [{method, sub_code, remaining}]}`: the next calls answer `40004` with that sub_code and change nothing |
 //! | `GET /admin/deduct/faults` | | `{pending: [...]}` |
 
-pub mod admin;
-pub mod bills;
-pub mod deduct;
+pub(crate) mod admin;
+pub(crate) mod engine;
+pub(crate) mod store;
 
-use std::sync::Arc;
+use std::future::Future;
 
+use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
 use alipay_api::sub_code::SubCode;
-use alipay_api::{decode_request, AlipayRequest, ValidationError};
-use alipay_core::{ResultCode, Timestamp};
 
-use crate::engine::Reply;
+use crate::gateway::methods::{lookup, write, Access, Call, Handler, Refusal};
+use crate::gateway::Reply;
 use crate::store::StoreError;
-use crate::wire::common::Checked;
 use crate::SandboxState;
 
-/// The gateway methods this family serves.
-pub const METHODS: &[&str] = &[
-    bills::ADD,
-    bills::GET,
-    deduct::SIGN_ADD,
-    deduct::SIGN_QUERY,
-    deduct::SIGN_CANCEL,
-    deduct::PAY,
-    deduct::PAY_STATUS,
-];
-
-/// `PARAMETER_ILLEGAL` (seed 004's code, used for every broken field rule of the family).
+/// `PARAMETER_ILLEGAL` (seed 004's code, used for every broken field rule of the `alipay.ebpp.*` families).
 pub(crate) fn illegal(detail: &str) -> Reply {
     Reply::business("PARAMETER_ILLEGAL", &format!("传入的参数非法: {detail}"))
 }
@@ -95,60 +84,29 @@ pub(crate) fn documented(code: &SubCode) -> Reply {
     Reply::business(code.code, code.msg)
 }
 
-/// `yyyy-MM-dd HH:mm:ss` (Beijing) of a sandbox time.
-pub(crate) fn time_text(t: i64) -> Option<String> {
-    Timestamp::from_unix(t).map(|t| t.to_string())
-}
-
-/// Beijing `yyyyMMdd` of a sandbox time.
-pub(crate) fn date_digits(t: i64) -> String {
-    Timestamp::from_unix(t).map(|t| t.beijing().format("%Y%m%d").to_string()).unwrap_or_else(|| "20000101".to_owned())
-}
-
-/// Decodes and validates a request, mapping failures with `on_invalid`.
-fn parse<R: AlipayRequest>(
-    params: &[(String, String)],
-    on_invalid: fn(&ValidationError) -> Reply,
-) -> Result<R, Box<Reply>> {
-    let req: R = decode_request(params).map_err(|e| Box::new(illegal(&e.to_string())))?;
-    req.validate().map_err(|e| Box::new(on_invalid(&e)))?;
-    Ok(req)
-}
-
-/// Runs one verified request of a method in [`METHODS`], as one store transaction.
-pub async fn dispatch(state: &SandboxState, req: &Checked) -> Result<Reply, StoreError> {
-    let now = state.clock.now();
-    let caller = req.caller.clone();
-    let params = &req.params;
-    macro_rules! run {
-        ($kind:ident, $ty:ty, $on_invalid:expr, $engine:expr) => {{
-            let r: $ty = match parse(params, $on_invalid) {
-                Ok(r) => r,
-                Err(reply) => return Ok(*reply),
-            };
-            let engine = $engine;
-            state.store.$kind(move |repo| engine(repo, &caller, now, r)).await
-        }};
-    }
-    match req.method.as_str() {
-        bills::ADD => run!(write, alipay_api::ebpp::EbppBillAdd, bills::invalid, bills::add),
-        bills::GET => run!(read, alipay_api::ebpp::EbppBillGet, bills::invalid, bills::get),
-        deduct::SIGN_ADD => run!(write, alipay_api::deduct::PdeductSignAdd, deduct::invalid, deduct::sign_add),
-        deduct::SIGN_QUERY => {
-            run!(write, alipay_api::deduct::PdeductSignQuery, deduct::invalid_query, deduct::sign_query)
-        }
-        deduct::SIGN_CANCEL => {
-            run!(write, alipay_api::deduct::PdeductSignCancel, deduct::invalid, deduct::sign_cancel)
-        }
-        deduct::PAY => run!(write, alipay_api::deduct::PdeductPay, deduct::invalid, deduct::pay),
-        deduct::PAY_STATUS => {
-            run!(read, alipay_api::deduct::PdeductBillPayStatus, deduct::invalid, deduct::pay_status)
-        }
-        _ => Ok(Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名")),
+fn refuse(refusal: Refusal) -> Reply {
+    match refusal {
+        Refusal::Decode(e) => illegal(&e.to_string()),
+        Refusal::Invalid(e) => engine::invalid(&e),
     }
 }
 
-/// This family's simulation controls under `/admin/ebpp/...` and `/admin/deduct/...`.
-pub fn admin_router(state: Arc<SandboxState>) -> axum::Router {
-    admin::router(state)
+impl Handler for EbppBillAdd {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
+        write(state, call, |repo, c| engine::add(repo, &c.caller, c.now, c.request))
+    }
+}
+
+impl Handler for EbppBillGet {
+    const ACCESS: Access = Access::Read;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
+        lookup(state, call, |repo, c| engine::get(repo, &c.caller, c.now, c.request))
+    }
 }

@@ -33,16 +33,14 @@ use std::io::{Cursor, Write};
 use alipay_api::bill::{BillDownloadUrlQuery, BillType};
 use alipay_api::bill_file::{self, BillRowKind, DetailRow, SUMMARY_COLUMNS};
 use alipay_api::bill_ledger::{self, LedgerBizType, LedgerRow};
-use alipay_api::{decode_request, AlipayRequest};
 use alipay_core::{Money, Timestamp};
 use chrono::{Datelike, Months, NaiveDate};
 
-use super::{ids, Reply};
+use crate::gateway::Reply;
+use crate::ids;
+use crate::products::trade::store::TradeRecord;
 use crate::store::ledger::LedgerRecord;
-use crate::store::{Repo, StoreError, TradeRecord};
-
-/// The method name.
-pub const METHOD: &str = "alipay.data.dataservice.bill.downloadurl.query";
+use crate::store::{Repo, StoreError};
 
 /// A bill query that answers no URL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,16 +118,14 @@ fn beijing_midnight(day: NaiveDate) -> Option<i64> {
     Some(midnight.and_local_timezone(alipay_core::time::beijing()).single()?.timestamp())
 }
 
-/// Reads and checks the request against the sandbox clock `now`: the bill type and its period.
-pub fn read(params: &[(String, String)], now: i64) -> Result<(BillType, Period), BillError> {
-    let q: BillDownloadUrlQuery = decode_request(params).map_err(|e| BillError::InvalidParameter(e.to_string()))?;
-    q.validate().map_err(|e| BillError::InvalidParameter(e.to_string()))?;
+/// Checks the request against the sandbox clock `now`: the bill type and its period.
+pub fn read(q: &BillDownloadUrlQuery, now: i64) -> Result<(BillType, Period), BillError> {
     let period = Period::parse(&q.bill_date)
         .ok_or_else(|| BillError::InvalidParameter(format!("bill_date {:?} is not a date", q.bill_date)))?;
     if !period.is_over(now) {
         return Err(BillError::DateNotPast);
     }
-    Ok((q.bill_type, period))
+    Ok((q.bill_type.clone(), period))
 }
 
 fn ts(t: i64) -> Result<Timestamp, StoreError> {

@@ -12,12 +12,15 @@ use alipay_api::trade::{
 };
 use alipay_core::{ApiStatus, Money, ResultCode, Timestamp};
 
-use super::ids;
-use super::trade_requests::{PayRequest, PrecreateRequest, RefundRequest, TradeKey};
-use super::{Caller, Reply, Settings};
-use crate::notify::{self, SyncEvent};
+use super::notify::{self, SyncEvent};
+use super::requests::{PayRequest, PrecreateRequest, RefundRequest, TradeKey};
+use super::store::{RefundRecord, TradeKind, TradeRecord, TradeState};
+use crate::caller::Caller;
+use crate::gateway::Reply;
+use crate::ids;
+use crate::settings::Settings;
 use crate::store::ledger::{biz_type, LedgerEntry};
-use crate::store::{BuyerRecord, RefundRecord, Repo, StoreError, TradeKind, TradeRecord, TradeState};
+use crate::store::{BuyerRecord, Repo, StoreError};
 
 fn time(t: i64) -> Option<Timestamp> {
     Timestamp::from_unix(t)

@@ -55,11 +55,6 @@ impl Reply {
         }
         self
     }
-
-    /// The `sub_code`, if any.
-    pub fn sub_code(&self) -> Option<&str> {
-        self.status.sub_code.as_deref()
-    }
 }
 
 impl Serialize for Reply {

@@ -72,127 +72,125 @@
 //! | `POST /admin/coupon/page-pay` | red-packet locator, optional `buyer_id` (default: the default buyer) | the buyer pays a waiting red packet: `SUCCESS`; 409 if it is not `INIT`, timed out, or the balance is short |
 //! | `POST /admin/coupon/app-pay` | `order_string` (as the SDK's `app_order_string` builds it), optional `buyer_id` | the wallet submits the order string and the buyer pays: the red packet (`SUCCESS`); 400 if the signature or the content is bad, 409 on `UNIQUE_VIOLATION` or a short balance |
 
-mod admin;
-pub mod engine;
+pub(crate) mod admin;
+pub(crate) mod engine;
+pub(crate) mod store;
 
-use std::sync::Arc;
+use std::future::Future;
 
 use alipay_api::coupon::{
     CouponOperationQuery, CouponOrderAgreementPay, CouponOrderAppPay, CouponOrderDisburse, CouponOrderPagePay,
     CouponOrderRefund,
 };
-use alipay_api::{decode_request, AlipayRequest};
+use alipay_api::AlipayRequest;
 use serde::Serialize;
 
-use crate::engine::Reply;
+use crate::gateway::methods::{write, Access, Call, Handler, Refusal};
+use crate::gateway::Reply;
 use crate::store::StoreError;
-use crate::wire::common::Checked;
 use crate::SandboxState;
 
 use engine::{CouponError, FundRequest};
 
-/// `alipay.fund.coupon.order.agreement.pay`.
-pub const AGREEMENT_PAY: &str = CouponOrderAgreementPay::METHOD;
-/// `alipay.fund.coupon.order.page.pay`.
-pub const PAGE_PAY: &str = CouponOrderPagePay::METHOD;
-/// `alipay.fund.coupon.order.app.pay`.
-pub const APP_PAY: &str = CouponOrderAppPay::METHOD;
-/// `alipay.fund.coupon.order.disburse`.
-pub const DISBURSE: &str = CouponOrderDisburse::METHOD;
-/// `alipay.fund.coupon.order.refund`.
-pub const REFUND: &str = CouponOrderRefund::METHOD;
-/// `alipay.fund.coupon.operation.query`.
-pub const QUERY: &str = CouponOperationQuery::METHOD;
+/// The fingerprint of a request (method + canonical fields), compared on replays of its `out_request_no`.
+pub(crate) fn fingerprint<R: AlipayRequest + Serialize>(request: &R) -> String {
+    let canonical = serde_json::to_string(request).unwrap_or_default();
+    format!("{}\n{canonical}", R::METHOD)
+}
 
-/// The gateway methods this family serves.
-pub const METHODS: &[&str] = &[AGREEMENT_PAY, PAGE_PAY, APP_PAY, DISBURSE, REFUND, QUERY];
-
-/// Decodes and validates a request model, and fingerprints it (method + canonical fields) for replays.
+/// Decodes and validates a request model outside the gateway (an app-pay order string the wallet submits),
+/// with its fingerprint.
 pub(crate) fn read<R: AlipayRequest + Serialize>(params: &[(String, String)]) -> Result<(R, String), CouponError> {
-    let request: R = decode_request(params).map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
+    let request: R = alipay_api::decode_request(params).map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
     request.validate().map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
-    let canonical = serde_json::to_string(&request).map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
-    Ok((request, format!("{}\n{canonical}", R::METHOD)))
+    let fp = fingerprint(&request);
+    Ok((request, fp))
 }
 
-/// Runs one verified request of a method in [`METHODS`], as one store transaction (the red-packet sweep
-/// first, then the method).
-pub async fn dispatch(state: &SandboxState, req: &Checked) -> Result<Reply, StoreError> {
-    let now = state.clock.now();
-    let caller = req.caller.clone();
-    let params = &req.params;
-    macro_rules! read_or_reply {
-        ($ty:ty) => {
-            match read::<$ty>(params) {
-                Ok(r) => r,
-                Err(e) => return Ok(e.reply()),
-            }
-        };
+fn refuse(refusal: Refusal) -> Reply {
+    CouponError::InvalidParameter(refusal.to_string()).reply()
+}
+
+impl Handler for CouponOrderAgreementPay {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
     }
-    let store = &state.store;
-    match req.method.as_str() {
-        AGREEMENT_PAY => {
-            let (r, fp) = read_or_reply!(CouponOrderAgreementPay);
-            let fund = FundRequest::agreement(r, fp);
-            store
-                .write(move |repo| {
-                    engine::sweep(repo, now)?;
-                    engine::agreement_pay(repo, &caller, now, fund)
-                })
-                .await
-        }
-        PAGE_PAY => {
-            let (r, fp) = read_or_reply!(CouponOrderPagePay);
-            let fund = FundRequest::page(r, fp);
-            store
-                .write(move |repo| {
-                    engine::sweep(repo, now)?;
-                    engine::page_pay(repo, &caller, now, fund)
-                })
-                .await
-        }
-        APP_PAY => {
-            let (r, fp) = read_or_reply!(CouponOrderAppPay);
-            let fund = FundRequest::app(r, fp);
-            store
-                .write(move |repo| {
-                    engine::sweep(repo, now)?;
-                    engine::page_pay(repo, &caller, now, fund)
-                })
-                .await
-        }
-        DISBURSE => {
-            let (r, fp) = read_or_reply!(CouponOrderDisburse);
-            store
-                .write(move |repo| {
-                    engine::sweep(repo, now)?;
-                    engine::disburse(repo, &caller, now, r, &fp)
-                })
-                .await
-        }
-        REFUND => {
-            let (r, fp) = read_or_reply!(CouponOrderRefund);
-            store
-                .write(move |repo| {
-                    engine::sweep(repo, now)?;
-                    engine::refund(repo, &caller, now, r, &fp)
-                })
-                .await
-        }
-        QUERY => {
-            let (r, _) = read_or_reply!(CouponOperationQuery);
-            store
-                .write(move |repo| {
-                    engine::sweep(repo, now)?;
-                    engine::query(repo, &caller, &r)
-                })
-                .await
-        }
-        _ => Ok(Reply::error(alipay_core::ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名")),
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
+        write(state, call, |repo, c| {
+            engine::sweep(repo, c.now)?;
+            let fp = fingerprint(&c.request);
+            engine::agreement_pay(repo, &c.caller, c.now, FundRequest::agreement(c.request, fp))
+        })
     }
 }
 
-/// This family's simulation controls under `/admin/coupon/...` (table in the module documentation).
-pub fn admin_router(state: Arc<SandboxState>) -> axum::Router {
-    admin::router(state)
+impl Handler for CouponOrderPagePay {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
+        write(state, call, |repo, c| {
+            engine::sweep(repo, c.now)?;
+            let fp = fingerprint(&c.request);
+            engine::page_pay(repo, &c.caller, c.now, FundRequest::page(c.request, fp))
+        })
+    }
+}
+
+impl Handler for CouponOrderAppPay {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
+        write(state, call, |repo, c| {
+            engine::sweep(repo, c.now)?;
+            let fp = fingerprint(&c.request);
+            engine::page_pay(repo, &c.caller, c.now, FundRequest::app(c.request, fp))
+        })
+    }
+}
+
+impl Handler for CouponOrderDisburse {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
+        write(state, call, |repo, c| {
+            engine::sweep(repo, c.now)?;
+            let fp = fingerprint(&c.request);
+            engine::disburse(repo, &c.caller, c.now, c.request, &fp)
+        })
+    }
+}
+
+impl Handler for CouponOrderRefund {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
+        write(state, call, |repo, c| {
+            engine::sweep(repo, c.now)?;
+            let fp = fingerprint(&c.request);
+            engine::refund(repo, &c.caller, c.now, c.request, &fp)
+        })
+    }
+}
+
+impl Handler for CouponOperationQuery {
+    // Writes: the red-packet sweep runs first, in the same transaction.
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
+        write(state, call, |repo, c| {
+            engine::sweep(repo, c.now)?;
+            engine::query(repo, &c.caller, &c.request)
+        })
+    }
 }

@@ -17,8 +17,8 @@
 use alipay_core::{Money, SignType};
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::sqlite::SqliteRepo;
-use super::{BuyerRecord, StoreError};
+use crate::store::sqlite::SqliteRepo;
+use crate::store::{BuyerRecord, StoreError};
 
 /// This component's ordered migrations; versions are tracked per component (`component_versions`).
 pub const MIGRATIONS: &[&str] = &[

@@ -1,0 +1,208 @@
+//! The one table of gateway methods: [`METHODS`].
+//!
+//! Every method the gateway serves is one [`Method`] entry, made by [`entry`] from the method's `alipay-api`
+//! request type, which implements [`Handler`] in its product family (`crate::products::*`). The
+//! common-parameter check (unknown method → `isv.invalid-method`), dispatch and the list of supported methods
+//! all read this table, so adding a method is one entry here plus one `Handler` impl in its family.
+//!
+//! A call runs in three steps, the first two the same for every method:
+//! 1. decode the business parameters with the very type the SDK encodes ([`alipay_api::decode_request`]);
+//! 2. check the type's field rules ([`alipay_api::AlipayRequest::validate`]); a failure of either step is
+//!    answered by the family's [`Handler::refuse`] (its documented sub-code) and changes nothing;
+//! 3. [`Handler::run`]: the family's engine over the store, as one transaction ([`write`]) or a read
+//!    ([`lookup`]); the answer is returned only after the transaction committed.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use alipay_api::bill::BillDownloadUrlQuery;
+use alipay_api::coupon::{
+    CouponOperationQuery, CouponOrderAgreementPay, CouponOrderAppPay, CouponOrderDisburse, CouponOrderPagePay,
+    CouponOrderRefund,
+};
+use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel, PdeductSignQuery};
+use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
+use alipay_api::trade::{
+    TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeQuery, TradeRefund,
+};
+use alipay_api::{decode_request, AlipayRequest, DecodeError, ValidationError};
+
+use super::common::Checked;
+use super::Reply;
+use crate::caller::Caller;
+use crate::settings::Settings;
+use crate::store::{Repo, StoreError};
+use crate::SandboxState;
+
+/// Every gateway method, in the order of the product documents.
+pub(crate) static METHODS: &[Method] = &[
+    // Face-to-face payment (seed 001), plus close and refund query.
+    entry::<TradePay>(),
+    entry::<TradePrecreate>(),
+    entry::<TradeQuery>(),
+    entry::<TradeCancel>(),
+    entry::<TradeClose>(),
+    entry::<TradeRefund>(),
+    entry::<TradeFastpayRefundQuery>(),
+    // Reconciliation bills (seed 001).
+    entry::<BillDownloadUrlQuery>(),
+    // EBPP bills (seed 000).
+    entry::<EbppBillAdd>(),
+    entry::<EbppBillGet>(),
+    // Direct deduct (seeds 000, 002, 004).
+    entry::<PdeductSignAdd>(),
+    entry::<PdeductSignQuery>(),
+    entry::<PdeductSignCancel>(),
+    entry::<PdeductPay>(),
+    entry::<PdeductBillPayStatus>(),
+    // Cash red packets (seed 003).
+    entry::<CouponOrderAgreementPay>(),
+    entry::<CouponOrderPagePay>(),
+    entry::<CouponOrderAppPay>(),
+    entry::<CouponOrderDisburse>(),
+    entry::<CouponOrderRefund>(),
+    entry::<CouponOperationQuery>(),
+];
+
+/// The entry of `method`, if the gateway serves it.
+pub(crate) fn find(method: &str) -> Option<&'static Method> {
+    METHODS.iter().find(|m| m.name == method)
+}
+
+/// Whether a method changes state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// One write transaction (group commit); answered after the commit.
+    Write,
+    /// A read of committed state.
+    Read,
+}
+
+/// The future a method's run returns.
+pub(crate) type RunFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, StoreError>> + Send + 'a>>;
+
+/// One served method.
+#[derive(Clone, Copy)]
+pub(crate) struct Method {
+    /// The `method` common parameter.
+    pub name: &'static str,
+    /// Read or write.
+    #[allow(dead_code)] // read by the console's method list (issue 10) and the tests
+    pub access: Access,
+    /// Decodes, validates and runs a verified request (see the module documentation).
+    pub run: for<'a> fn(&'a SandboxState, Checked, String) -> RunFuture<'a>,
+}
+
+impl std::fmt::Debug for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Method").field("name", &self.name).field("access", &self.access).finish_non_exhaustive()
+    }
+}
+
+/// The table entry of the method whose request type is `H`.
+pub(crate) const fn entry<H: Handler>() -> Method {
+    Method { name: H::METHOD, access: H::ACCESS, run: run::<H> }
+}
+
+/// Why a request's business parameters were refused before anything ran.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// They do not decode into the request type (missing `biz_content`, bad JSON, wrong types).
+    Decode(DecodeError),
+    /// A field rule of the request type is broken.
+    Invalid(ValidationError),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Decode(e) => e.fmt(f),
+            Refusal::Invalid(e) => e.fmt(f),
+        }
+    }
+}
+
+/// A verified call of one method, decoded into its request type.
+#[derive(Debug, Clone)]
+pub(crate) struct Call<R> {
+    /// The decoded, validated request.
+    pub request: R,
+    /// Who calls, for which merchant.
+    pub caller: Caller,
+    /// The sandbox clock when the call arrived.
+    pub now: i64,
+    /// The product rules.
+    pub settings: Settings,
+    /// `http://<host>` the request was sent to (the bill query builds its download URL on it).
+    pub base_url: String,
+}
+
+impl<R> Call<R> {
+    /// The same call carrying `request` (a family's own checked form of the request).
+    pub fn with<T>(self, request: T) -> Call<T> {
+        Call { request, caller: self.caller, now: self.now, settings: self.settings, base_url: self.base_url }
+    }
+}
+
+/// What a product family does with one method: implemented for the method's `alipay-api` request type.
+pub(crate) trait Handler: AlipayRequest {
+    /// Read or write (shown in the method list).
+    const ACCESS: Access;
+    /// The answer to a request that does not decode or breaks a field rule (the family's documented code).
+    fn refuse(refusal: Refusal) -> Reply;
+    /// Runs the method over the store; returns after the transaction committed.
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send;
+}
+
+fn run<H: Handler>(state: &SandboxState, checked: Checked, base_url: String) -> RunFuture<'_> {
+    Box::pin(async move {
+        let request = match decode_request::<H>(&checked.params) {
+            Ok(r) => r,
+            Err(e) => return Ok(H::refuse(Refusal::Decode(e))),
+        };
+        if let Err(e) = request.validate() {
+            return Ok(H::refuse(Refusal::Invalid(e)));
+        }
+        let call = Call {
+            request,
+            caller: checked.caller,
+            now: state.clock.now(),
+            settings: state.config.settings.clone(),
+            base_url,
+        };
+        H::run(state, call).await
+    })
+}
+
+/// Runs `f` as one write transaction of the group commit; its answer after the commit.
+pub(crate) async fn write<R, F>(state: &SandboxState, call: Call<R>, f: F) -> Result<Reply, StoreError>
+where
+    R: Send + 'static,
+    F: FnOnce(&dyn Repo, Call<R>) -> Result<Reply, StoreError> + Send + 'static,
+{
+    state.store.write(move |repo| f(repo, call)).await
+}
+
+/// Runs `f` as a point read on the calling thread (lookups by key).
+pub(crate) async fn lookup<R, F>(state: &SandboxState, call: Call<R>, f: F) -> Result<Reply, StoreError>
+where
+    F: FnOnce(&dyn Repo, Call<R>) -> Result<Reply, StoreError>,
+{
+    state.store.lookup(|repo| f(repo, call))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_method_is_listed_once() {
+        let mut names: Vec<_> = METHODS.iter().map(|m| m.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), METHODS.len());
+        assert!(find("alipay.trade.pay").is_some());
+        assert!(find("alipay.trade.nope").is_none());
+    }
+}

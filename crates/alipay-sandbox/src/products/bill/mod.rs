@@ -1,0 +1,31 @@
+//! Reconciliation bills (对账单, seed 001; trade.md "Bill files"):
+//! `alipay.data.dataservice.bill.downloadurl.query` and the download it answers.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`engine`] | the bill period rules, the rows of a trade bill (业务明细) and a ledger bill (账务明细), the GBK zip |
+//! | [`download`] | the single-use download URL and `GET /bills/{token}` |
+
+pub(crate) mod download;
+pub(crate) mod engine;
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+
+use alipay_api::bill::BillDownloadUrlQuery;
+
+use crate::gateway::methods::{Access, Call, Handler, Refusal};
+use crate::gateway::Reply;
+use crate::store::StoreError;
+use crate::SandboxState;
+
+impl Handler for BillDownloadUrlQuery {
+    const ACCESS: Access = Access::Read;
+    fn refuse(refusal: Refusal) -> Reply {
+        engine::BillError::InvalidParameter(refusal.to_string()).reply()
+    }
+    fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
+        download::query(state, call)
+    }
+}

@@ -1,0 +1,135 @@
+//! Face-to-face payment (当面付, seed 001; trade.md): `alipay.trade.pay`, `.precreate`, `.query`, `.cancel`,
+//! `.close`, `.refund` and `.fastpay.refund.query`.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`requests`] | the shared `alipay-api` requests turned into the engine's checked requests, and their refusals |
+//! | [`engine`] | the state machine over the store: the methods, the buyer's events (scan, confirm, refuse), timeouts |
+//! | [`store`] | the trade and refund tables' queries ([`store::TradeRepo`]) |
+//! | [`notify`] | the `trade_status_sync` notification |
+//! | [`admin`] | the trade controls (`/admin/trades/...`) |
+
+pub(crate) mod admin;
+pub(crate) mod engine;
+pub(crate) mod notify;
+pub(crate) mod requests;
+pub(crate) mod store;
+
+use alipay_api::trade::{
+    TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeQuery, TradeRefund,
+};
+
+use crate::gateway::methods::{lookup, write, Access, Call, Handler, Refusal};
+use crate::gateway::Reply;
+use crate::store::StoreError;
+use crate::SandboxState;
+use requests::BizError;
+
+fn refuse(refusal: Refusal) -> Reply {
+    BizError::from(refusal).reply()
+}
+
+impl Handler for TradePay {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        match requests::pay(call.request.clone(), call.now) {
+            Ok(r) => {
+                write(state, call.with(r), |repo, c| engine::pay(repo, &c.caller, &c.settings, c.now, c.request)).await
+            }
+            Err(e) => Ok(e.reply()),
+        }
+    }
+}
+
+impl Handler for TradePrecreate {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        match requests::precreate(call.request.clone(), call.now) {
+            Ok(r) => {
+                write(state, call.with(r), |repo, c| engine::precreate(repo, &c.caller, &c.settings, c.now, c.request))
+                    .await
+            }
+            Err(e) => Ok(e.reply()),
+        }
+    }
+}
+
+impl Handler for TradeQuery {
+    const ACCESS: Access = Access::Read;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        match requests::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
+            Ok(key) => lookup(state, call.with(key), |repo, c| engine::query(repo, &c.caller, &c.request)).await,
+            Err(e) => Ok(e.reply()),
+        }
+    }
+}
+
+impl Handler for TradeCancel {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        match requests::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
+            Ok(key) => {
+                write(state, call.with(key), |repo, c| engine::cancel(repo, &c.caller, &c.settings, c.now, &c.request))
+                    .await
+            }
+            Err(e) => Ok(e.reply()),
+        }
+    }
+}
+
+impl Handler for TradeClose {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        match requests::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
+            Ok(key) => write(state, call.with(key), |repo, c| engine::close(repo, &c.caller, c.now, &c.request)).await,
+            Err(e) => Ok(e.reply()),
+        }
+    }
+}
+
+impl Handler for TradeRefund {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        match requests::refund(call.request.clone()) {
+            Ok(r) => write(state, call.with(r), |repo, c| engine::refund(repo, &c.caller, c.now, c.request)).await,
+            Err(e) => Ok(e.reply()),
+        }
+    }
+}
+
+impl Handler for TradeFastpayRefundQuery {
+    const ACCESS: Access = Access::Read;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        let r = call.request.clone();
+        match requests::trade_key(r.out_trade_no, r.trade_no) {
+            Ok(key) => {
+                lookup(state, call.with((key, r.out_request_no)), |repo, c| {
+                    engine::refund_query(repo, &c.caller, &c.request.0, &c.request.1)
+                })
+                .await
+            }
+            Err(e) => Ok(e.reply()),
+        }
+    }
+}
