@@ -241,7 +241,14 @@ fn sandbox(args: SandboxArgs) -> Result<ExitCode> {
         let running = sandbox.start(args.listen).await?;
         let app_json = args.data.join("app.json");
         println!("local Alipay gateway: {}", running.gateway_url());
-        println!("admin API:            http://{}/admin", running.addr());
+        if args.listen.ip().is_loopback() {
+            println!("admin API:            http://{}/admin (open on loopback)", running.addr());
+        } else {
+            // Off loopback the controls need the token; it is printed here (and kept in app.json) for the
+            // person who started the sandbox, never logged.
+            println!("admin API:            http://{}/admin (Authorization: Bearer <admin_token>)", running.addr());
+            println!("admin token:          {}", running.sandbox().admin_token());
+        }
         println!("credentials ({}):", app_json.display());
         println!("{}", std::fs::read_to_string(&app_json)?);
         println!("try: alipay call alipay.trade.precreate --config {} \\", app_json.display());
