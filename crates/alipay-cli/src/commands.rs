@@ -241,7 +241,14 @@ fn sandbox(args: SandboxArgs) -> Result<ExitCode> {
         let running = sandbox.start(args.listen).await?;
         let app_json = args.data.join("app.json");
         println!("local Alipay gateway: {}", running.gateway_url());
-        println!("admin API:            http://{}/admin", running.addr());
+        if args.listen.ip().is_loopback() {
+            println!("admin API:            http://{}/admin (open on loopback)", running.addr());
+        } else {
+            // Off loopback the controls need the token; it is printed here (and kept in app.json) for the
+            // person who started the sandbox, never logged.
+            println!("admin API:            http://{}/admin (Authorization: Bearer <admin_token>)", running.addr());
+            println!("admin token:          {}", running.sandbox().admin_token());
+        }
         println!("credentials ({}):", app_json.display());
         println!("{}", std::fs::read_to_string(&app_json)?);
         println!("try: alipay call alipay.trade.precreate --config {} \\", app_json.display());
@@ -254,29 +261,29 @@ fn sandbox(args: SandboxArgs) -> Result<ExitCode> {
 }
 
 fn admin(config: &ConfigArg, path: &str, body: Option<String>, method: Option<String>) -> Result<ExitCode> {
-    let cfg = alipay_client::ClientConfig::from_file(&config.config)?;
-    let base = cfg.gateway_url.strip_suffix("/gateway.do").unwrap_or(&cfg.gateway_url);
-    let url = format!("{base}/admin/{}", path.trim_start_matches('/'));
+    use alipay_sandbox_admin::{AdminClient, AdminError, Method};
+    // gateway_url, and admin_token when the sandbox listens on a non-loopback address
+    let client = AdminClient::from_app_json(&config.config)?;
     let method = match method.as_deref().map(str::to_ascii_uppercase).as_deref() {
-        Some("GET") => reqwest::Method::GET,
-        Some("POST") => reqwest::Method::POST,
-        Some("DELETE") => reqwest::Method::DELETE,
+        Some("GET") => Method::GET,
+        Some("POST") => Method::POST,
+        Some("DELETE") => Method::DELETE,
         Some(other) => return Err(format!("unsupported method {other}: use GET, POST or DELETE").into()),
-        None if body.is_some() => reqwest::Method::POST,
-        None => reqwest::Method::GET,
+        None if body.is_some() => Method::POST,
+        None => Method::GET,
     };
+    let body = body.as_deref().map(serde_json::from_str::<serde_json::Value>).transpose()?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let (status, text) = runtime.block_on(async {
-        let mut req = reqwest::Client::new().request(method, &url);
-        if let Some(b) = body {
-            serde_json::from_str::<serde_json::Value>(&b)?;
-            req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b);
+    match runtime.block_on(client.call(method, path, body)) {
+        Ok(serde_json::Value::String(text)) => println!("{text}"),
+        Ok(value) => println!("{value}"),
+        Err(AdminError::Http { message, .. }) => {
+            println!("{}", serde_json::json!({ "error": message }));
+            return Ok(ExitCode::from(1));
         }
-        let resp = req.send().await?;
-        Ok::<_, Box<dyn std::error::Error>>((resp.status(), resp.text().await?))
-    })?;
-    println!("{text}");
-    Ok(if status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        Err(e) => return Err(e.into()),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn keygen(out_dir: Option<PathBuf>) -> Result<ExitCode> {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alipay_core::{envelope, form, sign_request, Charset, PrivateKey, PublicKey, SignType, Timestamp};
+use alipay_sandbox_admin::{AdminClient, NewBuyer, NewPaymentCode};
 use serde_json::{json, Value};
 
 const WORKERS: usize = 6;
@@ -32,19 +33,20 @@ fn yuan(fen: i64) -> String {
 struct Gw {
     http: reqwest::Client,
     gateway: String,
-    base: String,
     app_id: String,
     key: PrivateKey,
     alipay: PublicKey,
+    admin: AdminClient,
 }
 
 impl Gw {
     fn open(dir: &Path) -> Gw {
         let info: Value = serde_json::from_slice(&std::fs::read(dir.join("app.json")).unwrap()).unwrap();
         let gateway = info["gateway_url"].as_str().unwrap().to_owned();
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
         Gw {
-            http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
-            base: gateway.trim_end_matches("/gateway.do").to_owned(),
+            admin: AdminClient::from_app_json(dir.join("app.json")).unwrap().with_http_client(http.clone()),
+            http,
             gateway,
             app_id: info["app_id"].as_str().unwrap().to_owned(),
             key: PrivateKey::from_text(info["app_private_key"].as_str().unwrap()).unwrap(),
@@ -86,21 +88,6 @@ impl Gw {
             .map_err(|e| format!("verification: {e}"))?;
         serde_json::from_str(v.json()).map_err(|e| e.to_string())
     }
-
-    async fn admin(&self, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let url = format!("{}{path}", self.base);
-        let req = match body {
-            Some(b) => self.http.post(url).header("content-type", "application/json").body(b.to_string()),
-            None => self.http.get(url),
-        };
-        let resp = req.send().await.map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let text = resp.text().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!("{path}: HTTP {status}: {text}"));
-        }
-        serde_json::from_str(&text).map_err(|e| format!("{path}: {e}: {text}"))
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -136,10 +123,10 @@ async fn worker(
     let mut n = 0usize;
     while !stop.load(Ordering::SeqCst) && Instant::now() < safety {
         n += 1;
-        let Ok(code) = gw.admin(&format!("/admin/buyers/{buyer}/payment-codes"), Some(json!({}))).await else {
+        let Ok(code) = gw.admin.issue_payment_code(&buyer, &NewPaymentCode::default()).await else {
             break;
         };
-        let auth_code = code["auth_code"].as_str().unwrap().to_owned();
+        let auth_code = code.auth_code;
         let amount = 100 + ((w * 7919 + n * 104_729) % 4900) as i64;
         let out_trade_no = format!("DUR{w}N{n}");
         out.push(PayAttempt { out_trade_no: out_trade_no.clone(), amount, acked: false, refunds: Vec::new() });
@@ -226,10 +213,10 @@ async fn acknowledged_writes_and_balances_survive_sigkill() {
     let info: Value = serde_json::from_slice(&std::fs::read(dir.join("app.json")).unwrap()).unwrap();
     let pid = info["merchant_pid"].as_str().unwrap().to_owned();
 
-    let buyer = gw.admin("/admin/buyers", Some(json!({"balance": "1000000.00"}))).await.unwrap();
-    let buyer_id = buyer["user_id"].as_str().unwrap().to_owned();
-    let buyer0 = fen(gw.admin(&format!("/admin/buyers/{buyer_id}"), None).await.unwrap()["balance"].as_str().unwrap());
-    let merchant0 = fen(gw.admin(&format!("/admin/merchants/{pid}"), None).await.unwrap()["balance"].as_str().unwrap());
+    let buyer = gw.admin.create_buyer(&NewBuyer { balance: Some("1000000.00".into()), ..Default::default() }).await;
+    let buyer_id = buyer.unwrap().user_id;
+    let buyer0 = gw.admin.buyer(&buyer_id).await.unwrap().balance.fen();
+    let merchant0 = gw.admin.merchant(&pid).await.unwrap().balance.fen();
     assert_eq!(buyer0, 100_000_000);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -285,8 +272,8 @@ async fn acknowledged_writes_and_balances_survive_sigkill() {
         stored_refunds += m;
     }
 
-    let buyer1 = fen(gw.admin(&format!("/admin/buyers/{buyer_id}"), None).await.unwrap()["balance"].as_str().unwrap());
-    let merchant1 = fen(gw.admin(&format!("/admin/merchants/{pid}"), None).await.unwrap()["balance"].as_str().unwrap());
+    let buyer1 = gw.admin.buyer(&buyer_id).await.unwrap().balance.fen();
+    let merchant1 = gw.admin.merchant(&pid).await.unwrap().balance.fen();
     println!(
         "killed after {delay} ms of load ({acked_at_kill} acknowledgements at the kill); attempted {} payments \
          ({acked_pays} acknowledged, {stored_pays} in the store) and {} refunds ({acked_refunds} acknowledged, {stored_refunds} in the store); \

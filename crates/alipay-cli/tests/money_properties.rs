@@ -16,6 +16,7 @@ use alipay_api::ebpp::EbppBillAdd;
 use alipay_api::trade::{TradePay, TradeRefund};
 use alipay_client::AlipayClient;
 use alipay_core::Money;
+use alipay_sandbox_admin::{AdminClient, Method};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -59,8 +60,7 @@ struct World {
     port: u16,
     child: Child,
     client: AlipayClient,
-    http: reqwest::Client,
-    base: String,
+    controls: AdminClient,
     pid: String,
     default_buyer: String,
     buyers: Vec<String>,
@@ -81,8 +81,7 @@ impl World {
             port,
             child,
             client,
-            http: reqwest::Client::new(),
-            base: format!("http://127.0.0.1:{port}/admin"),
+            controls: AdminClient::from_app_json(dir.path().join("app.json")).unwrap(),
             pid: app["merchant_pid"].as_str().unwrap().to_owned(),
             default_buyer: app["buyer_user_id"].as_str().unwrap().to_owned(),
             buyers: Vec::new(),
@@ -105,26 +104,16 @@ impl World {
         self.child = common::start_sandbox(self.dir.path(), self.port);
         self.client = AlipayClient::from_config_file(self.dir.path().join("app.json")).unwrap();
         // Pooled keep-alive connections died with the process.
-        self.http = reqwest::Client::new();
+        self.controls = AdminClient::from_app_json(self.dir.path().join("app.json")).unwrap();
     }
 
+    /// A control; `None` if it failed (a refusal is a legitimate outcome of a random step).
     async fn admin(&self, path: &str, body: Value) -> Option<Value> {
-        let resp = self
-            .http
-            .post(format!("{}/{path}", self.base))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .ok()?;
-        let ok = resp.status().is_success();
-        let v: Value = serde_json::from_str(&resp.text().await.ok()?).ok()?;
-        ok.then_some(v)
+        self.controls.call(Method::POST, path, Some(body)).await.ok()
     }
 
     async fn get(&self, path: &str) -> Value {
-        let text = self.http.get(format!("{}/{path}", self.base)).send().await.unwrap().text().await.unwrap();
-        serde_json::from_str(&text).unwrap()
+        self.controls.call(Method::GET, path, None).await.unwrap()
     }
 
     fn next(&mut self, prefix: &str) -> String {

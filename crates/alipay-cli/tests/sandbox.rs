@@ -106,3 +106,37 @@ fn sandbox_serves_calls_and_survives_sigkill() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// `alipay admin` against a sandbox listening on 0.0.0.0: the config's `admin_token` is sent; without it, 401
+/// (exit code 1) and nothing changes.
+#[test]
+fn admin_command_sends_the_config_token_off_loopback() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("alipay-cli-admin-token-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = common::free_port();
+    let mut child = common::start_sandbox_on(&dir, &format!("0.0.0.0:{port}"), port);
+    let config = dir.join("app.json");
+    let cfg = config.to_str().unwrap();
+    let app = json(&std::fs::read_to_string(&config).unwrap());
+    assert!(app["admin_token"].as_str().unwrap().len() >= 32);
+
+    let (code, out, err) = alipay(&["admin", "--config", cfg, "clock/advance", r#"{"seconds":60}"#]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(json(&out)["offset_secs"], 60);
+
+    let mut stripped = app.clone();
+    stripped.as_object_mut().unwrap().remove("admin_token");
+    let no_token = dir.join("no-token.json");
+    std::fs::write(&no_token, stripped.to_string()).unwrap();
+    let (code, out, _) =
+        alipay(&["admin", "--config", no_token.to_str().unwrap(), "clock/advance", r#"{"seconds":60}"#]);
+    assert_eq!(code, 1, "{out}");
+    assert!(json(&out)["error"].as_str().unwrap().contains("admin token"), "{out}");
+
+    let (code, out, err) = alipay(&["admin", "--config", cfg, "clock"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(json(&out)["offset_secs"], 60, "the refused advance changed nothing");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -12,20 +12,20 @@ use std::time::Duration;
 
 use alipay_api::deduct::{DeductResult, PdeductBillPayStatus, PdeductPay, PdeductSignAdd};
 use alipay_client::ResponseExt;
-use serde_json::json;
+use alipay_sandbox_admin::{NewHold, NewPayPasswordToken, ResolveDeduction};
 
 #[tokio::main]
 async fn main() -> sandbox::Result<()> {
-    let (client, app) = sandbox::client()?;
+    let (client, admin, app) = sandbox::client()?;
     let user = app["buyer_user_id"].as_str().unwrap_or_default().to_owned();
     let pid = app["merchant_pid"].as_str().unwrap_or_default().to_owned();
     let run = sandbox::run_id();
 
     // The user authorises in the wallet, which hands the institution a single-use token.
-    let token = sandbox::admin(&client, "deduct/pay-password-tokens", json!({"user_id": user})).await?;
+    let token = admin.issue_pay_password_token(&NewPayPasswordToken::for_user(&user)).await?;
     let agreement = client
         .execute(&PdeductSignAdd {
-            pay_password_token: token["pay_password_token"].as_str().unwrap_or_default().into(),
+            pay_password_token: token.pay_password_token,
             user_id: user.clone(),
             biz_type: "JF".into(),
             sub_biz_type: "ELECTRIC".into(),
@@ -41,7 +41,7 @@ async fn main() -> sandbox::Result<()> {
     println!("agreement signed: {agreement_id}");
 
     // Make the next deduction stay unknown, to show how to handle it.
-    sandbox::admin(&client, "deduct/holds", json!({"agreement_id": agreement_id, "count": 1})).await?;
+    admin.hold_deductions(&NewHold { agreement_id: Some(agreement_id.clone()), count: Some(1), user_id: None }).await?;
     let out_order_no = format!("D{run}");
     let paid = client
         .execute(&PdeductPay {
@@ -61,7 +61,7 @@ async fn main() -> sandbox::Result<()> {
     println!("deduction answered result_status={:?}", paid.result_status);
 
     // Seed 000: result_status 0 means "ask again". (Here the sandbox settles it on cue.)
-    sandbox::admin(&client, "deduct/resolve", json!({"out_order_no": out_order_no, "result": "success"})).await?;
+    admin.resolve_deduction(&ResolveDeduction::success(&out_order_no)).await?;
     let status = PdeductBillPayStatus { agreement_id: user, out_order_no };
     loop {
         let s = client.execute(&status).await?.ok()?;

@@ -9,11 +9,11 @@ mod sandbox;
 
 use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
 use alipay_client::ResponseExt;
-use serde_json::json;
+use alipay_sandbox_admin::PayBill;
 
 #[tokio::main]
 async fn main() -> sandbox::Result<()> {
-    let (client, app) = sandbox::client()?;
+    let (client, admin, app) = sandbox::client()?;
     let merchant_order_no = format!("JF{}", sandbox::run_id());
     let bill = client
         .execute(&EbppBillAdd {
@@ -32,12 +32,8 @@ async fn main() -> sandbox::Result<()> {
     println!("bill added: alipay_order_no={:?}", bill.alipay_order_no);
 
     // The user pays it in the wallet (a simulation control).
-    sandbox::admin(
-        &client,
-        "ebpp/bills/pay",
-        json!({"merchant_order_no": merchant_order_no, "buyer_id": app["buyer_user_id"]}),
-    )
-    .await?;
+    let buyer_id = app["buyer_user_id"].as_str().map(str::to_owned);
+    admin.pay_ebpp_bill(&PayBill { merchant_order_no: merchant_order_no.clone(), buyer_id, app_id: None }).await?;
 
     let get = EbppBillGet { order_type: "JF".into(), merchant_order_no };
     let bill = client.execute(&get).await?.ok()?;

@@ -15,20 +15,20 @@ use std::time::Duration;
 use alipay_api::trade::{TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeRefund};
 use alipay_client::flows::{PollPolicy, RetryPolicy};
 use alipay_client::ResponseExt;
-use sandbox::{admin, Result};
-use serde_json::json;
+use alipay_sandbox_admin::ScanTrade;
+use sandbox::Result;
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let (client, app) = sandbox::client()?;
+    let (client, admin, app) = sandbox::client()?;
     let buyer = app["buyer_user_id"].as_str().ok_or("app.json has no buyer_user_id: is this a sandbox's?")?;
     let run = sandbox::run_id();
 
     // 1. Barcode: the buyer shows a payment code, the cashier scans it.
-    let code = admin(&client, &format!("buyers/{buyer}/payment-codes"), json!({})).await?;
+    let code = admin.issue_payment_code(buyer, &Default::default()).await?;
     let pay = TradePay {
         out_trade_no: format!("BAR{run}"),
-        auth_code: code["auth_code"].as_str().unwrap_or_default().to_owned(),
+        auth_code: code.auth_code,
         subject: "咖啡 Coffee".into(),
         total_amount: "12.50".parse()?,
         ..Default::default()
@@ -48,7 +48,8 @@ async fn main() -> Result<()> {
         .await?
         .ok()?;
     println!("show this QR code to the buyer: {:?}", qr.qr_code);
-    admin(&client, "trades/scan", json!({"qr_code": qr.qr_code, "confirm": true})).await?;
+    let qr_code = qr.qr_code.ok_or("precreate answered no qr_code")?;
+    admin.scan_trade(&ScanTrade { confirm: true, ..ScanTrade::qr_code(qr_code) }).await?;
     let policy = PollPolicy { interval: Duration::from_millis(500), ..Default::default() };
     println!("QR pay {out_trade_no}: {:?}\n", client.wait_for_qr_payment(&out_trade_no, &policy).await?);
 

@@ -11,20 +11,20 @@ mod sandbox;
 use alipay_api::coupon::{CouponOrderAgreementPay, CouponOrderDisburse, CouponOrderRefund};
 use alipay_api::trade::TradePay;
 use alipay_client::flows::{CouponOutcome, PollPolicy, RetryPolicy};
-use serde_json::json;
+use alipay_sandbox_admin::{FaultKind, FaultSpec};
 
 #[tokio::main]
 async fn main() -> sandbox::Result<()> {
-    let (client, app) = sandbox::client()?;
+    let (client, admin, app) = sandbox::client()?;
     let buyer = app["buyer_user_id"].as_str().unwrap_or_default().to_owned();
     let run = sandbox::run_id();
     let retry = RetryPolicy::default();
 
     // Merchants start empty in the sandbox: take a payment first.
-    let code = sandbox::admin(&client, &format!("buyers/{buyer}/payment-codes"), json!({})).await?;
+    let code = admin.issue_payment_code(&buyer, &Default::default()).await?;
     let pay = TradePay {
         out_trade_no: format!("FUND{run}"),
-        auth_code: code["auth_code"].as_str().unwrap_or_default().into(),
+        auth_code: code.auth_code,
         subject: "funding".into(),
         total_amount: "100.00".parse()?,
         ..Default::default()
@@ -32,12 +32,9 @@ async fn main() -> sandbox::Result<()> {
     println!("funding payment: {:?}", client.pay_barcode(&pay, &PollPolicy::default()).await?);
 
     // An answer lost after Alipay did the work: the same request again answers the earlier result.
-    sandbox::admin(
-        &client,
-        "faults",
-        json!({"method": "alipay.fund.coupon.order.agreement.pay", "kind": "unknown_error", "execute": true}),
-    )
-    .await?;
+    admin
+        .inject_fault(&FaultSpec::new("alipay.fund.coupon.order.agreement.pay", FaultKind::UnknownError).execute())
+        .await?;
     let out_order_no = format!("RP{run}");
     let packet = CouponOrderAgreementPay {
         out_order_no: out_order_no.clone(),

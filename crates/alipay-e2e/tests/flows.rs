@@ -11,13 +11,13 @@ use alipay_client::flows::{PayOutcome, PollPolicy, RetryPolicy};
 use alipay_client::{AlipayClient, ResponseExt};
 use alipay_core::{Charset, Money};
 use alipay_sandbox::{Config, RunningSandbox, Sandbox};
-use serde_json::{json, Value};
+use alipay_sandbox_admin::{AdminClient, FaultKind, FaultSpec, NewBuyer, NewPaymentCode, ScanTrade, TradeLocator};
 
 struct Env {
     _dir: tempfile::TempDir,
-    running: RunningSandbox,
+    _running: RunningSandbox,
     client: AlipayClient,
-    http: reqwest::Client,
+    admin: AdminClient,
 }
 
 impl Env {
@@ -31,33 +31,19 @@ impl Env {
         cfg.charset = charset.as_str().into();
         cfg.notify_url = notify_url.map(str::to_owned);
         let client = AlipayClient::from_config(&cfg).unwrap();
-        Env { _dir: dir, running, client, http: reqwest::Client::new() }
-    }
-
-    async fn admin(&self, path: &str, body: Value) -> Value {
-        let url = format!("http://{}/admin/{path}", self.running.addr());
-        let resp = self.http.post(url).json(&body).send().await.unwrap();
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap();
-        assert!(status.is_success(), "{path}: {status} {v}");
-        v
-    }
-
-    async fn admin_get(&self, path: &str) -> Value {
-        let url = format!("http://{}/admin/{path}", self.running.addr());
-        self.http.get(url).send().await.unwrap().json().await.unwrap()
+        let admin = AdminClient::from_app_json(&path).unwrap();
+        Env { _dir: dir, _running: running, client, admin }
     }
 
     /// A fresh buyer and one payment code.
     async fn buyer(&self, balance: &str, limit: &str) -> (String, String) {
-        let b = self.admin("buyers", json!({"balance": balance, "password_free_limit": limit})).await;
-        let id = b["user_id"].as_str().unwrap().to_owned();
-        let code = self.admin(&format!("buyers/{id}/payment-codes"), json!({})).await;
-        (id, code["auth_code"].as_str().unwrap().to_owned())
+        let b = self.admin.create_buyer(&NewBuyer::new(balance, limit)).await.unwrap();
+        let code = self.admin.issue_payment_code(&b.user_id, &NewPaymentCode::default()).await.unwrap();
+        (b.user_id, code.auth_code)
     }
 
     async fn balance(&self, user_id: &str) -> Money {
-        self.admin_get(&format!("buyers/{user_id}")).await["balance"].as_str().unwrap().parse().unwrap()
+        self.admin.buyer(user_id).await.unwrap().balance
     }
 
     async fn status(&self, out_trade_no: &str) -> Option<TradeStatus> {
@@ -100,7 +86,7 @@ async fn barcode_10003_then_the_buyer_confirms() {
         let env = Arc::clone(&env);
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            env.admin("trades/confirm", json!({"out_trade_no": "E2E2"})).await
+            env.admin.confirm_trade(&TradeLocator::out_trade_no("E2E2")).await.unwrap()
         })
     };
     let outcome = env.client.pay_barcode(&pay("E2E2", &code, "200.00"), &fast()).await.unwrap();
@@ -123,12 +109,12 @@ async fn barcode_10003_then_timeout_then_cancel_closes_the_trade() {
 async fn barcode_unknown_outcomes_are_resolved_by_query() {
     let env = Env::start(Charset::Utf8, None).await;
     // 20000 after the work was done, then a connection dropped after commit: both end Paid, charged once each.
-    for (no, kind) in [("E2E4", "unknown_error"), ("E2E5", "drop_after_commit")] {
+    for (no, kind) in [("E2E4", FaultKind::UnknownError), ("E2E5", FaultKind::DropAfterCommit)] {
         let (buyer, code) = env.buyer("100.00", "50.00").await;
-        env.admin("faults", json!({"method": "alipay.trade.pay", "kind": kind, "count": 1, "execute": true})).await;
+        env.admin.inject_fault(&FaultSpec::new("alipay.trade.pay", kind).execute()).await.unwrap();
         let outcome = env.client.pay_barcode(&pay(no, &code, "10.00"), &fast()).await.unwrap();
-        assert!(matches!(outcome, PayOutcome::Paid(_)), "{kind}: {outcome:?}");
-        assert_eq!(env.balance(&buyer).await, "90.00".parse().unwrap(), "{kind}");
+        assert!(matches!(outcome, PayOutcome::Paid(_)), "{kind:?}: {outcome:?}");
+        assert_eq!(env.balance(&buyer).await, "90.00".parse().unwrap(), "{kind:?}");
     }
 }
 
@@ -154,7 +140,8 @@ async fn qr_precreate_scan_pay_and_refunds() {
         let env = Arc::clone(&env);
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(400)).await;
-            env.admin("trades/scan", json!({"qr_code": qr_code, "buyer_id": buyer, "confirm": true})).await
+            let scan = ScanTrade { buyer_id: Some(buyer), confirm: true, ..ScanTrade::qr_code(qr_code) };
+            env.admin.scan_trade(&scan).await.unwrap()
         })
     };
     let outcome = env.client.wait_for_qr_payment("E2E6", &fast()).await.unwrap();
@@ -234,8 +221,8 @@ async fn bill_download_lists_the_days_payments_and_refunds() {
         ..Default::default()
     };
     env.client.refund(&refund, &RetryPolicy::default()).await.unwrap();
-    let today = env.admin_get("clock").await["now"].as_str().unwrap()[..10].to_owned();
-    env.admin("clock/advance", json!({"seconds": 86_400})).await;
+    let today = env.admin.clock().await.unwrap().now.unwrap()[..10].to_owned();
+    env.admin.advance_clock(86_400).await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let query = BillDownloadUrlQuery { bill_type: BillType::Trade, bill_date: today };

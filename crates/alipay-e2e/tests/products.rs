@@ -13,14 +13,18 @@ use alipay_client::flows::{CouponOutcome, PollPolicy, RetryPolicy};
 use alipay_client::{AlipayClient, ResponseExt};
 use alipay_core::Money;
 use alipay_sandbox::{Config, RunningSandbox, Sandbox};
-use serde_json::{json, Value};
+use alipay_sandbox_admin::{
+    AdminClient, FaultKind, FaultSpec, NewBuyer, NewHold, NewPayPasswordToken, NewPaymentCode, PayBill,
+    ResolveDeduction,
+};
+use serde_json::Value;
 
 struct Env {
     _dir: tempfile::TempDir,
-    running: RunningSandbox,
+    _running: RunningSandbox,
     client: AlipayClient,
     app: Value,
-    http: reqwest::Client,
+    admin: AdminClient,
 }
 
 impl Env {
@@ -32,29 +36,16 @@ impl Env {
         let path = dir.path().join("app.json");
         let app: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let client = AlipayClient::from_config_file(&path).unwrap();
-        Env { _dir: dir, running, client, app, http: reqwest::Client::new() }
-    }
-
-    async fn admin(&self, path: &str, body: Value) -> Value {
-        let url = format!("http://{}/admin/{path}", self.running.addr());
-        let resp = self.http.post(url).json(&body).send().await.unwrap();
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap();
-        assert!(status.is_success(), "{path}: {status} {v}");
-        v
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let url = format!("http://{}/admin/{path}", self.running.addr());
-        self.http.get(url).send().await.unwrap().json().await.unwrap()
+        let admin = AdminClient::from_app_json(&path).unwrap();
+        Env { _dir: dir, _running: running, client, app, admin }
     }
 
     /// Signs a direct-deduct agreement (electricity bill key `E0001` at `HZELEC`) for `user` with a
     /// pay-password token the buyer issued; returns its agreement id.
     async fn sign_electricity_agreement(&self, user: &str) -> String {
-        let token = self.admin("deduct/pay-password-tokens", json!({"user_id": user})).await;
+        let token = self.admin.issue_pay_password_token(&NewPayPasswordToken::for_user(user)).await.unwrap();
         let sign = PdeductSignAdd {
-            pay_password_token: token["pay_password_token"].as_str().unwrap().into(),
+            pay_password_token: token.pay_password_token,
             user_id: user.to_owned(),
             biz_type: "JF".into(),
             sub_biz_type: "ELECTRIC".into(),
@@ -68,12 +59,11 @@ impl Env {
     }
 
     async fn buyer(&self, balance: &str) -> String {
-        let b = self.admin("buyers", json!({"balance": balance, "password_free_limit": "100000.00"})).await;
-        b["user_id"].as_str().unwrap().to_owned()
+        self.admin.create_buyer(&NewBuyer::new(balance, "100000.00")).await.unwrap().user_id
     }
 
     async fn balance(&self, user_id: &str) -> Money {
-        self.get(&format!("buyers/{user_id}")).await["balance"].as_str().unwrap().parse().unwrap()
+        self.admin.buyer(user_id).await.unwrap().balance
     }
 
     fn pid(&self) -> String {
@@ -81,7 +71,7 @@ impl Env {
     }
 
     async fn merchant_balance(&self) -> Money {
-        self.get(&format!("merchants/{}", self.pid())).await["balance"].as_str().unwrap().parse().unwrap()
+        self.admin.merchant(&self.pid()).await.unwrap().balance
     }
 }
 
@@ -108,7 +98,8 @@ async fn ebpp_bill_added_paid_by_the_buyer_and_read_back() {
     assert!(bill.alipay_order_no.is_some(), "{bill:?}");
     let get = EbppBillGet { order_type: "JF".into(), merchant_order_no: "JF202405001".into() };
     assert_eq!(env.client.execute(&get).await.unwrap().ok().unwrap().order_status, Some(OrderStatus::Init));
-    env.admin("ebpp/bills/pay", json!({"merchant_order_no": "JF202405001", "buyer_id": buyer})).await;
+    let pay_bill = PayBill { merchant_order_no: "JF202405001".into(), buyer_id: Some(buyer.clone()), app_id: None };
+    env.admin.pay_ebpp_bill(&pay_bill).await.unwrap();
     let bill = env.client.execute(&get).await.unwrap().ok().unwrap();
     assert_eq!(bill.order_status, Some(OrderStatus::Success));
     assert_eq!(bill.owner_name.as_deref(), Some("张三"));
@@ -140,13 +131,14 @@ async fn deduct_sign_pay_and_the_unknown_deduction_path() {
     assert_eq!(env.balance(&user).await, m("70.00"));
 
     // Seed 000: a deduction can stay "unknown"; the integrator asks bill.pay.status until it settles.
-    env.admin("deduct/holds", json!({"agreement_id": agreement, "count": 1})).await;
+    let hold = NewHold { agreement_id: Some(agreement.clone()), count: Some(1), ..Default::default() };
+    env.admin.hold_deductions(&hold).await.unwrap();
     let pending = env.client.execute(&pay("D002")).await.unwrap().ok().unwrap();
     assert_eq!(pending.result_status, Some(DeductResult::Undetermined));
     let status = PdeductBillPayStatus { agreement_id: user.clone(), out_order_no: "D002".into() };
     assert_eq!(env.client.execute(&status).await.unwrap().ok().unwrap().status, Some(DeductResult::Undetermined));
     assert_eq!(env.balance(&user).await, m("70.00"), "an unknown deduction moves nothing yet");
-    env.admin("deduct/resolve", json!({"out_order_no": "D002", "result": "success"})).await;
+    env.admin.resolve_deduction(&ResolveDeduction::success("D002")).await.unwrap();
     assert_eq!(env.client.execute(&status).await.unwrap().ok().unwrap().status, Some(DeductResult::Success));
     // The replay after the outcome is known charges nothing more.
     assert_eq!(
@@ -161,10 +153,10 @@ async fn red_packets_with_seed_003_retries() {
     let env = Env::start().await;
     // Fund the merchant with a payment first (merchants start at 0.00).
     let buyer = env.buyer("1000.00").await;
-    let code = env.admin(&format!("buyers/{buyer}/payment-codes"), json!({})).await;
+    let code = env.admin.issue_payment_code(&buyer, &NewPaymentCode::default()).await.unwrap();
     let pay = TradePay {
         out_trade_no: "FUND1".into(),
-        auth_code: code["auth_code"].as_str().unwrap().into(),
+        auth_code: code.auth_code.clone(),
         subject: "funding".into(),
         total_amount: m("500.00"),
         ..Default::default()
@@ -174,7 +166,8 @@ async fn red_packets_with_seed_003_retries() {
     assert_eq!(start, m("500.00"));
 
     // 20000 after the work committed: the SDK re-sends the same request, which answers the earlier result.
-    env.admin("faults", json!({"method": "alipay.fund.coupon.order.agreement.pay", "kind": "unknown_error", "count": 1, "execute": true})).await;
+    let fault = FaultSpec::new("alipay.fund.coupon.order.agreement.pay", FaultKind::UnknownError).execute();
+    env.admin.inject_fault(&fault).await.unwrap();
     let retry = RetryPolicy { attempts: 3, backoff: Duration::from_millis(20) };
     let req = CouponOrderAgreementPay {
         out_order_no: "RP1".into(),
@@ -193,7 +186,7 @@ async fn red_packets_with_seed_003_retries() {
     assert_eq!(env.merchant_balance().await, m("400.00"), "charged once despite the retry");
 
     // 10003 before any work: the retry does it, once.
-    env.admin("faults", json!({"method": "alipay.fund.coupon.order.disburse", "kind": "in_process", "count": 1})).await;
+    env.admin.inject_fault(&FaultSpec::new("alipay.fund.coupon.order.disburse", FaultKind::InProcess)).await.unwrap();
     let disburse = CouponOrderDisburse {
         out_order_no: "RP1-D1".into(),
         out_request_no: "RP1-D1".into(),
@@ -207,11 +200,8 @@ async fn red_packets_with_seed_003_retries() {
     assert_eq!(env.balance(&buyer).await, m("530.00"));
 
     // Every attempt unknown: settled by operation.query.
-    env.admin(
-        "faults",
-        json!({"method": "alipay.fund.coupon.order.refund", "kind": "unknown_error", "count": 3, "execute": true}),
-    )
-    .await;
+    let fault = FaultSpec::new("alipay.fund.coupon.order.refund", FaultKind::UnknownError).count(3).execute();
+    env.admin.inject_fault(&fault).await.unwrap();
     let refund =
         CouponOrderRefund { auth_no, out_request_no: "RP1-R".into(), amount: m("70.00"), ..Default::default() };
     match env.client.red_packet_refund(&refund, "RP1", &retry).await.unwrap() {
@@ -234,16 +224,16 @@ async fn red_packets_with_seed_003_retries() {
 #[tokio::test]
 async fn ledger_bill_of_a_day_matches_the_merchant_balance() {
     let env = Env::start().await;
-    let now = env.get("clock").await["now"].as_str().unwrap().to_owned();
+    let now = env.admin.clock().await.unwrap().now.unwrap();
     if &now[11..] >= "23:58:00" {
-        env.admin("clock/advance", json!({"seconds": 300})).await;
+        env.admin.advance_clock(300).await.unwrap();
     }
     let opening = env.merchant_balance().await;
     let buyer = env.buyer("1000.00").await;
-    let code = env.admin(&format!("buyers/{buyer}/payment-codes"), json!({})).await;
+    let code = env.admin.issue_payment_code(&buyer, &NewPaymentCode::default()).await.unwrap();
     let pay = TradePay {
         out_trade_no: "L1".into(),
-        auth_code: code["auth_code"].as_str().unwrap().into(),
+        auth_code: code.auth_code.clone(),
         subject: "咖啡 大杯".into(),
         total_amount: m("100.00"),
         ..Default::default()
@@ -286,8 +276,8 @@ async fn ledger_bill_of_a_day_matches_the_merchant_balance() {
     let closing = env.merchant_balance().await;
     assert_eq!(opening.checked_add(m("79.50")), Some(closing));
 
-    let day = env.get("clock").await["now"].as_str().unwrap()[..10].to_owned();
-    env.admin("clock/advance", json!({"seconds": 86_400})).await;
+    let day = env.admin.clock().await.unwrap().now.unwrap()[..10].to_owned();
+    env.admin.advance_clock(86_400).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let query = BillDownloadUrlQuery { bill_type: BillType::Signcustomer, bill_date: day.clone() };
     let bill = env.client.download_bill(&query, dir.path()).await.unwrap();

@@ -20,6 +20,8 @@ pub struct App {
     pub key: PrivateKey,
     /// The sandbox's Alipay public key, to verify answers.
     pub alipay_key: PublicKey,
+    /// The admin API token, if `app.json` has one.
+    pub admin_token: Option<String>,
     /// The sandbox's data directory (where `app.json` lives).
     pub data_dir: PathBuf,
 }
@@ -49,6 +51,7 @@ impl App {
             app_id: field(&v, "app_id")?.to_owned(),
             key: PrivateKey::from_text(field(&v, "app_private_key")?)?,
             alipay_key: PublicKey::from_text(field(&v, "alipay_public_key")?)?,
+            admin_token: v.get("admin_token").and_then(Value::as_str).map(str::to_owned),
             data_dir,
         })
     }

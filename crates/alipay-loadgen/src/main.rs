@@ -27,6 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use alipay_sandbox_admin::{AdminClient, ScanTrade};
 use clap::{Parser, ValueEnum};
 use serde_json::json;
 
@@ -348,23 +349,18 @@ async fn setup_query_trades(
         return Err(format!("query setup: {} precreates failed: {:?}", o.errors(), o.first_error).into());
     }
     let trades: Vec<String> = (0..n).map(|i| format!("{prefix}_{i}")).collect();
-    let url = format!("{}/admin/trades/scan", app.base_url);
+    let admin = AdminClient::new(app.base_url.as_str()).with_http_client(client.clone());
+    let admin = match &app.admin_token {
+        Some(token) => admin.with_token(token.as_str()),
+        None => admin,
+    };
     let mut tasks = Vec::new();
     for part in trades.chunks(n.div_ceil(16)) {
-        let (client, url, part) = (client.clone(), url.clone(), part.to_vec());
+        let (admin, part) = (admin.clone(), part.to_vec());
         tasks.push(tokio::spawn(async move {
             for t in part {
-                let resp = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(json!({"out_trade_no": t}).to_string())
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if !resp.status().is_success() {
-                    let status = resp.status();
-                    return Err(format!("scan {t}: HTTP {status}: {}", resp.text().await.unwrap_or_default()));
-                }
+                let scan = ScanTrade { out_trade_no: Some(t.clone()), ..ScanTrade::default() };
+                admin.scan_trade(&scan).await.map_err(|e| format!("scan {t}: {e}"))?;
             }
             Ok::<(), String>(())
         }));

@@ -51,6 +51,8 @@ mod meta_keys {
     pub const DEFAULT_APP_ID: &str = "default.app_id";
     pub const DEFAULT_APP_KEY: &str = "default.app_private_key";
     pub const DEFAULT_BUYER: &str = "default.buyer_id";
+    /// The admin API's bearer token (kept by reset; in the store, so instances sharing a store share it).
+    pub const ADMIN_TOKEN: &str = "admin.token";
 }
 
 /// The sandbox could not start or run. Each variant's message says what failed; its cause is its
@@ -139,6 +141,10 @@ pub struct AppJson {
     pub merchant_pid: String,
     /// A buyer created on first start.
     pub buyer_user_id: String,
+    /// The admin API's bearer token, required on a non-loopback listener (absent in files written before
+    /// it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
 }
 
 /// Shared state of a running sandbox.
@@ -153,6 +159,8 @@ pub struct SandboxState {
     /// Registered apps with their parsed public keys, by app id: read once, since an app never changes after
     /// registration (reset clears it). Saves a store read and a key parse per request.
     pub(crate) apps: Mutex<HashMap<String, (store::AppRecord, PublicKey)>>,
+    /// The admin API's bearer token (required when the listener is not loopback). Never logged.
+    pub(crate) admin_token: Arc<str>,
 }
 
 impl std::fmt::Debug for SandboxState {
@@ -183,6 +191,7 @@ impl Sandbox {
             store.read(|r| Ok((r.meta(meta_keys::ALIPAY_KEY)?, r.meta(clock::OFFSET_KEY)?))).await?;
         let alipay_key = PrivateKey::from_text(&key_text.unwrap_or_default())?;
         let offset = offset.and_then(|o| o.parse().ok()).unwrap_or(0);
+        let admin_token = admin::ensure_token(&store).await?;
         Ok(Sandbox {
             state: Arc::new(SandboxState {
                 store,
@@ -193,15 +202,37 @@ impl Sandbox {
                 wake: Arc::new(Notify::new()),
                 data_dir: dir.to_owned(),
                 apps: Mutex::new(HashMap::new()),
+                admin_token: admin_token.into(),
             }),
         })
     }
 
-    /// The gateway (`/gateway.do`) and the controls (`/admin/...`) as one router.
+    /// The gateway (`/gateway.do`) and the controls (`/admin/...`) as one router, the controls open (as on a
+    /// loopback listener; see [`Sandbox::router_for`]).
     pub fn router(&self) -> axum::Router {
-        gateway::router(Arc::clone(&self.state))
-            .merge(admin::router(Arc::clone(&self.state)))
-            .merge(products::admin_router(Arc::clone(&self.state)))
+        gateway::router(Arc::clone(&self.state)).merge(self.admin_router())
+    }
+
+    /// The router for a listener on `addr`: on a non-loopback address (`0.0.0.0` and `::` included) every
+    /// `/admin/...` route needs `Authorization: Bearer <admin token>` ([`admin::require_token`]); the gateway
+    /// and bill downloads never do.
+    pub fn router_for(&self, addr: SocketAddr) -> axum::Router {
+        let controls = self.admin_router();
+        let controls = if admin::token_required(addr) {
+            admin::with_token(controls, Arc::clone(&self.state.admin_token))
+        } else {
+            controls
+        };
+        gateway::router(Arc::clone(&self.state)).merge(controls)
+    }
+
+    fn admin_router(&self) -> axum::Router {
+        admin::router(Arc::clone(&self.state)).merge(products::admin_router(Arc::clone(&self.state)))
+    }
+
+    /// The admin API's bearer token (made at first start, kept in the store; also in `app.json`).
+    pub fn admin_token(&self) -> &str {
+        &self.state.admin_token
     }
 
     /// The sandbox's Alipay public key.
@@ -231,7 +262,7 @@ impl Sandbox {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
 
-        let app = self.router();
+        let app = self.router_for(addr);
         let mut server_stop = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {
@@ -399,5 +430,6 @@ async fn app_json(state: &SandboxState, addr: SocketAddr) -> Result<AppJson, San
         charset: "utf-8".into(),
         merchant_pid,
         buyer_user_id: buyer,
+        admin_token: Some(state.admin_token.to_string()),
     })
 }

@@ -13,9 +13,15 @@ pub fn free_port() -> u16 {
 /// Starts `alipay sandbox --data dir --listen 127.0.0.1:port` and waits until it has written `app.json` and
 /// accepts connections.
 pub fn start_sandbox(dir: &Path, port: u16) -> Child {
+    start_sandbox_on(dir, &format!("127.0.0.1:{port}"), port)
+}
+
+/// Starts `alipay sandbox --data dir --listen listen` (reached on 127.0.0.1:port) and waits as
+/// [`start_sandbox`] does.
+pub fn start_sandbox_on(dir: &Path, listen: &str, port: u16) -> Child {
     let _ = std::fs::remove_file(dir.join("app.json"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_alipay"))
-        .args(["sandbox", "--data", dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .args(["sandbox", "--data", dir.to_str().unwrap(), "--listen", listen])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

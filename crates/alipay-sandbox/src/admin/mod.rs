@@ -4,25 +4,8 @@
 //! Where a trade is named, the body (or query) holds `app_id` (default: the default app) and `trade_no` or
 //! `out_trade_no`, or a `qr_code`.
 //!
-//! | route | body / query | answer |
-//! |---|---|---|
-//! | `POST /admin/apps` | `public_key` (PEM or base64), `sign_type` (`RSA2`), optional `app_id`, `merchant_pid` (attach to an existing merchant) | `{app_id, merchant_pid, sign_type}` |
-//! | `POST /admin/auth-tokens` | `app_id` (the third-party app), `merchant_pid`, optional `ttl_secs` (default 1 year) | `{app_auth_token, app_id, merchant_pid, auth_app_id, expires_at}` |
-//! | `GET /admin/merchants/{pid}` | | `{pid, name, email, balance, primary_app_id}` |
-//! | `POST /admin/buyers` | `balance`, optional `password_free_limit` (default 2000.00), `logon_id` | `{user_id, logon_id, balance, password_free_limit}` |
-//! | `GET /admin/buyers/{user_id}` | | the buyer |
-//! | `POST /admin/buyers/{user_id}/payment-codes` | optional `ttl_secs` | `{auth_code, user_id, expires_at}` |
-//! | `GET /admin/trades` | query: trade locator | the trade as stored (also unscanned precreates) |
-//! | `POST /admin/trades/scan` | trade locator (usually `qr_code`), `buyer_id` (default: the default buyer), optional `confirm` (pay at once) | the trade |
-//! | `POST /admin/trades/confirm` | trade locator | the trade (`TRADE_SUCCESS`, notification queued); 409 if the balance is short |
-//! | `POST /admin/trades/refuse` | trade locator | the trade (`TRADE_CLOSED`) |
-//! | `GET /admin/clock` | | `{now, offset_secs}` (`now` in Beijing time) |
-//! | `POST /admin/clock/advance` | `seconds` (≥ 0) | `{now, offset_secs, swept}`; timeouts are applied before answering |
-//! | `POST /admin/sweep` | | `{swept}`: apply timeouts and refund-window ends now |
-//! | `POST /admin/faults` | `method` (or `*`), `kind` (`unknown_error`, `in_process`, `system_error`, `latency`, `drop_after_commit`), `count`, `latency_ms`, `execute` | `{pending: [...]}` |
-//! | `GET /admin/faults`, `DELETE /admin/faults` | | `{pending: [...]}` |
-//! | `GET /admin/notifications` | query: optional `app_id`, `out_trade_no`, `limit` | `[{id, notify_id, trade_no, out_trade_no, url, status, attempts, params, deliveries: [{attempt, at_ms, http_status, response_body, error}]}]` |
-//! | `POST /admin/reset` | | wipes trades, buyers, apps, notifications, faults and the clock offset, keeps the keys and re-creates the default app (same id and key) and a default buyer; `{app_id, buyer_user_id}` |
+//! The routes, their bodies and answers (one table for the sandbox, its clients and the README):
+//! [`alipay_sandbox_admin::common`].
 
 use std::sync::Arc;
 
@@ -89,6 +72,60 @@ impl IntoResponse for AdminError {
         };
         (status, Json(json!({"error": self.to_string()}))).into_response()
     }
+}
+
+/// The admin token of the store, made (random, 256 bits, hex) and kept in `meta` on first start.
+pub(crate) async fn ensure_token(store: &crate::store::Store) -> Result<String, StoreError> {
+    store
+        .write(|r| {
+            if let Some(t) = r.meta(meta_keys::ADMIN_TOKEN)?.filter(|t| !t.is_empty()) {
+                return Ok(t);
+            }
+            let bytes: [u8; 32] = rand::random();
+            let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            r.set_meta(meta_keys::ADMIN_TOKEN, &token)?;
+            Ok(token)
+        })
+        .await
+}
+
+/// `true` when a listener on `addr` must guard the controls: anything but loopback (`0.0.0.0` and `::`
+/// included, since they accept connections from other hosts).
+pub fn token_required(addr: std::net::SocketAddr) -> bool {
+    !addr.ip().is_loopback()
+}
+
+/// `router` with [`require_token`] on every route (for the controls, and any console page served later).
+pub fn with_token(router: Router, token: Arc<str>) -> Router {
+    router.layer(axum::middleware::from_fn_with_state(token, require_token))
+}
+
+/// Middleware: lets a request through only with `Authorization: Bearer <token>` (compared in constant time);
+/// otherwise answers 401 `{"error": ...}` with `WWW-Authenticate: Bearer`, and the handler never runs.
+pub async fn require_token(
+    State(token): State<Arc<str>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim);
+    let error = match presented {
+        None => "missing admin token: send Authorization: Bearer <admin_token> (see app.json)",
+        Some(p) if aws_lc_rs::constant_time::verify_slices_are_equal(p.as_bytes(), token.as_bytes()).is_ok() => {
+            return next.run(request).await;
+        }
+        Some(_) => "wrong admin token",
+    };
+    (
+        StatusCode::UNAUTHORIZED,
+        [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+        Json(alipay_sandbox_admin::ErrorBody { error: error.to_owned() }),
+    )
+        .into_response()
 }
 
 /// What a control answers.
@@ -318,7 +355,14 @@ async fn notifications(State(state): St, Query(q): Query<NotificationQuery>) -> 
 async fn reset(State(state): St) -> AdminResult {
     state
         .store
-        .write(|r| r.wipe(&[meta_keys::ALIPAY_KEY, meta_keys::DEFAULT_APP_ID, meta_keys::DEFAULT_APP_KEY]))
+        .write(|r| {
+            r.wipe(&[
+                meta_keys::ALIPAY_KEY,
+                meta_keys::DEFAULT_APP_ID,
+                meta_keys::DEFAULT_APP_KEY,
+                meta_keys::ADMIN_TOKEN,
+            ])
+        })
         .await?;
     state.clock.set_offset(0);
     state.faults.clear();

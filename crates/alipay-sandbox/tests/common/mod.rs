@@ -3,6 +3,7 @@
 
 use alipay_core::{envelope, form, sign_request, Charset, PrivateKey, PublicKey, SignType, Timestamp};
 use alipay_sandbox::{AppJson, Config, RunningSandbox, Sandbox};
+use alipay_sandbox_admin::{AdminClient, AdminError, Method, NewApp, NewBuyer, NewPaymentCode};
 use serde_json::{json, Value};
 
 /// An app the test signs as.
@@ -20,6 +21,8 @@ pub struct Harness {
     pub app: TestApp,
     pub alipay_key: PublicKey,
     pub http: reqwest::Client,
+    /// The simulation controls (typed calls, or raw JSON through `admin_post` / `admin_get`).
+    pub admin: AdminClient,
     pub config: Config,
 }
 
@@ -44,7 +47,8 @@ impl Harness {
             sign_type: SignType::Rsa2,
         };
         let alipay_key = PublicKey::from_text(&info.alipay_public_key).unwrap();
-        Harness { dir, running: Some(running), info, app, alipay_key, http: reqwest::Client::new(), config }
+        let admin = AdminClient::from_app_json(dir.path().join("app.json")).unwrap();
+        Harness { dir, running: Some(running), info, app, alipay_key, http: reqwest::Client::new(), admin, config }
     }
 
     /// Stops the server and opens the same data dir again (new port).
@@ -55,6 +59,7 @@ impl Harness {
         let sandbox = Sandbox::open(self.dir.path(), self.config.clone()).await.unwrap();
         let running = sandbox.start("127.0.0.1:0".parse().unwrap()).await.unwrap();
         self.info = serde_json::from_slice(&std::fs::read(self.dir.path().join("app.json")).unwrap()).unwrap();
+        self.admin = AdminClient::from_app_json(self.dir.path().join("app.json")).unwrap();
         self.running = Some(running);
     }
 
@@ -132,57 +137,44 @@ impl Harness {
         self.call_as(&self.app, method, biz, &[]).await
     }
 
+    /// POSTs a control as raw JSON: (status, answer or `{"error": ...}`).
     pub async fn admin_post(&self, path: &str, body: Value) -> (u16, Value) {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base()))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap())
+        match self.admin.call(Method::POST, path, Some(body)).await {
+            Ok(v) => (200, v),
+            Err(AdminError::Http { status, message }) => (status, json!({ "error": message })),
+            Err(e) => panic!("POST {path}: {e}"),
+        }
     }
 
+    /// GETs a control as raw JSON; it must succeed.
     pub async fn admin_get(&self, path: &str) -> Value {
-        let resp = self.http.get(format!("{}{path}", self.base())).send().await.unwrap();
-        assert_eq!(resp.status().as_u16(), 200, "GET {path}");
-        serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap()
+        self.admin.call(Method::GET, path, None).await.unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     /// A new buyer with `balance` and `limit`; returns its user id.
     pub async fn buyer(&self, balance: &str, limit: &str) -> String {
-        let (s, b) = self.admin_post("/admin/buyers", json!({"balance": balance, "password_free_limit": limit})).await;
-        assert_eq!(s, 200, "{b}");
-        b["user_id"].as_str().unwrap().to_owned()
+        self.admin.create_buyer(&NewBuyer::new(balance, limit)).await.unwrap().user_id
     }
 
     pub async fn code(&self, user_id: &str) -> String {
-        let (s, c) = self.admin_post(&format!("/admin/buyers/{user_id}/payment-codes"), json!({})).await;
-        assert_eq!(s, 200, "{c}");
-        c["auth_code"].as_str().unwrap().to_owned()
+        self.admin.issue_payment_code(user_id, &NewPaymentCode::default()).await.unwrap().auth_code
     }
 
     pub async fn balance(&self, user_id: &str) -> String {
-        self.admin_get(&format!("/admin/buyers/{user_id}")).await["balance"].as_str().unwrap().to_owned()
+        self.admin.buyer(user_id).await.unwrap().balance.to_string()
     }
 
     pub async fn merchant_balance(&self) -> String {
-        self.admin_get(&format!("/admin/merchants/{}", self.info.merchant_pid)).await["balance"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.admin.merchant(&self.info.merchant_pid).await.unwrap().balance.to_string()
     }
 
     /// Registers a new app with a fresh key (and its own merchant).
     pub async fn new_app(&self) -> TestApp {
         let key = PrivateKey::generate().unwrap();
-        let (s, r) = self
-            .admin_post("/admin/apps", json!({"public_key": key.public_key().to_spki_pem(), "sign_type": "RSA2"}))
-            .await;
-        assert_eq!(s, 200, "{r}");
-        TestApp { app_id: r["app_id"].as_str().unwrap().to_owned(), key, sign_type: SignType::Rsa2 }
+        let new =
+            NewApp { public_key: key.public_key().to_spki_pem(), sign_type: Some("RSA2".into()), ..Default::default() };
+        let r = self.admin.register_app(&new).await.unwrap();
+        TestApp { app_id: r.app_id, key, sign_type: SignType::Rsa2 }
     }
 
     /// Pays `amount` with a fresh code of `buyer`.

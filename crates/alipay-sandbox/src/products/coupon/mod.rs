@@ -62,15 +62,8 @@
 //! by `out_order_no` (+ optional `out_request_no` to check) with `app_id` (default: the default app) and
 //! `seller_id` (default: that app's merchant).
 //!
-//! | route | body / query | answer |
-//! |---|---|---|
-//! | `GET /admin/coupon/settings` | | `{refund_window_secs, default_refund_window_secs}` |
-//! | `POST /admin/coupon/settings` | `refund_window_secs` (≥ 0) | the settings |
-//! | `POST /admin/coupon/sweep` | | `{closed, refunded}`: pay timeouts and timeout refunds applied now |
-//! | `GET /admin/coupon/orders` | query: optional `app_id`, `limit` | `{orders: [...], open_total}` (`open_total`: the sum of every paid red packet's rest) |
-//! | `GET /admin/coupon/orders/{auth_no}` | | the red packet with `remaining` and its `operations` |
-//! | `POST /admin/coupon/page-pay` | red-packet locator, optional `buyer_id` (default: the default buyer) | the buyer pays a waiting red packet: `SUCCESS`; 409 if it is not `INIT`, timed out, or the balance is short |
-//! | `POST /admin/coupon/app-pay` | `order_string` (as the SDK's `app_order_string` builds it), optional `buyer_id` | the wallet submits the order string and the buyer pays: the red packet (`SUCCESS`); 400 if the signature or the content is bad, 409 on `UNIQUE_VIOLATION` or a short balance |
+//! The routes, their bodies and answers (one table for the sandbox, its clients and the README):
+//! [`alipay_sandbox_admin::coupon`].
 
 pub(crate) mod admin;
 pub(crate) mod engine;

@@ -47,18 +47,8 @@
 //! JSON like [`crate::admin`] (errors: 4xx/5xx with `{"error": "..."}`, amounts as yuan strings). `app_id`
 //! defaults to the default app; it names the merchant whose bill or deduction is meant.
 //!
-//! | route | body / query | answer |
-//! |---|---|---|
-//! | `GET /admin/ebpp/bills` | query: `merchant_order_no`, optional `app_id` | `{alipay_order_no, merchant_order_no, app_id, seller_id, order_type, order_status, pay_amount, service_amount, buyer_id, pay_time, ...}` |
-//! | `POST /admin/ebpp/bills/pay` | `merchant_order_no`, optional `app_id`, `buyer_id` (default: the default buyer) | the bill, `SUCCESS`; `pay_amount + service_amount` moved buyer → merchant; 409 if not `INIT` or the balance is short |
-//! | `POST /admin/ebpp/bills/fail` | `merchant_order_no`, optional `app_id` | the bill, `FAILED`; 409 if not `INIT` |
-//! | `POST /admin/deduct/pay-password-tokens` | optional `user_id` (default: the default buyer), `ttl_secs` (default 600) | `{pay_password_token, user_id, expires_at}`: single use, for sign.add or sign.cancel of that user |
-//! | `GET /admin/deduct/agreements/{agreement_id}` | query: optional `app_id` | `{agreement_id, status (NORMAL/CANCEL), user_id, pid, biz_type, sub_biz_type, charge_inst, bill_key, out_agreement_id, sign_date, cancel_date}` |
-//! | `POST /admin/deduct/holds` | `agreement_id` or `user_id`, optional `count` (default 1; 0 clears) | `{scope, key, remaining}`: the next `count` deductions of that agreement / user answer `result_status` "0" and move no money until resolved |
-//! | `POST /admin/deduct/resolve` | `out_order_no`, `result` (`success` or `failed`), optional `app_id`, `order_result_code`, `order_result_msg` | the deduction; `success` moves the money once (409 if the balance is short); 409 if it is not pending |
-//! | `GET /admin/deduct/deductions` | query: `out_order_no`, optional `app_id` | `{out_order_no, bill_no, agreement_id, user_id, pid, pay_amount, status, order_result_code, order_result_msg, gmt_create, gmt_finish}` |
-//! | `POST /admin/deduct/faults` | `method` (`alipay.ebpp.pdeduct.pay` or `alipay.ebpp.pdeduct.sign.query`), `sub_code` (`QUERY_DEDUCT_SIGN_INFO_ERROR`, or `SYSTEM_ERROR` for sign.query), optional `count` (default 1) | `{pending: [{method, sub_code, remaining}]}`: the next calls answer `40004` with that sub_code and change nothing |
-//! | `GET /admin/deduct/faults` | | `{pending: [...]}` |
+//! The routes, their bodies and answers (one table for the sandbox, its clients and the README):
+//! [`alipay_sandbox_admin::ebpp`].
 
 pub(crate) mod admin;
 pub(crate) mod engine;
