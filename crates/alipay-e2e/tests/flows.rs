@@ -241,13 +241,13 @@ async fn bill_download_lists_the_days_payments_and_refunds() {
 async fn barcode_cancel_is_retried_while_retry_flag_is_y() {
     use alipay_api::trade::{TradeCancel, YesNo};
     let env = Env::start(Charset::Utf8, None).await;
-    let fault = |count: u32| json!({"method": "alipay.trade.cancel", "kind": "system_error", "count": count});
+    let fault = |count: u32| FaultSpec { count, ..FaultSpec::new("alipay.trade.cancel", FaultKind::SystemError) };
 
     // One cancel by hand: ACQ.SYSTEM_ERROR with retry_flag=Y, the trade still waiting.
     let (_, code) = env.buyer("500.00", "10.00").await;
     let r = env.client.execute(&pay("E2E7", &code, "200.00")).await.unwrap();
     assert_eq!(r.status.code.as_str(), "10003");
-    env.admin("faults", fault(1)).await;
+    env.admin.inject_fault(&fault(1)).await.unwrap();
     let cancel = TradeCancel { out_trade_no: Some("E2E7".into()), ..Default::default() };
     let a = env.client.execute(&cancel).await.unwrap();
     assert_eq!(a.status.sub_code.as_deref(), Some("ACQ.SYSTEM_ERROR"), "{a:?}");
@@ -256,16 +256,16 @@ async fn barcode_cancel_is_retried_while_retry_flag_is_y() {
 
     // The flow: two retriable failures, then the cancel goes through.
     let (buyer, code) = env.buyer("500.00", "10.00").await;
-    env.admin("faults", fault(2)).await;
+    env.admin.inject_fault(&fault(2)).await.unwrap();
     let outcome = env.client.pay_barcode(&pay("E2E8", &code, "200.00"), &fast()).await.unwrap();
     assert_eq!(outcome, PayOutcome::Cancelled(Some(CancelAction::Close)));
     assert_eq!(env.status("E2E8").await, Some(TradeStatus::TradeClosed));
     assert_eq!(env.balance(&buyer).await, "500.00".parse().unwrap());
-    assert_eq!(env.admin_get("faults").await["pending"], json!([]), "both faults were used");
+    assert!(env.admin.faults().await.unwrap().pending.is_empty(), "both faults were used");
 
     // Still failing after every attempt: an error that says to reconcile, the trade left waiting.
     let (_, code) = env.buyer("500.00", "10.00").await;
-    env.admin("faults", fault(3)).await;
+    env.admin.inject_fault(&fault(3)).await.unwrap();
     let err = env.client.pay_barcode(&pay("E2E9", &code, "200.00"), &fast()).await.unwrap_err();
     assert!(err.to_string().contains("reconcile"), "{err}");
     assert_eq!(env.status("E2E9").await, Some(TradeStatus::WaitBuyerPay));
@@ -283,7 +283,7 @@ async fn barcode_cancel_past_the_window_is_not_retried() {
         let env = Arc::clone(&env);
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            env.admin("clock/advance", json!({"seconds": 25 * 3600})).await
+            env.admin.advance_clock(25 * 3600).await.unwrap()
         })
     };
     let err = env.client.pay_barcode(&late, &fast()).await.unwrap_err();
