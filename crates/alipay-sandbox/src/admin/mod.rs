@@ -10,7 +10,7 @@
 //! | `POST /admin/auth-tokens` | `app_id` (the third-party app), `merchant_pid`, optional `ttl_secs` (default 1 year) | `{app_auth_token, app_id, merchant_pid, auth_app_id, expires_at}` |
 //! | `GET /admin/merchants/{pid}` | | `{pid, name, email, balance, primary_app_id}` |
 //! | `POST /admin/buyers` | `balance`, optional `password_free_limit` (default 2000.00), `logon_id` | `{user_id, logon_id, balance, password_free_limit}` |
-//! | `GET /admin/buyers/{user_id}` | | the buyer |
+//! | `GET /admin/buyers/{user_id}` | | the buyer; `balance` is what it owns, `available_balance` that minus what pending direct deductions `reserved` |
 //! | `POST /admin/buyers/{user_id}/payment-codes` | optional `ttl_secs` | `{auth_code, user_id, expires_at}` |
 //! | `GET /admin/trades` | query: trade locator | the trade as stored (also unscanned precreates) |
 //! | `POST /admin/trades/scan` | trade locator (usually `qr_code`), `buyer_id` (default: the default buyer), optional `confirm` (pay at once) | the trade |
@@ -203,9 +203,16 @@ async fn create_buyer(State(state): St, Json(body): Json<NewBuyerBody>) -> Admin
 
 async fn buyer(State(state): St, Path(user_id): Path<String>) -> AdminResult {
     let lookup = user_id.clone();
-    let b = state.store.read(move |r| r.buyer(&lookup)).await?;
+    let (b, reserved) = state.store.read(move |r| Ok((r.buyer(&lookup)?, r.reserved_of(&lookup)?))).await?;
     let b = b.ok_or_else(|| AdminError::NotFound(format!("buyer {user_id} not found")))?;
-    Ok(Json(buyer_json(&b)))
+    // `balance`: what the buyer owns; `available_balance`: minus what pending deductions reserve.
+    let owned = b.balance.checked_add(reserved).ok_or_else(|| AdminError::BadRequest("amount overflow".into()))?;
+    let mut v = buyer_json(&BuyerRecord { balance: owned, ..b.clone() });
+    if let Some(map) = v.as_object_mut() {
+        map.insert("available_balance".into(), json!(b.balance.to_string()));
+        map.insert("reserved".into(), json!(reserved.to_string()));
+    }
+    Ok(Json(v))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -17,6 +17,7 @@
 use alipay_core::{Money, SignType};
 use rusqlite::{params, OptionalExtension, Row};
 
+use crate::products::deduct::store::RESERVED_OF_BUYER;
 use crate::store::sqlite::SqliteRepo;
 use crate::store::{BuyerRecord, StoreError};
 
@@ -477,15 +478,17 @@ impl CouponRepo for SqliteRepo<'_> {
     fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
         let row = self
             .row(
-                "SELECT user_id, logon_id, balance, password_free_limit FROM buyers WHERE logon_id = ?1 \
-                 ORDER BY user_id LIMIT 1",
+                &format!(
+                    "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit \
+                     FROM buyers WHERE logon_id = ?1 ORDER BY user_id LIMIT 1"
+                ),
                 [logon_id],
                 |r| {
                     Ok(BuyerRecord {
-                        user_id: r.get(0)?,
-                        logon_id: r.get(1)?,
-                        balance: Money::from_fen(r.get(2)?),
-                        password_free_limit: Money::from_fen(r.get(3)?),
+                        user_id: r.get("user_id")?,
+                        logon_id: r.get("logon_id")?,
+                        balance: r.get("balance")?,
+                        password_free_limit: r.get("password_free_limit")?,
                     })
                 },
             )
