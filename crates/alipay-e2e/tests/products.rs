@@ -337,10 +337,11 @@ async fn red_packet_notifications_are_verified_and_typed_by_the_sdk() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/notify", listener.local_addr().unwrap());
     let base = Env::start().await;
-    let mut cfg = alipay_client::ClientConfig::from_file(&base._dir.path().join("app.json")).unwrap();
+    let mut cfg = alipay_client::ClientConfig::from_file(base._dir.path().join("app.json")).unwrap();
     cfg.notify_url = Some(url);
     let client = AlipayClient::from_config(&cfg).unwrap();
-    let received: Arc<Mutex<Vec<(FundNotification, Vec<u8>)>>> = Arc::new(Mutex::new(Vec::new()));
+    type Received = Arc<Mutex<Vec<(FundNotification, Vec<u8>)>>>;
+    let received: Received = Arc::new(Mutex::new(Vec::new()));
     let (verifier, sink) = (client.clone(), Arc::clone(&received));
     let app = axum::Router::new().route(
         "/notify",
