@@ -268,7 +268,7 @@ impl TradeNotification {
 ///     ("gmt_trans", "2024-05-01 10:00:00"), ("refund_reason", "MERCHANT"),
 /// ].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
 /// let n = FundNotification::from_params(&form)?;
-/// assert_eq!((n.amount, n.status), (Some(Money::from_fen(1000)), Some(CouponStatus::Success)));
+/// assert_eq!((n.amount, n.status.clone()), (Some(Money::from_fen(1000)), Some(CouponStatus::Success)));
 /// assert_eq!(FundNotification::from_params(&n.to_params())?, n);
 /// # Ok::<(), alipay_api::notify::NotificationError>(())
 /// ```

@@ -442,9 +442,9 @@ impl CouponRepo for SqliteRepo<'_> {
 
     fn coupon_open_total(&self) -> Result<Money, StoreError> {
         Ok(self.row(
-            "SELECT COALESCE(SUM(amount - disbursed - refunded), 0) FROM coupon_orders WHERE status = ?1",
+            "SELECT COALESCE(SUM(amount - disbursed - refunded), 0) AS open_total FROM coupon_orders WHERE status = ?1",
             [CouponStatus::Success],
-            |r| r.get(0),
+            |r| r.get("open_total"),
         )?)
     }
 

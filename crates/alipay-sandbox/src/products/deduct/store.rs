@@ -386,9 +386,9 @@ impl DeductRepo for SqliteRepo<'_> {
 
     fn reserved_of(&self, user_id: &str) -> Result<Money, StoreError> {
         Ok(self.row(
-            "SELECT COALESCE(SUM(reserved), 0) FROM ebpp_deductions WHERE user_id = ?1 AND status = ?2",
+            "SELECT COALESCE(SUM(reserved), 0) AS reserved FROM ebpp_deductions WHERE user_id = ?1 AND status = ?2",
             params![user_id, DeductResult::Undetermined],
-            |r| r.get(0),
+            |r| r.get("reserved"),
         )?)
     }
 
