@@ -240,9 +240,16 @@ async fn create_buyer(State(state): St, Json(body): Json<NewBuyerBody>) -> Admin
 
 async fn buyer(State(state): St, Path(user_id): Path<String>) -> AdminResult {
     let lookup = user_id.clone();
-    let b = state.store.read(move |r| r.buyer(&lookup)).await?;
+    let (b, reserved) = state.store.read(move |r| Ok((r.buyer(&lookup)?, r.reserved_of(&lookup)?))).await?;
     let b = b.ok_or_else(|| AdminError::NotFound(format!("buyer {user_id} not found")))?;
-    Ok(Json(buyer_json(&b)))
+    // `balance`: what the buyer owns; `available_balance`: minus what pending deductions reserve.
+    let owned = b.balance.checked_add(reserved).ok_or_else(|| AdminError::BadRequest("amount overflow".into()))?;
+    let mut v = buyer_json(&BuyerRecord { balance: owned, ..b.clone() });
+    if let Some(map) = v.as_object_mut() {
+        map.insert("available_balance".into(), json!(b.balance.to_string()));
+        map.insert("reserved".into(), json!(reserved.to_string()));
+    }
+    Ok(Json(v))
 }
 
 #[derive(Debug, Default, Deserialize)]
