@@ -113,7 +113,7 @@ async function startSandbox(options = {}) {
   // stdout repeats the credentials (private key included): discarded. The log (stderr) goes to DIR/sandbox.log.
   const child = spawn(binary, args, {
     stdio: ['ignore', 'ignore', log],
-    env: { ...process.env, ...(options.env || {}) },
+    env: { NO_COLOR: '1', ...process.env, ...(options.env || {}) }, // the log is a file: no terminal colours
   });
   fs.closeSync(log);
   let exited = null;

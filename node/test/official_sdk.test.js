@@ -126,3 +126,9 @@ test('the helper runs the SDK in Beijing time: host-local UTC timestamps are ref
   }
   assert.strictEqual((await exec('alipay.trade.query', { out_trade_no: 'JS_NONE' })).subCode, 'ACQ.TRADE_NOT_EXIST');
 });
+
+test("the README's Node test is node/test/readme.test.js verbatim", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const example = fs.readFileSync(path.join(__dirname, 'readme.test.js'), 'utf8');
+  assert.ok(readme.includes(example), 'README.md must show node/test/readme.test.js as it runs');
+});

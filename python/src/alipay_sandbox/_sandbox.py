@@ -174,6 +174,7 @@ class Sandbox:
         if self._timestamp_skew is not None:
             args += ["--timestamp-skew", str(int(self._timestamp_skew))]
         env = dict(os.environ)
+        env.setdefault("NO_COLOR", "1")  # the log is a file: no terminal colours in it
         env.update(self._env)
         log_path = data_dir / "sandbox.log"
         with open(log_path, "ab") as log:
