@@ -117,8 +117,8 @@ class NotificationReceiver:
         """``http://127.0.0.1:PORT/notify``: the ``notify_url`` to give Alipay."""
         if self._server is None:
             raise RuntimeError("the receiver is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self._path}"
+        port = self._server.server_address[1]
+        return f"http://{self._host}:{port}{self._path}"
 
     @property
     def received(self) -> List[Notification]:

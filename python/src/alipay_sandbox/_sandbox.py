@@ -149,7 +149,7 @@ class Sandbox:
         self._tmp: Optional[str] = None
         self._data_dir: Optional[Path] = None
         self._info: Dict[str, Any] = {}
-        self._finalizer: Optional[weakref.finalize] = None
+        self._finalizer: Optional["weakref.finalize[[subprocess.Popen[bytes], float], Sandbox]"] = None
 
     # ------------------------------------------------------------------------------------------------------
     # Life cycle
@@ -352,10 +352,17 @@ class Sandbox:
             raise SandboxError(f"admin {path}: {e.reason}") from None
         return json.loads(raw) if raw.strip() else None
 
+    def _admin_object(self, path: str, body: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+        """:meth:`admin` for the routes that answer a JSON object."""
+        answer = self.admin(path, body, **kwargs)
+        if not isinstance(answer, dict):
+            raise SandboxError(f"admin {path}: expected a JSON object, got {answer!r}")
+        return answer
+
     def reset(self) -> Dict[str, Any]:
         """Wipes trades, buyers, apps, notifications, faults and the clock offset; keeps the keys and the
         default app (same id and key) and creates a new default buyer (:attr:`buyer_user_id` follows)."""
-        answer = self.admin("reset", method="POST")
+        answer = self._admin_object("reset", method="POST")
         self._info["buyer_user_id"] = answer["buyer_user_id"]
         return answer
 
@@ -367,24 +374,25 @@ class Sandbox:
             body["password_free_limit"] = password_free_limit
         if logon_id is not None:
             body["logon_id"] = logon_id
-        return self.admin("buyers", body)
+        return self._admin_object("buyers", body)
 
     def buyer(self, user_id: Optional[str] = None) -> Dict[str, Any]:
         """A buyer as stored (default: the default buyer), with its ``balance``."""
-        return self.admin(f"buyers/{user_id or self.buyer_user_id}")
+        return self._admin_object(f"buyers/{user_id or self.buyer_user_id}")
 
     def payment_code(self, user_id: Optional[str] = None, *, ttl_secs: Optional[int] = None) -> str:
         """A single-use payment code (``auth_code`` of ``alipay.trade.pay``) of the buyer (default: the
         default buyer)."""
         body: Dict[str, Any] = {} if ttl_secs is None else {"ttl_secs": ttl_secs}
-        return self.admin(f"buyers/{user_id or self.buyer_user_id}/payment-codes", body)["auth_code"]
+        code = self._admin_object(f"buyers/{user_id or self.buyer_user_id}/payment-codes", body)["auth_code"]
+        return str(code)
 
     def trade(self, *, out_trade_no: Optional[str] = None, trade_no: Optional[str] = None,
               qr_code: Optional[str] = None, app_id: Optional[str] = None) -> Dict[str, Any]:
         """A trade as stored (also an unscanned precreate)."""
         locator = _locator({"out_trade_no": out_trade_no, "trade_no": trade_no, "qr_code": qr_code,
                             "app_id": app_id})
-        return self.admin("trades", query=locator)
+        return self._admin_object("trades", query=locator)
 
     def scan(self, qr_code: Optional[str] = None, *, out_trade_no: Optional[str] = None,
              trade_no: Optional[str] = None, app_id: Optional[str] = None, buyer_id: Optional[str] = None,
@@ -394,30 +402,30 @@ class Sandbox:
                          "app_id": app_id, "buyer_id": buyer_id})
         if confirm:
             body["confirm"] = True
-        return self.admin("trades/scan", body)
+        return self._admin_object("trades/scan", body)
 
     def confirm(self, *, out_trade_no: Optional[str] = None, trade_no: Optional[str] = None,
                 qr_code: Optional[str] = None, app_id: Optional[str] = None) -> Dict[str, Any]:
         """The buyer confirms a waiting payment: ``TRADE_SUCCESS``, the notification is queued."""
         body = _locator({"out_trade_no": out_trade_no, "trade_no": trade_no, "qr_code": qr_code,
                          "app_id": app_id})
-        return self.admin("trades/confirm", body)
+        return self._admin_object("trades/confirm", body)
 
     def refuse(self, *, out_trade_no: Optional[str] = None, trade_no: Optional[str] = None,
                qr_code: Optional[str] = None, app_id: Optional[str] = None) -> Dict[str, Any]:
         """The buyer refuses a waiting payment: ``TRADE_CLOSED``."""
         body = _locator({"out_trade_no": out_trade_no, "trade_no": trade_no, "qr_code": qr_code,
                          "app_id": app_id})
-        return self.admin("trades/refuse", body)
+        return self._admin_object("trades/refuse", body)
 
     def clock(self) -> Dict[str, Any]:
         """``{now, offset_secs}``: the sandbox clock (``now`` in Beijing time)."""
-        return self.admin("clock")
+        return self._admin_object("clock")
 
     def advance_clock(self, seconds: int) -> Dict[str, Any]:
         """Moves the sandbox clock forward and applies the timeouts that passed: ``{now, offset_secs,
         swept}``."""
-        return self.admin("clock/advance", {"seconds": seconds})
+        return self._admin_object("clock/advance", {"seconds": seconds})
 
     def inject_fault(self, method: str, kind: str, *, count: int = 1, latency_ms: Optional[int] = None,
                      execute: Optional[bool] = None) -> Dict[str, Any]:
@@ -428,18 +436,20 @@ class Sandbox:
             body["latency_ms"] = latency_ms
         if execute is not None:
             body["execute"] = execute
-        return self.admin("faults", body)
+        return self._admin_object("faults", body)
 
     def clear_faults(self) -> Dict[str, Any]:
         """Drops every pending fault."""
-        return self.admin("faults", method="DELETE")
+        return self._admin_object("faults", method="DELETE")
 
     def notifications(self, *, out_trade_no: Optional[str] = None, app_id: Optional[str] = None,
                       limit: Optional[int] = None) -> List[Dict[str, Any]]:
         """Notifications with their delivery log: ``[{notify_id, out_trade_no, url, status (pending,
         delivered, failed), attempts, params, deliveries: [...]}]``."""
-        return self.admin("notifications", query={"out_trade_no": out_trade_no, "app_id": app_id,
-                                                  "limit": limit})
+        answer = self.admin("notifications", query={"out_trade_no": out_trade_no, "app_id": app_id, "limit": limit})
+        if not isinstance(answer, list):
+            raise SandboxError(f"admin notifications: expected a JSON array, got {answer!r}")
+        return answer
 
     def wait_for_notifications(self, *, out_trade_no: Optional[str] = None, status: str = "delivered",
                                count: int = 1, timeout: float = 10.0) -> List[Dict[str, Any]]:

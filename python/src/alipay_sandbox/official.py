@@ -56,7 +56,7 @@ def _get_http_connection(url: str, query_string: str, timeout: Any) -> Tuple[str
     import http.client as httplib
 
     parsed = urlparse(url)
-    host = parsed.hostname
+    host = parsed.hostname or ""
     https = url.find("https") == 0
     port = parsed.port or (443 if https else 80)
     if https:
@@ -76,7 +76,7 @@ def patch_official_sdk() -> None:
     documentation). Idempotent; raises ``ImportError`` when ``alipay-sdk-python`` is not installed."""
     client_module = importlib.import_module("alipay.aop.api.DefaultAlipayClient")
     web_utils = importlib.import_module("alipay.aop.api.util.WebUtils")
-    if not getattr(client_module.datetime, "datetime", None) is _BeijingDatetime:
+    if getattr(client_module.datetime, "datetime", None) is not _BeijingDatetime:
         client_module.datetime = _beijing_datetime_module()  # type: ignore[attr-defined]
     web_utils.get_http_connection = _get_http_connection  # type: ignore[attr-defined]
 
