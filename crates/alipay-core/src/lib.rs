@@ -8,6 +8,10 @@
 //! - [`SignType`]: RSA2 (SHA256withRSA) and RSA (SHA1withRSA) signing and verification.
 //! - [`Charset`] and [`form`]: UTF-8 and GBK, form encoding with Java `URLEncoder` semantics.
 //! - [`envelope`]: the signed response envelope, extracted and verified from raw bytes, or built and signed.
+//! - [`cert`]: certificate mode (SNs of the app cert, the Alipay cert and the root bundle; the chain check).
+//! - [`aes`]: AES content encryption (`encrypt_type=AES`).
+//! - [`v3`]: the v3 protocol (`Authorization` header, signed response headers).
+//! - `ca` (feature `ca`): a certificate authority that issues app and Alipay certificates, for local gateways.
 //! - [`Money`] (exact yuan, never `f64`), [`Timestamp`] (always UTC+8), [`ResultCode`] / [`ApiStatus`].
 //!
 //! ```
@@ -38,6 +42,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod aes;
+#[cfg(feature = "ca")]
+pub mod ca;
+pub mod cert;
 pub mod charset;
 pub mod code;
 pub mod content;
@@ -47,6 +55,7 @@ pub mod key;
 pub mod money;
 pub mod sign;
 pub mod time;
+pub mod v3;
 
 pub use charset::{Charset, CharsetError};
 pub use code::{ApiStatus, ResultCode};
