@@ -189,7 +189,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Call { method, config, biz_content, params, app_auth_token, notify_url, json } => {
             let client = AlipayClient::from_config_file(&config.config)?;
             let biz = biz_content.as_deref().map(serde_json::from_str::<serde_json::Value>).transpose()?;
-            let options = CallOptions { app_auth_token, notify_url, return_url: None };
+            let options = CallOptions { app_auth_token, notify_url, return_url: None, encrypt: None };
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let answer = runtime.block_on(client.call_raw(&method, biz.as_ref(), &params, &options))?;
             let object = serde_json::to_value(&answer)?;

@@ -104,6 +104,14 @@ pub enum CertError {
         /// The signature algorithm OID.
         oid: String,
     },
+    /// The certificate is not the one asked for (its SN differs).
+    #[error("expected the certificate with SN {expected}, got {found}")]
+    SnMismatch {
+        /// The SN asked for.
+        expected: String,
+        /// The SN of the certificate received.
+        found: String,
+    },
     /// The chain is longer than any real one (a loop).
     #[error("the certificate chain is too long")]
     ChainTooLong,
