@@ -35,8 +35,8 @@ fn interop() -> Option<PathBuf> {
 }
 
 /// Runs `script` (CommonJS, reads the job from stdin, prints one JSON line) with node in `interop/`.
-async fn node(dir: &PathBuf, script: &str, job: Value) -> Value {
-    let dir = dir.clone();
+async fn node(dir: &std::path::Path, script: &str, job: Value) -> Value {
+    let dir = dir.to_path_buf();
     let script = script.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut child = Command::new("node")
