@@ -8,6 +8,7 @@
 //! - [`SignType`]: RSA2 (SHA256withRSA) and RSA (SHA1withRSA) signing and verification.
 //! - [`Charset`] and [`form`]: UTF-8 and GBK, form encoding with Java `URLEncoder` semantics.
 //! - [`envelope`]: the signed response envelope, extracted and verified from raw bytes, or built and signed.
+//! - [`envelope_modes`]: the envelope with `alipay_cert_sn` and AES-encrypted members (gateway side), decryption.
 //! - [`cert`]: certificate mode (SNs of the app cert, the Alipay cert and the root bundle; the chain check).
 //! - [`aes`]: AES content encryption (`encrypt_type=AES`).
 //! - [`v3`]: the v3 protocol (`Authorization` header, signed response headers).
@@ -50,6 +51,7 @@ pub mod charset;
 pub mod code;
 pub mod content;
 pub mod envelope;
+pub mod envelope_modes;
 pub mod form;
 pub mod key;
 pub mod money;

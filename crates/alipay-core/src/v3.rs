@@ -242,6 +242,67 @@ pub fn verify_response(
     Ok(alipay_key.verify(SignType::Rsa2, &response_sign_content(timestamp, nonce, body), signature)?)
 }
 
+/// The signature headers of a v3 answer: built and signed by a gateway, checked by a client.
+///
+/// ```
+/// use alipay_core::{v3::ResponseHeaders, PrivateKey};
+/// let alipay_key = PrivateKey::generate()?;
+/// let body = br#"{"trade_no":"2024"}"#;
+/// let headers = ResponseHeaders::sign(&alipay_key, body, Some("7513daaaa48aa3ba2e4018d84402479c"))?;
+/// assert_eq!(headers.pairs().len(), 4);   // alipay-timestamp, alipay-nonce, alipay-signature, alipay-sn
+/// headers.verify(alipay_key.public_key(), body)?;
+/// assert!(headers.verify(alipay_key.public_key(), b"{}").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHeaders {
+    /// `alipay-timestamp` (unix ms).
+    pub timestamp: String,
+    /// `alipay-nonce`.
+    pub nonce: String,
+    /// `alipay-signature`.
+    pub signature: String,
+    /// `alipay-sn` (cert mode).
+    pub alipay_sn: Option<String>,
+}
+
+impl ResponseHeaders {
+    /// Signs `body` now with a fresh nonce (gateway side).
+    pub fn sign(alipay_key: &PrivateKey, body: &[u8], alipay_sn: Option<&str>) -> Result<ResponseHeaders, SignError> {
+        let (timestamp, nonce) = (timestamp_millis(), new_nonce());
+        let signature = sign_response(alipay_key, &timestamp, &nonce, body)?;
+        Ok(ResponseHeaders { timestamp, nonce, signature, alipay_sn: alipay_sn.map(str::to_owned) })
+    }
+
+    /// Reads the headers through `get` (a header lookup by lowercase name); a missing one is an error.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<ResponseHeaders, V3Error> {
+        Ok(ResponseHeaders {
+            timestamp: get(header::TIMESTAMP).ok_or(V3Error::Missing(header::TIMESTAMP))?,
+            nonce: get(header::NONCE).ok_or(V3Error::Missing(header::NONCE))?,
+            signature: get(header::SIGNATURE).ok_or(V3Error::Missing(header::SIGNATURE))?,
+            alipay_sn: get(header::SN),
+        })
+    }
+
+    /// `(name, value)` pairs to send.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        let mut out = vec![
+            (header::TIMESTAMP, self.timestamp.as_str()),
+            (header::NONCE, self.nonce.as_str()),
+            (header::SIGNATURE, self.signature.as_str()),
+        ];
+        if let Some(sn) = &self.alipay_sn {
+            out.push((header::SN, sn.as_str()));
+        }
+        out
+    }
+
+    /// Verifies the signature over `body`.
+    pub fn verify(&self, alipay_key: &PublicKey, body: &[u8]) -> Result<(), V3Error> {
+        verify_response(alipay_key, &self.timestamp, &self.nonce, body, &self.signature)
+    }
+}
+
 /// A random UUID v4 in its hyphenated form (what Node's `randomUUID()` gives).
 pub fn new_nonce() -> String {
     let mut bytes = [0u8; 16];

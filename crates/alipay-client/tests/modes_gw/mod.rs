@@ -10,6 +10,7 @@ use std::time::Duration;
 use alipay_core::aes::AesKey;
 use alipay_core::ca::CertAuthority;
 use alipay_core::cert::Certificate;
+use alipay_core::envelope_modes::{self, ResponseModes};
 use alipay_core::{envelope, form, v3, verify_request, Charset, PrivateKey, SignType};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -188,25 +189,19 @@ async fn v2(State(gw): State<Arc<Gw>>, RawQuery(query): RawQuery, body: Bytes) -
             .unwrap_or_else(|| json!({"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-method"}))
     };
     let key = envelope::response_key(&method);
-    let out = if encrypt_answer {
-        let aes = gw.answer_aes.lock().unwrap().clone().unwrap_or_else(|| gw.aes.clone());
-        let cipher = match gw.answer_garbage.lock().unwrap().clone() {
-            Some(g) => g,
-            None => aes.encrypt(&serde_json::to_string(&obj).unwrap(), charset).unwrap(),
-        };
-        let content = format!("\"{cipher}\"");
-        let sign = signer.key.sign(SignType::Rsa2, content.as_bytes()).unwrap();
-        let sn = if gw.cert_mode { format!(",\"alipay_cert_sn\":\"{}\"", signer.cert.sn()) } else { String::new() };
-        format!("{{\"{key}\":{content}{sn},\"sign\":\"{sign}\"}}").into_bytes()
-    } else {
-        let mut body = envelope::build_response(&key, &obj, &signer.key, SignType::Rsa2, charset).unwrap();
-        if gw.cert_mode {
-            // {"k":OBJ,"sign":"..."} -> {"k":OBJ,"alipay_cert_sn":"...","sign":"..."}
-            let at = body.windows(8).rposition(|w| w == b",\"sign\":").unwrap();
-            let ins = format!(",\"alipay_cert_sn\":\"{}\"", signer.cert.sn());
-            body.splice(at..at, ins.bytes());
+    let aes = gw.answer_aes.lock().unwrap().clone().unwrap_or_else(|| gw.aes.clone());
+    let sn = signer.cert.sn().to_owned();
+    let modes = ResponseModes {
+        alipay_cert_sn: gw.cert_mode.then_some(sn.as_str()),
+        aes: if encrypt_answer { Some(&aes) } else { None },
+    };
+    let out = match gw.answer_garbage.lock().unwrap().clone() {
+        Some(cipher) if encrypt_answer => {
+            let content = format!("\"{cipher}\"");
+            let sign = signer.key.sign(SignType::Rsa2, content.as_bytes()).unwrap();
+            format!("{{\"{key}\":{content},\"sign\":\"{sign}\"}}").into_bytes()
         }
-        body
+        _ => envelope_modes::build_response_with(&key, &obj, &signer.key, SignType::Rsa2, charset, &modes).unwrap(),
     };
     (StatusCode::OK, [("content-type", format!("text/html;charset={}", charset.as_str()))], out).into_response()
 }
@@ -293,12 +288,11 @@ async fn v3_handler(
             }
         }
     };
-    let ts = v3::timestamp_millis();
-    let nonce = v3::new_nonce();
-    let mut sig = v3::sign_response(&signer.key, &ts, &nonce, &body).unwrap();
+    let sn = signer.cert.sn().to_owned();
+    let mut signed = v3::ResponseHeaders::sign(&signer.key, &body, gw.cert_mode.then_some(sn.as_str())).unwrap();
     let mode = *gw.v3_mode.lock().unwrap();
     if mode == V3Mode::TamperSignature {
-        sig = v3::sign_response(&signer.key, &ts, &nonce, b"{}").unwrap();
+        signed.signature = v3::sign_response(&signer.key, &signed.timestamp, &signed.nonce, b"{}").unwrap();
     }
     let mut resp = (StatusCode::from_u16(status).unwrap(), body).into_response();
     let hm = resp.headers_mut();
@@ -306,13 +300,10 @@ async fn v3_handler(
         "content-type",
         if encrypted && status == 200 { "text/plain" } else { "application/json" }.parse().unwrap(),
     );
-    if mode != V3Mode::NoSignature {
-        hm.insert("alipay-timestamp", ts.parse().unwrap());
-        hm.insert("alipay-nonce", nonce.parse().unwrap());
-        hm.insert("alipay-signature", sig.parse().unwrap());
-    }
-    if gw.cert_mode {
-        hm.insert("alipay-sn", signer.cert.sn().parse().unwrap());
+    for (name, value) in signed.pairs() {
+        if mode != V3Mode::NoSignature || name == v3::header::SN {
+            hm.insert(name, value.parse().unwrap());
+        }
     }
     resp
 }
