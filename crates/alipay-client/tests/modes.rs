@@ -373,3 +373,27 @@ async fn config_file_fields_select_every_mode() {
     assert!(seen.encrypted);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn config_mode_fields_are_checked() {
+    let base = json!({"gateway_url": "http://127.0.0.1:1/gateway.do", "app_id": "2021000000000001",
+                      "app_private_key": alipay_core::PrivateKey::generate().unwrap().to_pkcs8_pem(),
+                      "alipay_public_key": alipay_core::PrivateKey::generate().unwrap().public_key().to_spki_pem()});
+    let build = |extra: serde_json::Value| {
+        let mut cfg = base.clone();
+        cfg.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let config: alipay_client::ClientConfig = serde_json::from_value(cfg).unwrap();
+        alipay_client::AlipayClient::from_config(&config)
+    };
+    let err = build(json!({"app_cert": "x"})).unwrap_err();
+    assert!(err.to_string().contains("needs all three"), "{err}");
+    let err = build(json!({"app_cert_path": "/nonexistent/app.crt", "alipay_cert": "x", "alipay_root_cert": "y"}))
+        .unwrap_err();
+    assert!(matches!(err, ConfigError::ReadFile { .. }), "{err}");
+    let err = build(json!({"encrypt_type": "AES"})).unwrap_err();
+    assert!(err.to_string().contains("no aes_key"), "{err}");
+    let err = build(json!({"aes_key": "AAAA"})).unwrap_err();
+    assert!(matches!(err, ConfigError::AesKey(alipay_core::aes::AesError::KeyLength(3))), "{err}");
+    let err = build(json!({"protocol": "v4"})).unwrap_err();
+    assert!(err.to_string().contains("v4"), "{err}");
+}
