@@ -46,7 +46,7 @@ pub struct ClientBuilder {
     proxy: Option<String>,
     http: Option<reqwest::Client>,
     certs: Option<CertSettings>,
-    aes_key: Option<String>,
+    aes_key: Option<crate::modes::SecretText>,
     encrypt_by_default: bool,
     protocol: Protocol,
     v3_endpoint: Option<String>,
@@ -136,7 +136,7 @@ impl ClientBuilder {
     /// # Ok(()) }
     /// ```
     pub fn aes_key(mut self, key_base64: &str) -> Self {
-        self.aes_key = Some(key_base64.to_owned());
+        self.aes_key = Some(crate::modes::SecretText(key_base64.to_owned()));
         self.encrypt_by_default = true;
         self
     }
@@ -233,7 +233,7 @@ impl ClientBuilder {
             None => PublicKey::from_text(&self.alipay_public_key).map_err(ConfigError::AlipayKey)?,
         };
         alipay_key.ensure_not_app_key(&app_key).map_err(ConfigError::AlipayKey)?;
-        let aes = self.aes_key.as_deref().map(AesKey::from_base64).transpose().map_err(ConfigError::AesKey)?;
+        let aes = self.aes_key.as_ref().map(|k| AesKey::from_base64(&k.0)).transpose().map_err(ConfigError::AesKey)?;
         let v3_endpoint = match &self.v3_endpoint {
             Some(e) => e.clone(),
             None => self.gateway.split('?').next().unwrap_or_default().trim_end_matches("/gateway.do").to_owned(),

@@ -80,6 +80,16 @@ impl AlipayRequest for AlipayCertDownload {
     }
 }
 
+/// Key text that `Debug` never shows.
+#[derive(Clone)]
+pub(crate) struct SecretText(pub(crate) String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
 /// The three certificate texts of cert mode.
 #[derive(Debug, Clone)]
 pub(crate) struct CertSettings {
