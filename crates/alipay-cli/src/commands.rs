@@ -91,6 +91,28 @@ enum Command {
         #[command(subcommand)]
         command: NotifyCommand,
     },
+    /// Certificate mode (公钥证书模式) helpers.
+    Cert {
+        #[command(subcommand)]
+        command: CertCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CertCommand {
+    /// Print a certificate's SN (app_cert_sn / alipay_cert_sn): lowercase hex MD5 of the RFC 2253 issuer and
+    /// the decimal serial, as Alipay's SDKs compute it. A file holding a chain gives its first certificate's SN.
+    Sn {
+        /// The PEM file.
+        file: PathBuf,
+        /// The file is the root bundle (alipayRootCert.crt): print alipay_root_cert_sn, the SNs of its
+        /// RSA-signed roots joined with `_`.
+        #[arg(long)]
+        root: bool,
+        /// Also print each certificate's subject, issuer, serial, signature algorithm and SN (on stderr).
+        #[arg(long, short)]
+        verbose: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,7 +211,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Call { method, config, biz_content, params, app_auth_token, notify_url, json } => {
             let client = AlipayClient::from_config_file(&config.config)?;
             let biz = biz_content.as_deref().map(serde_json::from_str::<serde_json::Value>).transpose()?;
-            let options = CallOptions { app_auth_token, notify_url, return_url: None };
+            let options = CallOptions { app_auth_token, notify_url, return_url: None, encrypt: None };
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let answer = runtime.block_on(client.call_raw(&method, biz.as_ref(), &params, &options))?;
             let object = serde_json::to_value(&answer)?;
@@ -201,6 +223,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if answer.status.is_success() { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
+        Command::Cert { command: CertCommand::Sn { file, root, verbose } } => cert_sn(&file, root, verbose),
         Command::Sandbox(args) => sandbox(args),
         Command::Admin { config, path, body, method } => admin(&config, &path, body, method),
         Command::Notify { command: NotifyCommand::Verify { config, body, content_type, v2 } } => {
@@ -224,6 +247,32 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn cert_sn(file: &std::path::Path, root: bool, verbose: bool) -> Result<ExitCode> {
+    use alipay_core::cert::{Certificate, RootCerts};
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let certs = Certificate::all_from_pem(&text)?;
+    if verbose {
+        for (i, c) in certs.iter().enumerate() {
+            eprintln!(
+                "#{i} subject: {}\n   issuer:  {}\n   serial:  {}\n   sig alg: {}{}\n   sn:      {}",
+                c.subject(),
+                c.issuer(),
+                c.serial_decimal(),
+                c.signature_algorithm(),
+                if c.is_rsa_signed() { " (RSA)" } else { "" },
+                c.sn()
+            );
+        }
+    }
+    let sn = if root {
+        RootCerts::new(certs).sn().to_owned()
+    } else {
+        certs.first().map(|c| c.sn().to_owned()).unwrap_or_default()
+    };
+    println!("{sn}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn sandbox(args: SandboxArgs) -> Result<ExitCode> {

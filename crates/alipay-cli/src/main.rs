@@ -5,6 +5,7 @@
 //! alipay sign   --key FILE [--sign-type RSA2|RSA] [--charset utf-8|GBK] (--param k=v ... | --content TEXT)
 //! alipay verify --public-key FILE --signature SIG [--sign-type ..] [--charset ..] (--param k=v ... | --content TEXT)
 //! alipay call METHOD [--config FILE] [--biz-content JSON] [--param k=v ...] [--app-auth-token T] [--json]
+//! alipay cert sn FILE [--root] [-v]
 //! alipay notify verify [--config FILE] [--body FILE|-] [--content-type CT]
 //! alipay sandbox [--data DIR] [--listen HOST:PORT]
 //! ```

@@ -3,11 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use alipay_core::aes::AesKey;
 use alipay_core::{Charset, PrivateKey, PublicKey, SignType};
 
 use crate::client::{AlipayClient, Inner};
 use crate::config::ClientConfig;
 use crate::error::ConfigError;
+use crate::modes::{CertSettings, CertState, Modes, Protocol};
 
 /// Alipay's production gateway.
 pub const PRODUCTION_GATEWAY: &str = "https://openapi.alipay.com/gateway.do";
@@ -43,6 +45,11 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     proxy: Option<String>,
     http: Option<reqwest::Client>,
+    certs: Option<CertSettings>,
+    aes_key: Option<crate::modes::SecretText>,
+    encrypt_by_default: bool,
+    protocol: Protocol,
+    v3_endpoint: Option<String>,
 }
 
 impl ClientBuilder {
@@ -60,6 +67,11 @@ impl ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             proxy: None,
             http: None,
+            certs: None,
+            aes_key: None,
+            encrypt_by_default: false,
+            protocol: Protocol::V2,
+            v3_endpoint: None,
         }
     }
 
@@ -72,7 +84,80 @@ impl ClientBuilder {
         b.charset =
             config.charset.parse().map_err(|e: alipay_core::CharsetError| ConfigError::Invalid(e.to_string()))?;
         b.notify_url = config.notify_url.clone();
+        b = crate::modes::apply_config(b, config)?;
         Ok(b)
+    }
+
+    /// Certificate mode (公钥证书模式): the app certificate, the Alipay certificate (leaf first, any
+    /// intermediates after it, as Alipay ships `alipayCertPublicKey_RSA2.crt`) and the root bundle, as PEM text.
+    /// Requests then carry `app_cert_sn` and `alipay_root_cert_sn`; answers are verified with the Alipay
+    /// certificate they name. The `alipay_public_key` given to [`AlipayClient::builder`] is ignored (pass `""`).
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use alipay_client::AlipayClient;
+    /// let read = |p: &str| std::fs::read_to_string(p);
+    /// let client = AlipayClient::builder("2021000000000001", &read("app_private_key.pem")?, "")
+    ///     .certs(&read("appCertPublicKey_2021000000000001.crt")?, &read("alipayCertPublicKey_RSA2.crt")?,
+    ///            &read("alipayRootCert.crt")?)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn certs(mut self, app_cert_pem: &str, alipay_cert_pem: &str, alipay_root_cert_pem: &str) -> Self {
+        self.certs = Some(CertSettings {
+            app_cert: app_cert_pem.to_owned(),
+            alipay_cert: alipay_cert_pem.to_owned(),
+            root_cert: alipay_root_cert_pem.to_owned(),
+        });
+        self
+    }
+
+    /// [`ClientBuilder::certs`] from files.
+    pub fn cert_paths(
+        self,
+        app_cert: impl AsRef<std::path::Path>,
+        alipay_cert: impl AsRef<std::path::Path>,
+        alipay_root_cert: impl AsRef<std::path::Path>,
+    ) -> Result<Self, ConfigError> {
+        let read = crate::modes::read_file;
+        let (a, b, c) = (read(app_cert.as_ref())?, read(alipay_cert.as_ref())?, read(alipay_root_cert.as_ref())?);
+        Ok(self.certs(&a, &b, &c))
+    }
+
+    /// AES content encryption (`encrypt_type=AES`) with this key (base64, as the console shows it), for every
+    /// call unless [`ClientBuilder::encrypt_by_default`] turns that off; a call can also ask for it with
+    /// [`crate::CallOptions::encrypt`].
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), alipay_client::ConfigError> {
+    /// let client = alipay_client::AlipayClient::builder("2021000000000001", "<app private key>", "<Alipay public key>")
+    ///     .aes_key("aa4BtZ4tspm2wnXLb1ThQA==")
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn aes_key(mut self, key_base64: &str) -> Self {
+        self.aes_key = Some(crate::modes::SecretText(key_base64.to_owned()));
+        self.encrypt_by_default = true;
+        self
+    }
+
+    /// Whether calls are encrypted unless they say otherwise (default: `true` once an AES key is set).
+    pub fn encrypt_by_default(mut self, on: bool) -> Self {
+        self.encrypt_by_default = on;
+        self
+    }
+
+    /// `V2` (default: `gateway.do`) or `V3` (REST paths with an `Authorization` header, for the methods
+    /// that have one; see [`crate::v3::V3_PATHS`]).
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// v3 endpoint, e.g. `https://openapi.alipay.com` (default: the gateway URL without `/gateway.do`).
+    pub fn v3_endpoint(mut self, url: &str) -> Self {
+        self.v3_endpoint = Some(url.trim_end_matches('/').to_owned());
+        self
     }
 
     /// The gateway URL (default: production). Any http(s) URL, e.g. the local gateway.
@@ -142,8 +227,24 @@ impl ClientBuilder {
             return Err(ConfigError::Missing("app_id"));
         }
         let app_key = PrivateKey::from_text(&self.app_private_key).map_err(ConfigError::AppKey)?;
-        let alipay_key = PublicKey::from_text(&self.alipay_public_key).map_err(ConfigError::AlipayKey)?;
+        let cert = self.certs.as_ref().map(|c| CertState::load(c, &app_key)).transpose()?;
+        let alipay_key = match &cert {
+            Some(c) => c.default_key().clone(),
+            None => PublicKey::from_text(&self.alipay_public_key).map_err(ConfigError::AlipayKey)?,
+        };
         alipay_key.ensure_not_app_key(&app_key).map_err(ConfigError::AlipayKey)?;
+        let aes = self.aes_key.as_ref().map(|k| AesKey::from_base64(&k.0)).transpose().map_err(ConfigError::AesKey)?;
+        let v3_endpoint = match &self.v3_endpoint {
+            Some(e) => e.clone(),
+            None => self.gateway.split('?').next().unwrap_or_default().trim_end_matches("/gateway.do").to_owned(),
+        };
+        let modes = Modes {
+            cert,
+            encrypt_by_default: self.encrypt_by_default && aes.is_some(),
+            aes,
+            protocol: self.protocol,
+            v3_endpoint,
+        };
         let gateway = url::Url::parse(&self.gateway).map_err(|_| ConfigError::GatewayUrl(self.gateway.clone()))?;
         if !matches!(gateway.scheme(), "http" | "https") {
             return Err(ConfigError::GatewayUrl(self.gateway));
@@ -173,6 +274,7 @@ impl ClientBuilder {
                 charset: self.charset,
                 notify_url: self.notify_url,
                 app_auth_token: self.app_auth_token,
+                modes,
             }),
         })
     }

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use alipay_api::{AlipayRequest, ApiResponse};
-use alipay_core::{envelope, form, sign_request, Charset, PrivateKey, PublicKey, SignType, Timestamp};
+use alipay_core::aes::{AesKey, ENCRYPT_TYPE_AES};
+use alipay_core::{envelope, form, sign_request, Charset, EnvelopeError, PrivateKey, PublicKey, SignType, Timestamp};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::builder::ClientBuilder;
@@ -19,6 +21,9 @@ pub struct CallOptions {
     pub notify_url: Option<String>,
     /// Where the browser returns after a page payment.
     pub return_url: Option<String>,
+    /// AES content encryption for this call: `Some(true)` encrypts (an AES key must be configured),
+    /// `Some(false)` does not, `None` follows the client (encrypts when built with an AES key).
+    pub encrypt: Option<bool>,
 }
 
 impl CallOptions {
@@ -58,6 +63,18 @@ pub(crate) struct Inner {
     pub(crate) charset: Charset,
     pub(crate) notify_url: Option<String>,
     pub(crate) app_auth_token: Option<String>,
+    pub(crate) modes: crate::modes::Modes,
+}
+
+/// A verified answer object as JSON text (decrypted if it was encrypted).
+pub(crate) struct Answer {
+    pub(crate) json: String,
+}
+
+impl Answer {
+    pub(crate) fn parse<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.json)
+    }
 }
 
 /// Signed parameters, split the way the Java SDK sends them: protocol parameters (with `sign`) in the query
@@ -74,6 +91,9 @@ impl std::fmt::Debug for AlipayClient {
             .field("app_id", &self.inner.app_id)
             .field("sign_type", &self.inner.sign_type)
             .field("charset", &self.inner.charset)
+            .field("protocol", &self.inner.modes.protocol)
+            .field("cert_mode", &self.inner.modes.cert.is_some())
+            .field("aes", &self.inner.modes.aes.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -162,12 +182,24 @@ impl AlipayClient {
         verified.parse().map_err(|e| Error::Decode { method: method.to_owned(), reason: e.to_string() })
     }
 
-    /// Builds the full, signed parameter set of a call.
+    /// Builds the full, signed parameter set of a call (never encrypted: page and app pay).
     pub(crate) fn sign_params(
         &self,
         method: &str,
         business: Vec<(String, String)>,
         options: &CallOptions,
+    ) -> Result<SignedParams, Error> {
+        self.sign_params_with(method, business, options, None)
+    }
+
+    /// Builds the full, signed parameter set of a call; with an AES key, `biz_content` is replaced by its
+    /// ciphertext and `encrypt_type=AES` added before signing.
+    pub(crate) fn sign_params_with(
+        &self,
+        method: &str,
+        mut business: Vec<(String, String)>,
+        options: &CallOptions,
+        encrypt: Option<&AesKey>,
     ) -> Result<SignedParams, Error> {
         let inner = &self.inner;
         let mut protocol: Vec<(String, String)> = vec![
@@ -184,6 +216,16 @@ impl AlipayClient {
         for (k, v) in [("app_auth_token", token), ("notify_url", notify), ("return_url", options.return_url.as_ref())] {
             if let Some(v) = v {
                 protocol.push((k.into(), v.clone()));
+            }
+        }
+        if let Some(cert) = &inner.modes.cert {
+            protocol.push(("app_cert_sn".into(), cert.app_cert_sn.clone()));
+            protocol.push(("alipay_root_cert_sn".into(), cert.root_cert_sn.clone()));
+        }
+        if let Some(key) = encrypt {
+            if let Some((_, biz)) = business.iter_mut().find(|(k, _)| k == "biz_content") {
+                *biz = key.encrypt(biz, inner.charset).map_err(|e| Error::Build(format!("AES: {e}")))?;
+                protocol.push(("encrypt_type".into(), ENCRYPT_TYPE_AES.into()));
             }
         }
         let all = protocol.iter().chain(business.iter()).map(|(k, v)| (k.as_str(), v.as_str()));
@@ -204,9 +246,27 @@ impl AlipayClient {
         method: &str,
         business: Vec<(String, String)>,
         options: &CallOptions,
-    ) -> Result<envelope::VerifiedResponse, Error> {
+    ) -> Result<Answer, Error> {
+        if self.inner.modes.protocol == crate::modes::Protocol::V3 {
+            return self.send_v3(method, business, options).await;
+        }
         let inner = &self.inner;
-        let signed = self.sign_params(method, business, options)?;
+        let aes = inner.modes.encryption(options)?;
+        let signed = self.sign_params_with(method, business, options, aes)?;
+        let bytes = self.post_form(method, &signed).await?;
+        let sn = if inner.modes.cert.is_some() { crate::modes::answer_cert_sn(&bytes, inner.charset) } else { None };
+        let key = self.alipay_key_for(sn.as_deref()).await?;
+        let verified = self.verify_v2(&bytes, method, &key)?;
+        let json = match aes {
+            Some(key) => decrypt_answer(verified.json(), key, inner.charset)?,
+            None => verified.json().to_owned(),
+        };
+        Ok(Answer { json })
+    }
+
+    /// POSTs signed parameters to the gateway and returns the raw body of a 200 answer.
+    pub(crate) async fn post_form(&self, method: &str, signed: &SignedParams) -> Result<Vec<u8>, Error> {
+        let inner = &self.inner;
         let url = self.url_with(&signed.protocol)?;
         let body = form::encode(signed.business.iter().map(|(k, v)| (k.as_str(), v.as_str())), inner.charset)?;
         tracing::debug!(method, app_id = %inner.app_id, "alipay call");
@@ -227,9 +287,37 @@ impl AlipayClient {
             let body = String::from_utf8_lossy(bytes.get(..bytes.len().min(512)).unwrap_or_default()).into_owned();
             return Err(Error::HttpStatus { status: status.as_u16(), body });
         }
-        let verified = envelope::verify_response(&bytes, method, inner.charset, &inner.alipay_key, inner.sign_type)
+        Ok(bytes.to_vec())
+    }
+
+    /// Verifies a v2 answer with `key`.
+    pub(crate) fn verify_v2(
+        &self,
+        bytes: &[u8],
+        method: &str,
+        key: &PublicKey,
+    ) -> Result<envelope::VerifiedResponse, Error> {
+        let inner = &self.inner;
+        let verified = envelope::verify_response(bytes, method, inner.charset, key, inner.sign_type)
             .inspect_err(|e| tracing::warn!(method, error = %e, "alipay response rejected"))?;
         Ok(verified)
+    }
+}
+
+/// The verified answer of an encrypting call: a JSON string of base64 ciphertext, decrypted to the object.
+/// An answer that came back as a plain object (a gateway that could not decrypt the request answers so) is
+/// returned as it is: it was verified.
+fn decrypt_answer(verified_json: &str, key: &AesKey, charset: Charset) -> Result<String, Error> {
+    match serde_json::from_str::<Value>(verified_json) {
+        Ok(Value::String(ciphertext)) => {
+            let plain = key.decrypt(&ciphertext, charset).map_err(Error::Decrypt)?;
+            match serde_json::from_str::<Value>(&plain) {
+                Ok(Value::Object(_)) => Ok(plain),
+                _ => Err(Error::Decrypt(alipay_core::aes::AesError::BadCiphertext)),
+            }
+        }
+        Ok(Value::Object(_)) => Ok(verified_json.to_owned()),
+        _ => Err(Error::Verify(EnvelopeError::Json("the answer is neither an object nor an encrypted string".into()))),
     }
 }
 

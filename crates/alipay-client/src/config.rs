@@ -18,7 +18,10 @@ use crate::error::ConfigError;
 ///   "charset": "utf-8"
 /// }
 /// ```
-/// Keys may be PEM or bare base64 in any supported form. Unknown fields (such as `app_public_key` in the
+/// Keys may be PEM or bare base64 in any supported form. In certificate mode, `alipay_public_key` may be empty
+/// and the three certificates are given instead (`app_cert`, `alipay_cert`, `alipay_root_cert` as PEM text, or
+/// `app_cert_path`, `alipay_cert_path`, `alipay_root_cert_path`); `aes_key` (+ `encrypt_type`) turns on AES
+/// content encryption, `protocol: "v3"` the v3 protocol. Unknown fields (such as `app_public_key` in the
 /// local gateway's `app.json`) are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientConfig {
@@ -28,7 +31,8 @@ pub struct ClientConfig {
     pub app_id: String,
     /// The app private key (PEM or base64; PKCS#1 or PKCS#8).
     pub app_private_key: String,
-    /// The Alipay public key (PEM or base64; SPKI or PKCS#1).
+    /// The Alipay public key (PEM or base64; SPKI or PKCS#1). Empty or absent in certificate mode.
+    #[serde(default)]
     pub alipay_public_key: String,
     /// `RSA2` (default) or `RSA`.
     #[serde(default = "default_sign_type")]
@@ -39,6 +43,36 @@ pub struct ClientConfig {
     /// Default `notify_url` for calls that take one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
+    /// Cert mode: the app certificate (`appCertPublicKey_<appid>.crt`), PEM text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_cert: Option<String>,
+    /// Cert mode: path of the app certificate file (used when `app_cert` is absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_cert_path: Option<String>,
+    /// Cert mode: the Alipay certificate (`alipayCertPublicKey_RSA2.crt`, leaf first), PEM text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alipay_cert: Option<String>,
+    /// Cert mode: path of the Alipay certificate file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alipay_cert_path: Option<String>,
+    /// Cert mode: the root bundle (`alipayRootCert.crt`), PEM text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alipay_root_cert: Option<String>,
+    /// Cert mode: path of the root bundle file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alipay_root_cert_path: Option<String>,
+    /// The AES content key (base64), as the open platform console shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aes_key: Option<String>,
+    /// `AES`: encrypt every call (the default when `aes_key` is set); `none`: only calls that ask for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypt_type: Option<String>,
+    /// `v2` (default, `gateway.do`) or `v3` (REST paths, for the methods that have one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// v3: the endpoint (default: the gateway URL without `/gateway.do`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v3_endpoint: Option<String>,
 }
 
 fn default_sign_type() -> String {

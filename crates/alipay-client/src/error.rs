@@ -2,6 +2,8 @@
 //! [`alipay_api::ApiResponse`] status, because flows need their fields. Everything that means "this answer
 //! cannot be trusted or was never obtained" is an [`Error`].
 
+use alipay_core::aes::AesError;
+use alipay_core::cert::CertError;
 use alipay_core::{ApiStatus, CharsetError, EnvelopeError, KeyError, SignError};
 
 /// The client could not be configured.
@@ -25,6 +27,32 @@ pub enum ConfigError {
     /// The HTTP client could not be built (TLS, proxy).
     #[error("HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    /// Cert mode: the app certificate could not be loaded, or is not the certificate of the app private key.
+    #[error("app certificate: {0}")]
+    AppCert(CertError),
+    /// Cert mode: the app certificate's public key is not the public half of the app private key.
+    #[error("the app certificate (SN {sn}) is not the certificate of the configured app private key")]
+    AppCertMismatch {
+        /// The app certificate's SN.
+        sn: String,
+    },
+    /// Cert mode: the Alipay certificate could not be loaded, or does not chain to the root bundle.
+    #[error("Alipay certificate: {0}")]
+    AlipayCert(CertError),
+    /// Cert mode: the root bundle could not be loaded.
+    #[error("Alipay root certificate: {0}")]
+    RootCert(CertError),
+    /// The AES key could not be loaded.
+    #[error("AES key: {0}")]
+    AesKey(AesError),
+    /// A certificate or key file could not be read.
+    #[error("cannot read {path}: {reason}")]
+    ReadFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// The configuration file could not be read or parsed.
     #[error("configuration file {path}: {reason}")]
     File {
@@ -70,6 +98,57 @@ pub enum Error {
         /// The deserialisation error.
         reason: String,
     },
+    /// Cert mode: the answer names an Alipay certificate (`alipay_cert_sn` / `alipay-sn`) the client does not
+    /// know, and downloading it (`alipay.open.app.alipaycert.download`) failed. The answer was not trusted.
+    #[error("the answer is signed with Alipay certificate {sn}, which is not configured, and downloading it failed: {source}")]
+    CertDownload {
+        /// The unknown SN.
+        sn: String,
+        /// Why the download failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// Cert mode: the downloaded Alipay certificate is not trusted (does not chain to the root bundle, is
+    /// expired, or is not the certificate of the SN asked for). The answer was not trusted.
+    #[error("the downloaded Alipay certificate {sn} is not trusted: {source}")]
+    CertUntrusted {
+        /// The SN asked for.
+        sn: String,
+        /// Why it is not trusted.
+        #[source]
+        source: CertError,
+    },
+    /// Cert mode: the certificate download's own answer is signed with an Alipay certificate the client does
+    /// not trust yet (it is never used to trust itself).
+    #[error("the answer is signed with Alipay certificate {sn}, which the client does not trust")]
+    UnknownAlipayCert {
+        /// The SN the answer named.
+        sn: String,
+    },
+    /// AES: the verified answer cannot be decrypted (wrong AES key, or not the ciphertext of a JSON object).
+    #[error("the verified answer cannot be decrypted: {0}")]
+    Decrypt(#[source] AesError),
+    /// AES was asked for a call but no AES key is configured.
+    #[error("encryption was requested but no AES key is configured (ClientBuilder::aes_key)")]
+    NoAesKey,
+    /// v3: the gateway answered HTTP >= 400 with `{code, message}`.
+    #[error("v3 call failed: HTTP {status} {code}: {message}")]
+    V3Api {
+        /// The HTTP status.
+        status: u16,
+        /// Alipay's error code, e.g. `invalid-signature` or `ACQ.TRADE_NOT_EXIST`.
+        code: String,
+        /// Alipay's message.
+        message: String,
+        /// `links` of the answer (help links), as sent.
+        links: serde_json::Value,
+        /// `true` when the error answer carried a signature that verified; `false` when it was unsigned
+        /// (the Node SDK never verifies error answers; the client does when they are signed).
+        verified: bool,
+    },
+    /// v3: the method has no v3 path (see `alipay_client::v3::V3_PATHS`).
+    #[error("{0} has no v3 path; call it with the v2 protocol")]
+    NoV3Path(String),
     /// A business failure, for callers that turned the answer into a `Result` (see `ApiResultExt`).
     #[error("the call failed: {0}")]
     Api(ApiStatus),
@@ -86,6 +165,7 @@ impl Error {
             Error::NoAnswer(_) => true,
             Error::HttpStatus { status, .. } => *status >= 500,
             Error::Api(status) => status.code.outcome_pending(),
+            Error::V3Api { status, .. } => *status >= 500,
             _ => false,
         }
     }

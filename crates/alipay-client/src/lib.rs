@@ -24,13 +24,16 @@ mod client;
 mod config;
 mod error;
 pub mod flows;
+pub mod modes;
 mod notify;
 mod page;
+pub mod v3;
 
 pub use builder::{ClientBuilder, PRODUCTION_GATEWAY, SANDBOX_GATEWAY};
 pub use client::{AlipayClient, CallOptions, ResponseExt};
 pub use config::ClientConfig;
 pub use error::{ConfigError, Error};
+pub use modes::Protocol;
 pub use notify::{NotifyError, VerifiedNotification};
 
 pub use alipay_api as api;

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use alipay_core::{envelope, sign_content, sign_request, Charset, PrivateKey, SignScope, SignType};
+use alipay_core::aes::AesKey;
+use alipay_core::{envelope, sign_content, sign_request, v3, Charset, PrivateKey, SignScope, SignType};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 
 fn trade_pay_params() -> Vec<(&'static str, &'static str)> {
@@ -77,6 +78,65 @@ fn benches(c: &mut Criterion) {
     g.bench_function("envelope_extract (no RSA)", |b| {
         b.iter(|| envelope::extract(black_box(&body), "alipay.trade.pay", Charset::Utf8).unwrap())
     });
+
+    // Protocol modes beside the plain paths: AES request (encrypt biz_content, then sign what is sent) and AES
+    // answer (verify the quoted ciphertext, then decrypt); v3 request signing and answer verification.
+    let aes = AesKey::generate();
+    let biz = params.iter().find(|(k, _)| *k == "biz_content").map(|(_, v)| *v).unwrap();
+    g.bench_function("request_sign_rsa2_aes (encrypt biz_content + canonicalise + sign)", |b| {
+        b.iter(|| {
+            let sealed = aes.encrypt(black_box(biz), Charset::Utf8).unwrap();
+            let mut p: Vec<(&str, &str)> = params.iter().copied().filter(|(k, _)| *k != "biz_content").collect();
+            p.push(("biz_content", &sealed));
+            p.push(("encrypt_type", "AES"));
+            sign_request(p.iter().copied(), &key, SignType::Rsa2, Charset::Utf8).unwrap()
+        })
+    });
+    let answer_json = serde_json::to_string(&trade_pay_response()).unwrap();
+    let sealed_answer = format!("\"{}\"", aes.encrypt(&answer_json, Charset::Utf8).unwrap());
+    let sign = key.sign(SignType::Rsa2, sealed_answer.as_bytes()).unwrap();
+    let aes_body = format!("{{\"alipay_trade_pay_response\":{sealed_answer},\"sign\":\"{sign}\"}}").into_bytes();
+    g.bench_function("response_verify_decrypt_aes_trade_pay (extract + verify + decrypt + JSON)", |b| {
+        b.iter(|| {
+            let v = envelope::verify_response(
+                black_box(&aes_body),
+                "alipay.trade.pay",
+                Charset::Utf8,
+                &public,
+                SignType::Rsa2,
+            )
+            .unwrap();
+            let cipher: String = serde_json::from_str(v.json()).unwrap();
+            let plain = aes.decrypt(&cipher, Charset::Utf8).unwrap();
+            serde_json::from_str::<serde_json::Value>(&plain).unwrap()
+        })
+    });
+    g.bench_function("aes_encrypt_biz_content (AES only)", |b| {
+        b.iter(|| aes.encrypt(black_box(biz), Charset::Utf8).unwrap())
+    });
+    let sealed_biz = aes.encrypt(biz, Charset::Utf8).unwrap();
+    g.bench_function("aes_decrypt_biz_content (AES only)", |b| {
+        b.iter(|| aes.decrypt(black_box(&sealed_biz), Charset::Utf8).unwrap())
+    });
+    let auth = v3::AuthParams::new("2021000117650139", Some("866efef280dec9137a87d047ac446315"));
+    g.bench_function("v3_sign_request (auth string + sign content + sign)", |b| {
+        b.iter(|| v3::sign_request(&key, black_box(&auth), "POST", "/v3/alipay/trade/pay", biz, None).unwrap())
+    });
+    let v3_body = answer_json.as_bytes();
+    let v3_sig = v3::sign_response(&key, "1714537800000", "0f8fad5b-d9cb-469f-a165-70867728950e", v3_body).unwrap();
+    g.bench_function("v3_verify_response (sign content + verify)", |b| {
+        b.iter(|| {
+            v3::verify_response(
+                &public,
+                "1714537800000",
+                "0f8fad5b-d9cb-469f-a165-70867728950e",
+                black_box(v3_body),
+                &v3_sig,
+            )
+            .unwrap()
+        })
+    });
+
     g.measurement_time(Duration::from_secs(3));
     g.sample_size(20);
     g.bench_function("rsa_legacy_sha1_sign (RustCrypto, blinded)", |b| {

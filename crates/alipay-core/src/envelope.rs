@@ -69,6 +69,9 @@ pub enum EnvelopeError {
     /// Signing the response failed (gateway side).
     #[error("cannot sign the response: {0}")]
     Sign(#[from] SignError),
+    /// A v3 answer's signature headers are missing or do not verify.
+    #[error("v3 response: {0}")]
+    V3(#[from] crate::v3::V3Error),
     /// The response object could not be serialised (gateway side) or deserialised (client side).
     #[error("response object: {0}")]
     Json(String),

@@ -294,6 +294,11 @@ impl PublicKey {
         }
     }
 
+    /// PKCS#1 `RSAPublicKey` DER (the bits inside an SPKI or a certificate).
+    pub fn to_pkcs1_der(&self) -> Vec<u8> {
+        self.0.rsa.to_pkcs1_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default()
+    }
+
     /// SPKI DER as a base64 one-liner (how the open platform console shows public keys).
     pub fn to_spki_base64(&self) -> String {
         self.0.rsa.to_public_key_der().map(|d| b64(d.as_bytes())).unwrap_or_default()
@@ -388,7 +393,7 @@ fn read_key_text(text: &str, expected: &'static str) -> Result<(Option<KeyForm>,
             }
             ("CERTIFICATE", _) => {
                 return Err(KeyError::WrongKind {
-                    found: "an X.509 certificate (certificate mode is not supported yet; extract its key with \
+                    found: "an X.509 certificate (in certificate mode load it with `alipay_core::cert::Certificate`; or extract its key with \
                             `openssl x509 -in cert.pem -pubkey -noout`)"
                         .into(),
                     expected,

@@ -8,6 +8,11 @@
 //! - [`SignType`]: RSA2 (SHA256withRSA) and RSA (SHA1withRSA) signing and verification.
 //! - [`Charset`] and [`form`]: UTF-8 and GBK, form encoding with Java `URLEncoder` semantics.
 //! - [`envelope`]: the signed response envelope, extracted and verified from raw bytes, or built and signed.
+//! - [`envelope_modes`]: the envelope with `alipay_cert_sn` and AES-encrypted members (gateway side), decryption.
+//! - [`cert`]: certificate mode (SNs of the app cert, the Alipay cert and the root bundle; the chain check).
+//! - [`aes`]: AES content encryption (`encrypt_type=AES`).
+//! - [`v3`]: the v3 protocol (`Authorization` header, signed response headers).
+//! - `ca` (feature `ca`): a certificate authority that issues app and Alipay certificates, for local gateways.
 //! - [`Money`] (exact yuan, never `f64`), [`Timestamp`] (always UTC+8), [`ResultCode`] / [`ApiStatus`].
 //!
 //! ```
@@ -38,10 +43,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod aes;
+#[cfg(feature = "ca")]
+pub mod ca;
+pub mod cert;
 pub mod charset;
 pub mod code;
 pub mod content;
 pub mod envelope;
+pub mod envelope_modes;
 pub mod form;
 pub mod key;
 pub mod money;
@@ -49,6 +59,7 @@ pub mod sign;
 #[cfg(feature = "rusqlite")]
 mod sql;
 pub mod time;
+pub mod v3;
 
 pub use charset::{Charset, CharsetError};
 pub use code::{ApiStatus, ResultCode};
