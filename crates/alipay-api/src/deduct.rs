@@ -62,6 +62,25 @@ fn validate_extend_field(value: Option<&str>) -> Result<(), crate::ValidationErr
     crate::validate::json_object("extend_field", v)
 }
 
+/// The day a `sign_expire_date` names (Beijing calendar): `yyyy-MM-dd`, `yyyyMMdd` or `yyyy-MM-dd HH:mm:ss`.
+///
+/// ```
+/// use alipay_api::deduct::sign_expire_day;
+/// let day = sign_expire_day("2030-01-31").unwrap();
+/// assert_eq!(Some(day), sign_expire_day("20300131"));
+/// assert_eq!(Some(day), sign_expire_day("2030-01-31 23:59:59"));
+/// assert_eq!(sign_expire_day("2030-02-30"), None);
+/// ```
+pub fn sign_expire_day(value: &str) -> Option<chrono::NaiveDate> {
+    let day = |v: &str, f: &str| chrono::NaiveDate::parse_from_str(v, f).ok();
+    match value.len() {
+        10 => day(value, "%Y-%m-%d"),
+        8 if value.bytes().all(|b| b.is_ascii_digit()) => day(value, "%Y%m%d"),
+        19 => value.parse::<crate::Timestamp>().ok().map(|t| t.beijing().date_naive()),
+        _ => None,
+    }
+}
+
 /// Failures documented for `alipay.ebpp.pdeduct.pay` (seed 002: 错误码 / 错误描述 / 解决方案, verbatim).
 pub mod pay_errors {
     sub_codes! {

@@ -1,4 +1,5 @@
-//! The asynchronous trade notification (`notify_type=trade_status_sync`, trade.md "Async notification").
+//! The asynchronous notifications: trades (`notify_type=trade_status_sync`, trade.md "Async notification",
+//! [`TradeNotification`]) and red packets (`fund_stdtrustee_*`, [`FundNotification`]).
 //!
 //! Alipay POSTs it as a form to the request's `notify_url`; the merchant answers exactly `success`. This module
 //! only models the parameters: verify the signature (V1 rule, on the raw decoded pairs) **before** reading them
@@ -9,11 +10,23 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::coupon::{CouponStatus, OperationType};
 use crate::trade::TradeStatus;
 use crate::{Money, Timestamp};
 
 /// The `notify_type` of trade notifications.
 pub const TRADE_STATUS_SYNC: &str = "trade_status_sync";
+
+/// The `notify_type` of a red-packet refund (a merchant's `alipay.fund.coupon.order.refund`, or the timeout
+/// refund of the unclaimed rest); its `msg_method` is [`FUND_REFUND_SUCCESS`].
+pub const FUND_STDTRUSTEE_REFUND: &str = "fund_stdtrustee_refund";
+/// The `notify_type` of a red-packet disbursement (`alipay.fund.coupon.order.disburse`; no published name,
+/// the local gateway's choice); its `msg_method` is [`FUND_DISBURSE_SUCCESS`].
+pub const FUND_STDTRUSTEE_DISBURSE: &str = "fund_stdtrustee_disburse";
+/// `msg_method` of a successful red-packet refund (`fund_stdtrustee_refund.success` in the spec).
+pub const FUND_REFUND_SUCCESS: &str = "alipay.fund.coupon.order.refund.success";
+/// `msg_method` of a successful red-packet disbursement.
+pub const FUND_DISBURSE_SUCCESS: &str = "alipay.fund.coupon.order.disburse.success";
 
 /// A notification's parameters do not make a trade notification.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -232,6 +245,170 @@ impl TradeNotification {
         // A list of amounts and strings always serialises.
         put("fund_bill_list", self.fund_bill_list.as_ref().and_then(|list| serde_json::to_string(list).ok()));
         put("passback_params", self.passback_params.clone());
+        out.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        out
+    }
+}
+
+/// A red-packet notification (`notify_type` `fund_stdtrustee_*`): one money movement on a red packet, with the
+/// fields of `alipay.fund.coupon.operation.query`, typed, and the rest kept verbatim.
+///
+/// Alipay publishes no field list; this is the local gateway's reading (the spec's "reasonable reading"):
+/// a refund ([`FUND_STDTRUSTEE_REFUND`], `refund_reason` `MERCHANT` or `TIMEOUT`) or a disbursement
+/// ([`FUND_STDTRUSTEE_DISBURSE`]). Verify the signature (V1 rule) **before** reading it.
+///
+/// ```
+/// use alipay_api::notify::{FundNotification, FUND_STDTRUSTEE_REFUND};
+/// use alipay_api::{coupon::CouponStatus, Money};
+/// let form: Vec<(String, String)> = [
+///     ("notify_time", "2024-05-01 10:00:00"), ("notify_type", FUND_STDTRUSTEE_REFUND),
+///     ("notify_id", "n1"), ("app_id", "2014072300007148"), ("auth_no", "2024050111001001230000000001"),
+///     ("out_order_no", "RP1"), ("operation_id", "2024050112001001230000000002"), ("out_request_no", "R1"),
+///     ("operation_type", "REFUND"), ("amount", "10.00"), ("status", "SUCCESS"),
+///     ("gmt_trans", "2024-05-01 10:00:00"), ("refund_reason", "MERCHANT"),
+/// ].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+/// let n = FundNotification::from_params(&form)?;
+/// assert_eq!((n.amount, n.status.clone()), (Some(Money::from_fen(1000)), Some(CouponStatus::Success)));
+/// assert_eq!(FundNotification::from_params(&n.to_params())?, n);
+/// # Ok::<(), alipay_api::notify::NotificationError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FundNotification {
+    /// When the notification was sent.
+    pub notify_time: Timestamp,
+    /// [`FUND_STDTRUSTEE_REFUND`] or [`FUND_STDTRUSTEE_DISBURSE`] (any `fund_stdtrustee_*` is read).
+    pub notify_type: String,
+    /// The notification's id, the same across retries.
+    pub notify_id: String,
+    /// The app the red packet belongs to.
+    pub app_id: String,
+    /// The app acting for the merchant (`app_auth_token`), if any.
+    pub auth_app_id: Option<String>,
+    /// The charset of the form.
+    pub charset: Option<String>,
+    /// The interface version, `1.0`.
+    pub version: Option<String>,
+    /// `RSA2` or `RSA`.
+    pub sign_type: Option<String>,
+    /// The signature (base64).
+    pub sign: Option<String>,
+    /// What happened: [`FUND_REFUND_SUCCESS`] or [`FUND_DISBURSE_SUCCESS`].
+    pub msg_method: Option<String>,
+    /// Alipay's fund-authorisation order number (the red packet).
+    pub auth_no: String,
+    /// The merchant's order number of the operation (the red packet's; a disbursement's own).
+    pub out_order_no: String,
+    /// Alipay's number of the money movement.
+    pub operation_id: String,
+    /// The merchant's request number (absent for the timeout refund).
+    pub out_request_no: Option<String>,
+    /// `PAY` (disbursement) or `REFUND`.
+    pub operation_type: Option<OperationType>,
+    /// The amount moved.
+    pub amount: Option<Money>,
+    /// The operation's status (`SUCCESS`).
+    pub status: Option<CouponStatus>,
+    /// When the operation was created.
+    pub gmt_create: Option<Timestamp>,
+    /// When the money moved.
+    pub gmt_trans: Option<Timestamp>,
+    /// What was paid into the red packet.
+    pub total_amount: Option<Money>,
+    /// What remains in it after this operation.
+    pub rest_amount: Option<Money>,
+    /// Whose balance the money left (the payer, for a disbursement; the red packet's payer, for a refund).
+    pub payer_user_id: Option<String>,
+    /// Whose balance it reached.
+    pub payee_user_id: Option<String>,
+    /// Refunds: `MERCHANT` (a refund call) or `TIMEOUT` (the unclaimed rest).
+    pub refund_reason: Option<String>,
+    /// Title of the red packet or the disbursement.
+    pub order_title: Option<String>,
+    /// The refund's note.
+    pub remark: Option<String>,
+    /// Parameters this version does not model, verbatim.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl FundNotification {
+    /// Reads a notification from its form pairs, each decoded exactly once (empty values count as absent).
+    pub fn from_params(params: &[(String, String)]) -> Result<Self, NotificationError> {
+        let mut p = Params::new(params)?;
+        let notify_type = p.required("notify_type")?;
+        if !notify_type.starts_with("fund_stdtrustee") {
+            return Err(NotificationError::Invalid {
+                field: "notify_type",
+                reason: format!("{notify_type:?} is not a fund_stdtrustee notification"),
+            });
+        }
+        Ok(FundNotification {
+            notify_time: p.required_time("notify_time")?,
+            notify_type,
+            notify_id: p.required("notify_id")?,
+            app_id: p.required("app_id")?,
+            auth_app_id: p.take("auth_app_id"),
+            charset: p.take("charset"),
+            version: p.take("version"),
+            sign_type: p.take("sign_type"),
+            sign: p.take("sign"),
+            msg_method: p.take("msg_method"),
+            auth_no: p.required("auth_no")?,
+            out_order_no: p.required("out_order_no")?,
+            operation_id: p.required("operation_id")?,
+            out_request_no: p.take("out_request_no"),
+            operation_type: p.take("operation_type").map(|s| OperationType::from(s.as_str())),
+            amount: p.money("amount")?,
+            status: p.take("status").map(|s| CouponStatus::from(s.as_str())),
+            gmt_create: p.time("gmt_create")?,
+            gmt_trans: p.time("gmt_trans")?,
+            total_amount: p.money("total_amount")?,
+            rest_amount: p.money("rest_amount")?,
+            payer_user_id: p.take("payer_user_id"),
+            payee_user_id: p.take("payee_user_id"),
+            refund_reason: p.take("refund_reason"),
+            order_title: p.take("order_title"),
+            remark: p.take("remark"),
+            extra: p.0,
+        })
+    }
+
+    /// The notification as form pairs (values not yet form-encoded), for the gateway to sign and send;
+    /// absent values are left out, the unmodelled parameters follow, sorted by name.
+    pub fn to_params(&self) -> Vec<(String, String)> {
+        let mut out = Vec::with_capacity(28 + self.extra.len());
+        let mut put = |key: &str, value: Option<String>| {
+            if let Some(v) = value {
+                out.push((key.to_owned(), v));
+            }
+        };
+        let money = |m: Option<Money>| m.map(|m| m.to_string());
+        let time = |t: Option<Timestamp>| t.map(|t| t.to_string());
+        put("notify_time", Some(self.notify_time.to_string()));
+        put("notify_type", Some(self.notify_type.clone()));
+        put("notify_id", Some(self.notify_id.clone()));
+        put("app_id", Some(self.app_id.clone()));
+        put("auth_app_id", self.auth_app_id.clone());
+        put("charset", self.charset.clone());
+        put("version", self.version.clone());
+        put("sign_type", self.sign_type.clone());
+        put("sign", self.sign.clone());
+        put("msg_method", self.msg_method.clone());
+        put("auth_no", Some(self.auth_no.clone()));
+        put("out_order_no", Some(self.out_order_no.clone()));
+        put("operation_id", Some(self.operation_id.clone()));
+        put("out_request_no", self.out_request_no.clone());
+        put("operation_type", self.operation_type.as_ref().map(|s| s.as_str().to_owned()));
+        put("amount", money(self.amount));
+        put("status", self.status.as_ref().map(|s| s.as_str().to_owned()));
+        put("gmt_create", time(self.gmt_create));
+        put("gmt_trans", time(self.gmt_trans));
+        put("total_amount", money(self.total_amount));
+        put("rest_amount", money(self.rest_amount));
+        put("payer_user_id", self.payer_user_id.clone());
+        put("payee_user_id", self.payee_user_id.clone());
+        put("refund_reason", self.refund_reason.clone());
+        put("order_title", self.order_title.clone());
+        put("remark", self.remark.clone());
         out.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         out
     }

@@ -1,10 +1,11 @@
-//! Asynchronous notifications: verify the raw form body, then read it.
+//! Asynchronous notifications: verify the raw form body, then read it: [`VerifiedNotification::trade`] for
+//! trade notifications, [`VerifiedNotification::fund`] for red-packet ones (both V1-signed).
 //!
 //! Hand the verifier the body bytes exactly as received (and the `Content-Type` header). It decodes the form
 //! exactly once, in the charset the notification declares, never trims a value, checks the signature over the
 //! V1 (payment notifications) or V2 sign content, and checks the notification is for this client's app.
 
-use alipay_api::notify::{NotificationError, TradeNotification};
+use alipay_api::notify::{FundNotification, NotificationError, TradeNotification};
 use alipay_core::{form, sign_content, Charset, SignScope, SignType, VerifyError};
 
 use crate::client::AlipayClient;
@@ -70,6 +71,20 @@ impl VerifiedNotification {
     /// `Timestamp`, `fund_bill_list` parsed. Unknown parameters are kept in its `extra`.
     pub fn trade(&self) -> Result<TradeNotification, NotificationError> {
         TradeNotification::from_params(&self.params)
+    }
+
+    /// The typed red-packet notification (`notify_type` `fund_stdtrustee_refund` for refunds and timeout
+    /// refunds, `fund_stdtrustee_disburse` for disbursements): verify it with [`AlipayClient::verify_notification`]
+    /// (V1 rule, like trade notifications), then read it here. Unknown parameters are kept in its `extra`.
+    ///
+    /// ```no_run
+    /// # fn run(client: alipay_client::AlipayClient, body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+    /// let n = client.verify_notification(body, None)?.fund()?;
+    /// println!("{} {} moved {:?} ({:?})", n.auth_no, n.operation_id, n.amount, n.msg_method);
+    /// # Ok(()) }
+    /// ```
+    pub fn fund(&self) -> Result<FundNotification, NotificationError> {
+        FundNotification::from_params(&self.params)
     }
 }
 

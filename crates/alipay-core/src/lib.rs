@@ -46,6 +46,8 @@ pub mod form;
 pub mod key;
 pub mod money;
 pub mod sign;
+#[cfg(feature = "rusqlite")]
+mod sql;
 pub mod time;
 
 pub use charset::{Charset, CharsetError};

@@ -315,3 +315,94 @@ async fn ledger_bill_of_a_day_matches_the_merchant_balance() {
         }
     }
 }
+
+#[tokio::test]
+async fn red_packet_notifications_are_verified_and_typed_by_the_sdk() {
+    use std::sync::{Arc, Mutex};
+
+    use alipay_api::coupon::OperationType;
+    use alipay_api::notify::{FundNotification, FUND_STDTRUSTEE_DISBURSE, FUND_STDTRUSTEE_REFUND};
+
+    // The merchant's endpoint: verify with the SDK, read the typed notification, answer success.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    let base = Env::start().await;
+    let mut cfg = alipay_client::ClientConfig::from_file(base._dir.path().join("app.json")).unwrap();
+    cfg.notify_url = Some(url);
+    let client = AlipayClient::from_config(&cfg).unwrap();
+    type Received = Arc<Mutex<Vec<(FundNotification, Vec<u8>)>>>;
+    let received: Received = Arc::new(Mutex::new(Vec::new()));
+    let (verifier, sink) = (client.clone(), Arc::clone(&received));
+    let app = axum::Router::new().route(
+        "/notify",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let (client, sink) = (verifier.clone(), Arc::clone(&sink));
+            async move {
+                let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                match client.verify_notification(&body, ct.as_deref()).map(|n| n.fund()) {
+                    Ok(Ok(n)) => {
+                        sink.lock().unwrap().push((n, body.to_vec()));
+                        "success"
+                    }
+                    _ => "failure",
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let buyer = base.buyer("500.00").await;
+    let code = base.admin.issue_payment_code(&buyer, &NewPaymentCode::default()).await.unwrap();
+    let pay = TradePay {
+        out_trade_no: "FUNDN".into(),
+        auth_code: code.auth_code,
+        subject: "funding".into(),
+        total_amount: m("200.00"),
+        ..Default::default()
+    };
+    client.pay_barcode(&pay, &PollPolicy::default()).await.unwrap();
+    let req = CouponOrderAgreementPay {
+        out_order_no: "RPN".into(),
+        out_request_no: "RPN-PAY".into(),
+        order_title: "红包".into(),
+        amount: m("100.00"),
+        ..Default::default()
+    };
+    let auth_no = client.execute(&req).await.unwrap().ok().unwrap().auth_no.unwrap();
+    let disburse = CouponOrderDisburse {
+        out_order_no: "RPN-D".into(),
+        out_request_no: "RPN-D".into(),
+        deduct_auth_no: Some(auth_no.clone()),
+        order_title: "领取".into(),
+        amount: m("30.00"),
+        payee_user_id: Some(buyer.clone()),
+        ..Default::default()
+    };
+    let d = client.execute(&disburse).await.unwrap().ok().unwrap();
+    let refund = CouponOrderRefund {
+        auth_no: auth_no.clone(),
+        out_request_no: "RPN-R".into(),
+        amount: m("20.00"),
+        remark: None,
+    };
+    let r = client.execute(&refund).await.unwrap().ok().unwrap();
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while received.lock().unwrap().len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "notifications not verified: {:?}", received.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = received.lock().unwrap().clone();
+    let (dn, body) = got.iter().find(|(n, _)| n.notify_type == FUND_STDTRUSTEE_DISBURSE).unwrap();
+    assert_eq!((dn.auth_no.as_str(), dn.operation_id.as_str()), (auth_no.as_str(), d.operation_id.as_deref().unwrap()));
+    assert_eq!((dn.amount, dn.operation_type.clone()), (Some(m("30.00")), Some(OperationType::Pay)));
+    assert_eq!(dn.payee_user_id.as_deref(), Some(buyer.as_str()));
+    let (rn, _) = got.iter().find(|(n, _)| n.notify_type == FUND_STDTRUSTEE_REFUND).unwrap();
+    assert_eq!(rn.operation_id.as_str(), r.operation_id.as_deref().unwrap());
+    assert_eq!((rn.amount, rn.rest_amount), (Some(m("20.00")), Some(m("50.00"))));
+    assert_eq!(rn.status, Some(CouponStatus::Success));
+    // The same body with its amount changed does not verify.
+    let text = String::from_utf8(body.clone()).unwrap().replace("amount=30.00", "amount=31.00");
+    assert!(text.contains("amount=31.00"));
+    assert!(client.verify_notification(text.as_bytes(), None).is_err());
+}

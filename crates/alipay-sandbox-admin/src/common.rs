@@ -113,10 +113,16 @@ pub struct Buyer {
     pub user_id: String,
     /// Unmasked logon id.
     pub logon_id: String,
-    /// Available balance.
+    /// What the buyer owns.
     pub balance: Money,
     /// Payments up to this amount need no confirmation.
     pub password_free_limit: Money,
+    /// What it may spend: `balance` minus what pending direct deductions reserve (`GET` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_balance: Option<Money>,
+    /// What pending direct deductions reserve (`GET` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved: Option<Money>,
 }
 
 /// `POST /admin/buyers/{user_id}/payment-codes` (the body is optional).

@@ -115,6 +115,9 @@ pub struct AppQuery {
 pub struct Agreement {
     /// Alipay's agreement id.
     pub agreement_id: String,
+    /// The gateway's word for `status`: `success` (`NORMAL`) or `cancel` (`CANCEL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_status: Option<String>,
     /// `NORMAL` or `CANCEL`.
     pub status: String,
     /// The user.
@@ -233,6 +236,9 @@ pub struct Deduction {
     pub order_result_code: String,
     /// The failure message, if any.
     pub order_result_msg: String,
+    /// What this pending deduction reserves of the user's balance (`0.00` once settled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved: Option<Money>,
     /// When it was requested.
     #[serde(default)]
     pub gmt_create: Option<String>,

@@ -129,6 +129,9 @@ pub struct AppJson {
     pub app_id: String,
     /// Its private key (PKCS#8 PEM).
     pub app_private_key: String,
+    /// The same private key as PKCS#1 PEM (`RSA PRIVATE KEY`), the only form Alipay's Python SDK reads.
+    #[serde(default)]
+    pub app_private_key_pkcs1: String,
     /// Its public key (SPKI PEM).
     pub app_public_key: String,
     /// The sandbox's Alipay public key (SPKI PEM), to verify answers and notifications.
@@ -424,6 +427,7 @@ async fn app_json(state: &SandboxState, addr: SocketAddr) -> Result<AppJson, San
         gateway_url: format!("http://{addr}/gateway.do"),
         app_id,
         app_private_key: key.to_pkcs8_pem(),
+        app_private_key_pkcs1: key.to_pkcs1_pem(),
         app_public_key: key.public_key().to_spki_pem(),
         alipay_public_key: state.alipay_key.public_key().to_spki_pem(),
         sign_type: "RSA2".into(),

@@ -8,6 +8,10 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use alipay_api::coupon::{CouponStatus, OperationType};
+use alipay_api::notify::{
+    FundNotification, FUND_DISBURSE_SUCCESS, FUND_REFUND_SUCCESS, FUND_STDTRUSTEE_DISBURSE, FUND_STDTRUSTEE_REFUND,
+};
 use alipay_core::{form, sign_request, verify_params, Charset, Money, SignScope, SignType, Timestamp};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -628,4 +632,104 @@ async fn money_is_conserved_across_a_sequence() {
     let open = h.admin_get("/admin/coupon/orders").await;
     assert_eq!(open["open_total"], "0.00", "{open}");
     assert_eq!(total(&h, &everyone).await, start);
+}
+
+/// Waits until `n` notification bodies arrived (30 s at most).
+async fn delivered(bodies: &Arc<Mutex<Vec<Vec<u8>>>>, n: usize) -> Vec<Vec<u8>> {
+    for _ in 0..300 {
+        let got = bodies.lock().unwrap().clone();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("fewer than {n} notifications delivered in 30 s");
+}
+
+/// A delivered body, V1-verified with the sandbox's Alipay key, read as the typed red-packet notification.
+fn fund_notification(h: &Harness, body: &[u8]) -> FundNotification {
+    let params = form::decode(body, Charset::Utf8).unwrap();
+    let pairs = params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    verify_params(SignScope::NotifyV1, pairs, &h.alipay_key, SignType::Rsa2, Charset::Utf8).unwrap();
+    // Tampering with any signed field breaks the signature.
+    let tampered: Vec<_> = params
+        .iter()
+        .map(|(k, v)| if k == "amount" { (k.clone(), "999.99".to_owned()) } else { (k.clone(), v.clone()) })
+        .collect();
+    let pairs = tampered.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    assert!(verify_params(SignScope::NotifyV1, pairs, &h.alipay_key, SignType::Rsa2, Charset::Utf8).is_err());
+    FundNotification::from_params(&params).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refund_and_disbursement_notify_their_own_notify_url_once() {
+    let h = Harness::start().await;
+    fund_merchant(&h, "300.00").await;
+    let a = buyer_with_logon(&h, "13800000009").await;
+    let (url, bodies) = start_endpoint().await;
+    let notify = [("notify_url", url.as_str())];
+
+    // The funding call has no notify_url: funding notifies nothing.
+    let r = h.call(AGREEMENT, agreement("RP7", "RP7-pay", "100.00")).await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let auth_no = r["auth_no"].as_str().unwrap().to_owned();
+
+    // A disbursement notifies its own notify_url; its replay answers the same and notifies nothing more.
+    let d = json!({"out_order_no": "DN1", "out_request_no": "DN1-1", "deduct_auth_no": auth_no, "order_title": "领取",
+                   "amount": "30.00", "payee_user_id": a});
+    let d1 = h.call_as(&h.app, DISBURSE, d.clone(), &notify).await;
+    assert_eq!(code_of(&d1), "10000", "{d1}");
+    let d2 = h.call_as(&h.app, DISBURSE, d.clone(), &notify).await;
+    assert_eq!(d2["operation_id"], d1["operation_id"]);
+    // out_order_no is unique among the merchant's disbursements: another request reusing it is refused.
+    let mut other = d.clone();
+    other["out_request_no"] = json!("DN1-2");
+    let r = h.call_as(&h.app, DISBURSE, other.clone(), &notify).await;
+    assert_eq!((code_of(&r), sub_code_of(&r)), ("40004", "UNIQUE_VIOLATION"), "{r}");
+    assert_eq!(r["sub_msg"], "商户的授权资金订单号与之前有重复");
+    other["amount"] = json!("1.00");
+    let r = h.call_as(&h.app, DISBURSE, other, &notify).await;
+    assert_eq!(sub_code_of(&r), "UNIQUE_VIOLATION", "{r}");
+    assert_eq!(h.balance(&a).await, "30.00", "paid once");
+
+    // A refund notifies the refund call's notify_url; its replay notifies nothing more.
+    let rf = json!({"auth_no": auth_no, "out_request_no": "RN1", "amount": "20.00", "remark": "退回"});
+    let r1 = h.call_as(&h.app, REFUND, rf.clone(), &notify).await;
+    assert_eq!(code_of(&r1), "10000", "{r1}");
+    let r2 = h.call_as(&h.app, REFUND, rf, &notify).await;
+    assert_eq!(r2["operation_id"], r1["operation_id"]);
+    assert_eq!(h.merchant_balance().await, "220.00");
+
+    // Queued once each in the shared outbox, listed by the operation's out_order_no.
+    let listed = |v: Value| v.as_array().unwrap().len();
+    assert_eq!(listed(h.admin_get("/admin/notifications?out_trade_no=DN1").await), 1);
+    assert_eq!(listed(h.admin_get("/admin/notifications?out_trade_no=RP7").await), 1);
+    let got = delivered(&bodies, 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(bodies.lock().unwrap().len(), 2, "a replay notified again");
+
+    let typed: Vec<FundNotification> = got.iter().map(|b| fund_notification(&h, b)).collect();
+    let disburse = typed.iter().find(|n| n.notify_type == FUND_STDTRUSTEE_DISBURSE).unwrap();
+    assert_eq!(disburse.msg_method.as_deref(), Some(FUND_DISBURSE_SUCCESS));
+    assert_eq!((disburse.auth_no.as_str(), disburse.out_order_no.as_str()), (auth_no.as_str(), "DN1"));
+    assert_eq!(disburse.operation_id, d1["operation_id"].as_str().unwrap());
+    assert_eq!(disburse.out_request_no.as_deref(), Some("DN1-1"));
+    assert_eq!(disburse.operation_type, Some(OperationType::Pay));
+    assert_eq!(disburse.amount, Some(Money::from_fen(3000)));
+    assert_eq!(disburse.status, Some(CouponStatus::Success));
+    assert_eq!(disburse.payee_user_id.as_deref(), Some(a.as_str()));
+    assert_eq!(disburse.app_id, h.app.app_id);
+    assert!(disburse.gmt_trans.is_some());
+    let refund = typed.iter().find(|n| n.notify_type == FUND_STDTRUSTEE_REFUND).unwrap();
+    assert_eq!(refund.msg_method.as_deref(), Some(FUND_REFUND_SUCCESS));
+    assert_eq!((refund.out_order_no.as_str(), refund.out_request_no.as_deref()), ("RP7", Some("RN1")));
+    assert_eq!(refund.operation_id, r1["operation_id"].as_str().unwrap());
+    assert_eq!(
+        (refund.operation_type.clone(), refund.amount),
+        (Some(OperationType::Refund), Some(Money::from_fen(2000)))
+    );
+    assert_eq!(refund.refund_reason.as_deref(), Some("MERCHANT"));
+    assert_eq!(refund.rest_amount, Some(Money::from_fen(5000)));
+    assert_eq!(refund.remark.as_deref(), Some("退回"));
+    assert_eq!(refund.payer_user_id.as_deref(), Some(h.info.merchant_pid.as_str()));
 }

@@ -531,3 +531,85 @@ async fn pay_query_sign_info_error_changes_nothing_and_can_be_retried() {
         h.admin_post("/admin/deduct/faults", json!({"method": PdeductPay::METHOD, "sub_code": "SYSTEM_ERROR"})).await;
     assert_eq!(s, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_deduction_reserves_its_amount_until_resolved() {
+    let h = Harness::start().await;
+    let (user, agreement) = signed(&h, "100.00", "2015072601").await;
+    let buyer = |v: Value| (v["balance"].clone(), v["available_balance"].clone(), v["reserved"].clone());
+
+    h.admin_post("/admin/deduct/holds", json!({"agreement_id": agreement})).await;
+    let r = call(&h, &h.app, &pay_req(&h, &user, &agreement, "V1", "70.00")).await;
+    assert_eq!(r["result_status"], "0", "{r}");
+    // Owned 100.00, of which 70.00 reserved: only 30.00 can be spent.
+    let b = h.admin_get(&format!("/admin/buyers/{user}")).await;
+    assert_eq!(buyer(b.clone()), (json!("100.00"), json!("30.00"), json!("70.00")), "{b}");
+    let d = h.admin_get("/admin/deduct/deductions?out_order_no=V1").await;
+    assert_eq!(d["reserved"], "70.00", "{d}");
+    // A second deduction cannot spend it ...
+    let r = call(&h, &h.app, &pay_req(&h, &user, &agreement, "V2", "40.00")).await;
+    assert_eq!(sub_code_of(&r), "INVOKE_PAYACCEPTANCE_EXCEPTION", "{r}");
+    // ... nor a payment.
+    let r = h.pay("T-V", "40.00", &user).await;
+    assert_ne!(code_of(&r), "10000", "{r}");
+    assert_eq!(h.balance(&user).await, "100.00");
+    assert_eq!(h.merchant_balance().await, "0.00");
+
+    // Failed: the reservation is released, nothing moved.
+    let (s, d) = h.admin_post("/admin/deduct/resolve", json!({"out_order_no": "V1", "result": "failed"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("2")), "{d}");
+    let b = h.admin_get(&format!("/admin/buyers/{user}")).await;
+    assert_eq!(buyer(b.clone()), (json!("100.00"), json!("100.00"), json!("0.00")), "{b}");
+
+    // Success: the reserved money moves once, even though the rest was spent meanwhile.
+    h.admin_post("/admin/deduct/holds", json!({"user_id": user})).await;
+    let r = call(&h, &h.app, &pay_req(&h, &user, &agreement, "V3", "60.00")).await;
+    assert_eq!(r["result_status"], "0", "{r}");
+    let r = call(&h, &h.app, &pay_req(&h, &user, &agreement, "V4", "40.00")).await;
+    assert_eq!(r["result_status"], "1", "{r}");
+    let b = h.admin_get(&format!("/admin/buyers/{user}")).await;
+    assert_eq!(buyer(b.clone()), (json!("60.00"), json!("0.00"), json!("60.00")), "{b}");
+    let (s, d) = h.admin_post("/admin/deduct/resolve", json!({"out_order_no": "V3", "result": "success"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("1")), "{d}");
+    let b = h.admin_get(&format!("/admin/buyers/{user}")).await;
+    assert_eq!(buyer(b.clone()), (json!("0.00"), json!("0.00"), json!("0.00")), "{b}");
+    assert_eq!(h.merchant_balance().await, "100.00");
+    let (s, _) = h.admin_post("/admin/deduct/resolve", json!({"out_order_no": "V3", "result": "success"})).await;
+    assert_eq!(s, 409);
+    assert_eq!(call(&h, &h.app, &status_req(&user, "V3")).await["status"], "1");
+    assert_eq!(h.merchant_balance().await, "100.00");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agreement_past_its_sign_expire_date_cannot_be_charged() {
+    let h = Harness::start().await;
+    let user = h.buyer("100.00", "50.00").await;
+    let pid = h.info.merchant_pid.clone();
+    // A malformed date is a broken field rule.
+    let t = token(&h, &user).await;
+    let bad = PdeductSignAdd { sign_expire_date: Some("next year".into()), ..sign_add(&t, &user, &pid, "2015072601") };
+    let r = call(&h, &h.app, &bad).await;
+    assert_eq!(sub_code_of(&r), "PARAMETER_ILLEGAL", "{r}");
+    // Valid through today (Beijing date of the sandbox clock).
+    let today = alipay_core::Timestamp::now().beijing().format("%Y-%m-%d").to_string();
+    let add = PdeductSignAdd { sign_expire_date: Some(today), ..sign_add(&t, &user, &pid, "2015072601") };
+    let r = call(&h, &h.app, &add).await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let agreement = r["agreement_id"].as_str().unwrap().to_owned();
+    let r = call(&h, &h.app, &pay_req(&h, &user, &agreement, "E1", "10.00")).await;
+    assert_eq!(r["result_status"], "1", "{r}");
+
+    // Two days later the agreement has expired: DEDUCT_SIGN_INFO_NOT_EXIST, nothing recorded or moved.
+    h.admin_post("/admin/clock/advance", json!({"seconds": 2 * 86400})).await;
+    let r = call(&h, &h.app, &pay_req(&h, &user, &agreement, "E2", "10.00")).await;
+    assert_eq!(
+        (code_of(&r), sub_code_of(&r), sub_msg_of(&r)),
+        ("40004", "DEDUCT_SIGN_INFO_NOT_EXIST", "协议不存在,已被删除"),
+        "{r}"
+    );
+    assert_eq!(h.balance(&user).await, "90.00");
+    assert_eq!(h.merchant_balance().await, "10.00");
+    assert_eq!(sub_code_of(&call(&h, &h.app, &status_req(&user, "E2")).await), "DEDUCT_ORDER_NOT_EXIST");
+    // The deduction made before stays readable.
+    assert_eq!(call(&h, &h.app, &status_req(&user, "E1")).await["status"], "1");
+}

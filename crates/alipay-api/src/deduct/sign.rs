@@ -40,7 +40,8 @@ pub struct PdeductSignAdd {
     /// Second-level channel code (≤ 20).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_code: Option<String>,
-    /// When the agreement expires.
+    /// The last day the agreement can be charged (Beijing date): `yyyy-MM-dd`, `yyyyMMdd` or
+    /// `yyyy-MM-dd HH:mm:ss` (the day counts). No format is published; these are the ones accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_expire_date: Option<String>,
     /// Extra parameters: JSON object text (≤ 3000).
@@ -64,6 +65,14 @@ impl AlipayRequest for PdeductSignAdd {
         validate::optional("out_agreement_id", self.out_agreement_id.as_deref(), len::OUT_AGREEMENT_ID)?;
         validate::required("agent_channel", &self.agent_channel, len::AGENT_CHANNEL)?;
         validate::optional("agent_code", self.agent_code.as_deref(), len::AGENT_CODE)?;
+        if let Some(date) = self.sign_expire_date.as_deref() {
+            if super::sign_expire_day(date).is_none() {
+                return Err(ValidationError::Invalid {
+                    field: "sign_expire_date",
+                    reason: format!("{date:?} is not a date (yyyy-MM-dd, yyyyMMdd or yyyy-MM-dd HH:mm:ss)"),
+                });
+            }
+        }
         validate_extend_field(self.extend_field.as_deref())
     }
 }

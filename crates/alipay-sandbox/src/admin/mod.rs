@@ -162,7 +162,14 @@ fn money(field: &str, text: Option<&str>, default: Money) -> Result<Money, Admin
 }
 
 fn buyer_answer(b: BuyerRecord) -> Buyer {
-    Buyer { user_id: b.user_id, logon_id: b.logon_id, balance: b.balance, password_free_limit: b.password_free_limit }
+    Buyer {
+        user_id: b.user_id,
+        logon_id: b.logon_id,
+        balance: b.balance,
+        password_free_limit: b.password_free_limit,
+        available_balance: None,
+        reserved: None,
+    }
 }
 
 async fn register_app(State(state): St, Json(body): Json<NewApp>) -> AdminResult<RegisteredApp> {
@@ -228,9 +235,16 @@ async fn create_buyer(State(state): St, Json(body): Json<NewBuyer>) -> AdminResu
 
 async fn buyer(State(state): St, Path(user_id): Path<String>) -> AdminResult<Buyer> {
     let lookup = user_id.clone();
-    let b = state.store.read(move |r| r.buyer(&lookup)).await?;
+    let (b, reserved) = state.store.read(move |r| Ok((r.buyer(&lookup)?, r.reserved_of(&lookup)?))).await?;
     let b = b.ok_or_else(|| AdminError::NotFound(format!("buyer {user_id} not found")))?;
-    Ok(Json(buyer_answer(b)))
+    // `balance`: what the buyer owns; `available_balance`: minus what pending deductions reserve.
+    let owned = b.balance.checked_add(reserved).ok_or_else(|| AdminError::BadRequest("amount overflow".into()))?;
+    let available = b.balance;
+    Ok(Json(Buyer {
+        available_balance: Some(available),
+        reserved: Some(reserved),
+        ..buyer_answer(BuyerRecord { balance: owned, ..b })
+    }))
 }
 
 async fn payment_code(

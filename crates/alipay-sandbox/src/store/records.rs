@@ -56,7 +56,8 @@ pub struct BuyerRecord {
     pub user_id: String,
     /// Unmasked logon id (phone number or e-mail).
     pub logon_id: String,
-    /// Available balance.
+    /// Available balance: what the user owns minus what pending direct deductions reserve
+    /// ([`crate::products::deduct`]); the `buyers.balance` column keeps what the user owns.
     pub balance: Money,
     /// Payments up to this amount need no confirmation; above it trade.pay answers 10003.
     pub password_free_limit: Money,

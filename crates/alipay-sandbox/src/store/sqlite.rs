@@ -7,6 +7,7 @@ use alipay_core::{Money, SignType};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::*;
+use crate::products::deduct::store::RESERVED_OF_BUYER;
 
 /// Opens a connection with the sandbox's settings: WAL, `synchronous=FULL`, foreign keys, busy timeout.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
@@ -203,19 +204,20 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn buyer(&self, user_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
+        // The available balance: what pending deductions reserve is not spendable (crate::products::deduct).
+        let sql = format!(
+            "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers \
+             WHERE user_id = ?1"
+        );
         let row = self
-            .row(
-                "SELECT user_id, logon_id, balance, password_free_limit FROM buyers WHERE user_id = ?1",
-                [user_id],
-                |r| {
-                    Ok(BuyerRecord {
-                        user_id: r.get(0)?,
-                        logon_id: r.get(1)?,
-                        balance: Money::from_fen(r.get(2)?),
-                        password_free_limit: Money::from_fen(r.get(3)?),
-                    })
-                },
-            )
+            .row(&sql, [user_id], |r| {
+                Ok(BuyerRecord {
+                    user_id: r.get(0)?,
+                    logon_id: r.get(1)?,
+                    balance: Money::from_fen(r.get(2)?),
+                    password_free_limit: Money::from_fen(r.get(3)?),
+                })
+            })
             .optional()?;
         Ok(row)
     }
@@ -229,7 +231,9 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn set_buyer_balance(&self, user_id: &str, balance: Money) -> Result<(), StoreError> {
-        self.exec("UPDATE buyers SET balance = ?2 WHERE user_id = ?1", params![user_id, balance.fen()])?;
+        // `balance` is the available balance: what pending deductions reserve stays in the column.
+        let sql = format!("UPDATE buyers SET balance = ?2 + {RESERVED_OF_BUYER} WHERE user_id = ?1");
+        self.exec(&sql, params![user_id, balance.fen()])?;
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::engine::{self, FundRequest, Swept};
 use crate::admin::AdminError;
 use crate::caller::Caller;
-use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord};
+use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord, OperationKind};
 use crate::store::{Repo, StoreError};
 use crate::SandboxState;
 
@@ -167,7 +167,7 @@ fn locate(r: &dyn Repo, loc: &Locator) -> Result<CouponOrderRecord, AdminError> 
     let seller = loc.seller_id.clone().unwrap_or(app.merchant_pid);
     let order = r.coupon_order_by_out_no(&app_id, &seller, out_order_no)?.ok_or_else(missing)?;
     if let Some(req_no) = &loc.out_request_no {
-        let funded_by = r.coupon_operations_of(&order.auth_no)?.into_iter().find(|o| o.kind == "fund");
+        let funded_by = r.coupon_operations_of(&order.auth_no)?.into_iter().find(|o| o.kind == OperationKind::Fund);
         if funded_by.and_then(|o| o.out_request_no).as_deref() != Some(req_no.as_str()) {
             return Err(missing());
         }

@@ -2,16 +2,20 @@
 //! ([`Repo`]); money moves only here, in [`Money`] with checked arithmetic, and never makes a balance negative.
 
 use alipay_api::coupon::{
-    errors as seed, CouponOperationQuery, CouponOrderAgreementPay, CouponOrderAppPay, CouponOrderDisburse,
-    CouponOrderPagePay, CouponOrderRefund, CouponStatus, OperationType,
+    errors as seed, CouponOperationQuery, CouponOperationQueryResponse, CouponOrderAgreementPay, CouponOrderAppPay,
+    CouponOrderDisburse, CouponOrderPagePay, CouponOrderRefund, CouponOrderResult, CouponStatus, OperationType,
 };
-use alipay_core::{Money, Timestamp};
+use alipay_api::notify::{
+    FundNotification, FUND_DISBURSE_SUCCESS, FUND_REFUND_SUCCESS, FUND_STDTRUSTEE_DISBURSE, FUND_STDTRUSTEE_REFUND,
+};
+use alipay_api::sub_code::SubCode;
+use alipay_core::{ApiStatus, Money, SignType, Timestamp};
 
 use crate::caller::Caller;
 use crate::clock::real_now_ms;
 use crate::gateway::Reply;
 use crate::ids;
-use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord};
+use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord, FundKind, OperationKind};
 use crate::products::trade::engine::SimError;
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{OutboxRecord, Repo, StoreError};
@@ -25,55 +29,89 @@ pub const DEFAULT_PAY_TIMEOUT_SECS: i64 = 3600;
 /// Most red packets one sweep handles per kind.
 const SWEEP_BATCH: usize = 500;
 
+/// `INVALID_PARAMETER` (the sandbox's choice; seed 003 is silent): unreadable `biz_content` or a broken field
+/// rule. Its `sub_msg` carries the detail.
+pub const INVALID_PARAMETER: SubCode = SubCode { code: "INVALID_PARAMETER", msg: "参数有误", solution: None };
+/// A new funding request or disbursement reusing an `out_order_no` (seed 003: 需要保证不重复): the seed's
+/// `UNIQUE_VIOLATION` code with this `sub_msg`.
+pub const ORDER_NO_DUPLICATE: SubCode =
+    SubCode {
+        code: seed::UNIQUE_VIOLATION.code, msg: "商户的授权资金订单号与之前有重复", solution: None
+    };
+/// No such red packet for this app (the sandbox's choice).
+pub const AUTH_ORDER_NOT_EXIST: SubCode =
+    SubCode { code: "AUTH_ORDER_NOT_EXIST", msg: "授权订单不存在", solution: None };
+/// No such operation for this app (the sandbox's choice).
+pub const AUTH_OPERATION_NOT_EXIST: SubCode =
+    SubCode { code: "AUTH_OPERATION_NOT_EXIST", msg: "资金操作流水不存在", solution: None };
+/// The red packet is not paid: waiting for its payer, or closed (the sandbox's choice).
+pub const ORDER_STATUS_INVALID: SubCode =
+    SubCode { code: "ORDER_STATUS_INVALID", msg: "订单状态不合法", solution: None };
+/// `payer_user_id` names no account (the sandbox's choice).
+pub const PAYER_NOT_EXIST: SubCode =
+    SubCode { code: "PAYER_NOT_EXIST", msg: "付款方账户不存在", solution: None };
+/// The payer cannot pay the amount (the sandbox's choice).
+pub const PAYER_BALANCE_NOT_ENOUGH: SubCode =
+    SubCode { code: "PAYER_BALANCE_NOT_ENOUGH", msg: "付款方余额不足", solution: None };
+/// The payee is no buyer of the sandbox (the sandbox's choice).
+pub const PAYEE_NOT_EXIST: SubCode =
+    SubCode { code: "PAYEE_NOT_EXIST", msg: "收款方账户不存在", solution: None };
+
 /// A red-packet request refused with `40004` (or the sub-codes of seed 003).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CouponError {
     /// `INVALID_PARAMETER`: unreadable business parameters or a broken field rule.
-    #[error("参数有误: {0}")]
+    #[error("{}: {detail}", INVALID_PARAMETER.msg, detail = .0)]
     InvalidParameter(String),
     /// `UNIQUE_VIOLATION` (seed): the `out_request_no` was used before with other content.
     #[error("{}", seed::UNIQUE_VIOLATION.msg)]
     UniqueViolation,
     /// `UNIQUE_VIOLATION` too: a new fund request reuses an existing red packet's `out_order_no`.
-    #[error("商户的授权资金订单号与之前有重复")]
+    #[error("{}", ORDER_NO_DUPLICATE.msg)]
     OrderNoDuplicate,
     /// `MONEY_NOT_ENOUGH` (seed): more than remains in the red packet.
     #[error("{}", seed::MONEY_NOT_ENOUGH.msg)]
     MoneyNotEnough,
     /// `AUTH_ORDER_NOT_EXIST`: no such red packet for this app.
-    #[error("授权订单不存在")]
+    #[error("{}", AUTH_ORDER_NOT_EXIST.msg)]
     OrderNotExist,
     /// `AUTH_OPERATION_NOT_EXIST`: no such operation for this app.
-    #[error("资金操作流水不存在")]
+    #[error("{}", AUTH_OPERATION_NOT_EXIST.msg)]
     OperationNotExist,
     /// `ORDER_STATUS_INVALID`: the red packet is not paid (waiting for its payer, or closed).
-    #[error("订单状态不合法")]
+    #[error("{}", ORDER_STATUS_INVALID.msg)]
     OrderStatusInvalid,
     /// `PAYER_NOT_EXIST`: `payer_user_id` names no account.
-    #[error("付款方账户不存在")]
+    #[error("{}", PAYER_NOT_EXIST.msg)]
     PayerNotExist,
     /// `PAYER_BALANCE_NOT_ENOUGH`: the payer cannot pay the amount.
-    #[error("付款方余额不足")]
+    #[error("{}", PAYER_BALANCE_NOT_ENOUGH.msg)]
     PayerBalanceNotEnough,
     /// `PAYEE_NOT_EXIST`: the payee is no buyer of the sandbox.
-    #[error("收款方账户不存在")]
+    #[error("{}", PAYEE_NOT_EXIST.msg)]
     PayeeNotExist,
 }
 
 impl CouponError {
+    /// The documented failure.
+    pub fn code(&self) -> &'static SubCode {
+        match self {
+            CouponError::InvalidParameter(_) => &INVALID_PARAMETER,
+            CouponError::UniqueViolation => &seed::UNIQUE_VIOLATION,
+            CouponError::OrderNoDuplicate => &ORDER_NO_DUPLICATE,
+            CouponError::MoneyNotEnough => &seed::MONEY_NOT_ENOUGH,
+            CouponError::OrderNotExist => &AUTH_ORDER_NOT_EXIST,
+            CouponError::OperationNotExist => &AUTH_OPERATION_NOT_EXIST,
+            CouponError::OrderStatusInvalid => &ORDER_STATUS_INVALID,
+            CouponError::PayerNotExist => &PAYER_NOT_EXIST,
+            CouponError::PayerBalanceNotEnough => &PAYER_BALANCE_NOT_ENOUGH,
+            CouponError::PayeeNotExist => &PAYEE_NOT_EXIST,
+        }
+    }
+
     /// The `sub_code`.
     pub fn sub_code(&self) -> &'static str {
-        match self {
-            CouponError::InvalidParameter(_) => "INVALID_PARAMETER",
-            CouponError::UniqueViolation | CouponError::OrderNoDuplicate => seed::UNIQUE_VIOLATION.code,
-            CouponError::MoneyNotEnough => seed::MONEY_NOT_ENOUGH.code,
-            CouponError::OrderNotExist => "AUTH_ORDER_NOT_EXIST",
-            CouponError::OperationNotExist => "AUTH_OPERATION_NOT_EXIST",
-            CouponError::OrderStatusInvalid => "ORDER_STATUS_INVALID",
-            CouponError::PayerNotExist => "PAYER_NOT_EXIST",
-            CouponError::PayerBalanceNotEnough => "PAYER_BALANCE_NOT_ENOUGH",
-            CouponError::PayeeNotExist => "PAYEE_NOT_EXIST",
-        }
+        self.code().code
     }
 
     /// The `40004 Business Failed` answer.
@@ -95,10 +133,6 @@ impl From<CouponError> for SimError {
 
 fn overflow() -> StoreError {
     StoreError::Corrupt("amount overflow".into())
-}
-
-fn fmt_time(t: i64) -> Option<String> {
-    Timestamp::from_unix(t).map(|t| t.to_string())
 }
 
 /// `yyyyMMdd` (Beijing) of `now`, then `infix`, then a persisted 15-digit sequence: 28 digits.
@@ -198,14 +232,17 @@ fn masked_logon(repo: &dyn Repo, id: Option<&str>) -> Result<Option<String>, Sto
 
 /// The answer of a pay, disburse or refund operation (also to a replay of it).
 fn op_reply(op: &CouponOperationRecord) -> Reply {
-    Reply::success()
-        .with("auth_no", op.auth_no.clone())
-        .with("operation_id", op.operation_id.clone())
-        .with("out_order_no", op.out_order_no.clone())
-        .with("out_request_no", op.out_request_no.clone())
-        .with("amount", op.amount.to_string())
-        .with("status", op.status.clone())
-        .with("gmt_trans", op.gmt_trans.and_then(fmt_time))
+    let body = CouponOrderResult {
+        auth_no: Some(op.auth_no.clone()),
+        operation_id: Some(op.operation_id.clone()),
+        out_order_no: Some(op.out_order_no.clone()),
+        out_request_no: op.out_request_no.clone(),
+        amount: Some(op.amount),
+        status: Some(op.status.clone()),
+        gmt_trans: op.gmt_trans.and_then(Timestamp::from_unix),
+        extra: Default::default(),
+    };
+    Reply::typed(ApiStatus::success(), &body)
 }
 
 /// An earlier operation with this `out_request_no`: its answer again (same request) or `UNIQUE_VIOLATION`.
@@ -228,7 +265,7 @@ fn replay(
 #[derive(Debug, Clone)]
 pub struct FundRequest {
     /// `agreement`, `page` or `app`.
-    pub kind: &'static str,
+    pub kind: FundKind,
     /// The merchant's order number.
     pub out_order_no: String,
     /// The merchant's request number.
@@ -249,7 +286,7 @@ impl FundRequest {
     /// From an agreement-pay request.
     pub fn agreement(r: CouponOrderAgreementPay, fingerprint: String) -> FundRequest {
         FundRequest {
-            kind: "agreement",
+            kind: FundKind::Agreement,
             pay_timeout_secs: pay_timeout_secs(r.pay_timeout.as_deref()),
             out_order_no: r.out_order_no,
             out_request_no: r.out_request_no,
@@ -263,7 +300,7 @@ impl FundRequest {
     /// From a page-pay request.
     pub fn page(r: CouponOrderPagePay, fingerprint: String) -> FundRequest {
         FundRequest {
-            kind: "page",
+            kind: FundKind::Page,
             pay_timeout_secs: pay_timeout_secs(r.pay_timeout.as_deref()),
             out_order_no: r.out_order_no,
             out_request_no: r.out_request_no,
@@ -277,7 +314,7 @@ impl FundRequest {
     /// From an app-pay order string.
     pub fn app(r: CouponOrderAppPay, fingerprint: String) -> FundRequest {
         FundRequest {
-            kind: "app",
+            kind: FundKind::App,
             pay_timeout_secs: pay_timeout_secs(r.pay_timeout.as_deref()),
             out_order_no: r.out_order_no,
             out_request_no: r.out_request_no,
@@ -301,8 +338,8 @@ fn new_order(
         app_id: caller.app_id.clone(),
         seller_id: caller.seller_id.clone(),
         out_order_no: req.out_order_no.clone(),
-        kind: req.kind.to_owned(),
-        status: CouponStatus::Init.as_str().to_owned(),
+        kind: req.kind,
+        status: CouponStatus::Init,
         payer_id: None,
         amount: req.amount,
         disbursed: Money::ZERO,
@@ -323,9 +360,9 @@ fn new_order(
         seller_id: caller.seller_id.clone(),
         out_order_no: req.out_order_no.clone(),
         out_request_no: Some(req.out_request_no.clone()),
-        kind: "fund".into(),
-        operation_type: OperationType::Pay.as_str().to_owned(),
-        status: CouponStatus::Init.as_str().to_owned(),
+        kind: OperationKind::Fund,
+        operation_type: OperationType::Pay,
+        status: CouponStatus::Init,
         amount: req.amount,
         payer_id: None,
         payee_id: None,
@@ -351,7 +388,7 @@ fn settle(
     if !debit(repo, payer, order.amount, &mv)? {
         return Ok(Err(CouponError::PayerBalanceNotEnough));
     }
-    let success = CouponStatus::Success.as_str().to_owned();
+    let success = CouponStatus::Success;
     order.status = success.clone();
     order.payer_id = Some(payer.id.clone());
     order.gmt_trans = Some(now);
@@ -412,10 +449,10 @@ pub fn buyer_pays(
 ) -> Result<(CouponOrderRecord, CouponOperationRecord), SimError> {
     let buyer = repo.buyer(buyer_id)?.ok_or_else(|| SimError::NotFound(format!("buyer {buyer_id} not found")))?;
     let mut op =
-        repo.coupon_operations_of(&order.auth_no)?.into_iter().find(|o| o.kind == "fund").ok_or_else(|| {
-            SimError::Store(StoreError::Corrupt(format!("red packet {} has no funding", order.auth_no)))
-        })?;
-    if order.status != CouponStatus::Init.as_str() {
+        repo.coupon_operations_of(&order.auth_no)?.into_iter().find(|o| o.kind == OperationKind::Fund).ok_or_else(
+            || SimError::Store(StoreError::Corrupt(format!("red packet {} has no funding", order.auth_no))),
+        )?;
+    if order.status != CouponStatus::Init {
         return Err(SimError::Conflict(format!("red packet {} is {}, not INIT", order.auth_no, order.status)));
     }
     if order.pay_expire_at <= now {
@@ -444,7 +481,7 @@ pub fn app_pay(
         let order = repo
             .coupon_order(&op.auth_no)?
             .ok_or_else(|| SimError::Store(StoreError::Corrupt(format!("red packet {} missing", op.auth_no))))?;
-        if order.status == CouponStatus::Init.as_str() {
+        if order.status == CouponStatus::Init {
             return buyer_pays(repo, order, buyer_id, now);
         }
         return Ok((order, op));
@@ -469,6 +506,11 @@ pub fn disburse(
     if let Some(r) = replay(repo, caller, &req.out_request_no, fingerprint)? {
         return Ok(r);
     }
+    // `out_order_no` is unique among the app's and merchant's disbursements: the same content (same
+    // `out_request_no`) was answered as a replay above; anything else reusing it is refused.
+    if repo.coupon_disbursement_by_out_no(&caller.app_id, &caller.seller_id, &req.out_order_no)?.is_some() {
+        return Ok(CouponError::OrderNoDuplicate.reply());
+    }
     let given = |v: &Option<String>| v.clone().filter(|s| !alipay_core::content::is_blank(s));
     let order = match (given(&req.deduct_auth_no), given(&req.deduct_out_order_no)) {
         (Some(auth_no), _) => repo.coupon_order_of(&caller.app_id, &caller.seller_id, &auth_no)?,
@@ -478,7 +520,7 @@ pub fn disburse(
     let Some(mut order) = order else {
         return Ok(CouponError::OrderNotExist.reply());
     };
-    if order.status != CouponStatus::Success.as_str() {
+    if order.status != CouponStatus::Success {
         return Ok(CouponError::OrderStatusInvalid.reply());
     }
     let payee = match (given(&req.payee_user_id), given(&req.payee_logon_id)) {
@@ -503,9 +545,9 @@ pub fn disburse(
         seller_id: caller.seller_id.clone(),
         out_order_no: req.out_order_no.clone(),
         out_request_no: Some(req.out_request_no.clone()),
-        kind: "disburse".into(),
-        operation_type: OperationType::Pay.as_str().to_owned(),
-        status: CouponStatus::Success.as_str().to_owned(),
+        kind: OperationKind::Disburse,
+        operation_type: OperationType::Pay,
+        status: CouponStatus::Success,
         amount: req.amount,
         payer_id: order.payer_id.clone(),
         payee_id: Some(payee.user_id),
@@ -516,13 +558,14 @@ pub fn disburse(
         gmt_trans: Some(now),
     };
     repo.insert_coupon_operation(&op)?;
+    notify(repo, &order, &op, Recipient::of_caller(caller), now)?;
     Ok(op_reply(&op))
 }
 
 /// What identifies a return of money to the payer.
 struct Return<'a> {
     out_request_no: Option<String>,
-    kind: &'a str,
+    kind: OperationKind,
     remark: Option<String>,
     fingerprint: &'a str,
 }
@@ -537,7 +580,7 @@ fn return_to_payer(
 ) -> Result<CouponOperationRecord, StoreError> {
     let Return { out_request_no, kind, remark, fingerprint } = what;
     let payer = order.payer_id.clone().ok_or_else(|| StoreError::Corrupt(format!("{} has no payer", order.auth_no)))?;
-    let memo = if kind == "timeout_refund" { "红包超时退回" } else { "红包退回" };
+    let memo = if kind == OperationKind::TimeoutRefund { "红包超时退回" } else { "红包退回" };
     credit(repo, &payer, amount, &Movement { order, now, memo })?;
     order.refunded = order.refunded.checked_add(amount).ok_or_else(overflow)?;
     let op = CouponOperationRecord {
@@ -547,9 +590,9 @@ fn return_to_payer(
         seller_id: order.seller_id.clone(),
         out_order_no: order.out_order_no.clone(),
         out_request_no,
-        kind: kind.to_owned(),
-        operation_type: OperationType::Refund.as_str().to_owned(),
-        status: CouponStatus::Success.as_str().to_owned(),
+        kind,
+        operation_type: OperationType::Refund,
+        status: CouponStatus::Success,
         amount,
         payer_id: Some(payer.clone()),
         payee_id: Some(payer),
@@ -577,16 +620,18 @@ pub fn refund(
     let Some(mut order) = repo.coupon_order_of(&caller.app_id, &caller.seller_id, &req.auth_no)? else {
         return Ok(CouponError::OrderNotExist.reply());
     };
-    if order.status != CouponStatus::Success.as_str() {
+    if order.status != CouponStatus::Success {
         return Ok(CouponError::OrderStatusInvalid.reply());
     }
     if req.amount > order.remaining().ok_or_else(overflow)? {
         return Ok(CouponError::MoneyNotEnough.reply());
     }
     let remark = req.remark.clone().filter(|r| !alipay_core::content::is_blank(r));
-    let what = Return { out_request_no: Some(req.out_request_no.clone()), kind: "refund", remark, fingerprint };
+    let what =
+        Return { out_request_no: Some(req.out_request_no.clone()), kind: OperationKind::Refund, remark, fingerprint };
     let op = return_to_payer(repo, &mut order, req.amount, now, what)?;
     repo.update_coupon_order(&order)?;
+    notify(repo, &order, &op, Recipient::of_caller(caller), now)?;
     Ok(op_reply(&op))
 }
 
@@ -604,22 +649,25 @@ pub fn query(repo: &dyn Repo, caller: &Caller, req: &CouponOperationQuery) -> Re
     let Some(op) = op else {
         return Ok(CouponError::OperationNotExist.reply());
     };
-    Ok(Reply::success()
-        .with("auth_no", op.auth_no.clone())
-        .with("operation_id", op.operation_id.clone())
-        .with("out_order_no", op.out_order_no.clone())
-        .with("out_request_no", op.out_request_no.clone())
-        .with("operation_type", op.operation_type.clone())
-        .with("amount", op.amount.to_string())
-        .with("status", op.status.clone())
-        .with("gmt_create", fmt_time(op.gmt_create))
-        .with("gmt_trans", op.gmt_trans.and_then(fmt_time))
-        .with("payer_logon_id", masked_logon(repo, op.payer_id.as_deref())?)
-        .with("payer_user_id", op.payer_id.clone())
-        .with("payee_logon_id", masked_logon(repo, op.payee_id.as_deref())?)
-        .with("payee_user_id", op.payee_id.clone())
-        .with("order_title", op.order_title.clone())
-        .with("remark", op.remark.clone()))
+    let body = CouponOperationQueryResponse {
+        auth_no: Some(op.auth_no.clone()),
+        operation_id: Some(op.operation_id.clone()),
+        out_order_no: Some(op.out_order_no.clone()),
+        out_request_no: op.out_request_no.clone(),
+        operation_type: Some(op.operation_type.clone()),
+        amount: Some(op.amount),
+        status: Some(op.status.clone()),
+        gmt_create: Timestamp::from_unix(op.gmt_create),
+        gmt_trans: op.gmt_trans.and_then(Timestamp::from_unix),
+        payer_logon_id: masked_logon(repo, op.payer_id.as_deref())?,
+        payer_user_id: op.payer_id.clone(),
+        payee_logon_id: masked_logon(repo, op.payee_id.as_deref())?,
+        payee_user_id: op.payee_id.clone(),
+        order_title: op.order_title.clone(),
+        remark: op.remark.clone(),
+        extra: Default::default(),
+    };
+    Ok(Reply::typed(ApiStatus::success(), &body))
 }
 
 /// What a sweep changed.
@@ -637,10 +685,10 @@ pub struct Swept {
 pub fn sweep(repo: &dyn Repo, now: i64) -> Result<Swept, StoreError> {
     let mut swept = Swept::default();
     for mut order in repo.coupon_unpaid_expired(now, SWEEP_BATCH)? {
-        order.status = CouponStatus::Closed.as_str().to_owned();
+        order.status = CouponStatus::Closed;
         repo.update_coupon_order(&order)?;
-        for mut op in repo.coupon_operations_of(&order.auth_no)?.into_iter().filter(|o| o.kind == "fund") {
-            op.status = CouponStatus::Closed.as_str().to_owned();
+        for mut op in repo.coupon_operations_of(&order.auth_no)?.into_iter().filter(|o| o.kind == OperationKind::Fund) {
+            op.status = CouponStatus::Closed;
             repo.update_coupon_operation(&op)?;
         }
         swept.closed += 1;
@@ -650,10 +698,14 @@ pub fn sweep(repo: &dyn Repo, now: i64) -> Result<Swept, StoreError> {
         let rest = order.remaining().ok_or_else(overflow)?;
         order.gmt_timeout_refund = Some(now);
         if rest.is_positive() {
-            let what =
-                Return { out_request_no: None, kind: "timeout_refund", remark: None, fingerprint: "timeout_refund" };
+            let what = Return {
+                out_request_no: None,
+                kind: OperationKind::TimeoutRefund,
+                remark: None,
+                fingerprint: "timeout_refund",
+            };
             let op = return_to_payer(repo, &mut order, rest, now, what)?;
-            notify_timeout_refund(repo, &order, &op, now)?;
+            notify(repo, &order, &op, Recipient::of_order(&order), now)?;
             swept.refunded += 1;
         }
         repo.update_coupon_order(&order)?;
@@ -661,53 +713,114 @@ pub fn sweep(repo: &dyn Repo, now: i64) -> Result<Swept, StoreError> {
     Ok(swept)
 }
 
-/// Queues the timeout-refund notification (V1-signed form POST through the shared outbox).
-fn notify_timeout_refund(
+/// Where a notification goes, and as whom: the URL, the app, and the charset and sign type of the call that
+/// asked for it (the funding call's for the timeout refund; the refund or disbursement call's otherwise).
+pub(crate) struct Recipient {
+    /// `notify_url`.
+    pub url: String,
+    /// The app that called.
+    pub app_id: String,
+    /// The app acting for the merchant, when known.
+    pub auth_app_id: Option<String>,
+    /// The charset of the form.
+    pub charset: String,
+    /// Signs with the sandbox's key of this type.
+    pub sign_type: SignType,
+}
+
+impl Recipient {
+    /// The caller's own `notify_url`, if it gave one.
+    fn of_caller(caller: &Caller) -> Option<Recipient> {
+        let url = caller.notify_url.clone().filter(|u| !alipay_core::content::is_blank(u))?;
+        Some(Recipient {
+            url,
+            app_id: caller.app_id.clone(),
+            auth_app_id: Some(caller.auth_app_id.clone()),
+            charset: caller.charset.clone(),
+            sign_type: caller.sign_type,
+        })
+    }
+
+    /// The funding call's `notify_url` of a red packet, if it gave one.
+    fn of_order(order: &CouponOrderRecord) -> Option<Recipient> {
+        Some(Recipient {
+            url: order.notify_url.clone()?,
+            app_id: order.app_id.clone(),
+            auth_app_id: None,
+            charset: order.charset.clone(),
+            sign_type: order.sign_type,
+        })
+    }
+}
+
+/// The notification of a successful refund, timeout refund or disbursement (`None` for a funding payment).
+pub(crate) fn fund_notification(
+    order: &CouponOrderRecord,
+    op: &CouponOperationRecord,
+    to: &Recipient,
+    notify_id: String,
+    now: i64,
+) -> Option<FundNotification> {
+    let (notify_type, msg_method, refund_reason) = match op.kind {
+        OperationKind::Refund => (FUND_STDTRUSTEE_REFUND, FUND_REFUND_SUCCESS, Some("MERCHANT")),
+        OperationKind::TimeoutRefund => (FUND_STDTRUSTEE_REFUND, FUND_REFUND_SUCCESS, Some("TIMEOUT")),
+        OperationKind::Disburse => (FUND_STDTRUSTEE_DISBURSE, FUND_DISBURSE_SUCCESS, None),
+        OperationKind::Fund => return None,
+    };
+    Some(FundNotification {
+        notify_time: Timestamp::from_unix(now)?,
+        notify_type: notify_type.to_owned(),
+        notify_id,
+        app_id: to.app_id.clone(),
+        auth_app_id: to.auth_app_id.clone(),
+        charset: Some(to.charset.clone()),
+        version: Some("1.0".to_owned()),
+        sign_type: Some(to.sign_type.as_str().to_owned()),
+        sign: None,
+        msg_method: Some(msg_method.to_owned()),
+        auth_no: op.auth_no.clone(),
+        out_order_no: op.out_order_no.clone(),
+        operation_id: op.operation_id.clone(),
+        out_request_no: op.out_request_no.clone(),
+        operation_type: Some(op.operation_type.clone()),
+        amount: Some(op.amount),
+        status: Some(op.status.clone()),
+        gmt_create: Timestamp::from_unix(op.gmt_create),
+        gmt_trans: op.gmt_trans.and_then(Timestamp::from_unix),
+        total_amount: Some(order.amount),
+        rest_amount: order.remaining(),
+        payer_user_id: order.payer_id.clone(),
+        payee_user_id: op.payee_id.clone(),
+        refund_reason: refund_reason.map(str::to_owned),
+        order_title: op.order_title.clone(),
+        remark: op.remark.clone(),
+        extra: Default::default(),
+    })
+}
+
+/// Queues the notification of `op` for `to` (V1-signed form POST through the shared outbox, in the same
+/// transaction as the operation: a replay, which stores nothing, queues nothing). Listed by
+/// `GET /admin/notifications?out_trade_no=<the operation's out_order_no>`.
+fn notify(
     repo: &dyn Repo,
     order: &CouponOrderRecord,
     op: &CouponOperationRecord,
+    to: Option<Recipient>,
     now: i64,
 ) -> Result<(), StoreError> {
-    let Some(url) = order.notify_url.clone() else {
-        return Ok(());
-    };
+    let Some(to) = to else { return Ok(()) };
     let notify_id = ids::notify_id();
-    let time = |t: i64| fmt_time(t).unwrap_or_default();
-    let params: Vec<(String, String)> = [
-        ("notify_time", time(now)),
-        ("notify_type", "fund_stdtrustee_refund".to_owned()),
-        ("notify_id", notify_id.clone()),
-        ("app_id", order.app_id.clone()),
-        ("charset", order.charset.clone()),
-        ("version", "1.0".to_owned()),
-        ("sign_type", order.sign_type.as_str().to_owned()),
-        ("msg_method", "alipay.fund.coupon.order.refund.success".to_owned()),
-        ("auth_no", order.auth_no.clone()),
-        ("out_order_no", order.out_order_no.clone()),
-        ("operation_id", op.operation_id.clone()),
-        ("operation_type", op.operation_type.clone()),
-        ("status", op.status.clone()),
-        ("amount", op.amount.to_string()),
-        ("total_amount", order.amount.to_string()),
-        ("rest_amount", order.remaining().unwrap_or(Money::ZERO).to_string()),
-        ("payer_user_id", order.payer_id.clone().unwrap_or_default()),
-        ("refund_reason", "TIMEOUT".to_owned()),
-        ("gmt_trans", time(now)),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let Some(n) = fund_notification(order, op, &to, notify_id.clone(), now) else { return Ok(()) };
     repo.insert_outbox(&OutboxRecord {
         id: 0,
         notify_id,
-        trade_no: order.auth_no.clone(),
-        out_trade_no: order.out_order_no.clone(),
-        app_id: order.app_id.clone(),
-        url,
-        charset: order.charset.clone(),
-        sign_type: order.sign_type,
-        params,
+        trade_no: op.auth_no.clone(),
+        out_trade_no: op.out_order_no.clone(),
+        app_id: to.app_id,
+        url: to.url,
+        charset: to.charset,
+        sign_type: to.sign_type,
+        params: n.to_params(),
         status: "pending".into(),
         attempts: 0,
         next_attempt_at_ms: real_now_ms(),

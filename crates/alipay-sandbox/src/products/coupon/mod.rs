@@ -25,13 +25,18 @@
 //!   sandbox assumes the agreement exists); an unknown id answers `PAYER_NOT_EXIST`, a short balance
 //!   `PAYER_BALANCE_NOT_ENOUGH`, and nothing moves.
 //! - **Payees** are buyers of the sandbox; an unknown one answers `PAYEE_NOT_EXIST`.
+//! - **Disbursement `out_order_no`** (seed 003: 需要保证不重复) is unique among the app's and merchant's
+//!   disbursements (the scope of every red-packet key): the same request again is a replay (same
+//!   `out_request_no` and content); any other disbursement reusing it answers `UNIQUE_VIOLATION` with the sub_msg
+//!   商户的授权资金订单号与之前有重复, and nothing moves. (It is a namespace of its own: a disbursement may
+//!   reuse a red packet's `out_order_no`.)
 //! - **Idempotency** on `out_request_no` (per app and merchant, across all red-packet methods): the same
 //!   request again (same method and same fields, whatever the JSON key order) answers the earlier result and
 //!   moves no money; a changed one answers `UNIQUE_VIOLATION` (商户本次资金操作的请求流水号与之前有重复). A new
 //!   funding request reusing an existing red packet's `out_order_no` answers `UNIQUE_VIOLATION` too (with
 //!   the sub_msg 商户的授权资金订单号与之前有重复). A refused request stores nothing, so it can be retried.
 //! - **More than remains**: disburse and refund answer `MONEY_NOT_ENOUGH` (本次操作退款的金额超过剩余可退款金额).
-//! - Other failures (sandbox sub-codes): `INVALID_PARAMETER` (unreadable `biz_content` or a field rule of the
+//! - Other failures (sandbox sub-codes, [`alipay_api::sub_code::SubCode`] constants in [`engine`]): `INVALID_PARAMETER` (unreadable `biz_content` or a field rule of the
 //!   `alipay-api` model), `AUTH_ORDER_NOT_EXIST`, `AUTH_OPERATION_NOT_EXIST`, `ORDER_STATUS_INVALID` (the red
 //!   packet is `INIT` or `CLOSED`).
 //! - **Pay timeout**: an `INIT` red packet not paid within `pay_timeout` (default 1 h) becomes `CLOSED`.
@@ -42,13 +47,20 @@
 //!   and must not be edited here, so the red-packet sweep runs inside every red-packet gateway call (same
 //!   transaction, before the method), in every `/admin/coupon/...` control, and on `POST /admin/coupon/sweep`.
 //!   After advancing the clock, call any of these to see the refund.
-//! - **Timeout-refund notification**, when the red packet's funding request had a `notify_url`: through the
-//!   shared outbox (same retries, V1 signature with the sandbox key, form POST in the request's charset):
-//!   `notify_type=fund_stdtrustee_refund`, `msg_method=alipay.fund.coupon.order.refund.success`, `notify_id`,
-//!   `notify_time`, `app_id`, `charset`, `version`, `sign_type`, `auth_no`, `out_order_no`, `operation_id`,
-//!   `operation_type=REFUND`, `status=SUCCESS`, `amount` (returned now), `total_amount` (paid in),
-//!   `rest_amount` (`0.00`), `payer_user_id`, `refund_reason=TIMEOUT`, `gmt_trans`. Listed by
-//!   `GET /admin/notifications?out_trade_no=<out_order_no>`. No notification is sent for the other operations.
+//! - **Notifications** ([`alipay_api::notify::FundNotification`], built by [`engine::fund_notification`]):
+//!   through the shared outbox (same retries, V1 signature with the sandbox key, form POST in the calling
+//!   request's charset), queued in the operation's transaction (a replay stores nothing and notifies nothing):
+//!   a refund notifies the refund call's `notify_url` (`notify_type=fund_stdtrustee_refund`,
+//!   `msg_method=alipay.fund.coupon.order.refund.success`, `refund_reason=MERCHANT`: the spec's
+//!   `fund_stdtrustee_refund.success`, written as the timeout refund writes it); the timeout refund the funding
+//!   call's (same, `refund_reason=TIMEOUT`, no `out_request_no`); a disbursement its own call's
+//!   (`notify_type=fund_stdtrustee_disburse`, `msg_method=alipay.fund.coupon.order.disburse.success`: no
+//!   published name, chosen here). Fields: `notify_id`, `notify_time`, `app_id`, `auth_app_id` (not for the
+//!   timeout refund), `charset`, `version`, `sign_type`, then the fields of `operation.query` (`auth_no`,
+//!   `out_order_no`, `operation_id`, `out_request_no`, `operation_type`, `amount`, `status`, `gmt_create`,
+//!   `gmt_trans`, `payee_user_id`, `order_title`, `remark`) and `total_amount` (paid in), `rest_amount` (what
+//!   remains after it), `payer_user_id` (the red packet's payer), `refund_reason`. Listed by
+//!   `GET /admin/notifications?out_trade_no=<the operation's out_order_no>`. Funding sends none.
 //! - **Faults**: the gateway applies `/admin/faults` by method before this module runs, so
 //!   `unknown_error` / `in_process` (20000 / 10003) work here as for trades; with `execute: true` the work
 //!   commits and the retry of the same request is a replay.
@@ -58,9 +70,9 @@
 //!
 //! # Simulation controls
 //!
-//! Errors answer 4xx with `{"error": "..."}`; amounts are yuan strings. A red packet is named by `auth_no`, or
-//! by `out_order_no` (+ optional `out_request_no` to check) with `app_id` (default: the default app) and
-//! `seller_id` (default: that app's merchant).
+//! Errors answer 4xx with `{"error": "..."}`; amounts are yuan strings. A **red-packet locator** names a red
+//! packet in the controls: `auth_no`, or `out_order_no` (+ optional `out_request_no` of its funding, checked)
+//! with optional `app_id` (default: the default app) and `seller_id` (default: that app's merchant).
 //!
 //! The routes, their bodies and answers (one table for the sandbox, its clients and the README):
 //! [`alipay_sandbox_admin::coupon`].

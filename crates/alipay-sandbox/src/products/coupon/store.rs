@@ -14,9 +14,12 @@
 //! Every lookup a gateway method makes names the app and the merchant (`app_id`, `seller_id`): one app never
 //! reads another's red packets.
 
+use alipay_api::coupon::{CouponStatus, OperationType};
 use alipay_core::{Money, SignType};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, OptionalExtension, Row};
 
+use crate::products::deduct::store::RESERVED_OF_BUYER;
 use crate::store::sqlite::SqliteRepo;
 use crate::store::{BuyerRecord, StoreError};
 
@@ -43,6 +46,69 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// A small enum stored as text (and shown as that text by the controls).
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($(#[$vmeta])* $variant,)+ }
+
+        impl $name {
+            /// As stored.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                match value.as_str()? {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(FromSqlError::Other(format!("{} {other:?}", stringify!($name)).into())),
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_enum! {
+    /// How a red packet is funded.
+    pub enum FundKind {
+        /// `alipay.fund.coupon.order.agreement.pay`.
+        Agreement = "agreement",
+        /// `alipay.fund.coupon.order.page.pay`.
+        Page = "page",
+        /// `alipay.fund.coupon.order.app.pay`.
+        App = "app",
+    }
+}
+
+stored_enum! {
+    /// What a money movement on a red packet is.
+    pub enum OperationKind {
+        /// The funding payment (`PAY`).
+        Fund = "fund",
+        /// A disbursement to a payee (`PAY`).
+        Disburse = "disburse",
+        /// A merchant's refund to the payer (`REFUND`).
+        Refund = "refund",
+        /// The sandbox's refund of the unclaimed rest at the timeout (`REFUND`).
+        TimeoutRefund = "timeout_refund",
+    }
+}
+
 /// One red packet: a fund-authorisation order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CouponOrderRecord {
@@ -55,9 +121,9 @@ pub struct CouponOrderRecord {
     /// The merchant's order number.
     pub out_order_no: String,
     /// How it is funded: `agreement`, `page` or `app`.
-    pub kind: String,
+    pub kind: FundKind,
     /// `INIT` (waiting for the payer), `SUCCESS` (paid), `CLOSED` (unpaid at its pay timeout).
-    pub status: String,
+    pub status: CouponStatus,
     /// Who paid (a merchant PID or a buyer's user id); `None` until paid.
     pub payer_id: Option<String>,
     /// What was (or is to be) paid in.
@@ -87,7 +153,7 @@ pub struct CouponOrderRecord {
 impl CouponOrderRecord {
     /// What is left to disburse or refund: `amount - disbursed - refunded` when paid, zero otherwise.
     pub fn remaining(&self) -> Option<Money> {
-        if self.status != "SUCCESS" {
+        if self.status != CouponStatus::Success {
             return Some(Money::ZERO);
         }
         self.amount.checked_sub(self.disbursed)?.checked_sub(self.refunded)
@@ -110,11 +176,11 @@ pub struct CouponOperationRecord {
     /// The merchant's request number; `None` for the sandbox's own timeout refund.
     pub out_request_no: Option<String>,
     /// `fund`, `disburse`, `refund` or `timeout_refund`.
-    pub kind: String,
+    pub kind: OperationKind,
     /// `PAY` or `REFUND`.
-    pub operation_type: String,
+    pub operation_type: OperationType,
     /// `INIT`, `SUCCESS` or `CLOSED`.
-    pub status: String,
+    pub status: CouponStatus,
     /// The amount moved.
     pub amount: Money,
     /// Whose balance it leaves (a merchant PID or a buyer's user id), when known.
@@ -187,6 +253,13 @@ pub trait CouponRepo {
         out_order_no: &str,
         out_request_no: &str,
     ) -> Result<Option<CouponOperationRecord>, StoreError>;
+    /// The disbursement of one app and merchant whose own `out_order_no` this is (unique among them).
+    fn coupon_disbursement_by_out_no(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        out_order_no: &str,
+    ) -> Result<Option<CouponOperationRecord>, StoreError>;
     /// The operations of one red packet, oldest first.
     fn coupon_operations_of(&self, auth_no: &str) -> Result<Vec<CouponOperationRecord>, StoreError>;
     /// Records an operation.
@@ -205,54 +278,47 @@ const OPERATION_COLUMNS: &str = "operation_id, auth_no, app_id, seller_id, out_o
     operation_type, status, amount, payer_id, payee_id, order_title, remark, fingerprint, gmt_create, gmt_trans";
 
 fn order_row(r: &Row<'_>) -> rusqlite::Result<CouponOrderRecord> {
-    let sign_type: String = r.get(14)?;
     Ok(CouponOrderRecord {
-        auth_no: r.get(0)?,
-        app_id: r.get(1)?,
-        seller_id: r.get(2)?,
-        out_order_no: r.get(3)?,
-        kind: r.get(4)?,
-        status: r.get(5)?,
-        payer_id: r.get(6)?,
-        amount: Money::from_fen(r.get(7)?),
-        disbursed: Money::from_fen(r.get(8)?),
-        refunded: Money::from_fen(r.get(9)?),
-        order_title: r.get(10)?,
-        pay_expire_at: r.get(11)?,
-        notify_url: r.get(12)?,
-        charset: r.get(13)?,
-        sign_type: sign_type.parse::<SignType>().map_err(|_| {
-            rusqlite::Error::FromSqlConversionFailure(
-                14,
-                rusqlite::types::Type::Text,
-                format!("unexpected sign_type {sign_type:?}").into(),
-            )
-        })?,
-        gmt_create: r.get(15)?,
-        gmt_trans: r.get(16)?,
-        gmt_timeout_refund: r.get(17)?,
+        auth_no: r.get("auth_no")?,
+        app_id: r.get("app_id")?,
+        seller_id: r.get("seller_id")?,
+        out_order_no: r.get("out_order_no")?,
+        kind: r.get("kind")?,
+        status: r.get("status")?,
+        payer_id: r.get("payer_id")?,
+        amount: r.get("amount")?,
+        disbursed: r.get("disbursed")?,
+        refunded: r.get("refunded")?,
+        order_title: r.get("order_title")?,
+        pay_expire_at: r.get("pay_expire_at")?,
+        notify_url: r.get("notify_url")?,
+        charset: r.get("charset")?,
+        sign_type: r.get("sign_type")?,
+        gmt_create: r.get("gmt_create")?,
+        gmt_trans: r.get("gmt_trans")?,
+        gmt_timeout_refund: r.get("gmt_timeout_refund")?,
     })
 }
 
 fn operation_row(r: &Row<'_>) -> rusqlite::Result<CouponOperationRecord> {
     Ok(CouponOperationRecord {
-        operation_id: r.get(0)?,
-        auth_no: r.get(1)?,
-        app_id: r.get(2)?,
-        seller_id: r.get(3)?,
-        out_order_no: r.get(4)?,
-        out_request_no: r.get(5)?,
-        kind: r.get(6)?,
-        operation_type: r.get(7)?,
-        status: r.get(8)?,
-        amount: Money::from_fen(r.get(9)?),
-        payer_id: r.get(10)?,
-        payee_id: r.get(11)?,
-        order_title: r.get(12)?,
-        remark: r.get(13)?,
-        fingerprint: r.get(14)?,
-        gmt_create: r.get(15)?,
-        gmt_trans: r.get(16)?,
+        operation_id: r.get("operation_id")?,
+        auth_no: r.get("auth_no")?,
+        app_id: r.get("app_id")?,
+        seller_id: r.get("seller_id")?,
+        out_order_no: r.get("out_order_no")?,
+        out_request_no: r.get("out_request_no")?,
+        kind: r.get("kind")?,
+        operation_type: r.get("operation_type")?,
+        status: r.get("status")?,
+        amount: r.get("amount")?,
+        payer_id: r.get("payer_id")?,
+        payee_id: r.get("payee_id")?,
+        order_title: r.get("order_title")?,
+        remark: r.get("remark")?,
+        fingerprint: r.get("fingerprint")?,
+        gmt_create: r.get("gmt_create")?,
+        gmt_trans: r.get("gmt_trans")?,
     })
 }
 
@@ -328,14 +394,14 @@ impl CouponRepo for SqliteRepo<'_> {
                 o.kind,
                 o.status,
                 o.payer_id,
-                o.amount.fen(),
-                o.disbursed.fen(),
-                o.refunded.fen(),
+                o.amount,
+                o.disbursed,
+                o.refunded,
                 o.order_title,
                 o.pay_expire_at,
                 o.notify_url,
                 o.charset,
-                o.sign_type.as_str(),
+                o.sign_type,
                 o.gmt_create,
                 o.gmt_trans,
                 o.gmt_timeout_refund,
@@ -348,15 +414,7 @@ impl CouponRepo for SqliteRepo<'_> {
         self.exec(
             "UPDATE coupon_orders SET status = ?2, payer_id = ?3, disbursed = ?4, refunded = ?5, gmt_trans = ?6, \
              gmt_timeout_refund = ?7 WHERE auth_no = ?1",
-            params![
-                o.auth_no,
-                o.status,
-                o.payer_id,
-                o.disbursed.fen(),
-                o.refunded.fen(),
-                o.gmt_trans,
-                o.gmt_timeout_refund
-            ],
+            params![o.auth_no, o.status, o.payer_id, o.disbursed, o.refunded, o.gmt_trans, o.gmt_timeout_refund],
         )?;
         Ok(())
     }
@@ -370,25 +428,24 @@ impl CouponRepo for SqliteRepo<'_> {
 
     fn coupon_unpaid_expired(&self, now: i64, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError> {
         self.coupon_orders_where(
-            "status = 'INIT' AND pay_expire_at <= ?1 ORDER BY pay_expire_at LIMIT ?2",
-            params![now, limit_of(limit)],
+            "status = ?3 AND pay_expire_at <= ?1 ORDER BY pay_expire_at LIMIT ?2",
+            params![now, limit_of(limit), CouponStatus::Init],
         )
     }
 
     fn coupon_refund_due(&self, paid_before: i64, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError> {
         self.coupon_orders_where(
-            "status = 'SUCCESS' AND gmt_timeout_refund IS NULL AND gmt_trans <= ?1 ORDER BY gmt_trans LIMIT ?2",
-            params![paid_before, limit_of(limit)],
+            "status = ?3 AND gmt_timeout_refund IS NULL AND gmt_trans <= ?1 ORDER BY gmt_trans LIMIT ?2",
+            params![paid_before, limit_of(limit), CouponStatus::Success],
         )
     }
 
     fn coupon_open_total(&self) -> Result<Money, StoreError> {
-        let fen: i64 = self.row(
-            "SELECT COALESCE(SUM(amount - disbursed - refunded), 0) FROM coupon_orders WHERE status = 'SUCCESS'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(Money::from_fen(fen))
+        Ok(self.row(
+            "SELECT COALESCE(SUM(amount - disbursed - refunded), 0) AS open_total FROM coupon_orders WHERE status = ?1",
+            [CouponStatus::Success],
+            |r| r.get("open_total"),
+        )?)
     }
 
     fn coupon_operation_by_request(
@@ -432,6 +489,19 @@ impl CouponRepo for SqliteRepo<'_> {
         Ok(rows.into_iter().next())
     }
 
+    fn coupon_disbursement_by_out_no(
+        &self,
+        app_id: &str,
+        seller_id: &str,
+        out_order_no: &str,
+    ) -> Result<Option<CouponOperationRecord>, StoreError> {
+        let rows = self.coupon_operations_where(
+            "app_id = ?1 AND seller_id = ?2 AND out_order_no = ?3 AND kind = ?4 ORDER BY gmt_create, rowid LIMIT 1",
+            params![app_id, seller_id, out_order_no, OperationKind::Disburse],
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
     fn coupon_operations_of(&self, auth_no: &str) -> Result<Vec<CouponOperationRecord>, StoreError> {
         self.coupon_operations_where("auth_no = ?1 ORDER BY gmt_create, rowid", [auth_no])
     }
@@ -453,7 +523,7 @@ impl CouponRepo for SqliteRepo<'_> {
                 op.kind,
                 op.operation_type,
                 op.status,
-                op.amount.fen(),
+                op.amount,
                 op.payer_id,
                 op.payee_id,
                 op.order_title,
@@ -477,15 +547,17 @@ impl CouponRepo for SqliteRepo<'_> {
     fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
         let row = self
             .row(
-                "SELECT user_id, logon_id, balance, password_free_limit FROM buyers WHERE logon_id = ?1 \
-                 ORDER BY user_id LIMIT 1",
+                &format!(
+                    "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit \
+                     FROM buyers WHERE logon_id = ?1 ORDER BY user_id LIMIT 1"
+                ),
                 [logon_id],
                 |r| {
                     Ok(BuyerRecord {
-                        user_id: r.get(0)?,
-                        logon_id: r.get(1)?,
-                        balance: Money::from_fen(r.get(2)?),
-                        password_free_limit: Money::from_fen(r.get(3)?),
+                        user_id: r.get("user_id")?,
+                        logon_id: r.get("logon_id")?,
+                        balance: r.get("balance")?,
+                        password_free_limit: r.get("password_free_limit")?,
                     })
                 },
             )

@@ -68,7 +68,8 @@ async fn agreement_view(State(state): St, Path(agreement_id): Path<String>, Quer
                     .agreement(&seller, &agreement_id)?
                     .ok_or_else(|| AdminError::NotFound(format!("agreement {agreement_id} not found")))?;
                 Ok(json!({
-                    "agreement_id": a.agreement_id, "status": a.status, "user_id": a.user_id, "pid": a.pid,
+                    "agreement_id": a.agreement_id, "status": a.status,
+                    "agreement_status": a.status.agreement_status(), "user_id": a.user_id, "pid": a.pid,
                     "biz_type": a.biz_type, "sub_biz_type": a.sub_biz_type, "charge_inst": a.charge_inst,
                     "bill_key": a.bill_key, "out_agreement_id": a.out_agreement_id,
                     "sign_date": time_text(a.sign_date), "cancel_date": a.cancel_date.and_then(time_text),

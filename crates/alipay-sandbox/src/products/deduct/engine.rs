@@ -7,14 +7,15 @@
 //! deduction's current state and charges nothing more.
 
 use alipay_api::deduct::{
-    pay_errors, sign_query_errors, DeductResult, PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel,
-    PdeductSignQuery,
+    pay_errors, sign_query_errors, DeductResult, PdeductBillPayStatus, PdeductBillPayStatusResponse, PdeductPay,
+    PdeductPayResponse, PdeductSignAdd, PdeductSignAddResponse, PdeductSignCancel, PdeductSignCancelResponse,
+    PdeductSignQuery, PdeductSignQueryResponse,
 };
 use alipay_api::sub_code::SubCode;
 use alipay_api::ValidationError;
-use alipay_core::Money;
+use alipay_core::{ApiStatus, Money, Timestamp};
 
-use super::store::{AgreementRecord, DeductionRecord, PayTokenRecord};
+use super::store::{AgreementRecord, AgreementStatus, DeductionRecord, PayTokenRecord};
 use crate::admin::AdminError;
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
@@ -30,16 +31,23 @@ pub const SIGN_QUERY: &str = "alipay.ebpp.pdeduct.sign.query";
 pub const PAY: &str = "alipay.ebpp.pdeduct.pay";
 
 /// An unknown, used or another user's token (the seeds are silent; chosen here).
-pub const PAY_PASSWORD_TOKEN_INVALID: (&str, &str) = ("PAY_PASSWORD_TOKEN_INVALID", "支付授权令牌无效");
+pub const PAY_PASSWORD_TOKEN_INVALID: SubCode =
+    SubCode { code: "PAY_PASSWORD_TOKEN_INVALID", msg: "支付授权令牌无效", solution: None };
 /// An expired token (the seeds are silent; chosen here).
-pub const PAY_PASSWORD_TOKEN_EXPIRED: (&str, &str) = ("PAY_PASSWORD_TOKEN_EXPIRED", "支付授权令牌已过期");
+pub const PAY_PASSWORD_TOKEN_EXPIRED: SubCode =
+    SubCode { code: "PAY_PASSWORD_TOKEN_EXPIRED", msg: "支付授权令牌已过期", solution: None };
 /// A changed replay of an `out_order_no` (the seeds are silent; chosen here).
-pub const INST_ORDER_NO_REPEAT: (&str, &str) = ("INST_ORDER_NO_REPEAT", "机构订单流水号重复,且与原扣款内容不一致");
+pub const INST_ORDER_NO_REPEAT: SubCode =
+    SubCode {
+        code: "INST_ORDER_NO_REPEAT", msg: "机构订单流水号重复,且与原扣款内容不一致", solution: None
+    };
 /// bill.pay.status of an unknown deduction (the seeds are silent; chosen here).
-pub const DEDUCT_ORDER_NOT_EXIST: (&str, &str) = ("DEDUCT_ORDER_NOT_EXIST", "代扣订单不存在");
-
-/// Stored agreement status of a signed agreement.
-pub const AGREEMENT_NORMAL: &str = "NORMAL";
+pub const DEDUCT_ORDER_NOT_EXIST: SubCode =
+    SubCode { code: "DEDUCT_ORDER_NOT_EXIST", msg: "代扣订单不存在", solution: None };
+/// `order_result_code` / `order_result_msg` of a paid deduction (the seeds are silent; chosen here).
+const SUCCESS_CODE: SubCode = SubCode { code: "SUCCESS", msg: "支付成功", solution: None };
+/// `order_result_code` / `order_result_msg` of a pending deduction (the seeds are silent; chosen here).
+const PROCESSING_CODE: SubCode = SubCode { code: "PROCESSING", msg: "支付处理中", solution: None };
 
 /// Hold scopes of `POST /admin/deduct/holds`.
 pub const HOLD_AGREEMENT: &str = "agreement";
@@ -53,10 +61,6 @@ pub fn injectable(method: &str) -> &'static [&'static str] {
         SIGN_QUERY => &["QUERY_DEDUCT_SIGN_INFO_ERROR", "SYSTEM_ERROR"],
         _ => &[],
     }
-}
-
-fn pair(code: (&str, &str)) -> Reply {
-    Reply::business(code.0, code.1)
 }
 
 /// Missing fields answer the seed 002 `*_IS_NULL` codes; any other broken rule `PARAMETER_ILLEGAL`.
@@ -102,12 +106,12 @@ fn check_token(repo: &dyn Repo, token: &str, user_id: &str, now: i64) -> Result<
     match repo.pay_token(token)? {
         Some(t) if t.user_id == user_id && !t.used => {
             if t.expires_at <= now {
-                Ok(Some(pair(PAY_PASSWORD_TOKEN_EXPIRED)))
+                Ok(Some(documented(&PAY_PASSWORD_TOKEN_EXPIRED)))
             } else {
                 Ok(None)
             }
         }
-        _ => Ok(Some(pair(PAY_PASSWORD_TOKEN_INVALID))),
+        _ => Ok(Some(documented(&PAY_PASSWORD_TOKEN_INVALID))),
     }
 }
 
@@ -131,12 +135,15 @@ pub fn issue_token(repo: &dyn Repo, user_id: &str, ttl_secs: i64, now: i64) -> R
     Ok(record)
 }
 
-fn sign_reply(a: &AgreementRecord, status: &str) -> Reply {
-    Reply::success()
-        .with("agreement_id", a.agreement_id.clone())
-        .with("agreement_status", status.to_owned())
-        .with("out_agreement_id", a.out_agreement_id.clone())
-        .with("sign_date", time_text(a.sign_date))
+fn sign_reply(a: &AgreementRecord) -> Reply {
+    let body = PdeductSignAddResponse {
+        agreement_id: Some(a.agreement_id.clone()),
+        agreement_status: Some(a.status.agreement_status().to_owned()),
+        out_agreement_id: a.out_agreement_id.clone(),
+        sign_date: Timestamp::from_unix(a.sign_date),
+        extra: Default::default(),
+    };
+    Reply::typed(ApiStatus::success(), &body)
 }
 
 /// `alipay.ebpp.pdeduct.sign.add`.
@@ -150,7 +157,7 @@ pub fn sign_add(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductSignAdd)
     let identity = [req.biz_type.as_str(), req.sub_biz_type.as_str(), req.charge_inst.as_str(), req.bill_key.as_str()];
     if let Some(existing) = repo.agreement_by_bill(&caller.seller_id, &req.user_id, identity)? {
         repo.use_pay_token(&req.pay_password_token)?;
-        return Ok(sign_reply(&existing, "success"));
+        return Ok(sign_reply(&existing));
     }
     let seq = repo.next_seq("ebpp_agreement")?;
     let agreement = AgreementRecord {
@@ -165,13 +172,13 @@ pub fn sign_add(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductSignAdd)
         pid: req.pid.clone(),
         out_agreement_id: req.out_agreement_id.clone(),
         request: serde_json::to_string(&req).map_err(corrupt)?,
-        status: AGREEMENT_NORMAL.to_owned(),
+        status: AgreementStatus::Normal,
         sign_date: now,
         cancel_date: None,
     };
     repo.insert_agreement(&agreement)?;
     repo.use_pay_token(&req.pay_password_token)?;
-    Ok(sign_reply(&agreement, "success"))
+    Ok(sign_reply(&agreement))
 }
 
 /// A `NORMAL` agreement of the caller's merchant and of `user_id`.
@@ -183,7 +190,7 @@ fn live_agreement(
 ) -> Result<Option<AgreementRecord>, StoreError> {
     Ok(repo
         .agreement(&caller.seller_id, agreement_id)?
-        .filter(|a| a.status == AGREEMENT_NORMAL && a.user_id == user_id))
+        .filter(|a| a.status == AgreementStatus::Normal && a.user_id == user_id))
 }
 
 /// `alipay.ebpp.pdeduct.sign.query` (seed 004).
@@ -202,13 +209,16 @@ pub fn sign_query(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductSignQ
         }
     };
     let Some(a) = found else { return Ok(documented(&sign_query_errors::DEDUCT_SIGN_INFO_NOT_EXIST)) };
-    Ok(Reply::success()
-        .with("agreement_id", a.agreement_id.clone())
-        .with("sign_date", time_text(a.sign_date))
-        .with("charge_inst", a.charge_inst.clone())
-        .with("user_id", a.user_id.clone())
-        .with("bill_key", a.bill_key.clone())
-        .with("out_agreement_id", a.out_agreement_id.clone()))
+    let body = PdeductSignQueryResponse {
+        agreement_id: Some(a.agreement_id.clone()),
+        sign_date: Timestamp::from_unix(a.sign_date),
+        charge_inst: Some(a.charge_inst.clone()),
+        user_id: Some(a.user_id.clone()),
+        bill_key: Some(a.bill_key.clone()),
+        out_agreement_id: a.out_agreement_id.clone(),
+        extra: Default::default(),
+    };
+    Ok(Reply::typed(ApiStatus::success(), &body))
 }
 
 /// `alipay.ebpp.pdeduct.sign.cancel`.
@@ -221,35 +231,34 @@ pub fn sign_cancel(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductSignC
     };
     repo.cancel_agreement(&a.agreement_id, now)?;
     repo.use_pay_token(&req.pay_password_token)?;
-    Ok(Reply::success()
-        .with("agreement_id", a.agreement_id.clone())
-        .with("agreement_status", "cancel".to_owned())
-        .with("out_agreement_id", a.out_agreement_id.clone()))
-}
-
-fn result_of(status: &str) -> DeductResult {
-    match status {
-        "1" => DeductResult::Success,
-        "2" => DeductResult::Failed,
-        _ => DeductResult::Undetermined,
-    }
+    let body = PdeductSignCancelResponse {
+        agreement_id: Some(a.agreement_id.clone()),
+        agreement_status: Some(AgreementStatus::Cancel.agreement_status().to_owned()),
+        out_agreement_id: a.out_agreement_id.clone(),
+        extra: Default::default(),
+    };
+    Ok(Reply::typed(ApiStatus::success(), &body))
 }
 
 fn pay_reply(d: &DeductionRecord, extend_field: Option<String>) -> Reply {
-    Reply::success()
-        .with("agreement_id", d.agreement_id.clone())
-        .with("out_order_no", d.out_order_no.clone())
-        .with("bill_no", d.bill_no.clone())
-        .with("result_status", result_of(&d.status).as_str().to_owned())
-        .with("extend_field", extend_field.unwrap_or_else(|| "{}".to_owned()))
+    let body = PdeductPayResponse {
+        agreement_id: Some(d.agreement_id.clone()),
+        out_order_no: Some(d.out_order_no.clone()),
+        bill_no: Some(d.bill_no.clone()),
+        result_status: Some(d.status.clone()),
+        extend_field: Some(extend_field.unwrap_or_else(|| "{}".to_owned())),
+        extra: Default::default(),
+    };
+    Reply::typed(ApiStatus::success(), &body)
 }
 
-/// Moves the deduction's amount from its user to its merchant at `now`; `false` (nothing moved) if the balance
-/// is short.
-fn move_money(repo: &dyn Repo, d: &DeductionRecord, now: i64) -> Result<bool, StoreError> {
-    let amount = Money::from_fen(d.amount);
+/// Moves the deduction's amount from its user to its merchant at `now`; `false` (nothing moved) if the
+/// available balance plus what the deduction itself `frees` (its reservation, already released from the
+/// store's sum by the caller) is short.
+fn move_money(repo: &dyn Repo, d: &DeductionRecord, frees: Money, now: i64) -> Result<bool, StoreError> {
     let Some(buyer) = repo.buyer(&d.user_id)? else { return Ok(false) };
-    let Some(buyer_after) = buyer.balance.checked_sub(amount).filter(|b| *b >= Money::ZERO) else {
+    let spendable = buyer.balance.checked_add(frees).ok_or_else(overflow)?;
+    let Some(buyer_after) = spendable.checked_sub(d.amount).filter(|b| *b >= Money::ZERO) else {
         return Ok(false);
     };
     let req: PdeductPay = serde_json::from_str(&d.request).map_err(corrupt)?;
@@ -260,13 +269,24 @@ fn move_money(repo: &dyn Repo, d: &DeductionRecord, now: i64) -> Result<bool, St
         subject: req.bill_key,
         counterparty: ids::mask_logon_id(&buyer.logon_id),
         memo: req.memo.unwrap_or_default(),
-        ..LedgerEntry::new(&d.pid, now, amount, biz_type::DEDUCT)
+        ..LedgerEntry::new(&d.pid, now, d.amount, biz_type::DEDUCT)
     })?;
     Ok(true)
 }
 
-const SUCCESS_CODE: (&str, &str) = ("SUCCESS", "支付成功");
-const PROCESSING_CODE: (&str, &str) = ("PROCESSING", "支付处理中");
+fn overflow() -> StoreError {
+    StoreError::Corrupt("amount overflow".into())
+}
+
+/// Whether the agreement's `sign_expire_date` (a Beijing date) is before the sandbox clock's Beijing date.
+fn agreement_expired(a: &AgreementRecord, now: i64) -> Result<bool, StoreError> {
+    let req: PdeductSignAdd = serde_json::from_str(&a.request).map_err(corrupt)?;
+    let Some(expiry) = req.sign_expire_date.as_deref().and_then(alipay_api::deduct::sign_expire_day) else {
+        return Ok(false);
+    };
+    let today = Timestamp::from_unix(now).map(|t| t.beijing().date_naive());
+    Ok(today.is_some_and(|today| today > expiry))
+}
 
 /// `alipay.ebpp.pdeduct.pay` (seed 002).
 pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Result<Reply, StoreError> {
@@ -276,13 +296,16 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
     if let Some(existing) = repo.deduction(&caller.seller_id, &req.out_order_no)? {
         let stored: PdeductPay = serde_json::from_str(&existing.request).map_err(corrupt)?;
         if stored != req {
-            return Ok(pair(INST_ORDER_NO_REPEAT));
+            return Ok(documented(&INST_ORDER_NO_REPEAT));
         }
         return Ok(pay_reply(&existing, stored.extend_field));
     }
     let Some(agreement) = live_agreement(repo, caller, &req.agreement_id, &req.user_id)? else {
         return Ok(documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
     };
+    if agreement_expired(&agreement, now)? {
+        return Ok(documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
+    }
     if req.pid != agreement.pid || req.bill_key != agreement.bill_key {
         return Ok(illegal("pid 或 bill_key 与代扣协议不符"));
     }
@@ -294,29 +317,36 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
         agreement_id: agreement.agreement_id.clone(),
         user_id: req.user_id.clone(),
         pid: agreement.pid.clone(),
-        amount: req.pay_amount.fen(),
+        amount: req.pay_amount,
         request: serde_json::to_string(&req).map_err(corrupt)?,
-        status: DeductResult::Undetermined.as_str().to_owned(),
-        result_code: PROCESSING_CODE.0.to_owned(),
-        result_msg: PROCESSING_CODE.1.to_owned(),
+        status: DeductResult::Undetermined,
+        result_code: PROCESSING_CODE.code.to_owned(),
+        result_msg: PROCESSING_CODE.msg.to_owned(),
         gmt_create: now,
         gmt_finish: None,
+        reserved: Money::ZERO,
     };
     let held = repo.take_hold(HOLD_AGREEMENT, &agreement.agreement_id)? || repo.take_hold(HOLD_USER, &req.user_id)?;
     if held {
+        // Pending: the amount is reserved (no longer available to other payments) when the available balance
+        // covers it; otherwise nothing is reserved and resolving it as success needs the balance then.
+        let available = repo.buyer(&d.user_id)?.map_or(Money::ZERO, |b| b.balance);
+        if available >= d.amount {
+            d.reserved = d.amount;
+        }
         repo.insert_deduction(&d)?;
         return Ok(pay_reply(&d, req.extend_field));
     }
     d.gmt_finish = Some(now);
-    if move_money(repo, &d, now)? {
-        d.status = DeductResult::Success.as_str().to_owned();
-        d.result_code = SUCCESS_CODE.0.to_owned();
-        d.result_msg = SUCCESS_CODE.1.to_owned();
+    if move_money(repo, &d, Money::ZERO, now)? {
+        d.status = DeductResult::Success;
+        d.result_code = SUCCESS_CODE.code.to_owned();
+        d.result_msg = SUCCESS_CODE.msg.to_owned();
         repo.insert_deduction(&d)?;
         Ok(pay_reply(&d, req.extend_field))
     } else {
         let failure = pay_errors::INVOKE_PAYACCEPTANCE_EXCEPTION;
-        d.status = DeductResult::Failed.as_str().to_owned();
+        d.status = DeductResult::Failed;
         d.result_code = failure.code.to_owned();
         d.result_msg = failure.msg.to_owned();
         repo.insert_deduction(&d)?;
@@ -329,27 +359,33 @@ pub fn pay_status(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductBillP
     let found = repo
         .deduction(&caller.seller_id, &req.out_order_no)?
         .filter(|d| d.user_id == req.agreement_id || d.agreement_id == req.agreement_id);
-    let Some(d) = found else { return Ok(pair(DEDUCT_ORDER_NOT_EXIST)) };
-    Ok(Reply::success()
-        .with("out_order_no", d.out_order_no.clone())
-        .with("agreement_id", req.agreement_id.clone())
-        .with("status", result_of(&d.status).as_str().to_owned())
-        .with("order_no", d.bill_no.clone())
-        .with("order_result_code", d.result_code.clone())
-        .with("order_result_msg", d.result_msg.clone()))
+    let Some(d) = found else { return Ok(documented(&DEDUCT_ORDER_NOT_EXIST)) };
+    let body = PdeductBillPayStatusResponse {
+        out_order_no: Some(d.out_order_no.clone()),
+        agreement_id: Some(req.agreement_id.clone()),
+        status: Some(d.status.clone()),
+        order_no: Some(d.bill_no.clone()),
+        order_result_code: Some(d.result_code.clone()),
+        order_result_msg: Some(d.result_msg.clone()),
+        extra: Default::default(),
+    };
+    Ok(Reply::typed(ApiStatus::success(), &body))
 }
 
 /// The deduction as the controls show it.
 pub fn deduction_json(d: &DeductionRecord) -> serde_json::Value {
+    let pending = d.status == DeductResult::Undetermined;
     serde_json::json!({
         "out_order_no": d.out_order_no, "bill_no": d.bill_no, "agreement_id": d.agreement_id,
-        "user_id": d.user_id, "pid": d.pid, "pay_amount": Money::from_fen(d.amount).to_string(),
+        "user_id": d.user_id, "pid": d.pid, "pay_amount": d.amount.to_string(),
         "status": d.status, "order_result_code": d.result_code, "order_result_msg": d.result_msg,
+        "reserved": if pending { d.reserved } else { Money::ZERO }.to_string(),
         "gmt_create": time_text(d.gmt_create), "gmt_finish": d.gmt_finish.and_then(time_text),
     })
 }
 
-/// Settles a pending (`0`) deduction: `success` moves the money once, failure records `code`/`msg`.
+/// Settles a pending (`0`) deduction: `success` moves the money once (out of its reservation), failure
+/// records `code`/`msg` and releases the reservation.
 pub fn resolve(
     repo: &dyn Repo,
     seller_id: &str,
@@ -361,24 +397,27 @@ pub fn resolve(
     let mut d = repo
         .deduction(seller_id, out_order_no)?
         .ok_or_else(|| AdminError::NotFound(format!("deduction {out_order_no} not found")))?;
-    if d.status != DeductResult::Undetermined.as_str() {
+    if d.status != DeductResult::Undetermined {
         return Err(AdminError::Conflict(format!("deduction {out_order_no} is not pending (status {})", d.status)));
     }
+    d.gmt_finish = Some(now);
     if success {
-        if !move_money(repo, &d, now)? {
+        // Settle the row first: its reservation leaves the store's sum, and the money it reserved is moved.
+        d.status = DeductResult::Success;
+        d.result_code = SUCCESS_CODE.code.to_owned();
+        d.result_msg = SUCCESS_CODE.msg.to_owned();
+        repo.update_deduction(&d)?;
+        // The transaction rolls back with the error: the deduction stays pending.
+        if !move_money(repo, &d, Money::ZERO, now)? {
             return Err(AdminError::Conflict(format!("the balance of {} is short", d.user_id)));
         }
-        d.status = DeductResult::Success.as_str().to_owned();
-        d.result_code = SUCCESS_CODE.0.to_owned();
-        d.result_msg = SUCCESS_CODE.1.to_owned();
     } else {
         let default = pay_errors::INVOKE_PAYACCEPTANCE_EXCEPTION;
         let (code, msg) = failure.unwrap_or_else(|| (default.code.to_owned(), default.msg.to_owned()));
-        d.status = DeductResult::Failed.as_str().to_owned();
+        d.status = DeductResult::Failed;
         d.result_code = code;
         d.result_msg = msg;
+        repo.update_deduction(&d)?;
     }
-    d.gmt_finish = Some(now);
-    repo.update_deduction(&d)?;
     Ok(d)
 }

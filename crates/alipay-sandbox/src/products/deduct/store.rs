@@ -7,13 +7,83 @@
 //! Every lookup of an agreement or a deduction names the merchant (`seller_id`) it belongs to: there is no way
 //! to read another merchant's rows through these queries.
 
+use alipay_api::deduct::DeductResult;
+use alipay_core::Money;
+use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, OptionalExtension, Row};
 
 use crate::store::sqlite::SqliteRepo;
 use crate::store::StoreError;
 
 /// This component's ordered migrations (its first tables live in the `ebpp` component's migration 1).
-pub const MIGRATIONS: &[&str] = &[];
+pub const MIGRATIONS: &[&str] = &[
+    // 1: what a pending deduction reserves of its user's balance (fen; 0 for rows written before, which
+    // reserved nothing), and the index the available-balance sum reads.
+    r#"
+    ALTER TABLE ebpp_deductions ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX ebpp_deductions_pending ON ebpp_deductions(user_id, status);
+    "#,
+];
+
+/// What the pending deductions of the buyer row `buyers` reserve, in fen: an SQL expression over the
+/// `buyers` table, used by the core store so that a buyer's balance as every family reads it
+/// ([`crate::store::BuyerRecord::balance`]) is the *available* balance (the `buyers.balance` column keeps what
+/// the user owns, reserved money included).
+pub(crate) const RESERVED_OF_BUYER: &str = "(SELECT COALESCE(SUM(d.reserved), 0) FROM ebpp_deductions d \
+    WHERE d.user_id = buyers.user_id AND d.status = '0')";
+
+/// The state of a direct-deduct agreement.
+///
+/// One vocabulary, two spellings: the store and the simulation controls (`status`) say `NORMAL` / `CANCEL`;
+/// the gateway's `agreement_status` (seed 000) says `success` / `cancel` for the same states
+/// ([`AgreementStatus::agreement_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementStatus {
+    /// Signed and usable (`NORMAL`; the gateway answers `success`).
+    Normal,
+    /// Cancelled by `alipay.ebpp.pdeduct.sign.cancel` (`CANCEL`; the gateway answers `cancel`).
+    Cancel,
+}
+
+impl AgreementStatus {
+    /// As stored and shown by the controls.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementStatus::Normal => "NORMAL",
+            AgreementStatus::Cancel => "CANCEL",
+        }
+    }
+
+    /// As the gateway answers it in `agreement_status`.
+    pub fn agreement_status(self) -> &'static str {
+        match self {
+            AgreementStatus::Normal => "success",
+            AgreementStatus::Cancel => "cancel",
+        }
+    }
+}
+
+impl ToSql for AgreementStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for AgreementStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value.as_str()? {
+            "NORMAL" => Ok(AgreementStatus::Normal),
+            "CANCEL" => Ok(AgreementStatus::Cancel),
+            other => Err(rusqlite::types::FromSqlError::Other(format!("agreement status {other:?}").into())),
+        }
+    }
+}
+
+impl serde::Serialize for AgreementStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 /// A `pay_password_token` issued for a user by the simulation control.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +124,7 @@ pub struct AgreementRecord {
     /// The `alipay.ebpp.pdeduct.sign.add` request as JSON.
     pub request: String,
     /// `NORMAL` or `CANCEL`.
-    pub status: String,
+    pub status: AgreementStatus,
     /// Signed (unix seconds, sandbox clock).
     pub sign_date: i64,
     /// Cancelled (unix seconds, sandbox clock).
@@ -76,12 +146,12 @@ pub struct DeductionRecord {
     pub user_id: String,
     /// The merchant paid.
     pub pid: String,
-    /// `pay_amount` in fen.
-    pub amount: i64,
+    /// `pay_amount` (stored in fen).
+    pub amount: Money,
     /// The request as JSON (compared on replays).
     pub request: String,
-    /// `0` unknown, `1` success, `2` failed.
-    pub status: String,
+    /// `0` unknown, `1` success, `2` failed (stored as that text).
+    pub status: DeductResult,
     /// `order_result_code`.
     pub result_code: String,
     /// `order_result_msg`.
@@ -90,6 +160,9 @@ pub struct DeductionRecord {
     pub gmt_create: i64,
     /// Settled or failed (unix seconds, sandbox clock).
     pub gmt_finish: Option<i64>,
+    /// What it reserves of the user's balance while pending (`status` 0): its amount, or zero when the
+    /// available balance could not cover it as it went pending. Kept after it settles (no longer counted).
+    pub reserved: Money,
 }
 
 /// Direct-deduct persistence. A supertrait of [`crate::store::Repo`], so engines reach it through `&dyn Repo`.
@@ -122,6 +195,9 @@ pub trait DeductRepo {
     /// Saves a deduction's status, result code/message and finish time.
     fn update_deduction(&self, deduction: &DeductionRecord) -> Result<(), StoreError>;
 
+    /// What the pending deductions of `user_id` reserve of its balance.
+    fn reserved_of(&self, user_id: &str) -> Result<Money, StoreError>;
+
     /// Sets how many coming deductions of `scope` (`agreement` or `user`) `key` stay unknown.
     fn set_hold(&self, scope: &str, key: &str, count: i64) -> Result<(), StoreError>;
     /// Consumes one hold of `(scope, key)`; `true` if there was one.
@@ -139,42 +215,43 @@ const AGREEMENT_COLUMNS: &str = "agreement_id, seller_id, app_id, user_id, biz_t
     bill_key, pid, out_agreement_id, request, status, sign_date, cancel_date";
 
 const DEDUCTION_COLUMNS: &str = "seller_id, out_order_no, bill_no, agreement_id, user_id, pid, amount, request, \
-    status, result_code, result_msg, gmt_create, gmt_finish";
+    status, result_code, result_msg, gmt_create, gmt_finish, reserved";
 
 fn agreement_row(r: &Row<'_>) -> rusqlite::Result<AgreementRecord> {
     Ok(AgreementRecord {
-        agreement_id: r.get(0)?,
-        seller_id: r.get(1)?,
-        app_id: r.get(2)?,
-        user_id: r.get(3)?,
-        biz_type: r.get(4)?,
-        sub_biz_type: r.get(5)?,
-        charge_inst: r.get(6)?,
-        bill_key: r.get(7)?,
-        pid: r.get(8)?,
-        out_agreement_id: r.get(9)?,
-        request: r.get(10)?,
-        status: r.get(11)?,
-        sign_date: r.get(12)?,
-        cancel_date: r.get(13)?,
+        agreement_id: r.get("agreement_id")?,
+        seller_id: r.get("seller_id")?,
+        app_id: r.get("app_id")?,
+        user_id: r.get("user_id")?,
+        biz_type: r.get("biz_type")?,
+        sub_biz_type: r.get("sub_biz_type")?,
+        charge_inst: r.get("charge_inst")?,
+        bill_key: r.get("bill_key")?,
+        pid: r.get("pid")?,
+        out_agreement_id: r.get("out_agreement_id")?,
+        request: r.get("request")?,
+        status: r.get("status")?,
+        sign_date: r.get("sign_date")?,
+        cancel_date: r.get("cancel_date")?,
     })
 }
 
 fn deduction_row(r: &Row<'_>) -> rusqlite::Result<DeductionRecord> {
     Ok(DeductionRecord {
-        seller_id: r.get(0)?,
-        out_order_no: r.get(1)?,
-        bill_no: r.get(2)?,
-        agreement_id: r.get(3)?,
-        user_id: r.get(4)?,
-        pid: r.get(5)?,
-        amount: r.get(6)?,
-        request: r.get(7)?,
-        status: r.get(8)?,
-        result_code: r.get(9)?,
-        result_msg: r.get(10)?,
-        gmt_create: r.get(11)?,
-        gmt_finish: r.get(12)?,
+        seller_id: r.get("seller_id")?,
+        out_order_no: r.get("out_order_no")?,
+        bill_no: r.get("bill_no")?,
+        agreement_id: r.get("agreement_id")?,
+        user_id: r.get("user_id")?,
+        pid: r.get("pid")?,
+        amount: r.get("amount")?,
+        request: r.get("request")?,
+        status: r.get("status")?,
+        result_code: r.get("result_code")?,
+        result_msg: r.get("result_msg")?,
+        gmt_create: r.get("gmt_create")?,
+        gmt_finish: r.get("gmt_finish")?,
+        reserved: r.get("reserved")?,
     })
 }
 
@@ -183,10 +260,10 @@ impl DeductRepo for SqliteRepo<'_> {
         Ok(self
             .row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
                 Ok(PayTokenRecord {
-                    token: r.get(0)?,
-                    user_id: r.get(1)?,
-                    expires_at: r.get(2)?,
-                    used: r.get::<_, i64>(3)? != 0,
+                    token: r.get("token")?,
+                    user_id: r.get("user_id")?,
+                    expires_at: r.get("expires_at")?,
+                    used: r.get::<_, i64>("used")? != 0,
                 })
             })
             .optional()?)
@@ -219,11 +296,15 @@ impl DeductRepo for SqliteRepo<'_> {
         let [biz_type, sub_biz_type, charge_inst, bill_key] = identity;
         let sql = format!(
             "SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE seller_id = ?1 AND user_id = ?2 AND biz_type = ?3 \
-             AND sub_biz_type = ?4 AND charge_inst = ?5 AND bill_key = ?6 AND status = 'NORMAL' \
+             AND sub_biz_type = ?4 AND charge_inst = ?5 AND bill_key = ?6 AND status = ?7 \
              ORDER BY sign_date DESC LIMIT 1"
         );
         Ok(self
-            .row(&sql, [seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key], agreement_row)
+            .row(
+                &sql,
+                params![seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key, AgreementStatus::Normal],
+                agreement_row,
+            )
             .optional()?)
     }
 
@@ -256,8 +337,8 @@ impl DeductRepo for SqliteRepo<'_> {
 
     fn cancel_agreement(&self, agreement_id: &str, now: i64) -> Result<(), StoreError> {
         self.exec(
-            "UPDATE ebpp_agreements SET status = 'CANCEL', cancel_date = ?2 WHERE agreement_id = ?1",
-            params![agreement_id, now],
+            "UPDATE ebpp_agreements SET status = ?3, cancel_date = ?2 WHERE agreement_id = ?1",
+            params![agreement_id, now, AgreementStatus::Cancel],
         )?;
         Ok(())
     }
@@ -270,7 +351,7 @@ impl DeductRepo for SqliteRepo<'_> {
     fn insert_deduction(&self, d: &DeductionRecord) -> Result<(), StoreError> {
         let sql = format!(
             "INSERT INTO ebpp_deductions ({DEDUCTION_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
         );
         self.exec(
             &sql,
@@ -287,7 +368,8 @@ impl DeductRepo for SqliteRepo<'_> {
                 d.result_code,
                 d.result_msg,
                 d.gmt_create,
-                d.gmt_finish
+                d.gmt_finish,
+                d.reserved
             ],
         )?;
         Ok(())
@@ -300,6 +382,14 @@ impl DeductRepo for SqliteRepo<'_> {
             params![d.seller_id, d.out_order_no, d.status, d.result_code, d.result_msg, d.gmt_finish],
         )?;
         Ok(())
+    }
+
+    fn reserved_of(&self, user_id: &str) -> Result<Money, StoreError> {
+        Ok(self.row(
+            "SELECT COALESCE(SUM(reserved), 0) AS reserved FROM ebpp_deductions WHERE user_id = ?1 AND status = ?2",
+            params![user_id, DeductResult::Undetermined],
+            |r| r.get("reserved"),
+        )?)
     }
 
     fn set_hold(&self, scope: &str, key: &str, count: i64) -> Result<(), StoreError> {
@@ -332,7 +422,7 @@ impl DeductRepo for SqliteRepo<'_> {
             .row(
                 "SELECT id, sub_code FROM ebpp_faults WHERE method = ?1 AND remaining > 0 ORDER BY id LIMIT 1",
                 [method],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get("id")?, r.get("sub_code")?)),
             )
             .optional()?;
         let Some((id, sub_code)) = found else { return Ok(None) };
@@ -345,7 +435,9 @@ impl DeductRepo for SqliteRepo<'_> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT method, sub_code, remaining FROM ebpp_faults WHERE remaining > 0 ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get("method")?, r.get("sub_code")?, r.get("remaining")?)))?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 }

@@ -4,12 +4,13 @@
 //! A bill starts `INIT`; [`pay`] makes it `SUCCESS` (moving `pay_amount + service_amount` from a buyer to the
 //! bill's merchant), [`fail`] makes it `FAILED`. Both only apply to an `INIT` bill.
 
-use alipay_api::ebpp::{EbppBillAdd, EbppBillGet, OrderStatus};
+use alipay_api::ebpp::{EbppBill, EbppBillAdd, EbppBillGet, OrderStatus};
+use alipay_api::sub_code::SubCode;
 use alipay_api::ValidationError;
-use alipay_core::Money;
+use alipay_core::{ApiStatus, Money};
 
-use super::illegal;
 use super::store::EbppBillRecord;
+use super::{documented, illegal};
 use crate::admin::AdminError;
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
@@ -19,9 +20,12 @@ use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
 
 /// A changed replay of a `merchant_order_no` (the seeds are silent; chosen here).
-pub const MERCHANT_ORDER_NO_REPEAT: (&str, &str) = ("MERCHANT_ORDER_NO_REPEAT", "商户订单号重复,且与原账单内容不一致");
+pub const MERCHANT_ORDER_NO_REPEAT: SubCode =
+    SubCode {
+        code: "MERCHANT_ORDER_NO_REPEAT", msg: "商户订单号重复,且与原账单内容不一致", solution: None
+    };
 /// No such bill (the seeds are silent; chosen here).
-pub const BILL_NOT_EXIST: (&str, &str) = ("BILL_NOT_EXIST", "账单不存在");
+pub const BILL_NOT_EXIST: SubCode = SubCode { code: "BILL_NOT_EXIST", msg: "账单不存在", solution: None };
 
 /// Bill methods answer every broken field rule with `PARAMETER_ILLEGAL`.
 pub(crate) fn invalid(e: &ValidationError) -> Reply {
@@ -49,24 +53,25 @@ fn charge_inst_name(code: &str) -> String {
 
 /// The bill's fields as `bill.add` / `bill.get` answer them (`with_status`: add `order_status`, `pay_time`).
 fn bill_reply(bill: &EbppBillRecord, req: &EbppBillAdd, with_status: bool) -> Reply {
-    let mut reply = Reply::success()
-        .with("alipay_order_no", bill.alipay_order_no.clone())
-        .with("merchant_order_no", bill.merchant_order_no.clone())
-        .with("order_type", req.order_type.clone())
-        .with("sub_order_type", req.sub_order_type.clone())
-        .with("charge_inst", req.charge_inst.clone())
-        .with("charge_inst_name", charge_inst_name(&req.charge_inst))
-        .with("bill_key", req.bill_key.clone())
-        .with("bill_date", req.bill_date.clone())
-        .with("owner_name", req.owner_name.clone())
-        .with("pay_amount", req.pay_amount.to_string())
-        .with("service_amount", req.service_amount.map(|m| m.to_string()))
-        .with("bank_bill_no", req.bank_bill_no.clone())
-        .with("extend_field", req.extend_field.clone());
-    if with_status {
-        reply = reply.with("order_status", bill.status.clone()).with("pay_time", bill.gmt_pay.and_then(time_text));
-    }
-    reply
+    let body = EbppBill {
+        alipay_order_no: Some(bill.alipay_order_no.clone()),
+        merchant_order_no: Some(bill.merchant_order_no.clone()),
+        order_type: Some(req.order_type.clone()),
+        sub_order_type: Some(req.sub_order_type.clone()),
+        charge_inst: Some(req.charge_inst.clone()),
+        charge_inst_name: Some(charge_inst_name(&req.charge_inst)),
+        bill_key: Some(req.bill_key.clone()),
+        bill_date: req.bill_date.clone(),
+        owner_name: req.owner_name.clone(),
+        pay_amount: Some(req.pay_amount),
+        service_amount: req.service_amount,
+        bank_bill_no: req.bank_bill_no.clone(),
+        extend_field: req.extend_field.clone(),
+        order_status: with_status.then(|| bill.status.clone()),
+        pay_time: if with_status { bill.gmt_pay.and_then(time_text) } else { None },
+        extra: Default::default(),
+    };
+    Reply::typed(ApiStatus::success(), &body)
 }
 
 /// `alipay.ebpp.bill.add`: a new `INIT` bill, or the existing one for the same `merchant_order_no` and content.
@@ -76,7 +81,7 @@ pub fn add(repo: &dyn Repo, caller: &Caller, now: i64, req: EbppBillAdd) -> Resu
         if stored == req {
             return Ok(bill_reply(&existing, &stored, false));
         }
-        return Ok(Reply::business(MERCHANT_ORDER_NO_REPEAT.0, MERCHANT_ORDER_NO_REPEAT.1));
+        return Ok(documented(&MERCHANT_ORDER_NO_REPEAT));
     }
     let seq = repo.next_seq("ebpp_bill")?;
     let bill = EbppBillRecord {
@@ -86,7 +91,7 @@ pub fn add(repo: &dyn Repo, caller: &Caller, now: i64, req: EbppBillAdd) -> Resu
         app_id: caller.app_id.clone(),
         order_type: req.order_type.clone(),
         request: serde_json::to_string(&req).map_err(corrupt)?,
-        status: OrderStatus::Init.as_str().to_owned(),
+        status: OrderStatus::Init,
         buyer_id: None,
         gmt_create: now,
         gmt_pay: None,
@@ -102,7 +107,7 @@ pub fn get(repo: &dyn Repo, caller: &Caller, _now: i64, req: EbppBillGet) -> Res
             let stored = stored_request(&bill)?;
             Ok(bill_reply(&bill, &stored, true))
         }
-        _ => Ok(Reply::business(BILL_NOT_EXIST.0, BILL_NOT_EXIST.1)),
+        _ => Ok(documented(&BILL_NOT_EXIST)),
     }
 }
 
@@ -123,7 +128,7 @@ fn init_bill(repo: &dyn Repo, seller_id: &str, merchant_order_no: &str) -> Resul
     let bill = repo
         .ebpp_bill(seller_id, merchant_order_no)?
         .ok_or_else(|| AdminError::NotFound(format!("bill {merchant_order_no} not found")))?;
-    if bill.status != OrderStatus::Init.as_str() {
+    if bill.status != OrderStatus::Init {
         return Err(AdminError::Conflict(format!("bill {merchant_order_no} is {}, not INIT", bill.status)));
     }
     Ok(bill)
@@ -157,7 +162,7 @@ pub fn pay(
         counterparty: ids::mask_logon_id(&buyer.logon_id),
         ..LedgerEntry::new(&bill.seller_id, now, total, biz_type::BILL_PAYMENT)
     })?;
-    bill.status = OrderStatus::Success.as_str().to_owned();
+    bill.status = OrderStatus::Success;
     bill.buyer_id = Some(buyer.user_id);
     bill.gmt_pay = Some(now);
     repo.update_ebpp_bill(&bill)?;
@@ -167,7 +172,7 @@ pub fn pay(
 /// The user's payment of the bill fails: `FAILED`, nothing moves.
 pub fn fail(repo: &dyn Repo, seller_id: &str, merchant_order_no: &str) -> Result<EbppBillRecord, AdminError> {
     let mut bill = init_bill(repo, seller_id, merchant_order_no)?;
-    bill.status = OrderStatus::Failed.as_str().to_owned();
+    bill.status = OrderStatus::Failed;
     repo.update_ebpp_bill(&bill)?;
     Ok(bill)
 }

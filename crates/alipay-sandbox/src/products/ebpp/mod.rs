@@ -31,13 +31,28 @@
 //! | `INST_ORDER_NO_REPEAT` | `机构订单流水号重复,且与原扣款内容不一致` | pay with a known `out_order_no` but different content (same content answers the existing deduction's current state, charged once) |
 //! | `DEDUCT_ORDER_NOT_EXIST` | `代扣订单不存在` | bill.pay.status of an unknown `out_order_no`, or whose `agreement_id` is neither the deduction's user id nor its agreement id |
 //!
+//! The sandbox's own codes are [`alipay_api::sub_code::SubCode`] constants beside their engine
+//! ([`engine::MERCHANT_ORDER_NO_REPEAT`], [`crate::products::deduct::engine::PAY_PASSWORD_TOKEN_INVALID`], ...).
+//!
 //! `DEDUCT_SIGN_INFO_NOT_EXIST`: unknown, cancelled, another merchant's or another user's agreement (pay,
-//! sign.query, sign.cancel). `INVOKE_PAYACCEPTANCE_EXCEPTION`: pay with a short balance; the deduction is
+//! sign.query, sign.cancel), and pay on an agreement whose `sign_expire_date` has passed (the seeds have no
+//! expiry code; this is seed 002's code for an agreement that cannot be charged). `sign_expire_date` is
+//! `yyyy-MM-dd`, `yyyyMMdd` or `yyyy-MM-dd HH:mm:ss` (anything else: `PARAMETER_ILLEGAL`); the day itself
+//! counts, compared with the Beijing date of the sandbox clock; an expired deduction attempt records nothing. `INVOKE_PAYACCEPTANCE_EXCEPTION`: pay with a short balance; the deduction is
 //! recorded as failed (`status` 2 in bill.pay.status, and a replay answers `result_status` "2").
 //! `QUERY_DEDUCT_SIGN_INFO_ERROR` and `SYSTEM_ERROR` are only produced when injected with
 //! `POST /admin/deduct/faults` (nothing changes, the call may be retried).
 //!
-//! A signed agreement answers `agreement_status` `success`, a cancelled one `cancel`. sign.add for a user and
+//! Agreement status has one vocabulary ([`crate::products::deduct::store::AgreementStatus`]): `NORMAL` (store,
+//! controls' `status`) is what the gateway answers as `agreement_status` `success`; `CANCEL` is `cancel`.
+//!
+//! A pending deduction (`result_status` 0) **reserves** its amount: the user's balance as every family reads it
+//! ([`crate::store::BuyerRecord::balance`]) is the available balance, what the user owns (`buyers.balance`)
+//! minus the sum of `reserved` over its pending deductions (a computed sum, column of migration 1 of the
+//! `deduct` component), so no payment, deduction or red packet can spend it. Resolving it as failed releases
+//! it; as success moves it to the merchant once. A deduction the available balance could not cover when it
+//! went pending reserves nothing (resolving it as success then needs the balance). `GET /admin/buyers/{id}`
+//! shows `balance` (owned), `available_balance` and `reserved`. sign.add for a user and
 //! bill identity (`biz_type`, `sub_biz_type`, `charge_inst`, `bill_key`) that already has an agreement with
 //! the merchant answers that agreement (and uses the token). A bill paid by the control moves
 //! `pay_amount + service_amount` from the buyer to the bill's merchant.

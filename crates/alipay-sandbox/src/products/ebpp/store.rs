@@ -9,6 +9,7 @@
 //! Every lookup of a bill names the merchant (`seller_id`) it belongs to: there is no way to read another
 //! merchant's rows through these queries.
 
+use alipay_api::ebpp::OrderStatus;
 use rusqlite::{params, OptionalExtension, Row};
 
 use crate::store::sqlite::SqliteRepo;
@@ -61,8 +62,8 @@ pub struct EbppBillRecord {
     pub order_type: String,
     /// The `alipay.ebpp.bill.add` request as JSON (compared on replays, echoed in answers).
     pub request: String,
-    /// `INIT`, `SUCCESS` or `FAILED`.
-    pub status: String,
+    /// `INIT`, `SUCCESS` or `FAILED` (stored as that text).
+    pub status: OrderStatus,
     /// Who paid it.
     pub buyer_id: Option<String>,
     /// Created (unix seconds, sandbox clock).
@@ -86,16 +87,16 @@ const BILL_COLUMNS: &str = "seller_id, merchant_order_no, alipay_order_no, app_i
 
 fn bill_row(r: &Row<'_>) -> rusqlite::Result<EbppBillRecord> {
     Ok(EbppBillRecord {
-        seller_id: r.get(0)?,
-        merchant_order_no: r.get(1)?,
-        alipay_order_no: r.get(2)?,
-        app_id: r.get(3)?,
-        order_type: r.get(4)?,
-        request: r.get(5)?,
-        status: r.get(6)?,
-        buyer_id: r.get(7)?,
-        gmt_create: r.get(8)?,
-        gmt_pay: r.get(9)?,
+        seller_id: r.get("seller_id")?,
+        merchant_order_no: r.get("merchant_order_no")?,
+        alipay_order_no: r.get("alipay_order_no")?,
+        app_id: r.get("app_id")?,
+        order_type: r.get("order_type")?,
+        request: r.get("request")?,
+        status: r.get("status")?,
+        buyer_id: r.get("buyer_id")?,
+        gmt_create: r.get("gmt_create")?,
+        gmt_pay: r.get("gmt_pay")?,
     })
 }
 
