@@ -115,11 +115,11 @@ pub struct AppQuery {
 pub struct Agreement {
     /// Alipay's agreement id.
     pub agreement_id: String,
+    /// `NORMAL` or `CANCEL`.
+    pub status: String,
     /// The gateway's word for `status`: `success` (`NORMAL`) or `cancel` (`CANCEL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement_status: Option<String>,
-    /// `NORMAL` or `CANCEL`.
-    pub status: String,
     /// The user.
     pub user_id: String,
     /// The institution's merchant.

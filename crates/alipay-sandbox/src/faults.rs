@@ -4,46 +4,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
-
-/// What an injected fault does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FaultKind {
-    /// Answer `20000` / `isp.unknow-error` (outcome unknown).
-    UnknownError,
-    /// Answer `10003` (in process).
-    InProcess,
-    /// Answer `40004` / `ACQ.SYSTEM_ERROR`.
-    SystemError,
-    /// Do the work normally but answer `latency_ms` later.
-    Latency,
-    /// Do the work, commit, then drop the connection without an answer.
-    DropAfterCommit,
-}
-
-/// One injected fault.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FaultSpec {
-    /// The gateway method it applies to (`*` for every method).
-    pub method: String,
-    /// What happens.
-    pub kind: FaultKind,
-    /// How many calls it affects (default 1).
-    #[serde(default = "one")]
-    pub count: u32,
-    /// Added latency for `latency` (default 0).
-    #[serde(default)]
-    pub latency_ms: u64,
-    /// For `unknown_error`, `in_process` and `system_error`: do the work (and commit it) before answering
-    /// the failure, as a real timeout after the fact would (default false: nothing happens).
-    #[serde(default)]
-    pub execute: bool,
-}
-
-fn one() -> u32 {
-    1
-}
+/// The fault types are the admin API's own ([`alipay_sandbox_admin::FaultSpec`] is the body of
+/// `POST /admin/faults` and an entry of its answer); this module keeps only the queue.
+pub(crate) use alipay_sandbox_admin::{FaultKind, FaultSpec};
 
 /// The faults waiting to fire, per method, in the order they were added.
 #[derive(Debug, Default)]

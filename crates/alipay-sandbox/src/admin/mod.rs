@@ -9,19 +9,22 @@
 
 use std::sync::Arc;
 
-use alipay_core::{Money, SignType, Timestamp};
+use alipay_core::{Money, SignType};
+use alipay_sandbox_admin::{
+    AdvanceClock, AdvancedClock, AuthToken, Buyer, Clock, Delivery, ErrorBody, FaultSpec, Faults, Merchant, NewApp,
+    NewAuthToken, NewBuyer, NewPaymentCode, Notification, NotificationQuery, Params, PaymentCode, RegisteredApp, Reset,
+    Swept,
+};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
 
-use crate::accounts::{self, AccountError, NewApp};
-use crate::faults::FaultSpec;
+use crate::accounts::{self, AccountError};
+use crate::clock::time_text;
 use crate::products::trade::engine::SimError;
-use crate::store::{BuyerRecord, StoreError};
+use crate::store::{BuyerRecord, DeliveryRecord, StoreError};
 use crate::{clock, meta_keys, SandboxState};
 
 /// A control request failed.
@@ -70,7 +73,7 @@ impl IntoResponse for AdminError {
             AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (status, Json(json!({"error": self.to_string()}))).into_response()
+        (status, Json(ErrorBody { error: self.to_string() })).into_response()
     }
 }
 
@@ -123,13 +126,13 @@ pub async fn require_token(
     (
         StatusCode::UNAUTHORIZED,
         [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
-        Json(alipay_sandbox_admin::ErrorBody { error: error.to_owned() }),
+        Json(ErrorBody { error: error.to_owned() }),
     )
         .into_response()
 }
 
-/// What a control answers.
-pub(crate) type AdminResult = Result<Json<Value>, AdminError>;
+/// What a control answers: one of the answer structs of [`alipay_sandbox_admin`], as JSON.
+pub(crate) type AdminResult<T> = Result<Json<T>, AdminError>;
 /// The state a control reads.
 pub(crate) type St = State<Arc<SandboxState>>;
 
@@ -158,47 +161,39 @@ fn money(field: &str, text: Option<&str>, default: Money) -> Result<Money, Admin
     }
 }
 
-fn buyer_json(b: &BuyerRecord) -> Value {
-    json!({"user_id": b.user_id, "logon_id": b.logon_id, "balance": b.balance.to_string(),
-           "password_free_limit": b.password_free_limit.to_string()})
+fn buyer_answer(b: BuyerRecord) -> Buyer {
+    Buyer {
+        user_id: b.user_id,
+        logon_id: b.logon_id,
+        balance: b.balance,
+        password_free_limit: b.password_free_limit,
+        available_balance: None,
+        reserved: None,
+    }
 }
 
-pub(crate) fn time_text(t: i64) -> Value {
-    Timestamp::from_unix(t).map(|t| Value::String(t.to_string())).unwrap_or(Value::Null)
-}
-
-#[derive(Debug, Deserialize)]
-struct NewAppBody {
-    public_key: String,
-    #[serde(default)]
-    sign_type: Option<String>,
-    #[serde(default)]
-    app_id: Option<String>,
-    #[serde(default)]
-    merchant_pid: Option<String>,
-}
-
-async fn register_app(State(state): St, Json(body): Json<NewAppBody>) -> AdminResult {
+async fn register_app(State(state): St, Json(body): Json<NewApp>) -> AdminResult<RegisteredApp> {
     let sign_type = match body.sign_type.as_deref() {
         None => SignType::Rsa2,
         Some(s) => s.parse().map_err(|e: alipay_core::UnknownSignType| AdminError::BadRequest(e.to_string()))?,
     };
-    let new = NewApp { public_key: body.public_key, sign_type, app_id: body.app_id, merchant_pid: body.merchant_pid };
+    let new = accounts::NewApp {
+        public_key: body.public_key,
+        sign_type,
+        app_id: body.app_id,
+        merchant_pid: body.merchant_pid,
+    };
     let now = state.clock.now();
     let (app, merchant) =
         state.store.write(move |r| accounts::register_app(r, &new, now).map_err(AdminError::from)).await?;
-    Ok(Json(json!({"app_id": app.app_id, "merchant_pid": merchant.pid, "sign_type": app.sign_type.as_str()})))
+    Ok(Json(RegisteredApp {
+        app_id: app.app_id,
+        merchant_pid: merchant.pid,
+        sign_type: app.sign_type.as_str().to_owned(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
-struct AuthTokenBody {
-    app_id: String,
-    merchant_pid: String,
-    #[serde(default)]
-    ttl_secs: Option<i64>,
-}
-
-async fn auth_token(State(state): St, Json(body): Json<AuthTokenBody>) -> AdminResult {
+async fn auth_token(State(state): St, Json(body): Json<NewAuthToken>) -> AdminResult<AuthToken> {
     let now = state.clock.now();
     let ttl = body.ttl_secs.unwrap_or(365 * 86400);
     let t = state
@@ -207,82 +202,70 @@ async fn auth_token(State(state): St, Json(body): Json<AuthTokenBody>) -> AdminR
             accounts::issue_auth_token(r, &body.app_id, &body.merchant_pid, ttl, now).map_err(AdminError::from)
         })
         .await?;
-    Ok(Json(json!({"app_auth_token": t.token, "app_id": t.app_id, "merchant_pid": t.merchant_pid,
-                   "auth_app_id": t.auth_app_id, "expires_at": time_text(t.expires_at)})))
+    Ok(Json(AuthToken {
+        app_auth_token: t.token,
+        app_id: t.app_id,
+        merchant_pid: t.merchant_pid,
+        auth_app_id: t.auth_app_id,
+        expires_at: time_text(t.expires_at),
+    }))
 }
 
-async fn merchant(State(state): St, Path(pid): Path<String>) -> AdminResult {
+async fn merchant(State(state): St, Path(pid): Path<String>) -> AdminResult<Merchant> {
     let lookup = pid.clone();
     let m = state.store.read(move |r| r.merchant(&lookup)).await?;
     let m = m.ok_or_else(|| AdminError::NotFound(format!("merchant {pid} not found")))?;
-    Ok(Json(json!({"pid": m.pid, "name": m.name, "email": m.email, "balance": m.balance.to_string(),
-                   "primary_app_id": m.primary_app_id})))
+    Ok(Json(Merchant {
+        pid: m.pid,
+        name: m.name,
+        email: m.email,
+        balance: m.balance,
+        primary_app_id: m.primary_app_id,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
-struct NewBuyerBody {
-    #[serde(default)]
-    balance: Option<String>,
-    #[serde(default)]
-    password_free_limit: Option<String>,
-    #[serde(default)]
-    logon_id: Option<String>,
-}
-
-async fn create_buyer(State(state): St, Json(body): Json<NewBuyerBody>) -> AdminResult {
+async fn create_buyer(State(state): St, Json(body): Json<NewBuyer>) -> AdminResult<Buyer> {
     let balance = money("balance", body.balance.as_deref(), Money::ZERO)?;
     let limit = money("password_free_limit", body.password_free_limit.as_deref(), Money::from_fen(200_000))?;
     let logon = body.logon_id;
     let b =
         state.store.write(move |r| accounts::create_buyer(r, balance, limit, logon).map_err(AdminError::from)).await?;
-    Ok(Json(buyer_json(&b)))
+    Ok(Json(buyer_answer(b)))
 }
 
-async fn buyer(State(state): St, Path(user_id): Path<String>) -> AdminResult {
+async fn buyer(State(state): St, Path(user_id): Path<String>) -> AdminResult<Buyer> {
     let lookup = user_id.clone();
     let (b, reserved) = state.store.read(move |r| Ok((r.buyer(&lookup)?, r.reserved_of(&lookup)?))).await?;
     let b = b.ok_or_else(|| AdminError::NotFound(format!("buyer {user_id} not found")))?;
     // `balance`: what the buyer owns; `available_balance`: minus what pending deductions reserve.
     let owned = b.balance.checked_add(reserved).ok_or_else(|| AdminError::BadRequest("amount overflow".into()))?;
-    let mut v = buyer_json(&BuyerRecord { balance: owned, ..b.clone() });
-    if let Some(map) = v.as_object_mut() {
-        map.insert("available_balance".into(), json!(b.balance.to_string()));
-        map.insert("reserved".into(), json!(reserved.to_string()));
-    }
-    Ok(Json(v))
+    let available = b.balance;
+    Ok(Json(Buyer {
+        available_balance: Some(available),
+        reserved: Some(reserved),
+        ..buyer_answer(BuyerRecord { balance: owned, ..b })
+    }))
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct CodeBody {
-    #[serde(default)]
-    ttl_secs: Option<i64>,
-}
-
-async fn payment_code(State(state): St, Path(user_id): Path<String>, body: Option<Json<CodeBody>>) -> AdminResult {
+async fn payment_code(
+    State(state): St,
+    Path(user_id): Path<String>,
+    body: Option<Json<NewPaymentCode>>,
+) -> AdminResult<PaymentCode> {
     let ttl = body.and_then(|b| b.0.ttl_secs).unwrap_or(state.config.settings.payment_code_ttl_secs);
     let now = state.clock.now();
     let c = state
         .store
         .write(move |r| accounts::issue_payment_code(r, &user_id, ttl, now).map_err(AdminError::from))
         .await?;
-    Ok(Json(json!({"auth_code": c.code, "user_id": c.user_id, "expires_at": time_text(c.expires_at)})))
+    Ok(Json(PaymentCode { auth_code: c.code, user_id: c.user_id, expires_at: time_text(c.expires_at) }))
 }
 
-/// Names a trade for a control.
-fn clock_json(state: &SandboxState) -> Value {
-    json!({"now": time_text(state.clock.now()), "offset_secs": state.clock.offset()})
+async fn clock_view(State(state): St) -> AdminResult<Clock> {
+    Ok(Json(Clock { now: time_text(state.clock.now()), offset_secs: state.clock.offset() }))
 }
 
-async fn clock_view(State(state): St) -> AdminResult {
-    Ok(Json(clock_json(&state)))
-}
-
-#[derive(Debug, Deserialize)]
-struct AdvanceBody {
-    seconds: i64,
-}
-
-async fn clock_advance(State(state): St, Json(body): Json<AdvanceBody>) -> AdminResult {
+async fn clock_advance(State(state): St, Json(body): Json<AdvanceClock>) -> AdminResult<AdvancedClock> {
     if body.seconds < 0 {
         return Err(AdminError::BadRequest("the clock only moves forward".into()));
     }
@@ -293,11 +276,11 @@ async fn clock_advance(State(state): St, Json(body): Json<AdvanceBody>) -> Admin
         .await?;
     state.clock.set_offset(offset);
     let swept = sweep(&state).await?;
-    Ok(Json(json!({"now": time_text(state.clock.now()), "offset_secs": state.clock.offset(), "swept": swept})))
+    Ok(Json(AdvancedClock { now: time_text(state.clock.now()), offset_secs: state.clock.offset(), swept }))
 }
 
-async fn sweep_now(State(state): St) -> AdminResult {
-    Ok(Json(json!({"swept": sweep(&state).await?})))
+async fn sweep_now(State(state): St) -> AdminResult<Swept> {
+    Ok(Json(Swept { swept: sweep(&state).await? }))
 }
 
 /// Applies timeouts and refund-window ends at the sandbox clock's current time: trades, and red packets
@@ -312,31 +295,32 @@ pub(crate) async fn sweep(state: &SandboxState) -> Result<usize, StoreError> {
     Ok(n)
 }
 
-async fn add_fault(State(state): St, Json(spec): Json<FaultSpec>) -> AdminResult {
+async fn add_fault(State(state): St, Json(spec): Json<FaultSpec>) -> AdminResult<Faults> {
     state.faults.add(spec);
-    Ok(Json(json!({"pending": state.faults.pending()})))
+    Ok(Json(Faults { pending: state.faults.pending() }))
 }
 
-async fn faults_view(State(state): St) -> AdminResult {
-    Ok(Json(json!({"pending": state.faults.pending()})))
+async fn faults_view(State(state): St) -> AdminResult<Faults> {
+    Ok(Json(Faults { pending: state.faults.pending() }))
 }
 
-async fn clear_faults(State(state): St) -> AdminResult {
+async fn clear_faults(State(state): St) -> AdminResult<Faults> {
     state.faults.clear();
-    Ok(Json(json!({"pending": []})))
+    Ok(Json(Faults::default()))
 }
 
-#[derive(Debug, Deserialize)]
-struct NotificationQuery {
-    #[serde(default)]
-    app_id: Option<String>,
-    #[serde(default)]
-    out_trade_no: Option<String>,
-    #[serde(default)]
-    limit: Option<usize>,
+fn delivery_answer(d: DeliveryRecord) -> Delivery {
+    Delivery {
+        notification_id: d.notification_id,
+        attempt: d.attempt,
+        at_ms: d.at_ms,
+        http_status: d.http_status,
+        response_body: d.response_body,
+        error: d.error,
+    }
 }
 
-async fn notifications(State(state): St, Query(q): Query<NotificationQuery>) -> AdminResult {
+async fn notifications(State(state): St, Query(q): Query<NotificationQuery>) -> AdminResult<Vec<Notification>> {
     let limit = q.limit.unwrap_or(100).min(1000);
     let list = state
         .store
@@ -344,22 +328,27 @@ async fn notifications(State(state): St, Query(q): Query<NotificationQuery>) -> 
             let items = r.outbox(q.app_id.as_deref(), q.out_trade_no.as_deref(), limit)?;
             let mut out = Vec::with_capacity(items.len());
             for n in items {
-                let deliveries = r.deliveries(n.id)?;
-                let params: serde_json::Map<String, Value> =
-                    n.params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-                out.push(json!({
-                    "id": n.id, "notify_id": n.notify_id, "trade_no": n.trade_no, "out_trade_no": n.out_trade_no,
-                    "app_id": n.app_id, "url": n.url, "status": n.status, "attempts": n.attempts,
-                    "params": params, "deliveries": deliveries,
-                }));
+                let deliveries = r.deliveries(n.id)?.into_iter().map(delivery_answer).collect();
+                out.push(Notification {
+                    id: n.id,
+                    notify_id: n.notify_id,
+                    trade_no: n.trade_no,
+                    out_trade_no: n.out_trade_no,
+                    app_id: n.app_id,
+                    url: n.url,
+                    status: n.status,
+                    attempts: n.attempts,
+                    params: Params(n.params),
+                    deliveries,
+                });
             }
             Ok(out)
         })
         .await?;
-    Ok(Json(Value::Array(list)))
+    Ok(Json(list))
 }
 
-async fn reset(State(state): St) -> AdminResult {
+async fn reset(State(state): St) -> AdminResult<Reset> {
     state
         .store
         .write(|r| {
@@ -380,7 +369,7 @@ async fn reset(State(state): St) -> AdminResult {
     crate::seed(&state.store, key.clone(), key, &state.config)
         .await
         .map_err(|e| AdminError::Conflict(format!("reset failed: {e}")))?;
-    let (app_id, buyer) =
+    let (app_id, buyer_user_id) =
         state.store.read(|r| Ok((r.meta(meta_keys::DEFAULT_APP_ID)?, r.meta(meta_keys::DEFAULT_BUYER)?))).await?;
-    Ok(Json(json!({"app_id": app_id, "buyer_user_id": buyer})))
+    Ok(Json(Reset { app_id, buyer_user_id }))
 }

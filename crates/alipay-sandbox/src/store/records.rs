@@ -106,7 +106,7 @@ pub struct OutboxRecord {
 }
 
 /// One delivery attempt of a notification.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRecord {
     /// The notification.
     pub notification_id: i64,

@@ -1,24 +1,25 @@
-//! The red-packet simulation controls (`/admin/coupon/...`; table in [`super`]).
+//! The red-packet simulation controls (`/admin/coupon/...`). The routes, their bodies and answers: the table of
+//! [`alipay_sandbox_admin::coupon`].
 
 use std::sync::Arc;
 
 use alipay_api::coupon::CouponOrderAppPay;
-use alipay_core::{form, Charset, PublicKey, Timestamp};
+use alipay_core::{form, Charset, PublicKey};
+use alipay_sandbox_admin::{
+    CouponAppPay, CouponOperation, CouponOrder, CouponOrderDetail, CouponOrders, CouponOrdersQuery, CouponPagePay,
+    CouponPaid, CouponSettings, CouponSwept, SetCouponSettings,
+};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::engine::{self, FundRequest, Swept};
-use crate::admin::AdminError;
+use crate::admin::{AdminError, AdminResult, St};
 use crate::caller::Caller;
+use crate::clock::time_text;
 use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord, OperationKind};
 use crate::store::{Repo, StoreError};
 use crate::SandboxState;
-
-type AdminResult = Result<Json<Value>, AdminError>;
-type St = State<Arc<SandboxState>>;
 
 /// `meta` keys of the default app and buyer (kept by the sandbox core).
 const DEFAULT_APP_ID: &str = "default.app_id";
@@ -36,37 +37,43 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .with_state(state)
 }
 
-fn time_text(t: Option<i64>) -> Value {
-    t.and_then(Timestamp::from_unix).map(|t| Value::String(t.to_string())).unwrap_or(Value::Null)
-}
-
-fn order_json(o: &CouponOrderRecord) -> Value {
-    json!({
-        "auth_no": o.auth_no, "app_id": o.app_id, "seller_id": o.seller_id, "out_order_no": o.out_order_no,
-        "kind": o.kind, "status": o.status, "payer_id": o.payer_id, "amount": o.amount.to_string(),
-        "disbursed": o.disbursed.to_string(), "refunded": o.refunded.to_string(),
-        "remaining": o.remaining().map(|m| m.to_string()), "order_title": o.order_title,
-        "notify_url": o.notify_url, "gmt_create": time_text(Some(o.gmt_create)),
-        "pay_expire_at": time_text(Some(o.pay_expire_at)), "gmt_trans": time_text(o.gmt_trans),
-        "gmt_timeout_refund": time_text(o.gmt_timeout_refund),
-    })
-}
-
-/// `v` (an object) with one more field.
-fn with_field(mut v: Value, key: &str, value: Value) -> Value {
-    if let Some(map) = v.as_object_mut() {
-        map.insert(key.to_owned(), value);
+fn order_answer(o: CouponOrderRecord) -> CouponOrder {
+    CouponOrder {
+        remaining: o.remaining(),
+        kind: o.kind.as_str().to_owned(),
+        status: o.status.as_str().to_owned(),
+        gmt_create: time_text(o.gmt_create),
+        pay_expire_at: time_text(o.pay_expire_at),
+        gmt_trans: o.gmt_trans.and_then(time_text),
+        gmt_timeout_refund: o.gmt_timeout_refund.and_then(time_text),
+        auth_no: o.auth_no,
+        app_id: o.app_id,
+        seller_id: o.seller_id,
+        out_order_no: o.out_order_no,
+        payer_id: o.payer_id,
+        amount: o.amount,
+        disbursed: o.disbursed,
+        refunded: o.refunded,
+        order_title: o.order_title,
+        notify_url: o.notify_url,
     }
-    v
 }
 
-fn op_json(op: &CouponOperationRecord) -> Value {
-    json!({
-        "operation_id": op.operation_id, "auth_no": op.auth_no, "out_order_no": op.out_order_no,
-        "out_request_no": op.out_request_no, "kind": op.kind, "operation_type": op.operation_type,
-        "status": op.status, "amount": op.amount.to_string(), "payer_id": op.payer_id, "payee_id": op.payee_id,
-        "gmt_create": time_text(Some(op.gmt_create)), "gmt_trans": time_text(op.gmt_trans),
-    })
+fn op_answer(op: CouponOperationRecord) -> CouponOperation {
+    CouponOperation {
+        kind: op.kind.as_str().to_owned(),
+        operation_type: op.operation_type.as_str().to_owned(),
+        status: op.status.as_str().to_owned(),
+        gmt_create: time_text(op.gmt_create),
+        gmt_trans: op.gmt_trans.and_then(time_text),
+        operation_id: op.operation_id,
+        auth_no: op.auth_no,
+        out_order_no: op.out_order_no,
+        out_request_no: op.out_request_no,
+        amount: op.amount,
+        payer_id: op.payer_id,
+        payee_id: op.payee_id,
+    }
 }
 
 /// Runs the red-packet sweep at the sandbox clock's time, as its own transaction.
@@ -79,79 +86,49 @@ async fn sweep(state: &SandboxState) -> Result<Swept, StoreError> {
     Ok(swept)
 }
 
-fn settings_json(window: i64) -> Value {
-    json!({"refund_window_secs": window, "default_refund_window_secs": engine::DEFAULT_REFUND_WINDOW_SECS})
+fn settings_answer(window: i64) -> CouponSettings {
+    CouponSettings { refund_window_secs: window, default_refund_window_secs: engine::DEFAULT_REFUND_WINDOW_SECS }
 }
 
-async fn settings_view(State(state): St) -> AdminResult {
+async fn settings_view(State(state): St) -> AdminResult<CouponSettings> {
     sweep(&state).await?;
     let window = state.store.read(|r| engine::refund_window(r)).await?;
-    Ok(Json(settings_json(window)))
+    Ok(Json(settings_answer(window)))
 }
 
-#[derive(Debug, Deserialize)]
-struct SettingsBody {
-    refund_window_secs: i64,
-}
-
-async fn settings_set(State(state): St, Json(body): Json<SettingsBody>) -> AdminResult {
+async fn settings_set(State(state): St, Json(body): Json<SetCouponSettings>) -> AdminResult<CouponSettings> {
     if body.refund_window_secs < 0 {
         return Err(AdminError::BadRequest("refund_window_secs must not be negative".into()));
     }
     let window = body.refund_window_secs;
     state.store.write(move |r| r.set_meta(engine::REFUND_WINDOW_KEY, &window.to_string())).await?;
     sweep(&state).await?;
-    Ok(Json(settings_json(window)))
+    Ok(Json(settings_answer(window)))
 }
 
-async fn sweep_route(State(state): St) -> AdminResult {
-    let swept = sweep(&state).await?;
-    Ok(Json(json!({"closed": swept.closed, "refunded": swept.refunded})))
+async fn sweep_route(State(state): St) -> AdminResult<CouponSwept> {
+    let Swept { closed, refunded } = sweep(&state).await?;
+    Ok(Json(CouponSwept { closed, refunded }))
 }
 
-#[derive(Debug, Deserialize)]
-struct OrdersQuery {
-    #[serde(default)]
-    app_id: Option<String>,
-    #[serde(default)]
-    limit: Option<usize>,
-}
-
-async fn orders(State(state): St, Query(q): Query<OrdersQuery>) -> AdminResult {
+async fn orders(State(state): St, Query(q): Query<CouponOrdersQuery>) -> AdminResult<CouponOrders> {
     sweep(&state).await?;
     let limit = q.limit.unwrap_or(100).min(1000);
     let (list, open) =
         state.store.read(move |r| Ok((r.coupon_orders(q.app_id.as_deref(), limit)?, r.coupon_open_total()?))).await?;
-    Ok(Json(json!({"orders": list.iter().map(order_json).collect::<Vec<_>>(), "open_total": open.to_string()})))
+    Ok(Json(CouponOrders { orders: list.into_iter().map(order_answer).collect(), open_total: open }))
 }
 
-async fn order_view(State(state): St, Path(auth_no): Path<String>) -> AdminResult {
+async fn order_view(State(state): St, Path(auth_no): Path<String>) -> AdminResult<CouponOrderDetail> {
     sweep(&state).await?;
     let lookup = auth_no.clone();
     let (order, ops) =
         state.store.read(move |r| Ok((r.coupon_order(&lookup)?, r.coupon_operations_of(&lookup)?))).await?;
     let order = order.ok_or_else(|| AdminError::NotFound(format!("red packet {auth_no} not found")))?;
-    Ok(Json(with_field(order_json(&order), "operations", Value::Array(ops.iter().map(op_json).collect()))))
+    Ok(Json(CouponOrderDetail { order: order_answer(order), operations: ops.into_iter().map(op_answer).collect() }))
 }
 
-/// Names a red packet (and the buyer who pays it).
-#[derive(Debug, Clone, Default, Deserialize)]
-struct Locator {
-    #[serde(default)]
-    auth_no: Option<String>,
-    #[serde(default)]
-    app_id: Option<String>,
-    #[serde(default)]
-    seller_id: Option<String>,
-    #[serde(default)]
-    out_order_no: Option<String>,
-    #[serde(default)]
-    out_request_no: Option<String>,
-    #[serde(default)]
-    buyer_id: Option<String>,
-}
-
-fn locate(r: &dyn Repo, loc: &Locator) -> Result<CouponOrderRecord, AdminError> {
+fn locate(r: &dyn Repo, loc: &CouponPagePay) -> Result<CouponOrderRecord, AdminError> {
     let missing = || AdminError::NotFound("red packet not found".into());
     if let Some(auth_no) = &loc.auth_no {
         return r.coupon_order(auth_no)?.ok_or_else(missing);
@@ -182,7 +159,7 @@ fn buyer_or_default(r: &dyn Repo, buyer_id: &Option<String>) -> Result<String, S
     }
 }
 
-async fn page_pay(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
+async fn page_pay(State(state): St, Json(loc): Json<CouponPagePay>) -> AdminResult<CouponPaid> {
     sweep(&state).await?;
     let now = state.clock.now();
     let (order, op) = state
@@ -193,14 +170,7 @@ async fn page_pay(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
             engine::buyer_pays(r, order, &buyer, now).map_err(AdminError::from)
         })
         .await?;
-    Ok(Json(with_field(order_json(&order), "operation", op_json(&op))))
-}
-
-#[derive(Debug, Deserialize)]
-struct AppPayBody {
-    order_string: String,
-    #[serde(default)]
-    buyer_id: Option<String>,
+    Ok(Json(CouponPaid { order: order_answer(order), operation: op_answer(op) }))
 }
 
 /// The checks the gateway would make on an order string, and the request it carries.
@@ -277,7 +247,7 @@ async fn check_order_string(state: &SandboxState, text: &str) -> Result<AppOrder
     Ok(AppOrder { caller, fund: FundRequest::app(request, fp) })
 }
 
-async fn app_pay(State(state): St, Json(body): Json<AppPayBody>) -> AdminResult {
+async fn app_pay(State(state): St, Json(body): Json<CouponAppPay>) -> AdminResult<CouponPaid> {
     sweep(&state).await?;
     let AppOrder { caller, fund } = check_order_string(&state, &body.order_string).await?;
     let now = state.clock.now();
@@ -289,5 +259,5 @@ async fn app_pay(State(state): St, Json(body): Json<AppPayBody>) -> AdminResult 
             engine::app_pay(r, &caller, now, fund, &buyer).map_err(AdminError::from)
         })
         .await?;
-    Ok(Json(with_field(order_json(&order), "operation", op_json(&op))))
+    Ok(Json(CouponPaid { order: order_answer(order), operation: op_answer(op) }))
 }

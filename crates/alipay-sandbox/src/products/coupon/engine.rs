@@ -671,7 +671,7 @@ pub fn query(repo: &dyn Repo, caller: &Caller, req: &CouponOperationQuery) -> Re
 }
 
 /// What a sweep changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Swept {
     /// Unpaid red packets closed at their pay timeout.
     pub closed: usize,

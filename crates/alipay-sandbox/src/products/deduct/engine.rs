@@ -373,15 +373,22 @@ pub fn pay_status(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductBillP
 }
 
 /// The deduction as the controls show it.
-pub fn deduction_json(d: &DeductionRecord) -> serde_json::Value {
+pub(crate) fn deduction_answer(d: DeductionRecord) -> alipay_sandbox_admin::Deduction {
     let pending = d.status == DeductResult::Undetermined;
-    serde_json::json!({
-        "out_order_no": d.out_order_no, "bill_no": d.bill_no, "agreement_id": d.agreement_id,
-        "user_id": d.user_id, "pid": d.pid, "pay_amount": d.amount.to_string(),
-        "status": d.status, "order_result_code": d.result_code, "order_result_msg": d.result_msg,
-        "reserved": if pending { d.reserved } else { Money::ZERO }.to_string(),
-        "gmt_create": time_text(d.gmt_create), "gmt_finish": d.gmt_finish.and_then(time_text),
-    })
+    alipay_sandbox_admin::Deduction {
+        out_order_no: d.out_order_no,
+        bill_no: d.bill_no,
+        agreement_id: d.agreement_id,
+        user_id: d.user_id,
+        pid: d.pid,
+        pay_amount: d.amount,
+        status: d.status.as_str().to_owned(),
+        order_result_code: d.result_code,
+        order_result_msg: d.result_msg,
+        reserved: Some(if pending { d.reserved } else { Money::ZERO }),
+        gmt_create: time_text(d.gmt_create),
+        gmt_finish: d.gmt_finish.and_then(time_text),
+    }
 }
 
 /// Settles a pending (`0`) deduction: `success` moves the money once (out of its reservation), failure

@@ -1,20 +1,17 @@
-//! The family's simulation controls (routes listed in the [`super`] module documentation).
+//! The EBPP bill controls (`/admin/ebpp/...`). The routes, their bodies and answers: the table of
+//! [`alipay_sandbox_admin::ebpp`]; the request and answer structs are [`BillLocator`], [`PayBill`] and [`Bill`].
 
 use std::sync::Arc;
 
+use alipay_sandbox_admin::{Bill, BillLocator, PayBill};
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::Value;
 
 use super::engine as bills;
-use crate::admin::AdminError;
+use crate::admin::{AdminError, AdminResult, St};
 use crate::store::Repo;
 use crate::{meta_keys, SandboxState};
-
-type AdminResult = Result<Json<Value>, AdminError>;
-type St = State<Arc<SandboxState>>;
 
 /// The routes under `/admin/ebpp/...`.
 pub fn router(state: Arc<SandboxState>) -> Router {
@@ -42,52 +39,43 @@ pub(crate) fn default_buyer(r: &dyn Repo, buyer: Option<String>) -> Result<Strin
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct BillLocator {
-    merchant_order_no: String,
-    #[serde(default)]
-    app_id: Option<String>,
-    #[serde(default)]
-    buyer_id: Option<String>,
-}
-
-async fn bill_view(State(state): St, Query(loc): Query<BillLocator>) -> AdminResult {
+async fn bill_view(State(state): St, Query(loc): Query<BillLocator>) -> AdminResult<Bill> {
     let v = state
         .store
         .read(move |r| {
-            Ok((|| -> Result<Value, AdminError> {
+            Ok((|| -> Result<Bill, AdminError> {
                 let seller = seller_of(r, loc.app_id.as_deref())?;
                 let bill = r
                     .ebpp_bill(&seller, &loc.merchant_order_no)?
                     .ok_or_else(|| AdminError::NotFound(format!("bill {} not found", loc.merchant_order_no)))?;
-                Ok(bills::bill_json(&bill)?)
+                Ok(bills::bill_answer(bill)?)
             })())
         })
         .await??;
     Ok(Json(v))
 }
 
-async fn bill_pay(State(state): St, Json(loc): Json<BillLocator>) -> AdminResult {
+async fn bill_pay(State(state): St, Json(pay): Json<PayBill>) -> AdminResult<Bill> {
     let now = state.clock.now();
     let v = state
         .store
-        .write(move |r| -> Result<Value, AdminError> {
-            let seller = seller_of(r, loc.app_id.as_deref())?;
-            let buyer = default_buyer(r, loc.buyer_id.clone())?;
-            let bill = bills::pay(r, &seller, &loc.merchant_order_no, &buyer, now)?;
-            Ok(bills::bill_json(&bill)?)
+        .write(move |r| -> Result<Bill, AdminError> {
+            let seller = seller_of(r, pay.app_id.as_deref())?;
+            let buyer = default_buyer(r, pay.buyer_id)?;
+            let bill = bills::pay(r, &seller, &pay.merchant_order_no, &buyer, now)?;
+            Ok(bills::bill_answer(bill)?)
         })
         .await?;
     Ok(Json(v))
 }
 
-async fn bill_fail(State(state): St, Json(loc): Json<BillLocator>) -> AdminResult {
+async fn bill_fail(State(state): St, Json(loc): Json<BillLocator>) -> AdminResult<Bill> {
     let v = state
         .store
-        .write(move |r| -> Result<Value, AdminError> {
+        .write(move |r| -> Result<Bill, AdminError> {
             let seller = seller_of(r, loc.app_id.as_deref())?;
             let bill = bills::fail(r, &seller, &loc.merchant_order_no)?;
-            Ok(bills::bill_json(&bill)?)
+            Ok(bills::bill_answer(bill)?)
         })
         .await?;
     Ok(Json(v))

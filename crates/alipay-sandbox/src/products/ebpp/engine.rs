@@ -112,16 +112,24 @@ pub fn get(repo: &dyn Repo, caller: &Caller, _now: i64, req: EbppBillGet) -> Res
 }
 
 /// The bill as the controls show it.
-pub fn bill_json(bill: &EbppBillRecord) -> Result<serde_json::Value, StoreError> {
-    let req = stored_request(bill)?;
-    Ok(serde_json::json!({
-        "alipay_order_no": bill.alipay_order_no, "merchant_order_no": bill.merchant_order_no,
-        "app_id": bill.app_id, "seller_id": bill.seller_id, "order_type": bill.order_type,
-        "sub_order_type": req.sub_order_type, "charge_inst": req.charge_inst, "bill_key": req.bill_key,
-        "order_status": bill.status, "pay_amount": req.pay_amount.to_string(),
-        "service_amount": req.service_amount.map(|m| m.to_string()), "buyer_id": bill.buyer_id,
-        "gmt_create": time_text(bill.gmt_create), "pay_time": bill.gmt_pay.and_then(time_text),
-    }))
+pub(crate) fn bill_answer(bill: EbppBillRecord) -> Result<alipay_sandbox_admin::Bill, StoreError> {
+    let req = stored_request(&bill)?;
+    Ok(alipay_sandbox_admin::Bill {
+        alipay_order_no: bill.alipay_order_no,
+        merchant_order_no: bill.merchant_order_no,
+        app_id: bill.app_id,
+        seller_id: bill.seller_id,
+        order_type: bill.order_type,
+        sub_order_type: req.sub_order_type,
+        charge_inst: req.charge_inst,
+        bill_key: req.bill_key,
+        order_status: bill.status.as_str().to_owned(),
+        pay_amount: req.pay_amount,
+        service_amount: req.service_amount,
+        buyer_id: bill.buyer_id,
+        gmt_create: time_text(bill.gmt_create),
+        pay_time: bill.gmt_pay.and_then(time_text),
+    })
 }
 
 fn init_bill(repo: &dyn Repo, seller_id: &str, merchant_order_no: &str) -> Result<EbppBillRecord, AdminError> {

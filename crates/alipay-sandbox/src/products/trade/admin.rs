@@ -1,23 +1,19 @@
 //! The trade controls: the buyer's side of a face-to-face trade (scan, confirm, refuse) and a trade as stored.
 //!
-//! | route | body / query | answer |
-//! |---|---|---|
-//! | `GET /admin/trades` | query: trade locator | the trade as stored (also unscanned precreates) |
-//! | `POST /admin/trades/scan` | trade locator (usually `qr_code`), `buyer_id` (default: the default buyer), optional `confirm` (pay at once) | the trade |
-//! | `POST /admin/trades/confirm` | trade locator | the trade (`TRADE_SUCCESS`, notification queued); 409 if the balance is short |
-//! | `POST /admin/trades/refuse` | trade locator | the trade (`TRADE_CLOSED`) |
+//! The routes, their bodies and answers: the trade rows of [`alipay_sandbox_admin::common`]; the request
+//! and answer structs are [`TradeLocator`], [`ScanTrade`] and [`Trade`].
 
 use std::sync::Arc;
 
+use alipay_sandbox_admin::{ScanTrade, Trade, TradeLocator};
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::engine as trade;
 use super::store::TradeRecord;
-use crate::admin::{time_text, AdminError, AdminResult, St};
+use crate::admin::{AdminError, AdminResult, St};
+use crate::clock::time_text;
 use crate::store::Repo;
 use crate::{meta_keys, SandboxState};
 
@@ -31,33 +27,27 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
         .with_state(state)
 }
 
-fn trade_json(t: &TradeRecord) -> Value {
-    json!({
-        "trade_no": t.trade_no, "out_trade_no": t.out_trade_no, "app_id": t.app_id, "seller_id": t.seller_id,
-        "kind": t.kind.as_str(), "trade_status": t.state.as_str(), "total_amount": t.total_amount.to_string(),
-        "refund_fee": t.refund_fee.to_string(), "subject": t.subject, "buyer_id": t.buyer_id, "qr_code": t.qr_code,
-        "gmt_create": time_text(t.gmt_create), "gmt_payment": t.gmt_payment.map(time_text),
-        "gmt_close": t.gmt_close.map(time_text), "expire_at": time_text(t.expire_at),
-    })
+fn trade_answer(t: TradeRecord) -> Trade {
+    Trade {
+        kind: t.kind.as_str().to_owned(),
+        trade_status: t.state.as_str().to_owned(),
+        gmt_create: time_text(t.gmt_create),
+        gmt_payment: t.gmt_payment.and_then(time_text),
+        gmt_close: t.gmt_close.and_then(time_text),
+        expire_at: time_text(t.expire_at),
+        trade_no: t.trade_no,
+        out_trade_no: t.out_trade_no,
+        app_id: t.app_id,
+        seller_id: t.seller_id,
+        total_amount: t.total_amount,
+        refund_fee: t.refund_fee,
+        subject: t.subject,
+        buyer_id: t.buyer_id,
+        qr_code: t.qr_code,
+    }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-struct Locator {
-    #[serde(default)]
-    app_id: Option<String>,
-    #[serde(default)]
-    trade_no: Option<String>,
-    #[serde(default)]
-    out_trade_no: Option<String>,
-    #[serde(default)]
-    qr_code: Option<String>,
-    #[serde(default)]
-    buyer_id: Option<String>,
-    #[serde(default)]
-    confirm: bool,
-}
-
-fn locate(r: &dyn Repo, loc: &Locator) -> Result<TradeRecord, AdminError> {
+fn locate(r: &dyn Repo, loc: &TradeLocator) -> Result<TradeRecord, AdminError> {
     let missing = || AdminError::NotFound("trade not found".into());
     if let Some(qr) = &loc.qr_code {
         return r.trade_by_qr(qr)?.ok_or_else(missing);
@@ -75,23 +65,23 @@ fn locate(r: &dyn Repo, loc: &Locator) -> Result<TradeRecord, AdminError> {
     found.ok_or_else(missing)
 }
 
-async fn trade_view(State(state): St, Query(loc): Query<Locator>) -> AdminResult {
+async fn trade_view(State(state): St, Query(loc): Query<TradeLocator>) -> AdminResult<Trade> {
     let t = state.store.read(move |r| Ok(locate(r, &loc))).await??;
-    Ok(Json(trade_json(&t)))
+    Ok(Json(trade_answer(t)))
 }
 
-async fn scan(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
+async fn scan(State(state): St, Json(scan): Json<ScanTrade>) -> AdminResult<Trade> {
     let now = state.clock.now();
     let t = state
         .store
         .write(move |r| -> Result<TradeRecord, AdminError> {
-            let trade = locate(r, &loc)?;
-            let buyer_id = match &loc.buyer_id {
+            let trade = locate(r, &scan.locator())?;
+            let buyer_id = match &scan.buyer_id {
                 Some(b) => b.clone(),
                 None => r.meta(meta_keys::DEFAULT_BUYER)?.unwrap_or_default(),
             };
             let scanned = trade::scan(r, trade, &buyer_id, now)?;
-            if loc.confirm {
+            if scan.confirm {
                 Ok(trade::confirm(r, scanned, now)?)
             } else {
                 Ok(scanned)
@@ -99,25 +89,25 @@ async fn scan(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
         })
         .await?;
     state.wake.notify_one();
-    Ok(Json(trade_json(&t)))
+    Ok(Json(trade_answer(t)))
 }
 
-async fn confirm(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
+async fn confirm(State(state): St, Json(loc): Json<TradeLocator>) -> AdminResult<Trade> {
     let now = state.clock.now();
     let t = state
         .store
         .write(move |r| -> Result<TradeRecord, AdminError> { Ok(trade::confirm(r, locate(r, &loc)?, now)?) })
         .await?;
     state.wake.notify_one();
-    Ok(Json(trade_json(&t)))
+    Ok(Json(trade_answer(t)))
 }
 
-async fn refuse(State(state): St, Json(loc): Json<Locator>) -> AdminResult {
+async fn refuse(State(state): St, Json(loc): Json<TradeLocator>) -> AdminResult<Trade> {
     let now = state.clock.now();
     let t = state
         .store
         .write(move |r| -> Result<TradeRecord, AdminError> { Ok(trade::refuse(r, locate(r, &loc)?, now)?) })
         .await?;
     state.wake.notify_one();
-    Ok(Json(trade_json(&t)))
+    Ok(Json(trade_answer(t)))
 }
