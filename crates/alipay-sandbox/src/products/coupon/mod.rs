@@ -92,7 +92,7 @@ use serde::Serialize;
 
 use crate::gateway::methods::{write, Access, Call, Handler, Refusal};
 use crate::gateway::Reply;
-use crate::store::StoreError;
+use crate::store::{Repo, StoreError};
 use crate::SandboxState;
 
 use engine::{CouponError, FundRequest};
@@ -112,6 +112,21 @@ pub(crate) fn read<R: AlipayRequest + Serialize>(params: &[(String, String)]) ->
     Ok((request, fp))
 }
 
+/// Runs a red-packet method as one write transaction: the red-packet sweep first (so the answer sees the
+/// timeouts due at the call's time), then `f` with the request's fingerprint.
+async fn swept_write<R, F>(state: &SandboxState, call: Call<R>, f: F) -> Result<Reply, StoreError>
+where
+    R: AlipayRequest + Serialize,
+    F: FnOnce(&dyn Repo, Call<R>, String) -> Result<Reply, StoreError> + Send + 'static,
+{
+    write(state, call, |repo, c| {
+        engine::sweep(repo, c.now)?;
+        let fp = fingerprint(&c.request);
+        f(repo, c, fp)
+    })
+    .await
+}
+
 fn refuse(refusal: Refusal) -> Reply {
     CouponError::InvalidParameter(refusal.to_string()).reply()
 }
@@ -122,9 +137,7 @@ impl Handler for CouponOrderAgreementPay {
         refuse(refusal)
     }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
-        write(state, call, |repo, c| {
-            engine::sweep(repo, c.now)?;
-            let fp = fingerprint(&c.request);
+        swept_write(state, call, |repo, c, fp| {
             engine::agreement_pay(repo, &c.caller, c.now, FundRequest::agreement(c.request, fp))
         })
     }
@@ -136,9 +149,7 @@ impl Handler for CouponOrderPagePay {
         refuse(refusal)
     }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
-        write(state, call, |repo, c| {
-            engine::sweep(repo, c.now)?;
-            let fp = fingerprint(&c.request);
+        swept_write(state, call, |repo, c, fp| {
             engine::page_pay(repo, &c.caller, c.now, FundRequest::page(c.request, fp))
         })
     }
@@ -150,9 +161,7 @@ impl Handler for CouponOrderAppPay {
         refuse(refusal)
     }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
-        write(state, call, |repo, c| {
-            engine::sweep(repo, c.now)?;
-            let fp = fingerprint(&c.request);
+        swept_write(state, call, |repo, c, fp| {
             engine::page_pay(repo, &c.caller, c.now, FundRequest::app(c.request, fp))
         })
     }
@@ -164,11 +173,7 @@ impl Handler for CouponOrderDisburse {
         refuse(refusal)
     }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
-        write(state, call, |repo, c| {
-            engine::sweep(repo, c.now)?;
-            let fp = fingerprint(&c.request);
-            engine::disburse(repo, &c.caller, c.now, c.request, &fp)
-        })
+        swept_write(state, call, |repo, c, fp| engine::disburse(repo, &c.caller, c.now, c.request, &fp))
     }
 }
 
@@ -178,11 +183,7 @@ impl Handler for CouponOrderRefund {
         refuse(refusal)
     }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
-        write(state, call, |repo, c| {
-            engine::sweep(repo, c.now)?;
-            let fp = fingerprint(&c.request);
-            engine::refund(repo, &c.caller, c.now, c.request, &fp)
-        })
+        swept_write(state, call, |repo, c, fp| engine::refund(repo, &c.caller, c.now, c.request, &fp))
     }
 }
 
