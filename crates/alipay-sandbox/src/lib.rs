@@ -42,7 +42,7 @@ use tokio::sync::{watch, Notify};
 use crate::accounts::{AccountError, NewApp};
 use crate::clock::Clock;
 use crate::faults::Faults;
-use crate::settings::Settings;
+pub use crate::settings::Settings;
 use crate::store::{Repo, Store, StoreError};
 
 /// `meta` keys of the sandbox's own state.
@@ -151,7 +151,7 @@ pub struct AppJson {
 }
 
 /// Shared state of a running sandbox.
-pub struct SandboxState {
+pub(crate) struct SandboxState {
     pub(crate) store: Arc<Store>,
     pub(crate) alipay_key: PrivateKey,
     pub(crate) clock: Clock,
