@@ -4,7 +4,7 @@
 //! tested offline: `POST|GET /gateway.do` with the real common parameters, signatures and result codes;
 //! signed answers; persistent trades and balances (SQLite, group commit, nothing acknowledged is lost);
 //! signed asynchronous notifications with retries; and simulation controls under `/admin/...` (see
-//! [`admin`]).
+//! the `admin` module), and an operator console at `/` (the `console` module).
 //!
 //! The layout (ARCHITECTURE.md at the repository root tells the path of one request): `gateway` (HTTP and the
 //! common protocol, and the one table of methods), `products` (one folder per product family: engine, store,
@@ -214,7 +214,7 @@ impl Sandbox {
         })
     }
 
-    /// The gateway (`/gateway.do`), the controls (`/admin/...`) and the operator console (`/`, [`console`]) as
+    /// The gateway (`/gateway.do`), the controls (`/admin/...`) and the operator console (`/`) as
     /// one router, the controls and the console open (as on a loopback listener; see [`Sandbox::router_for`]).
     pub fn router(&self) -> axum::Router {
         gateway::router(Arc::clone(&self.state))
@@ -223,7 +223,7 @@ impl Sandbox {
     }
 
     /// The router for a listener on `addr`: on a non-loopback address (`0.0.0.0` and `::` included) every
-    /// `/admin/...` route and every console page needs the admin token ([`admin::require_token`]: the bearer
+    /// `/admin/...` route and every console page needs the admin token (`admin::require_token`: the bearer
     /// header, or the cookie a browser gets from `?token=`); the gateway and bill downloads never do.
     pub fn router_for(&self, addr: SocketAddr) -> axum::Router {
         let controls = self.admin_router().merge(console::router(Arc::clone(&self.state)));

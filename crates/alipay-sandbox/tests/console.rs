@@ -164,6 +164,77 @@ async fn the_inspector_explains_a_timestamp_off_by_whole_hours() {
 }
 
 #[tokio::test]
+async fn the_inspector_explains_a_charset_mismatch() {
+    let h = Harness::start().await;
+    // Declares GBK, sends and signs UTF-8 bytes.
+    let mut params = h.common(&h.app, "alipay.trade.query", Charset::Gbk);
+    params.push(("biz_content".into(), json!({"out_trade_no": "GBK_MISMATCH", "memo": "中文"}).to_string()));
+    Harness::sign(&mut params, &h.app.key, h.app.sign_type, Charset::Utf8);
+    let body = alipay_core::form::encode(params.iter().map(|(k, v)| (k.as_str(), v.as_str())), Charset::Utf8).unwrap();
+    let (_, _, answer) = h.post_raw("", body.into_bytes(), Charset::Gbk).await;
+    // The bytes round-trip, so the signature verifies: the wire answer is the normal one.
+    let (_, obj) = h.verify(&answer, "alipay.trade.query", Charset::Gbk, h.app.sign_type);
+    assert_eq!(sub_code_of(&obj), "ACQ.TRADE_NOT_EXIST", "{obj}");
+    let (_, list) = page(&h, "/inspector?q=GBK_MISMATCH").await;
+    assert!(list.contains("Charset mismatch: the request says charset=GBK but its bytes are UTF-8"), "{list}");
+}
+
+#[tokio::test]
+async fn apps_are_created_from_the_form_and_a_bill_downloads() {
+    let h = Harness::start().await;
+    let client = no_redirects();
+    let key = alipay_core::PrivateKey::generate().unwrap();
+    let pem = key.public_key().to_spki_pem();
+    let resp = client
+        .post(format!("{}/apps", h.base()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs([("public_key", pem.as_str()), ("sign_type", "RSA2")])
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/apps/"), "{location}");
+    let (status, app_page) = page(&h, &location).await;
+    assert_eq!(status, 200);
+    assert!(app_page.contains("App created") || app_page.contains("created."), "the flash");
+    // A bad key: refused with a message, nothing created.
+    let before = page(&h, "/apps").await.1.matches("data-testid=\"app-").count();
+    let resp = client
+        .post(format!("{}/apps", h.base()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("public_key=not-a-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["location"].to_str().unwrap().split('?').next().unwrap(), "/apps");
+    assert_eq!(page(&h, "/apps").await.1.matches("data-testid=\"app-").count(), before);
+
+    // A payment today, the clock a day later: yesterday's bill downloads as a zip.
+    h.pay("BILL_1", "3.00", &h.info.buyer_user_id).await;
+    let t = h.admin_get("/admin/trades?out_trade_no=BILL_1").await;
+    let day = t["gmt_payment"].as_str().unwrap()[..10].to_owned();
+    h.admin_post("/admin/clock/advance", json!({"seconds": 2 * 86400})).await;
+    let form = format!("app_id={}&bill_date={day}&bill_type=trade", h.info.app_id);
+    let resp = client
+        .post(format!("{}/bills", h.base()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/bills/"), "{location}");
+    let zip = h.http.get(format!("{}{location}", h.base())).send().await.unwrap().bytes().await.unwrap();
+    assert!(zip.starts_with(b"PK"), "a zip file");
+}
+
+#[tokio::test]
 async fn resend_makes_a_delivered_notification_go_again() {
     let h = Harness::start().await;
     // A merchant endpoint that counts what it receives and answers success.

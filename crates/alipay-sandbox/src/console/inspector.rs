@@ -193,6 +193,17 @@ pub(crate) fn timestamp_diagnosis(ts: i64, now: i64) -> String {
 
 async fn diagnose(state: &SandboxState, query: &[u8], body: &[u8], charset: Charset, call: &mut CallRecord) {
     let sub = call.sub_code.clone().unwrap_or_default();
+    // Declared GBK, sent UTF-8: GBK bytes of Chinese text are almost never valid UTF-8, so non-ASCII text that
+    // decodes as UTF-8 was UTF-8. The signature may still verify (the bytes round-trip), the text is garbled.
+    if charset == Charset::Gbk
+        && merged(query, body, Charset::Utf8).is_some_and(|p| p.iter().any(|(k, v)| k != "sign" && !v.is_ascii()))
+    {
+        call.diagnosis.push(
+            "Charset mismatch: the request says charset=GBK but its bytes are UTF-8, so its Chinese text arrives \
+             garbled (中文 reads as 涓枃). Send charset=utf-8, or encode the form in GBK."
+                .into(),
+        );
+    }
     match sub.as_str() {
         "isv.invalid-timestamp" => {
             let text = call.param("timestamp").unwrap_or_default();
