@@ -6,6 +6,7 @@
 //! 3. Controls → inject fault: the next SDK call answers ACQ.SYSTEM_ERROR.
 //! 4. Notifications → resend: the merchant's endpoint receives the notification again.
 //! 5. Inspector: a call signed with another app's key, with its diagnosis.
+//! 6. Apps: the default app's configuration snippets.
 //!
 //! Screenshots of each step go to `target/screenshots/console-*.png`. Needs Debian's `chromium` and
 //! `chromium-driver` (`.ci/run` installs them); without them the test fails when `ALIPAY_BROWSER=1` (CI) and
@@ -235,6 +236,13 @@ async fn console_actions_change_what_the_gateway_answers() {
     let content = b.find(Locator::Css(&by_testid("sign-content"))).await.unwrap().text().await.unwrap();
     assert!(content.contains("method=alipay.trade.query"), "{content}");
     shot(&b, "6-inspector-call").await;
+
+    // 6. The default app's page: its snippets for the official SDKs.
+    b.find(Locator::Css(&by_testid("nav-apps"))).await.unwrap().click().await.unwrap();
+    b.find(Locator::Css(&by_testid(&format!("app-{}", info.app_id)))).await.unwrap().click().await.unwrap();
+    let python = b.find(Locator::Css(&by_testid("snippet-python"))).await.unwrap().text().await.unwrap();
+    assert!(python.contains("AlipayClientConfig") && python.contains(&info.app_id), "{python}");
+    shot(&b, "7-app-snippets").await;
 
     b.close().await.unwrap();
     let _ = driver_process.kill().await;

@@ -303,7 +303,7 @@ impl Sandbox {
                 }
             }
         }));
-        tracing::info!(%addr, data = %self.state.data_dir.display(), "alipay sandbox listening");
+        tracing::info!(%addr, data = %self.state.data_dir.display(), console = %format!("http://{addr}/"), "alipay sandbox listening");
         Ok(RunningSandbox { addr, stop: stop_tx, tasks, sandbox: self })
     }
 }

@@ -187,8 +187,9 @@ pub(crate) async fn app(
         "// TZ=Asia/Shanghai node app.js   (the SDK stamps the host's local time)\n\
          const {{ AlipaySdk }} = require('alipay-sdk');\n\n\
          const alipaySdk = new AlipaySdk({{\n  appId: '{id}',\n  privateKey: '{pkcs1_b64}',\n  keyType: 'PKCS1',\n\
-         \x20 alipayPublicKey: '{alipay_b64}',\n  gateway: '{gateway}',\n  signType: '{sign_type}',\n  charset: 'utf-8',\n}});\n\
-         const result = await alipaySdk.exec('alipay.trade.query', {{ bizContent: {{ out_trade_no: 'T1' }} }});\n"
+         \x20 alipayPublicKey: '{alipay_b64}',\n  gateway: '{gateway}',\n  signType: '{sign_type}',\n  charset: 'utf-8',\n}});\n\n\
+         alipaySdk\n  .exec('alipay.trade.query', {{ bizContent: {{ out_trade_no: 'T1' }} }}, {{ validateSign: true }})\n\
+         \x20 .then((result) => console.log(JSON.stringify(result)));\n"
     );
     let rust = format!(
         "use alipay_client::AlipayClient;\n\n\
@@ -206,6 +207,23 @@ pub(crate) async fn app(
             tr { th { "merchant (PID)" } td { code { (json.merchant_pid) } } }
             tr { th { "sign type" } td { (sign_type) } }
             tr { th { "gateway" } td { code { (gateway) } } }
+        }
+        p { a href=(format!("/apps/{id}/app.json")) data-testid="app-json" { "Download app.json" }
+            @if !is_default { " (without a private key: the sandbox only knows the public half of this app's key)" } }
+        h2 { "Configuration snippets" }
+        (snippet("java", "Java (alipay-sdk-java: AlipayConfig / DefaultAlipayClient)", html! { p.muted { "The PKCS#8 private key and the Alipay public key as bare base64 on one line." } }, &java))
+        (snippet("python", "Python (alipay-sdk-python: AlipayClientConfig)", html! { p.muted { "Needs the PKCS#1 private key and Beijing time on the host (TZ=Asia/Shanghai). The published SDK ignores a port in server_url: behind a non-default port it cannot reach the sandbox unpatched (see interop/README.md)." } }, &python))
+        (snippet("node", "Node (alipay-sdk v4: new AlipaySdk)", html! { p.muted { "keyType 'PKCS1' for the key shown; use 'PKCS8' with the PKCS#8 key. Beijing time on the host." } }, &node))
+        (snippet("rust", "This project's SDK (AlipayClient::builder)", html! {}, &rust))
+        (snippet("cli", "This project's CLI", html! {}, &cli))
+        h2 { "Common mistakes" }
+        ul {
+            li { strong { "The app public key pasted as the Alipay public key." } " The merchant then fails to verify every answer and notification (the SDK reports a signature error although the call succeeded: see the Inspector). Use the Alipay public key below; this project's SDK refuses the swap at build time." }
+            li { strong { "A PKCS#8 key given to Alipay's Python SDK." } " It reads only PKCS#1 (" code { "RSA PRIVATE KEY" } ") and fails before sending anything: use the PKCS#1 form (the Node SDK takes either with " code { "keyType" } ")." }
+            li { strong { "Host clock not in Beijing time." } " The Python and Node SDKs stamp local time; the gateway refuses a timestamp more than 30 minutes off (isv.invalid-timestamp; the Inspector says by how many hours). Run them with " code { "TZ=Asia/Shanghai" } "." }
+        }
+        h2 { "Keys" }
+        table {
             tr { th { "Alipay public key (configure this one as the Alipay key)" } td { pre { (json.alipay_public_key) } } }
             tr { th { "app public key (registered here; never the Alipay key)" } td { pre { (json.app_public_key) } } }
             @if is_default {
@@ -213,20 +231,6 @@ pub(crate) async fn app(
                 tr { th { "app private key, PKCS#1" } td { pre { (pkcs1_pem) } } }
             }
         }
-        p { a href=(format!("/apps/{id}/app.json")) data-testid="app-json" { "Download app.json" }
-            @if !is_default { " (without a private key: the sandbox only knows the public half of this app's key)" } }
-        h2 { "Common mistakes" }
-        ul {
-            li { strong { "The app public key pasted as the Alipay public key." } " The merchant then fails to verify every answer and notification (the SDK reports a signature error although the call succeeded: see the Inspector). Use the Alipay public key above; this project's SDK refuses the swap at build time." }
-            li { strong { "A PKCS#8 key given to Alipay's Python SDK." } " It reads only PKCS#1 (" code { "RSA PRIVATE KEY" } ") and fails before sending anything: use the PKCS#1 form (the Node SDK takes either with " code { "keyType" } ")." }
-            li { strong { "Host clock not in Beijing time." } " The Python and Node SDKs stamp local time; the gateway refuses a timestamp more than 30 minutes off (isv.invalid-timestamp; the Inspector says by how many hours). Run them with " code { "TZ=Asia/Shanghai" } "." }
-        }
-        h2 { "Configuration snippets" }
-        (snippet("java", "Java (alipay-sdk-java: AlipayConfig / DefaultAlipayClient)", html! { p.muted { "The PKCS#8 private key and the Alipay public key as bare base64 on one line." } }, &java))
-        (snippet("python", "Python (alipay-sdk-python: AlipayClientConfig)", html! { p.muted { "Needs the PKCS#1 private key and Beijing time on the host (TZ=Asia/Shanghai). The published SDK ignores a port in server_url: behind a non-default port it cannot reach the sandbox unpatched (see interop/README.md)." } }, &python))
-        (snippet("node", "Node (alipay-sdk v4: new AlipaySdk)", html! { p.muted { "keyType 'PKCS1' for the key shown; use 'PKCS8' with the PKCS#8 key. Beijing time on the host." } }, &node))
-        (snippet("rust", "This project's SDK (AlipayClient::builder)", html! {}, &rust))
-        (snippet("cli", "This project's CLI", html! {}, &cli))
     };
     Ok(layout(&format!("App {id}"), "apps", lq.flash.as_deref(), content).into_response())
 }
