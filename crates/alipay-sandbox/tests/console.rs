@@ -328,19 +328,32 @@ async fn off_loopback_every_console_route_needs_the_token_and_a_refusal_changes_
         "/admin/clock",
         "/admin/faults",
     ];
-    let posts: [(&str, &[(&str, &str)]); 5] = [
+    let app_id =
+        serde_json::from_slice::<AppJson>(&std::fs::read(dir.path().join("app.json")).unwrap()).unwrap().app_id;
+    let private = [
+        format!("/apps/{app_id}"),
+        format!("/apps/{app_id}/app.json"),
+        "/inspector/1".to_owned(),
+        "/trades/2026".to_owned(),
+        "/redpackets/1".to_owned(),
+    ];
+    let gets: Vec<&str> = gets.iter().copied().chain(private.iter().map(String::as_str)).collect();
+    let posts: [(&str, &[(&str, &str)]); 8] = [
         ("/controls/clock", &[("seconds", "3600")]),
         ("/controls/faults", &[("method", "*"), ("kind", "system_error")]),
         ("/controls/reset", &[]),
         ("/notifications/1/resend", &[]),
         ("/apps", &[("public_key", "x")]),
+        ("/controls/faults/clear", &[]),
+        ("/deduct/resolve", &[("seller_id", "x"), ("out_order_no", "x"), ("result", "success")]),
+        ("/bills", &[("app_id", "x"), ("bill_date", "2020-01-01"), ("bill_type", "trade")]),
     ];
     let wrong = format!("{token}0");
     let cookie_wrong = format!("{}={wrong}", alipay_sandbox_admin_cookie());
     let bearer_wrong = format!("Bearer {wrong}");
     let attempts: [&[(&str, &str)]; 3] = [&[], &[("authorization", &bearer_wrong)], &[("cookie", &cookie_wrong)]];
     for headers in attempts {
-        for path in gets {
+        for path in &gets {
             let mut req = client.get(format!("{base}{path}"));
             for (k, v) in headers {
                 req = req.header(*k, *v);
