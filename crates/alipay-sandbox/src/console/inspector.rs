@@ -175,7 +175,8 @@ pub(crate) fn timestamp_diagnosis(ts: i64, now: i64) -> String {
     let rest = (delta - hours * 3600).abs();
     if hours != 0 && rest <= 600 {
         let dir = if hours > 0 { "ahead of" } else { "behind" };
-        let zone = 8 - hours;
+        // The host stamps its local time: Beijing (UTC+8) shifted by the difference.
+        let zone = 8 + hours;
         format!(
             "The timestamp is {} hour(s) {dir} Beijing time: the merchant host's clock is in another time zone \
              (about UTC{zone:+}). Alipay's Python and Node SDKs stamp the host's local time: run them with \

@@ -43,16 +43,11 @@ fn base_url(uri: &Uri, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// The signed answer and its body bytes (for the request inspector).
-fn signed(
-    state: &SandboxState,
-    key: &str,
-    reply: &Reply,
-    sign_type: SignType,
-    charset: Charset,
-) -> (Response, Vec<u8>) {
+/// The signed answer and its body bytes (for the request inspector; shared, not copied).
+fn signed(state: &SandboxState, key: &str, reply: &Reply, sign_type: SignType, charset: Charset) -> (Response, Bytes) {
     match envelope::build_response(key, reply, &state.alipay_key, sign_type, charset) {
         Ok(body) => {
+            let body = Bytes::from(body);
             let mut resp = Response::new(Body::from(body.clone()));
             let ct = format!("text/html;charset={}", charset.as_str());
             if let Ok(v) = HeaderValue::from_str(&ct) {
@@ -63,7 +58,7 @@ fn signed(
         Err(e) => {
             tracing::error!(error = %e, "cannot build a response");
             let text = "cannot sign the response";
-            ((StatusCode::INTERNAL_SERVER_ERROR, text).into_response(), text.as_bytes().to_vec())
+            ((StatusCode::INTERNAL_SERVER_ERROR, text).into_response(), Bytes::from_static(text.as_bytes()))
         }
     }
 }
@@ -103,8 +98,8 @@ async fn gateway(
     };
     let (response, sent) = match &outcome {
         Outcome::Signed { key, reply, sign_type, charset } => signed(&state, key, reply, *sign_type, *charset),
-        Outcome::Dropped(_) => (dropped_connection(), Vec::new()),
-        Outcome::NotAllowed => ((StatusCode::METHOD_NOT_ALLOWED, "use GET or POST").into_response(), Vec::new()),
+        Outcome::Dropped(_) => (dropped_connection(), Bytes::new()),
+        Outcome::NotAllowed => ((StatusCode::METHOD_NOT_ALLOWED, "use GET or POST").into_response(), Bytes::new()),
     };
     crate::console::record(&state, &query, &body, &outcome, &sent).await;
     response
