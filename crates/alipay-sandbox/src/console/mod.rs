@@ -149,7 +149,7 @@ code,pre{font:12px/1.4 ui-monospace,Menlo,Consolas,monospace}pre{background:#fff
 .error{color:#cf1322}.diag{background:#fff7e6;border:1px solid #ffd591;padding:8px 12px;margin:6px 0}
 form.inline{display:inline}input,select,button{font:inherit;padding:4px 8px;margin:2px}button{cursor:pointer;background:#1677ff;color:#fff;border:0;border-radius:4px}
 button.danger{background:#cf1322}button.plain{background:#8c8c8c}.card{background:#fff;border:1px solid #e3e6eb;padding:12px 16px;margin-bottom:12px}
-textarea{width:100%;font:12px ui-monospace,monospace}input[type=number]{width:7em}td code{word-break:break-all}
+textarea{width:100%;font:12px ui-monospace,monospace}input[type=number]{width:7em}table.params td code{word-break:break-all}td code{white-space:nowrap}table.params td code{white-space:normal}
 "#;
 
 const NAV: [(&str, &str, &str); 12] = [

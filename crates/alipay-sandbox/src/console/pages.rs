@@ -209,7 +209,7 @@ pub(crate) async fn call(State(state): St, Path(id): Path<u64>) -> PageResult {
             pre data-testid="sign-content" { (content) }
         }
         h2 { "Parameters" }
-        table {
+        table.params {
             @for (k, v) in &c.params { tr { th { code { (k) } } td { code { (v) } } } }
         }
         h2 { "Answer (as sent)" }
