@@ -37,15 +37,18 @@
 //! | `flash` | the outcome of the last action |
 //! | `clock-now` | the sandbox clock's time |
 //! | `advance-seconds` / `advance-clock` | the clock form's amount (seconds) and button |
-//! | `fault-method` / `fault-kind` / `fault-count` / `fault-execute` / `inject-fault` | the fault form |
-//! | `fault-<n>` / `clear-faults` | a pending fault (0-based) and the clear button |
+//! | `fault-method` / `fault-kind` / `fault-count` / `fault-latency` / `fault-execute` / `inject-fault` | the fault form |
+//! | `fault-<n>` / `no-faults` / `clear-faults` | a pending fault (0-based), "none", and the clear button |
 //! | `reset` | the reset button |
 //! | `call-<id>` | a gateway call's row (a link to its page) |
 //! | `call-code` / `sign-content` / `diagnosis` / `answer` | on a call's page |
 //! | `notification-<id>` / `resend-<id>` | a notification's row and its deliver-now/resend button |
 //! | `trade-<trade_no>` / `timeline` | a trade's row (link) and its timeline |
 //! | `resolve-<out_order_no>` / `fail-<out_order_no>` | settle a pending deduction as success / failure |
-//! | `app-<app_id>` / `app-json` / `new-app-key` / `new-app-sign-type` / `create-app` / `snippet-<lang>` | apps |
+//! | `app-<app_id>` / `app-json` / `private-key` | an app's link, its app.json download, the default app's private key |
+//! | `new-app-key` / `new-app-sign-type` / `new-app-id` / `new-app-merchant` / `create-app` | the new-app form |
+//! | `snippet-<lang>` | configuration snippets: `java`, `python`, `node`, `rust`, `cli` |
+//! | `trade-state` / `redpacket-<auth_no>` | a trade's state; a red packet's row (link) |
 //! | `bill-app` / `bill-date` / `bill-type` / `download-bill` | the bill form |
 
 pub(crate) mod inspector;

@@ -249,7 +249,7 @@ pub(crate) async fn controls(State(state): St, Query(lq): Query<ListQuery>) -> P
                     option value="drop_after_commit" { "drop_after_commit" }
                 }
                 " count " input type="number" name="count" min="1" value="1" size="4" data-testid="fault-count";
-                " latency ms " input type="number" name="latency_ms" min="0" value="0" size="6";
+                " latency ms " input type="number" name="latency_ms" min="0" value="0" size="6" data-testid="fault-latency";
                 label { input type="checkbox" name="execute" value="true" data-testid="fault-execute"; " do the work first" }
                 " " button type="submit" data-testid="inject-fault" { "Inject fault" }
             }

@@ -49,8 +49,8 @@ pub(crate) async fn apps(State(state): St, Query(lq): Query<ListQuery>) -> PageR
                 textarea name="public_key" rows="7" placeholder="-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----" data-testid="new-app-key" {}
                 br;
                 "Sign type " select name="sign_type" data-testid="new-app-sign-type" { option value="RSA2" { "RSA2 (SHA256withRSA)" } option value="RSA" { "RSA (SHA1withRSA, legacy)" } }
-                " app_id (optional) " input type="text" name="app_id" size="18" placeholder="16 digits";
-                " merchant PID (optional: a new merchant otherwise) " input type="text" name="merchant_pid" size="18";
+                " app_id (optional) " input type="text" name="app_id" size="18" placeholder="16 digits" data-testid="new-app-id";
+                " merchant PID (optional: a new merchant otherwise) " input type="text" name="merchant_pid" size="18" data-testid="new-app-merchant";
                 " " button type="submit" data-testid="create-app" { "Create app" }
             }
         }
