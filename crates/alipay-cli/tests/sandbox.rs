@@ -140,3 +140,51 @@ fn admin_command_sends_the_config_token_off_loopback() {
     child.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A plain HTTP/1.1 GET on 127.0.0.1:port: (status line, body).
+fn http_get(port: u16, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+/// The operator console of `alipay sandbox`: the default app's `app.json` download and the CLI snippet of its
+/// page, used exactly as the page says.
+#[test]
+fn the_consoles_app_json_works_with_the_cli_snippet() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("alipay-cli-console-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = common::free_port();
+    let mut child = common::start_sandbox(&dir, port);
+    let app_id = json(&std::fs::read_to_string(dir.join("app.json")).unwrap())["app_id"].as_str().unwrap().to_owned();
+
+    let (status, page) = http_get(port, &format!("/apps/{app_id}"));
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        page.contains(&format!("alipay call alipay.trade.query --config app-{app_id}.json --biz-content")),
+        "{page}"
+    );
+    let (status, body) = http_get(port, &format!("/apps/{app_id}/app.json"));
+    assert!(status.contains("200"), "{status}");
+    let downloaded = dir.join(format!("app-{app_id}.json"));
+    std::fs::write(&downloaded, &body).unwrap();
+
+    let (code, out, err) = alipay(&[
+        "call",
+        "alipay.trade.query",
+        "--config",
+        downloaded.to_str().unwrap(),
+        "--json",
+        "--biz-content",
+        r#"{"out_trade_no":"T1"}"#,
+    ]);
+    assert_eq!(code, 2, "a verified business failure: {out}{err}");
+    assert_eq!(json(&out)["sub_code"], "ACQ.TRADE_NOT_EXIST");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,7 +4,7 @@
 //! tested offline: `POST|GET /gateway.do` with the real common parameters, signatures and result codes;
 //! signed answers; persistent trades and balances (SQLite, group commit, nothing acknowledged is lost);
 //! signed asynchronous notifications with retries; and simulation controls under `/admin/...` (see
-//! [`alipay_sandbox_admin`]).
+//! the `admin` module), and an operator console at `/` (the `console` module).
 //!
 //! The layout (ARCHITECTURE.md at the repository root tells the path of one request): `gateway` (HTTP and the
 //! common protocol, and the one table of methods), `products` (one folder per product family: engine, store,
@@ -21,6 +21,7 @@ mod accounts;
 mod admin;
 mod caller;
 mod clock;
+mod console;
 mod faults;
 mod gateway;
 mod ids;
@@ -164,6 +165,8 @@ pub(crate) struct SandboxState {
     pub(crate) apps: Mutex<HashMap<String, (store::AppRecord, PublicKey)>>,
     /// The admin API's bearer token (required when the listener is not loopback). Never logged.
     pub(crate) admin_token: Arc<str>,
+    /// The request inspector's bounded history of gateway calls.
+    pub(crate) calls: console::inspector::CallLog,
 }
 
 impl std::fmt::Debug for SandboxState {
@@ -206,21 +209,24 @@ impl Sandbox {
                 data_dir: dir.to_owned(),
                 apps: Mutex::new(HashMap::new()),
                 admin_token: admin_token.into(),
+                calls: console::inspector::CallLog::default(),
             }),
         })
     }
 
-    /// The gateway (`/gateway.do`) and the controls (`/admin/...`) as one router, the controls open (as on a
-    /// loopback listener; see [`Sandbox::router_for`]).
+    /// The gateway (`/gateway.do`), the controls (`/admin/...`) and the operator console (`/`) as
+    /// one router, the controls and the console open (as on a loopback listener; see [`Sandbox::router_for`]).
     pub fn router(&self) -> axum::Router {
-        gateway::router(Arc::clone(&self.state)).merge(self.admin_router())
+        gateway::router(Arc::clone(&self.state))
+            .merge(self.admin_router())
+            .merge(console::router(Arc::clone(&self.state)))
     }
 
     /// The router for a listener on `addr`: on a non-loopback address (`0.0.0.0` and `::` included) every
-    /// `/admin/...` route needs `Authorization: Bearer <admin token>` (see [`alipay_sandbox_admin`]); the gateway
-    /// and bill downloads never do.
+    /// `/admin/...` route and every console page needs the admin token (`admin::require_token`: the bearer
+    /// header, or the cookie a browser gets from `?token=`); the gateway and bill downloads never do.
     pub fn router_for(&self, addr: SocketAddr) -> axum::Router {
-        let controls = self.admin_router();
+        let controls = self.admin_router().merge(console::router(Arc::clone(&self.state)));
         let controls = if admin::token_required(addr) {
             admin::with_token(controls, Arc::clone(&self.state.admin_token))
         } else {
@@ -297,7 +303,7 @@ impl Sandbox {
                 }
             }
         }));
-        tracing::info!(%addr, data = %self.state.data_dir.display(), "alipay sandbox listening");
+        tracing::info!(%addr, data = %self.state.data_dir.display(), console = %format!("http://{addr}/"), "alipay sandbox listening");
         Ok(RunningSandbox { addr, stop: stop_tx, tasks, sandbox: self })
     }
 }

@@ -613,3 +613,34 @@ async fn an_agreement_past_its_sign_expire_date_cannot_be_charged() {
     // The deduction made before stays readable.
     assert_eq!(call(&h, &h.app, &status_req(&user, "E1")).await["status"], "1");
 }
+
+#[tokio::test]
+async fn the_console_lists_a_pending_deduction_and_resolves_it() {
+    let h = Harness::start().await;
+    let (user, agreement) = signed(&h, "100.00", "2015072601").await;
+    let (s, b) = h.admin_post("/admin/deduct/holds", json!({"agreement_id": agreement})).await;
+    assert_eq!(s, 200, "{b}");
+    let r = call(&h, &h.app, &pay_req(&h, &user, &agreement, "C1", "30.00")).await;
+    assert_eq!(r["result_status"], "0", "{r}");
+
+    let page = h.http.get(format!("{}/deduct?q=C1", h.base())).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<title>Deduct") && page.contains("data-testid=\"resolve-C1\""), "{page}");
+    let accounts = h.http.get(format!("{}/accounts?q={user}", h.base())).send().await.unwrap().text().await.unwrap();
+    assert!(accounts.contains("70.00") && accounts.contains("30.00"), "available and reserved: {accounts}");
+
+    let form = format!("seller_id={}&out_order_no=C1&result=success", h.info.merchant_pid);
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = client
+        .post(format!("{}/deduct/resolve", h.base()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    let s = call(&h, &h.app, &status_req(&user, "C1")).await;
+    assert_eq!(s["status"], "1", "the gateway now says paid: {s}");
+    assert_eq!(h.balance(&user).await, "70.00");
+    let page = h.http.get(format!("{}/deduct?q=C1", h.base())).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("data-testid=\"resolve-C1\""), "no longer pending");
+}

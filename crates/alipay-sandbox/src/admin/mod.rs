@@ -103,32 +103,106 @@ pub fn with_token(router: Router, token: Arc<str>) -> Router {
     router.layer(axum::middleware::from_fn_with_state(token, require_token))
 }
 
-/// Middleware: lets a request through only with `Authorization: Bearer <token>` (compared in constant time);
-/// otherwise answers 401 `{"error": ...}` with `WWW-Authenticate: Bearer`, and the handler never runs.
-pub async fn require_token(
-    State(token): State<Arc<str>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let presented = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim);
-    let error = match presented {
-        None => "missing admin token: send Authorization: Bearer <admin_token> (see app.json)",
-        Some(p) if aws_lc_rs::constant_time::verify_slices_are_equal(p.as_bytes(), token.as_bytes()).is_ok() => {
-            return next.run(request).await;
-        }
-        Some(_) => "wrong admin token",
-    };
+/// The cookie that carries the admin token for a browser (set from `?token=`, HttpOnly, SameSite=Strict).
+pub const TOKEN_COOKIE: &str = "alipay_sandbox_token";
+
+fn same_token(presented: &str, token: &str) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(presented.as_bytes(), token.as_bytes()).is_ok()
+}
+
+fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+fn unauthorized(error: &str) -> Response {
     (
         StatusCode::UNAUTHORIZED,
         [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
         Json(ErrorBody { error: error.to_owned() }),
     )
         .into_response()
+}
+
+/// Middleware: lets a request through only with `Authorization: Bearer <token>` or the [`TOKEN_COOKIE`]
+/// cookie holding it (both compared in constant time); otherwise answers 401 `{"error": ...}` with
+/// `WWW-Authenticate: Bearer`, and the handler never runs.
+///
+/// A browser cannot send a bearer header: a `GET` with `?token=<token>` (the right one) answers a redirect to
+/// the same URL without it that sets the cookie (`HttpOnly; SameSite=Strict; Path=/`). A cookie only
+/// authenticates requests that are not cross-site (`Sec-Fetch-Site` / `Origin`, [`same_origin`]), so another
+/// site cannot drive the controls through the operator's browser.
+pub async fn require_token(
+    State(token): State<Arc<str>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim);
+    if let Some(p) = presented {
+        if same_token(p, &token) {
+            return next.run(request).await;
+        }
+        return unauthorized("wrong admin token");
+    }
+    // `?token=` on a GET: set the cookie, redirect to the URL without it.
+    let query = request.uri().query().unwrap_or("");
+    let from_query = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v);
+    if let Some(q) = from_query {
+        if request.method() != axum::http::Method::GET || !same_token(&q, &token) {
+            return unauthorized("wrong admin token");
+        }
+        let rest: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| k != "token")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let mut target = request.uri().path().to_owned();
+        if !rest.is_empty() {
+            target.push('?');
+            target.push_str(&url::form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish());
+        }
+        let cookie = format!("{TOKEN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+        return (
+            StatusCode::SEE_OTHER,
+            [(axum::http::header::LOCATION, target), (axum::http::header::SET_COOKIE, cookie)],
+        )
+            .into_response();
+    }
+    match cookie_value(headers, TOKEN_COOKIE) {
+        None => unauthorized("missing admin token: send Authorization: Bearer <admin_token> (see app.json), or open the console once with ?token=<admin_token>"),
+        Some(c) if same_token(c, &token) => {
+            if !same_origin(headers) {
+                return (StatusCode::FORBIDDEN, Json(alipay_sandbox_admin::ErrorBody { error: "cross-site request refused".into() })).into_response();
+            }
+            next.run(request).await
+        }
+        Some(_) => unauthorized("wrong admin token"),
+    }
+}
+
+/// `false` when a browser says the request comes from another site: `Sec-Fetch-Site` other than
+/// `same-origin`/`none`, or else an `Origin` whose host differs from `Host`. Requests without either header
+/// (not sent by a browser on another site's behalf) pass.
+pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin" || site == "none";
+    }
+    let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+    !host.is_empty() && origin_host == host
 }
 
 /// What a control answers: one of the answer structs of [`alipay_sandbox_admin`], as JSON.
@@ -266,17 +340,23 @@ async fn clock_view(State(state): St) -> AdminResult<Clock> {
 }
 
 async fn clock_advance(State(state): St, Json(body): Json<AdvanceClock>) -> AdminResult<AdvancedClock> {
-    if body.seconds < 0 {
+    let swept = advance_clock(&state, body.seconds).await?;
+    Ok(Json(AdvancedClock { now: time_text(state.clock.now()), offset_secs: state.clock.offset(), swept }))
+}
+
+/// Moves the sandbox clock `seconds` forward (kept in the store) and applies what became due; how many
+/// records changed.
+pub(crate) async fn advance_clock(state: &SandboxState, seconds: i64) -> Result<usize, AdminError> {
+    if seconds < 0 {
         return Err(AdminError::BadRequest("the clock only moves forward".into()));
     }
-    let offset = state.clock.offset().saturating_add(body.seconds);
+    let offset = state.clock.offset().saturating_add(seconds);
     state
         .store
         .write(move |r| -> Result<(), AdminError> { Ok(r.set_meta(clock::OFFSET_KEY, &offset.to_string())?) })
         .await?;
     state.clock.set_offset(offset);
-    let swept = sweep(&state).await?;
-    Ok(Json(AdvancedClock { now: time_text(state.clock.now()), offset_secs: state.clock.offset(), swept }))
+    Ok(sweep(state).await?)
 }
 
 async fn sweep_now(State(state): St) -> AdminResult<Swept> {
@@ -349,6 +429,13 @@ async fn notifications(State(state): St, Query(q): Query<NotificationQuery>) -> 
 }
 
 async fn reset(State(state): St) -> AdminResult<Reset> {
+    let (app_id, buyer_user_id) = reset_all(&state).await?;
+    Ok(Json(Reset { app_id, buyer_user_id }))
+}
+
+/// Wipes the store (keeping the keys, the default app id and the admin token), the clock offset and the
+/// faults, and seeds again; the default app id and buyer.
+pub(crate) async fn reset_all(state: &SandboxState) -> Result<(Option<String>, Option<String>), AdminError> {
     state
         .store
         .write(|r| {
@@ -362,6 +449,7 @@ async fn reset(State(state): St) -> AdminResult<Reset> {
         .await?;
     state.clock.set_offset(0);
     state.faults.clear();
+    state.calls.clear();
     if let Ok(mut apps) = state.apps.lock() {
         apps.clear();
     }
@@ -369,7 +457,5 @@ async fn reset(State(state): St) -> AdminResult<Reset> {
     crate::seed(&state.store, key.clone(), key, &state.config)
         .await
         .map_err(|e| AdminError::Conflict(format!("reset failed: {e}")))?;
-    let (app_id, buyer_user_id) =
-        state.store.read(|r| Ok((r.meta(meta_keys::DEFAULT_APP_ID)?, r.meta(meta_keys::DEFAULT_BUYER)?))).await?;
-    Ok(Json(Reset { app_id, buyer_user_id }))
+    Ok(state.store.read(|r| Ok((r.meta(meta_keys::DEFAULT_APP_ID)?, r.meta(meta_keys::DEFAULT_BUYER)?))).await?)
 }

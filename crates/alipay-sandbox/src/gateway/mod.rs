@@ -43,28 +43,43 @@ fn base_url(uri: &Uri, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// Builds the signed answer.
-pub(crate) fn respond(
-    state: &SandboxState,
-    key: &str,
-    reply: &Reply,
-    sign_type: SignType,
-    charset: Charset,
-) -> Response {
+/// The signed answer and its body bytes (for the request inspector; shared, not copied).
+fn signed(state: &SandboxState, key: &str, reply: &Reply, sign_type: SignType, charset: Charset) -> (Response, Bytes) {
     match envelope::build_response(key, reply, &state.alipay_key, sign_type, charset) {
         Ok(body) => {
-            let mut resp = Response::new(Body::from(body));
+            let body = Bytes::from(body);
+            let mut resp = Response::new(Body::from(body.clone()));
             let ct = format!("text/html;charset={}", charset.as_str());
             if let Ok(v) = HeaderValue::from_str(&ct) {
                 resp.headers_mut().insert(header::CONTENT_TYPE, v);
             }
-            resp
+            (resp, body)
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot build a response");
-            (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign the response").into_response()
+            let text = "cannot sign the response";
+            ((StatusCode::INTERNAL_SERVER_ERROR, text).into_response(), Bytes::from_static(text.as_bytes()))
         }
     }
+}
+
+/// How the gateway answers one request, before the answer is built.
+pub(crate) enum Outcome {
+    /// A signed envelope.
+    Signed {
+        /// `<method>_response` or `error_response`.
+        key: String,
+        /// The answer.
+        reply: Reply,
+        /// Sign type of the answer.
+        sign_type: SignType,
+        /// Charset of the answer.
+        charset: Charset,
+    },
+    /// The connection is dropped after the work committed (an injected fault); `reply` is what was not sent.
+    Dropped(Reply),
+    /// Not a gateway request (wrong HTTP method).
+    NotAllowed,
 }
 
 async fn gateway(
@@ -74,45 +89,59 @@ async fn gateway(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if method != Method::GET && method != Method::POST {
-        return (StatusCode::METHOD_NOT_ALLOWED, "use GET or POST").into_response();
-    }
     let query = uri.query().unwrap_or("").as_bytes().to_vec();
     let body = if method == Method::POST { body } else { Bytes::new() };
-    let checked = match common::check(&state, &query, &body).await {
+    let outcome = if method != Method::GET && method != Method::POST {
+        Outcome::NotAllowed
+    } else {
+        answer(&state, &query, &body, base_url(&uri, &headers)).await
+    };
+    let (response, sent) = match &outcome {
+        Outcome::Signed { key, reply, sign_type, charset } => signed(&state, key, reply, *sign_type, *charset),
+        Outcome::Dropped(_) => (dropped_connection(), Bytes::new()),
+        Outcome::NotAllowed => ((StatusCode::METHOD_NOT_ALLOWED, "use GET or POST").into_response(), Bytes::new()),
+    };
+    crate::console::record(&state, &query, &body, &outcome, &sent).await;
+    response
+}
+
+async fn answer(state: &Arc<SandboxState>, query: &[u8], body: &[u8], base: String) -> Outcome {
+    let checked = match common::check(state, query, body).await {
         Ok(c) => c,
-        Err(rej) => return respond(&state, &rej.key, &rej.reply, rej.sign_type, rej.charset),
+        Err(rej) => {
+            return Outcome::Signed { key: rej.key, reply: rej.reply, sign_type: rej.sign_type, charset: rej.charset }
+        }
     };
     let key = envelope::response_key(&checked.method);
+    let (charset, sign_type) = (checked.charset, checked.sign_type);
     let Some(entry) = methods::find(&checked.method) else {
         // The common check refused unknown methods already.
         let reply = Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名");
-        return respond(&state, &key, &reply, checked.sign_type, checked.charset);
+        return Outcome::Signed { key, reply, sign_type, charset };
     };
     let fault = state.faults.take(&checked.method);
-    let (charset, sign_type) = (checked.charset, checked.sign_type);
     let fault_reply = entry.fault;
     if let Some(f) = &fault {
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
         match f.kind {
             FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError if !f.execute => {
-                return respond(&state, &key, &fault_reply(f.kind), sign_type, charset);
+                return Outcome::Signed { key, reply: fault_reply(f.kind), sign_type, charset };
             }
             FaultKind::Latency => tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await,
             _ => {}
         }
     }
-    let reply = (entry.run)(&state, checked, base_url(&uri, &headers)).await.unwrap_or_else(|e| {
+    let reply = (entry.run)(state, checked, base).await.unwrap_or_else(|e| {
         tracing::error!(error = ?e, "store failure");
         Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
     });
     state.wake.notify_one();
     match fault.map(|f| f.kind) {
-        Some(FaultKind::DropAfterCommit) => dropped_connection(),
+        Some(FaultKind::DropAfterCommit) => Outcome::Dropped(reply),
         Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
-            respond(&state, &key, &fault_reply(kind), sign_type, charset)
+            Outcome::Signed { key, reply: fault_reply(kind), sign_type, charset }
         }
-        _ => respond(&state, &key, &reply, sign_type, charset),
+        _ => Outcome::Signed { key, reply, sign_type, charset },
     }
 }
 

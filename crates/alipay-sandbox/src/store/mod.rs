@@ -119,6 +119,18 @@ pub trait Repo:
     /// The attempts of one notification.
     fn deliveries(&self, notification_id: i64) -> Result<Vec<DeliveryRecord>, StoreError>;
 
+    /// Makes a notification due now (`pending`, next attempt at `now_ms`), whatever its status: "deliver now"
+    /// for a pending one, "resend" for a delivered or failed one. `false` if there is no such notification.
+    fn requeue_notification(&self, id: i64, now_ms: i64) -> Result<bool, StoreError>;
+
+    /// Registered apps, newest first (the console's lists).
+    fn apps(&self, limit: usize) -> Result<Vec<AppRecord>, StoreError>;
+    /// Merchants, newest first.
+    fn merchants(&self, limit: usize) -> Result<Vec<MerchantRecord>, StoreError>;
+    /// Buyers whose user id or logon id contains `query` (all when `None`), newest first, with their available
+    /// balance.
+    fn buyers(&self, query: Option<&str>, limit: usize) -> Result<Vec<BuyerRecord>, StoreError>;
+
     /// Deletes every row except the `meta` keys named in `keep_meta`.
     fn wipe(&self, keep_meta: &[&str]) -> Result<(), StoreError>;
 }

@@ -339,6 +339,72 @@ impl Repo for SqliteRepo<'_> {
         Ok(rows)
     }
 
+    fn requeue_notification(&self, id: i64, now_ms: i64) -> Result<bool, StoreError> {
+        let n = self.exec(
+            "UPDATE notifications SET status = 'pending', next_attempt_at_ms = ?2 WHERE id = ?1",
+            params![id, now_ms],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn apps(&self, limit: usize) -> Result<Vec<AppRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT app_id, merchant_pid, public_key, sign_type, created_at FROM apps ORDER BY rowid DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                Ok(AppRecord {
+                    app_id: r.get(0)?,
+                    merchant_pid: r.get(1)?,
+                    public_key: r.get(2)?,
+                    sign_type: sign_type(r.get(3)?)?,
+                    created_at: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn merchants(&self, limit: usize) -> Result<Vec<MerchantRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT pid, name, email, balance, primary_app_id FROM merchants ORDER BY rowid DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                Ok(MerchantRecord {
+                    pid: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    balance: Money::from_fen(r.get(3)?),
+                    primary_app_id: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn buyers(&self, query: Option<&str>, limit: usize) -> Result<Vec<BuyerRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers \
+             WHERE (?1 IS NULL OR instr(user_id, ?1) > 0 OR instr(logon_id, ?1) > 0) ORDER BY rowid DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params![query, limit], |r| {
+                Ok(BuyerRecord {
+                    user_id: r.get(0)?,
+                    logon_id: r.get(1)?,
+                    balance: Money::from_fen(r.get(2)?),
+                    password_free_limit: Money::from_fen(r.get(3)?),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     fn wipe(&self, keep_meta: &[&str]) -> Result<(), StoreError> {
         // Every table of every component, children before parents (reverse creation order), but the keys
         // in `meta` and the schema bookkeeping.

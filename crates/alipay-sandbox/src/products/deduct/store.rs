@@ -207,6 +207,11 @@ pub trait DeductRepo {
     fn add_ebpp_fault(&self, method: &str, sub_code: &str, count: i64) -> Result<(), StoreError>;
     /// Consumes the oldest injected failure for `method`; its sub_code.
     fn take_ebpp_fault(&self, method: &str) -> Result<Option<String>, StoreError>;
+    /// Deductions of every merchant, newest first, whose out_order_no, bill_no, agreement id or user id
+    /// contains `query` (all when `None`): the console's search.
+    fn search_deductions(&self, query: Option<&str>, limit: usize) -> Result<Vec<DeductionRecord>, StoreError>;
+    /// Agreements of every merchant, newest first, whose agreement id, user id or bill key contains `query`.
+    fn search_agreements(&self, query: Option<&str>, limit: usize) -> Result<Vec<AgreementRecord>, StoreError>;
     /// Pending injected failures: `(method, sub_code, remaining)`.
     fn ebpp_faults(&self) -> Result<Vec<(String, String, i64)>, StoreError>;
 }
@@ -341,6 +346,29 @@ impl DeductRepo for SqliteRepo<'_> {
             params![agreement_id, now, AgreementStatus::Cancel],
         )?;
         Ok(())
+    }
+
+    fn search_deductions(&self, query: Option<&str>, limit: usize) -> Result<Vec<DeductionRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {DEDUCTION_COLUMNS} FROM ebpp_deductions WHERE (?1 IS NULL OR instr(out_order_no, ?1) > 0 \
+             OR instr(bill_no, ?1) > 0 OR instr(agreement_id, ?1) > 0 OR instr(user_id, ?1) > 0) \
+             ORDER BY gmt_create DESC, rowid DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![query, limit], deduction_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn search_agreements(&self, query: Option<&str>, limit: usize) -> Result<Vec<AgreementRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE (?1 IS NULL OR instr(agreement_id, ?1) > 0 \
+             OR instr(user_id, ?1) > 0 OR instr(bill_key, ?1) > 0) ORDER BY sign_date DESC, rowid DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![query, limit], agreement_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn deduction(&self, seller_id: &str, out_order_no: &str) -> Result<Option<DeductionRecord>, StoreError> {

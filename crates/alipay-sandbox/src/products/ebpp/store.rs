@@ -78,6 +78,9 @@ pub trait EbppRepo {
     fn ebpp_bill(&self, seller_id: &str, merchant_order_no: &str) -> Result<Option<EbppBillRecord>, StoreError>;
     /// Stores a new bill.
     fn insert_ebpp_bill(&self, bill: &EbppBillRecord) -> Result<(), StoreError>;
+    /// Bills of every merchant, newest first, whose merchant or Alipay order number or buyer contains `query`
+    /// (all when `None`): the console's search.
+    fn search_ebpp_bills(&self, query: Option<&str>, limit: usize) -> Result<Vec<EbppBillRecord>, StoreError>;
     /// Saves a bill's status, payer and payment time.
     fn update_ebpp_bill(&self, bill: &EbppBillRecord) -> Result<(), StoreError>;
 }
@@ -104,6 +107,18 @@ impl EbppRepo for SqliteRepo<'_> {
     fn ebpp_bill(&self, seller_id: &str, merchant_order_no: &str) -> Result<Option<EbppBillRecord>, StoreError> {
         let sql = format!("SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE seller_id = ?1 AND merchant_order_no = ?2");
         Ok(self.row(&sql, [seller_id, merchant_order_no], bill_row).optional()?)
+    }
+
+    fn search_ebpp_bills(&self, query: Option<&str>, limit: usize) -> Result<Vec<EbppBillRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE (?1 IS NULL OR instr(merchant_order_no, ?1) > 0 \
+             OR instr(alipay_order_no, ?1) > 0 OR instr(coalesce(buyer_id, ''), ?1) > 0) \
+             ORDER BY gmt_create DESC, rowid DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params![query, limit], bill_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn insert_ebpp_bill(&self, b: &EbppBillRecord) -> Result<(), StoreError> {

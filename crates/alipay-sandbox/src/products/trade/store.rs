@@ -212,6 +212,11 @@ pub trait TradeRepo {
     fn bill_trades(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<TradeRecord>, StoreError>;
     /// Refunds of `seller_id`'s trades made in `[from, to)`, oldest first.
     fn bill_refunds(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<RefundRecord>, StoreError>;
+    /// Trades of every merchant, newest first, whose trade_no, out_trade_no, buyer id, seller id or app id
+    /// contains `query` (all when `None`): the console's search.
+    fn search_trades(&self, query: Option<&str>, limit: usize) -> Result<Vec<TradeRecord>, StoreError>;
+    /// A trade by its trade number alone (the console's timeline; trade numbers are unique).
+    fn trade_by_no_any(&self, trade_no: &str) -> Result<Option<TradeRecord>, StoreError>;
     /// Every refund of one trade, oldest first.
     fn refunds_of_trade(&self, trade_no: &str) -> Result<Vec<RefundRecord>, StoreError>;
 }
@@ -395,6 +400,19 @@ impl TradeRepo for SqliteRepo<'_> {
         )?;
         let rows = stmt.query_map(params![seller_id, from, to], refund_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    fn search_trades(&self, query: Option<&str>, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.trades_where(
+            "(?1 IS NULL OR instr(trade_no, ?1) > 0 OR instr(out_trade_no, ?1) > 0 OR instr(coalesce(buyer_id, ''), ?1) > 0 \
+             OR instr(seller_id, ?1) > 0 OR instr(app_id, ?1) > 0) ORDER BY gmt_create DESC, rowid DESC LIMIT ?2",
+            params![query, limit],
+        )
+    }
+
+    fn trade_by_no_any(&self, trade_no: &str) -> Result<Option<TradeRecord>, StoreError> {
+        self.one_trade("trade_no = ?1", [trade_no])
     }
 
     fn refunds_of_trade(&self, trade_no: &str) -> Result<Vec<RefundRecord>, StoreError> {
