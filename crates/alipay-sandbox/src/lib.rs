@@ -20,6 +20,7 @@
 mod accounts;
 mod admin;
 mod caller;
+mod cashier;
 mod clock;
 mod faults;
 mod gateway;
@@ -220,13 +221,14 @@ impl Sandbox {
     /// `/admin/...` route needs `Authorization: Bearer <admin token>` ([`admin::require_token`]); the gateway
     /// and bill downloads never do.
     pub fn router_for(&self, addr: SocketAddr) -> axum::Router {
-        let controls = self.admin_router();
+        // The wallet is console surface (issue 10): behind the token like the controls.
+        let controls = self.admin_router().merge(cashier::wallet_router(Arc::clone(&self.state)));
         let controls = if admin::token_required(addr) {
             admin::with_token(controls, Arc::clone(&self.state.admin_token))
         } else {
             controls
         };
-        gateway::router(Arc::clone(&self.state)).merge(controls)
+        gateway::router(Arc::clone(&self.state)).merge(cashier::router(Arc::clone(&self.state))).merge(controls)
     }
 
     fn admin_router(&self) -> axum::Router {

@@ -79,10 +79,14 @@ async fn gateway(
     }
     let query = uri.query().unwrap_or("").as_bytes().to_vec();
     let body = if method == Method::POST { body } else { Bytes::new() };
+    // Page-type payments from a browser get HTML (crate::cashier), after the same checks.
+    let page = crate::cashier::page_method(&query, &body, &headers);
     let checked = match common::check(&state, &query, &body).await {
         Ok(c) => c,
+        Err(rej) if page.is_some() => return crate::cashier::error_reply(&rej.reply),
         Err(rej) => return respond(&state, &rej.key, &rej.reply, rej.sign_type, rej.charset),
     };
+    let urls = page.map(|_| crate::cashier::Urls::of(&checked.params));
     let key = envelope::response_key(&checked.method);
     let Some(entry) = methods::find(&checked.method) else {
         // The common check refused unknown methods already.
@@ -96,6 +100,9 @@ async fn gateway(
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
         match f.kind {
             FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError if !f.execute => {
+                if page.is_some() {
+                    return crate::cashier::error_reply(&fault_reply(f.kind));
+                }
                 return respond(&state, &key, &fault_reply(f.kind), sign_type, charset);
             }
             FaultKind::Latency => tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await,
@@ -107,6 +114,14 @@ async fn gateway(
         Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
     });
     state.wake.notify_one();
+    if let (Some(method), Some(urls)) = (page, urls) {
+        return match fault.map(|f| f.kind) {
+            Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
+                crate::cashier::error_reply(&fault_reply(kind))
+            }
+            _ => crate::cashier::after_gateway(&state, method, urls, &reply).await,
+        };
+    }
     match fault.map(|f| f.kind) {
         Some(FaultKind::DropAfterCommit) => dropped_connection(),
         Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
