@@ -562,3 +562,53 @@ async fn cancel(
         None => Html(pages::cancelled()).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_posts_are_refused() {
+        assert!(same_origin(&headers(&[])), "non-browser clients send neither header");
+        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(same_origin(&headers(&[("sec-fetch-site", "none")])));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(same_origin(&headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")])));
+        assert!(!same_origin(&headers(&[("origin", "http://evil.test"), ("host", "127.0.0.1:8080")])));
+    }
+
+    #[test]
+    fn page_methods_are_told_apart() {
+        let html = headers(&[("accept", "text/html,application/xhtml+xml")]);
+        let any = headers(&[("accept", "*/*")]);
+        let q = b"method=alipay.trade.page.pay&app_id=1";
+        assert_eq!(page_method(q, b"", &any), Some(PageMethod::TradePage));
+        assert_eq!(page_method(b"", b"method=alipay.trade.wap.pay", &any), Some(PageMethod::TradeWap));
+        let coupon = b"method=alipay.fund.coupon.order.page.pay";
+        assert_eq!(page_method(coupon, b"", &any), None, "clients keep the JSON envelope");
+        assert_eq!(page_method(coupon, b"", &html), Some(PageMethod::CouponPage));
+        assert_eq!(page_method(b"method=alipay.trade.pay", b"", &html), None);
+    }
+
+    #[test]
+    fn urls_come_from_the_common_parameter_and_biz_content() {
+        let params = vec![
+            ("return_url".to_owned(), "http://shop/r".to_owned()),
+            ("biz_content".to_owned(), r#"{"quit_url":"http://shop/q"}"#.to_owned()),
+        ];
+        let u = Urls::of(&params);
+        assert_eq!(u.return_url.as_deref(), Some("http://shop/r"));
+        assert_eq!(u.quit_url.as_deref(), Some("http://shop/q"));
+    }
+}
