@@ -78,7 +78,13 @@ impl Browser {
         ];
         args.push(if phone { "--window-size=390,844".into() } else { "--window-size=1280,900".into() });
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), json!({"binary": CHROMIUM, "args": args}));
+        let mut options = json!({"binary": CHROMIUM, "args": args});
+        if phone {
+            // A phone's viewport (headless windows are at least 500 px wide).
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 1.0, "mobile": true}});
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
