@@ -15,7 +15,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alipay_api::trade::{TradePrecreate, TradeQuery, TradeStatus};
+use alipay_api::trade::{TradeAppPay, TradePrecreate, TradeQuery, TradeStatus};
 use alipay_client::AlipayClient;
 use alipay_sandbox::{Config, RunningSandbox, Sandbox};
 use alipay_sandbox_admin::AdminClient;
@@ -245,6 +245,17 @@ async fn a_qr_order_paid_from_the_wallet() {
     assert!(msg.contains("QRB1 TRADE_SUCCESS"), "{msg}");
     b.shot("wallet-paid").await;
     assert_eq!(env.status("QRB1").await, Some(TradeStatus::TradeSuccess));
+
+    // An in-app order: the app's order string pasted in the wallet and paid.
+    let app = TradeAppPay::new("APPB1", "9.90".parse().unwrap(), "Gems 宝石");
+    let order_string = env.client.trade_app_order_string(&app, &format!("{}/notify", env.shop_url)).unwrap();
+    b.testid("app-order-string").await.send_keys(&order_string).await.unwrap();
+    b.shot("wallet-app-order").await;
+    b.testid("app-pay").await.click().await.unwrap();
+    let msg = b.testid("wallet-message").await.text().await.unwrap();
+    assert!(msg.contains("APPB1 TRADE_SUCCESS"), "{msg}");
+    b.shot("wallet-app-paid").await;
+    assert!(env.notified("APPB1", "TRADE_SUCCESS").await, "the shop verified the app-pay notification");
     b.stop().await;
 }
 
