@@ -4,7 +4,7 @@
 //! tested offline: `POST|GET /gateway.do` with the real common parameters, signatures and result codes;
 //! signed answers; persistent trades and balances (SQLite, group commit, nothing acknowledged is lost);
 //! signed asynchronous notifications with retries; and simulation controls under `/admin/...` (see
-//! [`admin`]).
+//! `admin`).
 //!
 //! The layout (ARCHITECTURE.md at the repository root tells the path of one request): `gateway` (HTTP and the
 //! common protocol, and the one table of methods), `products` (one folder per product family: engine, store,
@@ -218,7 +218,7 @@ impl Sandbox {
     }
 
     /// The router for a listener on `addr`: on a non-loopback address (`0.0.0.0` and `::` included) every
-    /// `/admin/...` route needs `Authorization: Bearer <admin token>` ([`admin::require_token`]); the gateway
+    /// `/admin/...` route needs `Authorization: Bearer <admin token>` (`admin::require_token`); the gateway
     /// and bill downloads never do.
     pub fn router_for(&self, addr: SocketAddr) -> axum::Router {
         // The wallet is console surface (issue 10): behind the token like the controls.
