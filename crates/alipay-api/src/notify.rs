@@ -414,6 +414,68 @@ impl FundNotification {
     }
 }
 
+/// The synchronous return of a page or wap payment: the parameters Alipay appends to `return_url` when it sends
+/// the buyer's browser back (`method=alipay.trade.page.pay.return` or `alipay.trade.wap.pay.return`). Signed
+/// like a notification (V1 rule: every parameter but `sign` and `sign_type`, sorted); verify it with
+/// `AlipayClient::verify_return` in `alipay-client` before reading it. It says the buyer paid, but the
+/// notification (or `alipay.trade.query`) is the authority: a buyer may close the browser before the return.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageReturn {
+    /// `alipay.trade.page.pay.return` or `alipay.trade.wap.pay.return`.
+    pub method: String,
+    /// The app.
+    pub app_id: String,
+    /// The app acting for the merchant.
+    pub auth_app_id: Option<String>,
+    /// Alipay's trade number.
+    pub trade_no: String,
+    /// The merchant's order number.
+    pub out_trade_no: String,
+    /// Order amount.
+    pub total_amount: Money,
+    /// The seller's user id.
+    pub seller_id: Option<String>,
+    /// When Alipay made the return.
+    pub timestamp: Option<Timestamp>,
+    /// `charset`.
+    pub charset: Option<String>,
+    /// `version`.
+    pub version: Option<String>,
+    /// `sign_type`.
+    pub sign_type: Option<String>,
+    /// `sign`.
+    pub sign: Option<String>,
+    /// Parameters this version does not model, verbatim.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl PageReturn {
+    /// Reads a return from its query pairs, each decoded exactly once. Empty values count as absent; a
+    /// parameter given twice is an error.
+    pub fn from_params(params: &[(String, String)]) -> Result<Self, NotificationError> {
+        let mut p = Params::new(params)?;
+        let method = p.required("method")?;
+        if !method.ends_with(".return") {
+            return Err(invalid("method", format!("{method:?} is not a synchronous return")));
+        }
+        Ok(PageReturn {
+            method,
+            app_id: p.required("app_id")?,
+            auth_app_id: p.take("auth_app_id"),
+            trade_no: p.required("trade_no")?,
+            out_trade_no: p.required("out_trade_no")?,
+            total_amount: p.money("total_amount")?.ok_or(NotificationError::Missing("total_amount"))?,
+            seller_id: p.take("seller_id"),
+            timestamp: p.time("timestamp")?,
+            charset: p.take("charset"),
+            version: p.take("version"),
+            sign_type: p.take("sign_type"),
+            sign: p.take("sign"),
+            extra: p.0,
+        })
+    }
+}
+
 /// The not-yet-read parameters of a notification, empty values dropped.
 struct Params(BTreeMap<String, String>);
 

@@ -9,6 +9,9 @@
 //! | `alipay.trade.close` | [`TradeClose`] | [`TradeCloseResponse`] |
 //! | `alipay.trade.refund` | [`TradeRefund`] | [`TradeRefundResponse`] |
 //! | `alipay.trade.fastpay.refund.query` | [`TradeFastpayRefundQuery`] | [`TradeFastpayRefundQueryResponse`] |
+//! | `alipay.trade.page.pay` | [`TradePagePay`] | [`TradePagePayResponse`] |
+//! | `alipay.trade.wap.pay` | [`TradeWapPay`] | [`TradeWapPayResponse`] |
+//! | `alipay.trade.app.pay` | [`TradeAppPay`] | [`TradeAppPayResponse`] |
 //!
 //! The documented `ACQ.*` failures are in [`errors`].
 
@@ -20,10 +23,15 @@ use crate::{AlipayRequest, Money};
 
 mod cancel;
 pub mod errors;
+mod page;
 mod pay;
 mod refund;
 
 pub use cancel::{CancelAction, TradeCancel, TradeCancelResponse, TradeClose, TradeCloseResponse};
+pub use page::{
+    TradeAppPay, TradeAppPayResponse, TradePagePay, TradePagePayResponse, TradePageResult, TradeWapPay,
+    TradeWapPayResponse, FAST_INSTANT_TRADE_PAY, QUICK_MSECURITY_PAY, QUICK_WAP_WAY,
+};
 pub use pay::{PayScene, TradePay, TradePayResponse, TradePrecreate, TradePrecreateResponse};
 pub use refund::{
     RefundStatus, TradeFastpayRefundQuery, TradeFastpayRefundQueryResponse, TradeRefund, TradeRefundResponse,

@@ -34,7 +34,7 @@ pub use client::{AlipayClient, CallOptions, ResponseExt};
 pub use config::ClientConfig;
 pub use error::{ConfigError, Error};
 pub use modes::Protocol;
-pub use notify::{NotifyError, VerifiedNotification};
+pub use notify::{NotifyError, ReturnParams, VerifiedNotification, VerifiedReturn};
 
 pub use alipay_api as api;
 pub use alipay_core as core;

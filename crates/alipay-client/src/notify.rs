@@ -5,7 +5,7 @@
 //! exactly once, in the charset the notification declares, never trims a value, checks the signature over the
 //! V1 (payment notifications) or V2 sign content, and checks the notification is for this client's app.
 
-use alipay_api::notify::{FundNotification, NotificationError, TradeNotification};
+use alipay_api::notify::{FundNotification, NotificationError, PageReturn, TradeNotification};
 use alipay_core::{form, sign_content, Charset, SignScope, SignType, VerifyError};
 
 use crate::client::AlipayClient;
@@ -143,6 +143,101 @@ impl AlipayClient {
             }
         }
         Ok(VerifiedNotification { params })
+    }
+}
+
+/// The synchronous return of a page or wap payment (the query of the request Alipay's cashier sends the buyer's
+/// browser to at `return_url`), its signature checked. Only obtainable from [`AlipayClient::verify_return`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedReturn {
+    params: Vec<(String, String)>,
+}
+
+impl VerifiedReturn {
+    /// A parameter's value, exactly as sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// All parameters in the order received.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// The typed return of a trade page or wap pay (`method=alipay.trade.page.pay.return` or
+    /// `alipay.trade.wap.pay.return`): `trade_no`, `out_trade_no`, `total_amount`, `seller_id`, ...
+    pub fn trade(&self) -> Result<PageReturn, NotificationError> {
+        PageReturn::from_params(&self.params)
+    }
+}
+
+/// Where [`AlipayClient::verify_return`] reads the return parameters from.
+#[derive(Debug, Clone, Copy)]
+pub enum ReturnParams<'a> {
+    /// The raw query string (after `?`, without it), percent-encoded as received.
+    Query(&'a str),
+    /// Pairs already decoded once (e.g. by a web framework's query extractor).
+    Pairs(&'a [(String, String)]),
+}
+
+impl<'a> From<&'a str> for ReturnParams<'a> {
+    fn from(q: &'a str) -> Self {
+        ReturnParams::Query(q)
+    }
+}
+
+impl<'a> From<&'a [(String, String)]> for ReturnParams<'a> {
+    fn from(p: &'a [(String, String)]) -> Self {
+        ReturnParams::Pairs(p)
+    }
+}
+
+impl<'a> From<&'a Vec<(String, String)>> for ReturnParams<'a> {
+    fn from(p: &'a Vec<(String, String)>) -> Self {
+        ReturnParams::Pairs(p.as_slice())
+    }
+}
+
+impl AlipayClient {
+    /// Verifies the synchronous return of a page or wap payment: the parameters appended to `return_url` when
+    /// the cashier sends the buyer back. Signed like a notification (V1 rule: every parameter but `sign` and
+    /// `sign_type`, sorted), with Alipay's key; the return must be for this client's app. A verified return says
+    /// the buyer paid; the notification or `alipay.trade.query` stays the authority (the buyer may never come
+    /// back).
+    ///
+    /// ```no_run
+    /// # fn run(client: alipay_client::AlipayClient, query: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let back = client.verify_return(query)?.trade()?;
+    /// println!("paid {} for {}", back.total_amount, back.out_trade_no);
+    /// # Ok(()) }
+    /// ```
+    pub fn verify_return<'a>(&self, params: impl Into<ReturnParams<'a>>) -> Result<VerifiedReturn, NotifyError> {
+        let params = match params.into() {
+            ReturnParams::Query(q) => {
+                let q = q.strip_prefix('?').unwrap_or(q);
+                let charset = charset_of(q.as_bytes(), None).unwrap_or(self.charset());
+                form::decode(q.as_bytes(), charset).map_err(|e| NotifyError::Decode(e.to_string()))?
+            }
+            ReturnParams::Pairs(p) => p.to_vec(),
+        };
+        let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let charset = get("charset").and_then(|c| c.parse().ok()).unwrap_or(self.charset());
+        let sign = get("sign").ok_or(NotifyError::Unsigned)?;
+        if let Some(declared) = get("sign_type") {
+            if declared != self.sign_type().as_str() {
+                return Err(NotifyError::SignType { expected: self.sign_type(), got: declared.to_owned() });
+            }
+        }
+        let content = sign_content(SignScope::NotifyV1, params.iter().map(|(k, v)| (k, v)));
+        let bytes =
+            charset.encode(&content).map_err(|e: alipay_core::CharsetError| NotifyError::Decode(e.to_string()))?;
+        self.alipay_key().verify(self.sign_type(), &bytes, sign)?;
+        if let Some(app_id) = get("app_id") {
+            if app_id != self.app_id() {
+                return Err(NotifyError::WrongApp { expected: self.app_id().to_owned(), got: app_id.to_owned() });
+            }
+        }
+        Ok(VerifiedReturn { params })
     }
 }
 

@@ -20,6 +20,7 @@
 mod accounts;
 mod admin;
 mod caller;
+mod cashier;
 mod clock;
 mod console;
 mod faults;
@@ -223,16 +224,21 @@ impl Sandbox {
     }
 
     /// The router for a listener on `addr`: on a non-loopback address (`0.0.0.0` and `::` included) every
-    /// `/admin/...` route and every console page needs the admin token (`admin::require_token`: the bearer
-    /// header, or the cookie a browser gets from `?token=`); the gateway and bill downloads never do.
+    /// `/admin/...` route, every console page and the wallet need the admin token (`admin::require_token`: the
+    /// bearer header, or the cookie a browser gets from `?token=`); the gateway, the cashier and bill downloads
+    /// never do.
     pub fn router_for(&self, addr: SocketAddr) -> axum::Router {
-        let controls = self.admin_router().merge(console::router(Arc::clone(&self.state)));
+        // The console and the wallet are the operator's surface (issue 10): behind the token like the controls.
+        let controls = self
+            .admin_router()
+            .merge(console::router(Arc::clone(&self.state)))
+            .merge(cashier::wallet_router(Arc::clone(&self.state)));
         let controls = if admin::token_required(addr) {
             admin::with_token(controls, Arc::clone(&self.state.admin_token))
         } else {
             controls
         };
-        gateway::router(Arc::clone(&self.state)).merge(controls)
+        gateway::router(Arc::clone(&self.state)).merge(cashier::router(Arc::clone(&self.state))).merge(controls)
     }
 
     fn admin_router(&self) -> axum::Router {

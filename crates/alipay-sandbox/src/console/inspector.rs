@@ -129,7 +129,7 @@ pub(crate) async fn record(state: &SandboxState, query: &[u8], body: &[u8], outc
         vec![("(raw)".to_owned(), String::from_utf8_lossy(&[query, b"&", body].concat()).into_owned())]
     });
     let reply = match outcome {
-        Outcome::Signed { reply, .. } | Outcome::Dropped(reply) => Some(reply),
+        Outcome::Signed { reply, .. } | Outcome::Dropped(reply) | Outcome::Cashier { reply, .. } => Some(reply),
         Outcome::NotAllowed => None,
     };
     let code = reply.map(|r| r.status.code.as_str().to_owned()).unwrap_or_default();

@@ -23,7 +23,8 @@ use alipay_api::coupon::{
 use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel, PdeductSignQuery};
 use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
 use alipay_api::trade::{
-    TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeQuery, TradeRefund,
+    TradeAppPay, TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePagePay, TradePay, TradePrecreate, TradeQuery,
+    TradeRefund, TradeWapPay,
 };
 use alipay_api::{decode_request, AlipayRequest, DecodeError, ValidationError};
 use alipay_core::ResultCode;
@@ -46,6 +47,10 @@ pub(crate) static METHODS: &[Method] = &[
     entry::<TradeClose>(),
     entry::<TradeRefund>(),
     entry::<TradeFastpayRefundQuery>(),
+    // Paid on Alipay's side: the cashier (page, wap) and the wallet (app); issue 10.
+    entry::<TradePagePay>(),
+    entry::<TradeWapPay>(),
+    entry::<TradeAppPay>(),
     // Reconciliation bills (seed 001).
     entry::<BillDownloadUrlQuery>(),
     // EBPP bills (seed 000).

@@ -80,6 +80,16 @@ pub(crate) enum Outcome {
     Dropped(Reply),
     /// Not a gateway request (wrong HTTP method).
     NotAllowed,
+    /// A page-type payment from a browser (`crate::cashier`): the answer is an HTML page for `reply` — the
+    /// cashier of the order when the method ran (`urls` known), an error page otherwise.
+    Cashier {
+        /// What the method (or the check that refused it) answered.
+        reply: Reply,
+        /// Which page-type method.
+        page: crate::cashier::PageMethod,
+        /// The request's `return_url` / `quit_url`, once the request passed the common checks.
+        urls: Option<crate::cashier::Urls>,
+    },
 }
 
 async fn gateway(
@@ -91,27 +101,43 @@ async fn gateway(
 ) -> Response {
     let query = uri.query().unwrap_or("").as_bytes().to_vec();
     let body = if method == Method::POST { body } else { Bytes::new() };
+    // Page-type payments from a browser get HTML (crate::cashier), after the same checks.
+    let page = crate::cashier::page_method(&query, &body, &headers);
     let outcome = if method != Method::GET && method != Method::POST {
         Outcome::NotAllowed
     } else {
-        answer(&state, &query, &body, base_url(&uri, &headers)).await
+        answer(&state, &query, &body, base_url(&uri, &headers), page).await
     };
     let (response, sent) = match &outcome {
         Outcome::Signed { key, reply, sign_type, charset } => signed(&state, key, reply, *sign_type, *charset),
         Outcome::Dropped(_) => (dropped_connection(), Bytes::new()),
         Outcome::NotAllowed => ((StatusCode::METHOD_NOT_ALLOWED, "use GET or POST").into_response(), Bytes::new()),
+        Outcome::Cashier { reply, page, urls: Some(urls) } => {
+            (crate::cashier::after_gateway(&state, *page, urls.clone(), reply).await, Bytes::new())
+        }
+        Outcome::Cashier { reply, urls: None, .. } => (crate::cashier::error_reply(reply), Bytes::new()),
     };
     crate::console::record(&state, &query, &body, &outcome, &sent).await;
     response
 }
 
-async fn answer(state: &Arc<SandboxState>, query: &[u8], body: &[u8], base: String) -> Outcome {
+async fn answer(
+    state: &Arc<SandboxState>,
+    query: &[u8],
+    body: &[u8],
+    base: String,
+    page: Option<crate::cashier::PageMethod>,
+) -> Outcome {
     let checked = match common::check(state, query, body).await {
         Ok(c) => c,
         Err(rej) => {
-            return Outcome::Signed { key: rej.key, reply: rej.reply, sign_type: rej.sign_type, charset: rej.charset }
+            if let Some(page) = page {
+                return Outcome::Cashier { reply: rej.reply, page, urls: None };
+            }
+            return Outcome::Signed { key: rej.key, reply: rej.reply, sign_type: rej.sign_type, charset: rej.charset };
         }
     };
+    let urls = page.map(|_| crate::cashier::Urls::of(&checked.params));
     let key = envelope::response_key(&checked.method);
     let (charset, sign_type) = (checked.charset, checked.sign_type);
     let Some(entry) = methods::find(&checked.method) else {
@@ -125,6 +151,9 @@ async fn answer(state: &Arc<SandboxState>, query: &[u8], body: &[u8], base: Stri
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
         match f.kind {
             FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError if !f.execute => {
+                if let Some(page) = page {
+                    return Outcome::Cashier { reply: fault_reply(f.kind), page, urls: None };
+                }
                 return Outcome::Signed { key, reply: fault_reply(f.kind), sign_type, charset };
             }
             FaultKind::Latency => tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await,
@@ -136,6 +165,14 @@ async fn answer(state: &Arc<SandboxState>, query: &[u8], body: &[u8], base: Stri
         Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
     });
     state.wake.notify_one();
+    if let Some(page) = page {
+        return match fault.map(|f| f.kind) {
+            Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
+                Outcome::Cashier { reply: fault_reply(kind), page, urls: None }
+            }
+            _ => Outcome::Cashier { reply, page, urls },
+        };
+    }
     match fault.map(|f| f.kind) {
         Some(FaultKind::DropAfterCommit) => Outcome::Dropped(reply),
         Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {

@@ -152,7 +152,7 @@ fn locate(r: &dyn Repo, loc: &CouponPagePay) -> Result<CouponOrderRecord, AdminE
     Ok(order)
 }
 
-fn buyer_or_default(r: &dyn Repo, buyer_id: &Option<String>) -> Result<String, StoreError> {
+pub(crate) fn buyer_or_default(r: &dyn Repo, buyer_id: &Option<String>) -> Result<String, StoreError> {
     match buyer_id {
         Some(b) => Ok(b.clone()),
         None => Ok(r.meta(DEFAULT_BUYER)?.unwrap_or_default()),
@@ -174,16 +174,23 @@ async fn page_pay(State(state): St, Json(loc): Json<CouponPagePay>) -> AdminResu
 }
 
 /// The checks the gateway would make on an order string, and the request it carries.
-struct AppOrder {
-    caller: Caller,
-    fund: FundRequest,
+pub(crate) struct AppOrder {
+    pub(crate) caller: Caller,
+    pub(crate) fund: FundRequest,
 }
 
 fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !alipay_core::content::is_blank(v))
 }
 
-async fn check_order_string(state: &SandboxState, text: &str) -> Result<AppOrder, AdminError> {
+/// Checks an app-pay order string as the gateway checks a request (method among `methods`, registered app,
+/// sign type, signature with the app's key, `app_auth_token`; not the `timestamp`: a wallet may submit an order
+/// string later). Returns its decoded parameters and the caller. Shared with the wallet (`crate::cashier`).
+pub(crate) async fn verify_order_string(
+    state: &SandboxState,
+    text: &str,
+    methods: &[&str],
+) -> Result<(Vec<(String, String)>, Caller), AdminError> {
     let bad = |m: String| AdminError::BadRequest(m);
     let bytes = text.trim().as_bytes();
     let charset = match form::raw_value(bytes, "charset") {
@@ -200,11 +207,8 @@ async fn check_order_string(state: &SandboxState, text: &str) -> Result<AppOrder
             params.push((k, v));
         }
     }
-    if param(&params, "method") != Some(<alipay_api::coupon::CouponOrderAppPay as alipay_api::AlipayRequest>::METHOD) {
-        return Err(bad(format!(
-            "isv.invalid-method: the order string is not {}",
-            <alipay_api::coupon::CouponOrderAppPay as alipay_api::AlipayRequest>::METHOD
-        )));
+    if !param(&params, "method").is_some_and(|m| methods.contains(&m)) {
+        return Err(bad(format!("isv.invalid-method: the order string is not {}", methods.join(" or "))));
     }
     let app_id = param(&params, "app_id").ok_or_else(|| bad("isv.missing-app-id".into()))?.to_owned();
     let sign_type = param(&params, "sign_type")
@@ -235,7 +239,6 @@ async fn check_order_string(state: &SandboxState, text: &str) -> Result<AppOrder
             (t.merchant_pid, t.auth_app_id)
         }
     };
-    let (request, fp) = super::read::<CouponOrderAppPay>(&params).map_err(|e| bad(format!("{}: {e}", e.sub_code())))?;
     let caller = Caller {
         app_id: app.app_id.clone(),
         seller_id,
@@ -244,6 +247,14 @@ async fn check_order_string(state: &SandboxState, text: &str) -> Result<AppOrder
         sign_type,
         notify_url: param(&params, "notify_url").map(str::to_owned),
     };
+    Ok((params, caller))
+}
+
+pub(crate) async fn check_order_string(state: &SandboxState, text: &str) -> Result<AppOrder, AdminError> {
+    let method = <CouponOrderAppPay as alipay_api::AlipayRequest>::METHOD;
+    let (params, caller) = verify_order_string(state, text, &[method]).await?;
+    let bad = |m: String| AdminError::BadRequest(m);
+    let (request, fp) = super::read::<CouponOrderAppPay>(&params).map_err(|e| bad(format!("{}: {e}", e.sub_code())))?;
     Ok(AppOrder { caller, fund: FundRequest::app(request, fp) })
 }
 

@@ -12,7 +12,7 @@
 //! | method | what happens |
 //! |---|---|
 //! | `alipay.fund.coupon.order.agreement.pay` | the payer pays at once: `SUCCESS`, `gmt_trans` |
-//! | `alipay.fund.coupon.order.page.pay` | (GET or POST, as `page_pay_url` / `page_pay_form` build it) an `INIT` red packet waiting for the buyer; answered with the signed JSON envelope (`status` `INIT`) |
+//! | `alipay.fund.coupon.order.page.pay` | (GET or POST, as `page_pay_url` / `page_pay_form` build it) an `INIT` red packet waiting for the buyer; answered with the signed JSON envelope (`status` `INIT`), or with the HTML cashier when the request `Accept`s `text/html` (`crate::cashier`) |
 //! | `alipay.fund.coupon.order.app.pay` | normally never sent to the gateway (the wallet takes the order string: see `POST /admin/coupon/app-pay`); if it is, treated like page pay |
 //! | `alipay.fund.coupon.order.disburse` | part of the rest goes to a buyer (`payee_user_id`, or `payee_logon_id`); `deduct_auth_no` wins over `deduct_out_order_no` |
 //! | `alipay.fund.coupon.order.refund` | part of the rest goes back to the payer |

@@ -7,13 +7,13 @@
 
 use alipay_api::trade::RefundStatus;
 use alipay_api::trade::{
-    CancelAction, FundBill, TradeCancelResponse, TradeCloseResponse, TradeFastpayRefundQueryResponse, TradePayResponse,
-    TradePrecreateResponse, TradeQueryResponse, TradeRefundResponse, TradeStatus, YesNo,
+    CancelAction, FundBill, TradeCancelResponse, TradeCloseResponse, TradeFastpayRefundQueryResponse, TradePageResult,
+    TradePayResponse, TradePrecreateResponse, TradeQueryResponse, TradeRefundResponse, TradeStatus, YesNo,
 };
 use alipay_core::{ApiStatus, Money, ResultCode, Timestamp};
 
 use super::notify::{self, SyncEvent};
-use super::requests::{PayRequest, PrecreateRequest, RefundRequest, TradeKey};
+use super::requests::{PageRequest, PayRequest, PrecreateRequest, RefundRequest, TradeKey};
 use super::store::{RefundRecord, TradeKind, TradeRecord, TradeState};
 use crate::caller::Caller;
 use crate::gateway::Reply;
@@ -263,6 +263,53 @@ pub fn precreate(
     trade.passback_params = req.passback_params;
     repo.insert_trade(&trade)?;
     Ok(precreate_reply(&trade))
+}
+
+/// The answer of a page, wap or app pay: the trade the cashier (or the wallet) shows.
+pub fn page_reply(trade: &TradeRecord) -> Reply {
+    let body = TradePageResult {
+        trade_no: Some(trade.trade_no.clone()),
+        out_trade_no: Some(trade.out_trade_no.clone()),
+        total_amount: Some(trade.total_amount),
+        seller_id: Some(trade.seller_id.clone()),
+        ..Default::default()
+    };
+    Reply::typed(ApiStatus::success(), &body)
+}
+
+/// `alipay.trade.page.pay`, `.wap.pay` and `.app.pay`: a trade waiting for a buyer on the cashier (`kind`
+/// says which). Like a precreated trade it does not exist for query until a buyer signs in ([`scan`]); paying
+/// is [`confirm`]. The same order again (same kind, amount and subject) shows the same trade while it is
+/// unpaid; a paid or closed one answers `ACQ.TRADE_HAS_SUCCESS` / `ACQ.TRADE_HAS_CLOSE`, a changed one
+/// `ACQ.CONTEXT_INCONSISTENT`.
+pub fn page_create(
+    repo: &dyn Repo,
+    caller: &Caller,
+    s: &Settings,
+    now: i64,
+    kind: TradeKind,
+    req: PageRequest,
+) -> Result<Reply, StoreError> {
+    if let Some(trade) = repo.trade_by_out_no(&caller.seller_id, &req.out_trade_no)? {
+        if trade.kind != kind || trade.total_amount != req.total_amount || trade.subject != req.subject {
+            return Ok(inconsistent());
+        }
+        return Ok(match trade.state {
+            TradeState::Created | TradeState::WaitBuyerPay => page_reply(&trade),
+            TradeState::Success | TradeState::Finished => Reply::business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
+            TradeState::Closed => Reply::business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
+        });
+    }
+    let expire_at = req.expire_at.unwrap_or(now + s.default_timeout_secs);
+    let mut trade = new_trade(repo, caller, kind, TradeState::Created, now, expire_at)?;
+    trade.out_trade_no = req.out_trade_no;
+    trade.total_amount = req.total_amount;
+    trade.subject = req.subject;
+    trade.body = req.body;
+    trade.store_id = req.store_id;
+    trade.passback_params = req.passback_params;
+    repo.insert_trade(&trade)?;
+    Ok(page_reply(&trade))
 }
 
 /// `alipay.trade.query`. A precreated trade nobody scanned does not exist yet.

@@ -1,5 +1,7 @@
 //! Face-to-face payment (当面付, seed 001; trade.md): `alipay.trade.pay`, `.precreate`, `.query`, `.cancel`,
-//! `.close`, `.refund` and `.fastpay.refund.query`.
+//! `.close`, `.refund` and `.fastpay.refund.query`; and the payments made on Alipay's side (`alipay.trade.page.pay`,
+//! `.wap.pay`: the cashier, `crate::cashier`; `alipay.trade.app.pay`: the wallet), the same trades in every
+//! other respect (query, refund, cancel, close, notifications, bills).
 //!
 //! | module | holds |
 //! |---|---|
@@ -16,8 +18,8 @@ pub(crate) mod requests;
 pub(crate) mod store;
 
 use alipay_api::trade::{
-    TradeCancel, TradeCancelResponse, TradeClose, TradeFastpayRefundQuery, TradePay, TradePrecreate, TradeQuery,
-    TradeRefund, YesNo,
+    TradeAppPay, TradeCancel, TradeCancelResponse, TradeClose, TradeFastpayRefundQuery, TradePagePay, TradePay,
+    TradePrecreate, TradeQuery, TradeRefund, TradeWapPay, YesNo,
 };
 
 use crate::faults::FaultKind;
@@ -26,6 +28,7 @@ use crate::gateway::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
 use requests::BizError;
+use store::TradeKind;
 
 fn refuse(refusal: Refusal) -> Reply {
     BizError::from(refusal).reply()
@@ -144,5 +147,57 @@ impl Handler for TradeFastpayRefundQuery {
             }
             Err(e) => Ok(e.reply()),
         }
+    }
+}
+
+/// Page, wap and app pay share one engine function; `kind` tells them apart.
+async fn run_page(
+    state: &SandboxState,
+    call: Call<Result<requests::PageRequest, BizError>>,
+    kind: TradeKind,
+) -> Result<Reply, StoreError> {
+    match call.request.clone() {
+        Ok(r) => {
+            write(state, call.with(r), move |repo, c| {
+                engine::page_create(repo, &c.caller, &c.settings, c.now, kind, c.request)
+            })
+            .await
+        }
+        Err(e) => Ok(e.reply()),
+    }
+}
+
+impl Handler for TradePagePay {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        let checked = requests::page_pay(call.request.clone(), call.now);
+        run_page(state, call.with(checked), TradeKind::Page).await
+    }
+}
+
+impl Handler for TradeWapPay {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        let checked = requests::wap_pay(call.request.clone(), call.now);
+        run_page(state, call.with(checked), TradeKind::Wap).await
+    }
+}
+
+/// Normally never sent to the gateway (the wallet takes the order string); if it is, the trade waits for a
+/// buyer like a page pay.
+impl Handler for TradeAppPay {
+    const ACCESS: Access = Access::Write;
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+    async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
+        let checked = requests::app_pay(call.request.clone(), call.now);
+        run_page(state, call.with(checked), TradeKind::App).await
     }
 }

@@ -9,7 +9,7 @@
 //! - `ACQ.INVALID_PARAMETER` (参数无效) for everything else: missing `biz_content`, bad JSON, wrong types,
 //!   an amount with more than two decimals, missing or too long fields, a bad `timeout_express`.
 
-use alipay_api::trade::{TradePay, TradePrecreate, TradeRefund};
+use alipay_api::trade::{TradeAppPay, TradePagePay, TradePay, TradePrecreate, TradeRefund, TradeWapPay};
 use alipay_api::{DecodeError, TimeoutExpress, ValidationError};
 use alipay_core::{Money, Timestamp};
 
@@ -129,6 +129,64 @@ pub fn precreate(r: TradePrecreate, now: i64) -> Result<PrecreateRequest, BizErr
         passback_params: r.passback_params,
         seller_id: None,
     })
+}
+
+/// Reads `alipay.trade.page.pay`.
+pub fn page_pay(r: TradePagePay, now: i64) -> Result<PageRequest, BizError> {
+    Ok(PageRequest {
+        expire_at: expiry(r.timeout_express.as_deref(), r.time_expire, now)?,
+        out_trade_no: r.out_trade_no,
+        total_amount: r.total_amount,
+        subject: r.subject,
+        body: r.body,
+        store_id: r.store_id,
+        passback_params: r.passback_params,
+    })
+}
+
+/// Reads `alipay.trade.wap.pay`.
+pub fn wap_pay(r: TradeWapPay, now: i64) -> Result<PageRequest, BizError> {
+    Ok(PageRequest {
+        expire_at: expiry(r.timeout_express.as_deref(), r.time_expire, now)?,
+        out_trade_no: r.out_trade_no,
+        total_amount: r.total_amount,
+        subject: r.subject,
+        body: r.body,
+        store_id: r.store_id,
+        passback_params: r.passback_params,
+    })
+}
+
+/// Reads `alipay.trade.app.pay`.
+pub fn app_pay(r: TradeAppPay, now: i64) -> Result<PageRequest, BizError> {
+    Ok(PageRequest {
+        expire_at: expiry(r.timeout_express.as_deref(), r.time_expire, now)?,
+        out_trade_no: r.out_trade_no,
+        total_amount: r.total_amount,
+        subject: r.subject,
+        body: r.body,
+        store_id: r.store_id,
+        passback_params: r.passback_params,
+    })
+}
+
+/// A checked page, wap or app pay: a trade the buyer pays on the cashier or in the wallet.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    /// Merchant order number.
+    pub out_trade_no: String,
+    /// Amount.
+    pub total_amount: Money,
+    /// Title.
+    pub subject: String,
+    /// Description.
+    pub body: Option<String>,
+    /// Store id.
+    pub store_id: Option<String>,
+    /// Absolute expiry, if requested.
+    pub expire_at: Option<i64>,
+    /// Passback.
+    pub passback_params: Option<String>,
 }
 
 /// Reads `alipay.trade.refund`.

@@ -17,6 +17,12 @@ pub enum TradeKind {
     Pay,
     /// `alipay.trade.precreate` (QR code).
     Precreate,
+    /// `alipay.trade.page.pay` (website checkout, paid on the cashier).
+    Page,
+    /// `alipay.trade.wap.pay` (mobile web, paid on the phone-sized cashier).
+    Wap,
+    /// `alipay.trade.app.pay` (in-app, paid from the wallet with the order string).
+    App,
 }
 
 impl TradeKind {
@@ -25,6 +31,9 @@ impl TradeKind {
         match self {
             TradeKind::Pay => "pay",
             TradeKind::Precreate => "precreate",
+            TradeKind::Page => "page",
+            TradeKind::Wap => "wap",
+            TradeKind::App => "app",
         }
     }
 
@@ -33,6 +42,9 @@ impl TradeKind {
         match s {
             "pay" => Some(TradeKind::Pay),
             "precreate" => Some(TradeKind::Precreate),
+            "page" => Some(TradeKind::Page),
+            "wap" => Some(TradeKind::Wap),
+            "app" => Some(TradeKind::App),
             _ => None,
         }
     }
@@ -195,6 +207,10 @@ pub trait TradeRepo {
     fn trade_by_out_no(&self, seller_id: &str, out_trade_no: &str) -> Result<Option<TradeRecord>, StoreError>;
     /// A trade by its QR code (the buyer's side: the code is the only handle a buyer has).
     fn trade_by_qr(&self, qr_code: &str) -> Result<Option<TradeRecord>, StoreError>;
+    /// Precreated trades still waiting for a buyer (unscanned, or scanned and unpaid), newest first.
+    fn open_qr_trades(&self, limit: usize) -> Result<Vec<TradeRecord>, StoreError>;
+    /// The buyers' user ids, in order (the wallet's buyer picker).
+    fn buyer_ids(&self, limit: usize) -> Result<Vec<String>, StoreError>;
     /// Unpaid trades whose `expire_at` is at or before `now`.
     fn expired_trades(&self, now: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError>;
     /// Paid trades paid at or before `paid_before` (their refund window is over).
@@ -294,6 +310,21 @@ impl TradeRepo for SqliteRepo<'_> {
 
     fn trade_by_qr(&self, qr_code: &str) -> Result<Option<TradeRecord>, StoreError> {
         self.one_trade("qr_code = ?1", [qr_code])
+    }
+
+    fn buyer_ids(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached("SELECT user_id FROM buyers ORDER BY user_id LIMIT ?1")?;
+        let rows = stmt.query_map([limit], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn open_qr_trades(&self, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.trades_where(
+            "kind = 'precreate' AND state IN ('CREATED', 'WAIT_BUYER_PAY') ORDER BY gmt_create DESC, trade_no DESC LIMIT ?1",
+            [limit],
+        )
     }
 
     fn expired_trades(&self, now: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {

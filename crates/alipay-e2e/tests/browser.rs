@@ -1,0 +1,279 @@
+//! The buyer's side in a real browser (issue 10): headless Chromium driven over WebDriver (`fantoccini`),
+//! walking the example merchant shop (`crates/alipay-client/examples/merchant_site.rs`, compiled into this test)
+//! through the sandbox's cashier and wallet. Screenshots of every step go to `target/screenshots/`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`. Without them the tests skip with a note, unless
+//! `ALIPAY_BROWSER=1` (CI), where they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+
+#[path = "../../alipay-client/examples/merchant_site.rs"]
+#[allow(unused_imports, missing_docs)]
+mod merchant_site;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alipay_api::trade::{TradeAppPay, TradePrecreate, TradeQuery, TradeStatus};
+use alipay_client::AlipayClient;
+use alipay_sandbox::{Config, RunningSandbox, Sandbox};
+use alipay_sandbox_admin::AdminClient;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// `None` (skip) when the browser is missing and `ALIPAY_BROWSER` is not `1`.
+fn browser_available() -> bool {
+    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !present {
+        if std::env::var("ALIPAY_BROWSER").as_deref() == Ok("1") {
+            panic!("ALIPAY_BROWSER=1 but {CHROMIUM} / {CHROMEDRIVER} are missing: apt-get install chromium chromium-driver");
+        }
+        eprintln!("skipped: no {CHROMIUM} / {CHROMEDRIVER} (apt-get install chromium chromium-driver; ALIPAY_BROWSER=1 makes this fail)");
+    }
+    present
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Browser {
+    client: Client,
+    driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+    name: &'static str,
+    step: u32,
+}
+
+impl Browser {
+    async fn start(name: &'static str, phone: bool) -> Browser {
+        let port = free_port();
+        let driver = tokio::process::Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let profile = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--no-first-run".into(),
+            "--disable-component-update".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        args.push(if phone { "--window-size=390,844".into() } else { "--window-size=1280,900".into() });
+        let mut caps = serde_json::Map::new();
+        let mut options = json!({"binary": CHROMIUM, "args": args});
+        if phone {
+            // A phone's viewport (headless windows are at least 500 px wide).
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 1.0, "mobile": true}});
+        }
+        caps.insert("goog:chromeOptions".into(), options);
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => panic!("chromedriver did not start: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        Browser { client, driver, _profile: profile, name, step: 0 }
+    }
+
+    async fn shot(&mut self, what: &str) {
+        self.step += 1;
+        let png = self.client.screenshot().await.unwrap();
+        let path = screenshots_dir().join(format!("{}-{:02}-{what}.png", self.name, self.step));
+        std::fs::write(path, png).unwrap();
+    }
+
+    async fn testid(&self, id: &str) -> fantoccini::elements::Element {
+        let css = format!("[data-testid=\"{id}\"]");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no {id} on the page: {e}"))
+    }
+
+    async fn title(&self) -> String {
+        self.client.title().await.unwrap()
+    }
+
+    async fn stop(mut self) {
+        self.client.close().await.ok();
+        self.driver.kill().await.ok();
+    }
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    _running: RunningSandbox,
+    base: String,
+    client: AlipayClient,
+    _admin: AdminClient,
+    shop_url: String,
+    shop: Arc<merchant_site::Shop>,
+}
+
+impl Env {
+    async fn start() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config { notify_time_scale: 0.001, ..Config::default() };
+        let running =
+            Sandbox::open(dir.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let path = dir.path().join("app.json");
+        let cfg = alipay_client::ClientConfig::from_file(&path).unwrap();
+        let base = cfg.gateway_url.trim_end_matches("/gateway.do").to_owned();
+        let client = AlipayClient::from_config(&cfg).unwrap();
+        let admin = AdminClient::from_app_json(&path).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let shop_url = format!("http://{}", listener.local_addr().unwrap());
+        let (router, shop) = merchant_site::shop(client.clone(), &shop_url);
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Env { _dir: dir, _running: running, base, client, _admin: admin, shop_url, shop }
+    }
+
+    /// Waits until the shop verified a notification for `out_trade_no` with `status`.
+    async fn notified(&self, out_trade_no: &str, status: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if self.shop.notified.lock().unwrap().iter().any(|(n, s)| n == out_trade_no && s == status) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    async fn status(&self, out_trade_no: &str) -> Option<TradeStatus> {
+        let q = TradeQuery { out_trade_no: Some(out_trade_no.into()), ..Default::default() };
+        self.client.execute(&q).await.unwrap().body.trade_status
+    }
+}
+
+/// Product page → Buy → cashier (sign in, pay) → the shop's verified success page; the shop verified the
+/// notification too.
+async fn checkout(name: &'static str, phone: bool) {
+    if !browser_available() {
+        return;
+    }
+    let env = Env::start().await;
+    let mut b = Browser::start(name, phone).await;
+    let mode = if phone { "wap" } else { "page" };
+    b.client.goto(&format!("{}/?mode={mode}", env.shop_url)).await.unwrap();
+    b.testid("product").await;
+    assert!(b.title().await.contains("Demo Shop"));
+    b.shot("product").await;
+
+    b.testid("buy").await.click().await.unwrap();
+    let login = b.testid("login").await;
+    let title = b.title().await;
+    assert!(title.contains("支付宝收银台") && title.contains("88.88"), "{title}");
+    assert!(b.testid("amount").await.text().await.unwrap().contains("88.88"));
+    assert!(b.testid("subject").await.text().await.unwrap().contains("Mechanical keyboard"));
+    assert!(b.client.current_url().await.unwrap().as_str().starts_with(&env.base), "on the sandbox's cashier");
+    b.shot("cashier-sign-in").await;
+
+    login.click().await.unwrap();
+    let pay = b.testid("pay").await;
+    assert!(b.testid("buyer").await.text().await.unwrap().contains("余额"));
+    b.shot("cashier-pay").await;
+
+    pay.click().await.unwrap();
+    let paid = b.testid("paid").await.text().await.unwrap();
+    assert!(paid.contains("88.88"), "{paid}");
+    let order = b.testid("order").await.text().await.unwrap();
+    assert!(b.client.current_url().await.unwrap().as_str().starts_with(&format!("{}/return?", env.shop_url)));
+    b.shot("merchant-success").await;
+
+    assert_eq!(*env.shop.returned.lock().unwrap(), vec![order.clone()], "the shop verified the return");
+    assert!(env.notified(&order, "TRADE_SUCCESS").await, "the shop received and verified the notification");
+    assert_eq!(env.status(&order).await, Some(TradeStatus::TradeSuccess));
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_pay_checkout_in_a_browser() {
+    checkout("page-pay", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wap_pay_checkout_on_a_phone_sized_window() {
+    checkout("wap-pay", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qr_order_paid_from_the_wallet() {
+    if !browser_available() {
+        return;
+    }
+    let env = Env::start().await;
+    let pre = TradePrecreate {
+        out_trade_no: "QRB1".into(),
+        total_amount: "6.60".parse().unwrap(),
+        subject: "Latte 拿铁".into(),
+        ..Default::default()
+    };
+    env.client.execute(&pre).await.unwrap();
+    let mut b = Browser::start("wallet-qr", false).await;
+    b.client.goto(&format!("{}/wallet", env.base)).await.unwrap();
+    b.testid("qr-image-QRB1").await;
+    b.testid("paycode-barcode").await;
+    assert!(b.title().await.contains("钱包"));
+    b.shot("wallet").await;
+    b.testid("qr-pay-QRB1").await.click().await.unwrap();
+    let msg = b.testid("wallet-message").await.text().await.unwrap();
+    assert!(msg.contains("QRB1 TRADE_SUCCESS"), "{msg}");
+    b.shot("wallet-paid").await;
+    assert_eq!(env.status("QRB1").await, Some(TradeStatus::TradeSuccess));
+
+    // An in-app order: the app's order string pasted in the wallet and paid.
+    let app = TradeAppPay::new("APPB1", "9.90".parse().unwrap(), "Gems 宝石");
+    let order_string = env.client.trade_app_order_string(&app, &format!("{}/notify", env.shop_url)).unwrap();
+    b.testid("app-order-string").await.send_keys(&order_string).await.unwrap();
+    b.shot("wallet-app-order").await;
+    b.testid("app-pay").await.click().await.unwrap();
+    let msg = b.testid("wallet-message").await.text().await.unwrap();
+    assert!(msg.contains("APPB1 TRADE_SUCCESS"), "{msg}");
+    b.shot("wallet-app-paid").await;
+    assert!(env.notified("APPB1", "TRADE_SUCCESS").await, "the shop verified the app-pay notification");
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_red_packet_funded_through_the_cashier() {
+    if !browser_available() {
+        return;
+    }
+    let env = Env::start().await;
+    let mut b = Browser::start("red-packet", false).await;
+    b.client.goto(&format!("{}/red-packet", env.shop_url)).await.unwrap();
+    let login = b.testid("login").await;
+    assert!(b.testid("amount").await.text().await.unwrap().contains("20.00"));
+    b.shot("cashier-sign-in").await;
+    login.click().await.unwrap();
+    b.testid("pay").await.click().await.unwrap();
+    let paid = b.testid("paid").await.text().await.unwrap();
+    assert!(paid.contains("SUCCESS") && paid.contains("20.00"), "{paid}");
+    b.shot("merchant-funded").await;
+    b.stop().await;
+}
