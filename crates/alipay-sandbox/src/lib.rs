@@ -24,6 +24,7 @@ mod clock;
 mod faults;
 mod gateway;
 mod ids;
+mod modes;
 mod notify;
 mod products;
 mod settings;
@@ -77,6 +78,9 @@ pub enum SandboxError {
     /// Seeding accounts failed.
     #[error(transparent)]
     Account(#[from] AccountError),
+    /// The CA or the Alipay certificates could not be made or read.
+    #[error("the sandbox's certificate authority: {0}")]
+    Modes(#[from] modes::ModesError),
     /// app.json could not be written.
     #[error("cannot write app.json")]
     Json(#[from] serde_json::Error),
@@ -159,11 +163,13 @@ pub struct SandboxState {
     pub(crate) faults: Faults,
     pub(crate) wake: Arc<Notify>,
     pub(crate) data_dir: PathBuf,
-    /// Registered apps with their parsed public keys, by app id: read once, since an app never changes after
-    /// registration (reset clears it). Saves a store read and a key parse per request.
-    pub(crate) apps: Mutex<HashMap<String, (store::AppRecord, PublicKey)>>,
+    /// Registered apps with their parsed public keys and mode settings, by app id: read once, since an app never
+    /// changes after registration (reset clears it). Saves store reads and a key parse per request.
+    pub(crate) apps: Mutex<HashMap<String, (store::AppRecord, PublicKey, Arc<modes::AppModes>)>>,
     /// The admin API's bearer token (required when the listener is not loopback). Never logged.
     pub(crate) admin_token: Arc<str>,
+    /// The CA and the Alipay certificates (cert mode, [`modes`]).
+    pub(crate) authority: Arc<modes::Authority>,
 }
 
 impl std::fmt::Debug for SandboxState {
@@ -195,6 +201,7 @@ impl Sandbox {
         let alipay_key = PrivateKey::from_text(&key_text.unwrap_or_default())?;
         let offset = offset.and_then(|o| o.parse().ok()).unwrap_or(0);
         let admin_token = admin::ensure_token(&store).await?;
+        let authority = Arc::new(modes::Authority::load_or_create(&store, &alipay_key).await?);
         Ok(Sandbox {
             state: Arc::new(SandboxState {
                 store,
@@ -206,6 +213,7 @@ impl Sandbox {
                 data_dir: dir.to_owned(),
                 apps: Mutex::new(HashMap::new()),
                 admin_token: admin_token.into(),
+                authority,
             }),
         })
     }

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use alipay_core::{Money, SignType, Timestamp};
+use alipay_core::{Money, Timestamp};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::accounts::{self, AccountError, NewApp};
+use crate::accounts::{self, AccountError};
 use crate::faults::FaultSpec;
 use crate::products::trade::engine::SimError;
 use crate::store::{BuyerRecord, StoreError};
@@ -137,6 +137,7 @@ pub(crate) type St = State<Arc<SandboxState>>;
 pub fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/admin/apps", post(register_app))
+        .route("/admin/alipay-cert/rotate", post(rotate_alipay_cert))
         .route("/admin/auth-tokens", post(auth_token))
         .route("/admin/merchants/{pid}", get(merchant))
         .route("/admin/buyers", post(create_buyer))
@@ -167,27 +168,22 @@ pub(crate) fn time_text(t: i64) -> Value {
     Timestamp::from_unix(t).map(|t| Value::String(t.to_string())).unwrap_or(Value::Null)
 }
 
-#[derive(Debug, Deserialize)]
-struct NewAppBody {
-    public_key: String,
-    #[serde(default)]
-    sign_type: Option<String>,
-    #[serde(default)]
-    app_id: Option<String>,
-    #[serde(default)]
-    merchant_pid: Option<String>,
+async fn register_app(
+    State(state): St,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    Json(body): Json<alipay_sandbox_admin::NewApp>,
+) -> Result<Json<alipay_sandbox_admin::RegisteredApp>, AdminError> {
+    let gateway_url = format!("{}/gateway.do", crate::gateway::base_url(&uri, &headers));
+    Ok(Json(crate::modes::register(&state, body, gateway_url).await?))
 }
 
-async fn register_app(State(state): St, Json(body): Json<NewAppBody>) -> AdminResult {
-    let sign_type = match body.sign_type.as_deref() {
-        None => SignType::Rsa2,
-        Some(s) => s.parse().map_err(|e: alipay_core::UnknownSignType| AdminError::BadRequest(e.to_string()))?,
-    };
-    let new = NewApp { public_key: body.public_key, sign_type, app_id: body.app_id, merchant_pid: body.merchant_pid };
-    let now = state.clock.now();
-    let (app, merchant) =
-        state.store.write(move |r| accounts::register_app(r, &new, now).map_err(AdminError::from)).await?;
-    Ok(Json(json!({"app_id": app.app_id, "merchant_pid": merchant.pid, "sign_type": app.sign_type.as_str()})))
+async fn rotate_alipay_cert(State(state): St) -> Result<Json<alipay_sandbox_admin::RotatedAlipayCert>, AdminError> {
+    let rotated = state.authority.rotate(&state.store).await.map_err(|e| match e {
+        crate::modes::ModesError::Store(s) => AdminError::Store(s),
+        other => AdminError::Conflict(format!("rotation failed: {other}")),
+    })?;
+    Ok(Json(rotated))
 }
 
 #[derive(Debug, Deserialize)]
@@ -368,6 +364,9 @@ async fn reset(State(state): St) -> AdminResult {
                 meta_keys::DEFAULT_APP_ID,
                 meta_keys::DEFAULT_APP_KEY,
                 meta_keys::ADMIN_TOKEN,
+                crate::modes::meta_keys::CA_ROOT_KEY,
+                crate::modes::meta_keys::CA_ROOT_BUNDLE,
+                crate::modes::meta_keys::ALIPAY_CERTS,
             ])
         })
         .await?;

@@ -14,7 +14,9 @@ pub(crate) use reply::Reply;
 
 use std::sync::Arc;
 
-use alipay_core::{envelope, Charset, ResultCode, SignType};
+use alipay_core::aes::AesKey;
+use alipay_core::envelope_modes::{self, ResponseModes};
+use alipay_core::{envelope, Charset, PrivateKey, ResultCode, SignType};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -34,13 +36,22 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
 }
 
 /// `http://<host>` of a request: the request target's authority, else the `Host` header.
-fn base_url(uri: &Uri, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(uri: &Uri, headers: &HeaderMap) -> String {
     let host = uri
         .authority()
         .map(|a| a.as_str().to_owned())
         .or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned))
         .unwrap_or_else(|| "127.0.0.1".to_owned());
     format!("http://{host}")
+}
+
+/// How an answer is signed and wrapped beyond the plain envelope: the app's modes, once the app is known.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AnswerModes {
+    /// Cert mode: the Alipay certificate's key and SN that sign (default: the sandbox's Alipay key, no SN).
+    pub cert: Option<(PrivateKey, String)>,
+    /// AES: the answer is encrypted with this key (the request was).
+    pub aes: Option<AesKey>,
 }
 
 /// Builds the signed answer.
@@ -50,8 +61,12 @@ pub(crate) fn respond(
     reply: &Reply,
     sign_type: SignType,
     charset: Charset,
+    modes: &AnswerModes,
 ) -> Response {
-    match envelope::build_response(key, reply, &state.alipay_key, sign_type, charset) {
+    let signer = modes.cert.as_ref().map_or(&state.alipay_key, |(k, _)| k);
+    let extra =
+        ResponseModes { alipay_cert_sn: modes.cert.as_ref().map(|(_, sn)| sn.as_str()), aes: modes.aes.as_ref() };
+    match envelope_modes::build_response_with(key, reply, signer, sign_type, charset, &extra) {
         Ok(body) => {
             let mut resp = Response::new(Body::from(body));
             let ct = format!("text/html;charset={}", charset.as_str());
@@ -81,22 +96,23 @@ async fn gateway(
     let body = if method == Method::POST { body } else { Bytes::new() };
     let checked = match common::check(&state, &query, &body).await {
         Ok(c) => c,
-        Err(rej) => return respond(&state, &rej.key, &rej.reply, rej.sign_type, rej.charset),
+        Err(rej) => return respond(&state, &rej.key, &rej.reply, rej.sign_type, rej.charset, &rej.modes),
     };
     let key = envelope::response_key(&checked.method);
     let Some(entry) = methods::find(&checked.method) else {
         // The common check refused unknown methods already.
         let reply = Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名");
-        return respond(&state, &key, &reply, checked.sign_type, checked.charset);
+        return respond(&state, &key, &reply, checked.sign_type, checked.charset, &checked.answer);
     };
     let fault = state.faults.take(&checked.method);
     let (charset, sign_type) = (checked.charset, checked.sign_type);
+    let modes = checked.answer.clone();
     let fault_reply = entry.fault;
     if let Some(f) = &fault {
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
         match f.kind {
             FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError if !f.execute => {
-                return respond(&state, &key, &fault_reply(f.kind), sign_type, charset);
+                return respond(&state, &key, &fault_reply(f.kind), sign_type, charset, &modes);
             }
             FaultKind::Latency => tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await,
             _ => {}
@@ -110,9 +126,9 @@ async fn gateway(
     match fault.map(|f| f.kind) {
         Some(FaultKind::DropAfterCommit) => dropped_connection(),
         Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
-            respond(&state, &key, &fault_reply(kind), sign_type, charset)
+            respond(&state, &key, &fault_reply(kind), sign_type, charset, &modes)
         }
-        _ => respond(&state, &key, &reply, sign_type, charset),
+        _ => respond(&state, &key, &reply, sign_type, charset, &modes),
     }
 }
 
