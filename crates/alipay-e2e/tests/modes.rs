@@ -80,8 +80,16 @@ async fn pay_and_query(env: &Env, a: &AlipayClient, b: &AlipayClient, no: &str) 
     }
     let pre = a.execute(&precreate(&format!("{no}P"))).await.unwrap().ok().unwrap();
     assert!(pre.qr_code.unwrap().starts_with("https://qr.alipay.com/"));
-    let q = b.execute(&query(&format!("{no}P"))).await.unwrap();
-    assert_eq!(q.status.sub_code.as_deref(), Some("ACQ.TRADE_NOT_EXIST"), "not scanned yet");
+    assert_eq!(sub_code(b.execute(&query(&format!("{no}P"))).await).as_deref(), Some("ACQ.TRADE_NOT_EXIST"));
+}
+
+/// The sub-code of a failed call: v2's `sub_code`, or v3's verified error `code`.
+fn sub_code<T: std::fmt::Debug>(r: Result<alipay_api::ApiResponse<T>, alipay_client::Error>) -> Option<String> {
+    match r {
+        Ok(a) => a.status.sub_code,
+        Err(alipay_client::Error::V3Api { code, verified: true, .. }) => Some(code),
+        Err(e) => panic!("{e:?}"),
+    }
 }
 
 #[tokio::test]
@@ -164,4 +172,52 @@ async fn cert_rotation_end_to_end() {
             .unwrap();
         assert!(got.alipay_cert_content.is_some());
     }
+}
+
+#[tokio::test]
+async fn sdk_v3_in_every_mode_shares_state_with_v2() {
+    let env = Env::start().await;
+    for (i, (cert_mode, aes)) in [(false, false), (true, false), (false, true), (true, true)].into_iter().enumerate() {
+        let app = env.app(NewApp { cert_mode, aes, ..Default::default() }).await;
+        let (v2, v3) = (client(&app, Protocol::V2), client(&app, Protocol::V3));
+        // Created over v3, read over v2; created over v2, read over v3.
+        pay_and_query(&env, &v3, &v2, &format!("V3A{i}")).await;
+        pay_and_query(&env, &v2, &v3, &format!("V3B{i}")).await;
+        // A business failure is an HTTP 400 with the sub-code, verified.
+        match v3.execute(&query(&format!("NONE{i}"))).await {
+            Err(alipay_client::Error::V3Api { status, code, verified, .. }) => {
+                assert_eq!((status, code.as_str(), verified), (400, "ACQ.TRADE_NOT_EXIST", true), "mode {i}");
+            }
+            other => panic!("mode {i}: expected V3Api, got {other:?}"),
+        }
+        // GET paths: the bill download URL.
+        let bill = alipay_api::bill::BillDownloadUrlQuery {
+            bill_type: alipay_api::bill::BillType::Trade,
+            bill_date: "2024-01-01".into(),
+            ..Default::default()
+        };
+        let v2_answer = v2.execute(&bill).await.unwrap();
+        match v3.execute(&bill).await {
+            Ok(a) => assert!(a.status.is_success() && v2_answer.status.is_success(), "mode {i}: {a:?}"),
+            Err(alipay_client::Error::V3Api { code, verified: true, .. }) => {
+                // v3's code is v2's sub_code without its `isv.`/`isp.`/`aop.` prefix.
+                let v2_sub = v2_answer.status.sub_code.unwrap();
+                assert_eq!(v2_sub.split_once('.').map_or(v2_sub.as_str(), |(_, c)| c), code, "mode {i}");
+            }
+            Err(e) => panic!("mode {i}: {e:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn sdk_v3_cert_rotation() {
+    let env = Env::start().await;
+    let app = env.app(NewApp { cert_mode: true, aes: true, ..Default::default() }).await;
+    let v3 = client(&app, Protocol::V3);
+    v3.execute(&precreate("R3A")).await.unwrap().ok().unwrap();
+    let rotated = env.admin.rotate_alipay_cert().await.unwrap();
+    v3.execute(&precreate("R3B")).await.unwrap().ok().unwrap();
+    assert!(v3.trusted_alipay_cert_sns().contains(&rotated.alipay_cert_sn));
+    assert_eq!(sub_code(v3.execute(&query("R3B")).await).as_deref(), Some("ACQ.TRADE_NOT_EXIST"));
+    assert_eq!(v3.trusted_alipay_cert_sns().len(), 2);
 }

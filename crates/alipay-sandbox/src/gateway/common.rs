@@ -113,7 +113,7 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
         reply: Reply::error(code, sub, msg),
         modes: AnswerModes::default(),
     };
-    use ResultCode::{InsufficientTokenPermissions as E20001, InvalidArgument as E40002, MissingArgument as E40001};
+    use ResultCode::{InvalidArgument as E40002, MissingArgument as E40001};
 
     // 1. charset, then decode and merge.
     let raw_charset = form::raw_value(query, "charset").or_else(|| form::raw_value(body, "charset"));
@@ -228,76 +228,26 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
         return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-signature", &msg).with(&answer));
     }
     // 13. encrypt_type: decrypt (the answers of steps 14–17 to an encrypted request are encrypted).
+    let fail = |f: Failure, answer: &AnswerModes| reject(&key, charset, sign_type, f.0, f.1, f.2).with(answer);
     let decrypted = match present(&params, "encrypt_type") {
         None => None,
         Some(kind) => {
-            let plain = app_modes.aes().filter(|_| kind == alipay_core::aes::ENCRYPT_TYPE_AES).and_then(|aes| {
-                let cipher = find(&params, "biz_content").unwrap_or_default();
-                aes.decrypt(cipher, charset).ok().map(|p| (aes, p))
-            });
-            match plain {
-                Some((aes, p)) => {
-                    answer.aes = Some(aes);
-                    Some(p)
-                }
-                None => {
-                    return Err(reject(&key, charset, sign_type, E40002, "isv.decryption-error", "解密出错, 未知错误")
-                        .with(&answer));
-                }
-            }
+            let cipher = find(&params, "biz_content").unwrap_or_default();
+            let (aes, plain) = decrypt(&app_modes, kind, cipher, charset).map_err(|f| fail(f, &answer))?;
+            answer.aes = Some(aes);
+            Some(plain)
         }
     };
-    // 14. cert mode.
-    if app_modes.cert_mode {
-        let expected = app_modes.app_cert_sn.as_deref().unwrap_or_default();
-        match present(&params, "app_cert_sn") {
-            None => {
-                return Err(reject(
-                    &key,
-                    charset,
-                    sign_type,
-                    E40002,
-                    "isv.missing-app-cert-sn",
-                    "缺少应用公钥证书序列号",
-                )
-                .with(&answer))
-            }
-            Some(sn) if sn != expected => {
-                return Err(reject(&key, charset, sign_type, E40002, "isv.app-cert-not-exist", "应用公钥证书不存在")
-                    .with(&answer))
-            }
-            Some(_) => {}
-        }
-        if present(&params, "alipay_root_cert_sn") != Some(state.authority.ca().roots().sn()) {
-            return Err(reject(
-                &key,
-                charset,
-                sign_type,
-                E40002,
-                "isv.invalid-alipay-root-cert-sn",
-                "无效的支付宝根证书序列号",
-            )
-            .with(&answer));
-        }
-    }
-    // 15. methods that require cert mode.
-    if !app_modes.cert_mode && app_modes.cert_required_methods.iter().any(|m| *m == method) {
-        return Err(reject(
-            &key,
-            charset,
-            sign_type,
-            E40002,
-            "isv.missing-app-cert-sn",
-            "该接口需使用公钥证书模式调用",
-        )
-        .with(&answer));
-    }
-    // 16. encryption required.
-    if decrypted.is_none() && app_modes.encrypt_required {
-        return Err(
-            reject(&key, charset, sign_type, E40002, "isv.missing-encrypt-type", "缺少加密类型参数").with(&answer)
-        );
-    }
+    // 14–16. cert mode, methods that require it, encryption required.
+    mode_checks(
+        state,
+        &app_modes,
+        &method,
+        present(&params, "app_cert_sn"),
+        present(&params, "alipay_root_cert_sn"),
+        decrypted.is_some(),
+    )
+    .map_err(|f| fail(f, &answer))?;
     let mut params = params;
     if let Some(plain) = decrypted {
         if let Some(slot) = params.iter_mut().find(|(k, _)| k == "biz_content") {
@@ -305,26 +255,8 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
         }
     }
     // 17. app_auth_token.
-    let (seller_id, auth_app_id) = match present(&params, "app_auth_token").map(str::to_owned) {
-        None => (app.merchant_pid.clone(), app.app_id.clone()),
-        Some(token) => {
-            let found = state.store.lookup(|r| r.auth_token(&token)).ok().flatten();
-            match found.filter(|t| t.app_id == app.app_id && t.expires_at > state.clock.now()) {
-                Some(t) => (t.merchant_pid, t.auth_app_id),
-                None => {
-                    return Err(reject(
-                        &key,
-                        charset,
-                        sign_type,
-                        E20001,
-                        "aop.invalid-app-auth-token",
-                        "无效的应用授权令牌",
-                    )
-                    .with(&answer))
-                }
-            }
-        }
-    };
+    let (seller_id, auth_app_id) =
+        acting_for(state, &app, present(&params, "app_auth_token")).map_err(|f| fail(f, &answer))?;
     let caller = Caller {
         app_id: app.app_id.clone(),
         seller_id,
@@ -334,6 +266,69 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
         notify_url: present(&params, "notify_url").map(str::to_owned),
     };
     Ok(Checked { params, method, charset, sign_type, caller, answer })
+}
+
+/// A failed check: code, sub-code, sub-message.
+pub(crate) type Failure = (ResultCode, &'static str, &'static str);
+
+/// Step 13: decrypts `cipher` with the app's AES key (`kind` must be `AES`).
+pub(crate) fn decrypt(
+    app: &AppModes,
+    kind: &str,
+    cipher: &str,
+    charset: Charset,
+) -> Result<(alipay_core::aes::AesKey, String), Failure> {
+    app.aes()
+        .filter(|_| kind == alipay_core::aes::ENCRYPT_TYPE_AES)
+        .and_then(|aes| aes.decrypt(cipher, charset).ok().map(|p| (aes, p)))
+        .ok_or((ResultCode::InvalidArgument, "isv.decryption-error", "解密出错, 未知错误"))
+}
+
+/// Steps 14–16: cert mode (`app_cert_sn`, `alipay_root_cert_sn`), methods that require it, encryption
+/// required.
+pub(crate) fn mode_checks(
+    state: &SandboxState,
+    app: &AppModes,
+    method: &str,
+    app_cert_sn: Option<&str>,
+    root_cert_sn: Option<&str>,
+    encrypted: bool,
+) -> Result<(), Failure> {
+    use ResultCode::InvalidArgument as E40002;
+    if app.cert_mode {
+        match app_cert_sn {
+            None => return Err((E40002, "isv.missing-app-cert-sn", "缺少应用公钥证书序列号")),
+            Some(sn) if Some(sn) != app.app_cert_sn.as_deref() => {
+                return Err((E40002, "isv.app-cert-not-exist", "应用公钥证书不存在"))
+            }
+            Some(_) => {}
+        }
+        if root_cert_sn != Some(state.authority.ca().roots().sn()) {
+            return Err((E40002, "isv.invalid-alipay-root-cert-sn", "无效的支付宝根证书序列号"));
+        }
+    } else if app.cert_required_methods.iter().any(|m| m == method) {
+        return Err((E40002, "isv.missing-app-cert-sn", "该接口需使用公钥证书模式调用"));
+    }
+    if app.encrypt_required && !encrypted {
+        return Err((E40002, "isv.missing-encrypt-type", "缺少加密类型参数"));
+    }
+    Ok(())
+}
+
+/// Step 17: the merchant (`seller_id`) and its app (`auth_app_id`) the call acts for.
+pub(crate) fn acting_for(
+    state: &SandboxState,
+    app: &AppRecord,
+    token: Option<&str>,
+) -> Result<(String, String), Failure> {
+    let Some(token) = token else {
+        return Ok((app.merchant_pid.clone(), app.app_id.clone()));
+    };
+    let found = state.store.lookup(|r| r.auth_token(token)).ok().flatten();
+    match found.filter(|t| t.app_id == app.app_id && t.expires_at > state.clock.now()) {
+        Some(t) => Ok((t.merchant_pid, t.auth_app_id)),
+        None => Err((ResultCode::InsufficientTokenPermissions, "aop.invalid-app-auth-token", "无效的应用授权令牌")),
+    }
 }
 
 /// How the answers to an app are signed, before any encryption is known (see the module documentation).

@@ -9,6 +9,7 @@
 pub(crate) mod common;
 pub(crate) mod methods;
 mod reply;
+mod v3;
 
 pub(crate) use reply::Reply;
 
@@ -31,6 +32,7 @@ use crate::SandboxState;
 pub(crate) fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/gateway.do", any(gateway))
+        .route("/v3/{*path}", any(v3::v3))
         .route("/bills/{token}", get(crate::products::bill::download::download))
         .with_state(state)
 }
@@ -99,41 +101,49 @@ async fn gateway(
         Err(rej) => return respond(&state, &rej.key, &rej.reply, rej.sign_type, rej.charset, &rej.modes),
     };
     let key = envelope::response_key(&checked.method);
-    let Some(entry) = methods::find(&checked.method) else {
-        // The common check refused unknown methods already.
-        let reply = Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名");
-        return respond(&state, &key, &reply, checked.sign_type, checked.charset, &checked.answer);
-    };
-    let fault = state.faults.take(&checked.method);
     let (charset, sign_type) = (checked.charset, checked.sign_type);
     let modes = checked.answer.clone();
+    match execute(&state, checked, base_url(&uri, &headers)).await {
+        Some(reply) => respond(&state, &key, &reply, sign_type, charset, &modes),
+        None => dropped_connection(),
+    }
+}
+
+/// Runs a checked call (v2 or v3): injected faults, then the method's entry. `None`: drop the connection
+/// (after the commit).
+pub(crate) async fn execute(state: &SandboxState, checked: common::Checked, base_url: String) -> Option<Reply> {
+    let Some(entry) = methods::find(&checked.method) else {
+        // The common check refused unknown methods already.
+        return Some(Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"));
+    };
+    let fault = state.faults.take(&checked.method);
     let fault_reply = entry.fault;
     if let Some(f) = &fault {
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
         match f.kind {
             FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError if !f.execute => {
-                return respond(&state, &key, &fault_reply(f.kind), sign_type, charset, &modes);
+                return Some(fault_reply(f.kind));
             }
             FaultKind::Latency => tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await,
             _ => {}
         }
     }
-    let reply = (entry.run)(&state, checked, base_url(&uri, &headers)).await.unwrap_or_else(|e| {
+    let reply = (entry.run)(state, checked, base_url).await.unwrap_or_else(|e| {
         tracing::error!(error = ?e, "store failure");
         Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
     });
     state.wake.notify_one();
     match fault.map(|f| f.kind) {
-        Some(FaultKind::DropAfterCommit) => dropped_connection(),
+        Some(FaultKind::DropAfterCommit) => None,
         Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
-            respond(&state, &key, &fault_reply(kind), sign_type, charset, &modes)
+            Some(fault_reply(kind))
         }
-        _ => respond(&state, &key, &reply, sign_type, charset, &modes),
+        _ => Some(reply),
     }
 }
 
 /// A response whose body fails at once: the server aborts the connection without a complete answer.
-fn dropped_connection() -> Response {
+pub(crate) fn dropped_connection() -> Response {
     let stream = futures_util::stream::once(async {
         Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected drop"))
     });
