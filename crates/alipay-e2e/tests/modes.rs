@@ -194,7 +194,6 @@ async fn sdk_v3_in_every_mode_shares_state_with_v2() {
         let bill = alipay_api::bill::BillDownloadUrlQuery {
             bill_type: alipay_api::bill::BillType::Trade,
             bill_date: "2024-01-01".into(),
-            ..Default::default()
         };
         let v2_answer = v2.execute(&bill).await.unwrap();
         match v3.execute(&bill).await {

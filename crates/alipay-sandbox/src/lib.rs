@@ -154,6 +154,9 @@ pub struct AppJson {
     pub admin_token: Option<String>,
 }
 
+/// A registered app as cached by the gateway: its record, parsed public key and mode settings.
+pub(crate) type CachedApp = (store::AppRecord, PublicKey, Arc<modes::AppModes>);
+
 /// Shared state of a running sandbox.
 pub struct SandboxState {
     pub(crate) store: Arc<Store>,
@@ -165,7 +168,7 @@ pub struct SandboxState {
     pub(crate) data_dir: PathBuf,
     /// Registered apps with their parsed public keys and mode settings, by app id: read once, since an app never
     /// changes after registration (reset clears it). Saves store reads and a key parse per request.
-    pub(crate) apps: Mutex<HashMap<String, (store::AppRecord, PublicKey, Arc<modes::AppModes>)>>,
+    pub(crate) apps: Mutex<HashMap<String, CachedApp>>,
     /// The admin API's bearer token (required when the listener is not loopback). Never logged.
     pub(crate) admin_token: Arc<str>,
     /// The CA and the Alipay certificates (cert mode, [`modes`]).

@@ -248,7 +248,6 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
         decrypted.is_some(),
     )
     .map_err(|f| fail(f, &answer))?;
-    let mut params = params;
     if let Some(plain) = decrypted {
         if let Some(slot) = params.iter_mut().find(|(k, _)| k == "biz_content") {
             slot.1 = plain;
