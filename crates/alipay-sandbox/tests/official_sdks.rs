@@ -10,7 +10,9 @@
 //! Node ignores `charset`); requests carrying empty values, which both SDKs sign (the gateway's fallback,
 //! also checked here without the SDKs, with requests built on alipay-core); signed `error_response`s
 //! (verified by Python; Node's `validateSign` cannot verify any `error_response`, pinned). Also pinned: Python
-//! signs an empty `return_url` given as an extra param but does not send it.
+//! signs an empty `return_url` given as an extra param but does not send it. Modes: Node in cert mode
+//! (`exec` over v2, `curl` over v3, with `encryptKey`) and Python with `encrypt_type='AES'`, for apps made by
+//! `POST /admin/apps` (interop/README.md discrepancies 10 and 11).
 //!
 //! Time zone: the SDKs stamp `timestamp` with the host's local time; `call.py` / `call.js` set the merchant's
 //! zone (UTC+8) themselves, and the processes are also started with `TZ=Asia/Shanghai` (a correctly
