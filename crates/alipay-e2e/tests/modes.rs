@@ -146,8 +146,17 @@ async fn cert_rotation_end_to_end() {
     let rotated = env.admin.rotate_alipay_cert().await.unwrap();
     assert_ne!(rotated.alipay_cert_sn, first);
     assert_eq!(rotated.known_sns, vec![first.clone(), rotated.alipay_cert_sn.clone()]);
-    // The next answer names the new SN: the SDK downloads it once (verifying the download with the
-    // certificate it trusts), then goes on.
+    // The next answers name the new SN: the SDK downloads it (verifying the download with the certificate
+    // it trusts), concurrent calls included, then goes on.
+    let calls: Vec<_> = (0..6)
+        .map(|i| {
+            let c = c.clone();
+            tokio::spawn(async move { c.execute(&precreate(&format!("ROTC{i}"))).await.unwrap().ok().unwrap() })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap();
+    }
     c.execute(&precreate("ROT2")).await.unwrap().ok().unwrap();
     let trusted = c.trusted_alipay_cert_sns();
     assert_eq!(trusted.len(), 2);
