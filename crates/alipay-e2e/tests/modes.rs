@@ -229,3 +229,58 @@ async fn sdk_v3_cert_rotation() {
     assert_eq!(sub_code(v3.execute(&query("R3B")).await).as_deref(), Some("ACQ.TRADE_NOT_EXIST"));
     assert_eq!(v3.trusted_alipay_cert_sns().len(), 2);
 }
+
+#[tokio::test]
+async fn notifications_of_cert_mode_apps_verify_with_their_configured_certificate() {
+    use std::sync::{Arc, Mutex};
+    let env = Env::start().await;
+    let before = env.app(NewApp { cert_mode: true, ..Default::default() }).await;
+    env.admin.rotate_alipay_cert().await.unwrap();
+    let after = env.app(NewApp { cert_mode: true, aes: true, ..Default::default() }).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    let received: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let clients: Vec<AlipayClient> = [&before, &after]
+        .iter()
+        .map(|a| {
+            let mut cfg = config_of(a, Protocol::V2);
+            cfg.notify_url = Some(url.clone());
+            AlipayClient::from_config(&cfg).unwrap()
+        })
+        .collect();
+    let (verifiers, sink) = (clients.clone(), Arc::clone(&received));
+    let app = axum::Router::new().route(
+        "/notify",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let (verifiers, sink) = (verifiers.clone(), Arc::clone(&sink));
+            async move {
+                let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                // Each app's own client must verify its notification (plain, even for the AES app).
+                for c in &verifiers {
+                    if let Ok(Ok(t)) = c.verify_notification(&body, ct.as_deref()).map(|n| n.trade()) {
+                        sink.lock().unwrap().push(format!("{}:{}", c.app_id(), t.out_trade_no));
+                        return "success";
+                    }
+                }
+                "failure"
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    for (i, c) in clients.iter().enumerate() {
+        let pay = TradePay {
+            out_trade_no: format!("NT{i}"),
+            auth_code: env.code().await,
+            subject: "通知".into(),
+            total_amount: "1.00".parse().unwrap(),
+            ..Default::default()
+        };
+        c.execute(&pay).await.unwrap().ok().unwrap();
+    }
+    let want = [format!("{}:NT0", before.app_id), format!("{}:NT1", after.app_id)];
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !want.iter().all(|w| received.lock().unwrap().contains(w)) {
+        assert!(tokio::time::Instant::now() < deadline, "not verified: {:?}", received.lock().unwrap());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -292,7 +292,8 @@ impl Sandbox {
             self.state.alipay_key.clone(),
             self.state.config.notify_time_scale,
             Arc::clone(&self.state.wake),
-        );
+        )
+        .with_authority(Arc::clone(&self.state.authority));
         tasks.push(tokio::spawn(notifier.run(stop_rx.clone())));
 
         let state = Arc::clone(&self.state);

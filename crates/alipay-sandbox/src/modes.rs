@@ -19,7 +19,8 @@
 //! - the answer of `alipay.open.app.alipaycert.download` to a cert-mode app: the Alipay certificate handed to
 //!   that app at creation (the one in its config), so a client that learns of a new SN can verify the download
 //!   with a certificate it already trusts (Alipay's SDKs refuse a download signed only by the unknown cert);
-//! - notifications: the sandbox's Alipay key (the first certificate's), for every app.
+//! - notifications: for a cert-mode app, the key of the Alipay certificate it was configured with (what its
+//!   client verifies notifications with); for the others, the sandbox's Alipay key.
 //!
 //! # Per-app settings ([`AppModes`], component `modes` of the schema)
 //!
