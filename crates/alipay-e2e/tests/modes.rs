@@ -218,6 +218,20 @@ async fn sdk_v3_in_every_mode_shares_state_with_v2() {
 }
 
 #[tokio::test]
+async fn encrypt_required_apps_call_get_paths_in_clear() {
+    let env = Env::start().await;
+    let app = env.app(NewApp { cert_mode: true, aes: true, encrypt_required: true, ..Default::default() }).await;
+    let v3 = client(&app, Protocol::V3);
+    pay_and_query(&env, &v3, &client(&app, Protocol::V2), "ER1").await;
+    let bill = alipay_api::bill::BillDownloadUrlQuery {
+        bill_type: alipay_api::bill::BillType::Trade,
+        bill_date: "2024-01-01".into(),
+    };
+    // Answered by the bill engine (no bill that day), not refused for want of encryption.
+    assert_eq!(sub_code(v3.execute(&bill).await).as_deref(), Some("bill_not_exist"));
+}
+
+#[tokio::test]
 async fn sdk_v3_cert_rotation() {
     let env = Env::start().await;
     let app = env.app(NewApp { cert_mode: true, aes: true, ..Default::default() }).await;

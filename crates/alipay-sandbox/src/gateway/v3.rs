@@ -15,7 +15,8 @@
 //!    `decryption-error`.
 //! 7. the mode checks of v2 (`common::mode_checks`): cert mode (`app_cert_sn` of the `Authorization`, header
 //!    `alipay-root-cert-sn`), methods that require it, encryption required → 400 `missing-app-cert-sn`,
-//!    `app-cert-not-exist`, `invalid-alipay-root-cert-sn`, `missing-encrypt-type`.
+//!    `app-cert-not-exist`, `invalid-alipay-root-cert-sn`, `missing-encrypt-type` (never for a GET, which has
+//!    no body to encrypt).
 //! 8. header `alipay-app-auth-token` unknown, expired or another app's → 401 `invalid-app-auth-token`.
 //!
 //! Then the body (POST: a JSON object; GET: the query string) becomes the request's `biz_content` (its
@@ -172,14 +173,15 @@ async fn check(
     } else {
         text.to_owned()
     };
-    // 7. modes.
+    // 7. modes (a GET has no body to encrypt: `encrypt_required` does not apply to it).
+    let encrypted_or_get = encrypted || *method == Method::GET;
     common::mode_checks(
         state,
         &app_modes,
         name,
         auth.app_cert_sn.as_deref(),
         get(h::ROOT_CERT_SN).as_deref(),
-        encrypted,
+        encrypted_or_get,
     )
     .map_err(|f| from_failure(f, &modes))?;
     // 8. app_auth_token.
