@@ -8,6 +8,8 @@ Run with interop/.venv/bin/python. Reads one JSON job on stdin:
    "method": "alipay.trade.query", "biz_content": {...} | "<JSON text>",
    "sign_type": "RSA2" | "RSA", "charset": "utf-8" | "GBK",          (optional, SDK defaults RSA2 / utf-8)
    "notify_url": "...", "app_auth_token": "...", "other_params": {"k": "v"}, (optional)
+   "encrypt_key": "<AES key, base64>",                                   (optional: AES content encryption)
+   "no_aes_patch": true,                                                 (optional: see patch_aes_bytes)
    "tz": "CST-8"}                                                        (optional, see below)
 
 What it does, all with the SDK's own classes:
@@ -32,6 +34,9 @@ Two things a merchant's server has that this process may not:
     has an explicit port, and only then, this script replaces that one function with a copy that honours
     the port and is otherwise identical (same connection classes, same absolute-form request target); the
     answer says so in "patched_port_handling".
+  * AES on Python 3: the SDK's EncryptUtils passes str to pycryptodome, which takes bytes only; with an
+    "encrypt_key" the strings are encoded on the way in (patch_aes_bytes, "patched_aes_bytes" in the answer;
+    "no_aes_patch" shows the SDK as published failing before it sends anything).
 """
 import importlib
 import json
@@ -76,6 +81,38 @@ def patch_port_handling():
     WebUtils.get_http_connection = get_http_connection
 
 
+def patch_aes_bytes():
+    """EncryptUtils hands pycryptodome `str` (the IV, the padded text) where it takes bytes: on Python 3 the
+    SDK's AES fails with "Object type <class 'str'> cannot be passed to C code" before anything is sent. This
+    wraps the `AES` name EncryptUtils uses so that those strings are encoded (UTF-8; the padding is ASCII and
+    was computed over the UTF-8 length); the algorithm, key, mode, IV and padding stay the SDK's."""
+    from Crypto.Cipher import AES as _AES
+    from alipay.aop.api.util import EncryptUtils
+
+    def as_bytes(v):
+        return v.encode("utf-8") if isinstance(v, str) else v
+
+    class Cipher(object):
+        def __init__(self, inner):
+            self.inner = inner
+
+        def encrypt(self, data):
+            return self.inner.encrypt(as_bytes(data))
+
+        def decrypt(self, data):
+            return self.inner.decrypt(as_bytes(data))
+
+    class AesShim(object):
+        block_size = _AES.block_size
+        MODE_CBC = _AES.MODE_CBC
+
+        @staticmethod
+        def new(key, mode, iv):
+            return Cipher(_AES.new(as_bytes(key), mode, as_bytes(iv)))
+
+    EncryptUtils.AES = AesShim
+
+
 def run(job):
     from urllib.parse import urlparse
 
@@ -100,6 +137,13 @@ def run(job):
         config.sign_type = job["sign_type"]
     if job.get("charset"):
         config.charset = job["charset"]
+    patched_aes = False
+    if job.get("encrypt_key"):
+        config.encrypt_type = "AES"
+        config.encrypt_key = job["encrypt_key"]
+        if not job.get("no_aes_patch"):
+            patch_aes_bytes()
+            patched_aes = True
     client = DefaultAlipayClient(alipay_client_config=config)
 
     method = job["method"]
@@ -138,6 +182,7 @@ def run(job):
         "sub_code": response.sub_code,
         "sub_msg": response.sub_msg,
         "patched_port_handling": patched,
+        "patched_aes_bytes": patched_aes,
     }
 
 

@@ -222,6 +222,11 @@ impl AdminClient {
         self.post("/admin/apps", app).await
     }
 
+    /// `POST /admin/alipay-cert/rotate`.
+    pub async fn rotate_alipay_cert(&self) -> Result<RotatedAlipayCert, AdminError> {
+        self.post("/admin/alipay-cert/rotate", &serde_json::json!({})).await
+    }
+
     /// `POST /admin/auth-tokens`.
     pub async fn issue_auth_token(&self, token: &NewAuthToken) -> Result<AuthToken, AdminError> {
         self.post("/admin/auth-tokens", token).await

@@ -11,9 +11,14 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// `POST /admin/apps`: registers an app (and a new merchant, unless `merchant_pid` names one).
+///
+/// Without a `public_key` the sandbox generates the app's key pair and answers the private key, so the
+/// answer ([`RegisteredApp`]) is a complete client configuration. `cert_mode` makes a certificate-mode app
+/// (the sandbox's CA issues its app certificate), `aes` gives it an AES content key.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewApp {
-    /// The app's public key (PEM or base64).
+    /// The app's public key (PEM or base64); empty or absent: the sandbox generates the key pair.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub public_key: String,
     /// `RSA2` (default) or `RSA`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24,10 +29,25 @@ pub struct NewApp {
     /// Attach the app to this existing merchant instead of creating one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_pid: Option<String>,
+    /// Certificate mode: the app signs with `app_cert_sn` / `alipay_root_cert_sn`, answers carry
+    /// `alipay_cert_sn` (default `false`: plain public keys).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cert_mode: bool,
+    /// AES content encryption: the sandbox makes the app an AES key (default `false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aes: bool,
+    /// With `aes`: refuse requests without `encrypt_type=AES` (default `false`: the app chooses per call).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypt_required: bool,
+    /// Methods this app may call only in certificate mode (default: none). A plain-key app calling one gets
+    /// `40002 isv.missing-app-cert-sn`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cert_required_methods: Vec<String>,
 }
 
-/// The answer of `POST /admin/apps`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The answer of `POST /admin/apps`: the app, and (when the sandbox generated the key pair) a complete client
+/// configuration, accepted as it is by `alipay call --config` and `ClientConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisteredApp {
     /// The app id.
     pub app_id: String,
@@ -35,6 +55,56 @@ pub struct RegisteredApp {
     pub merchant_pid: String,
     /// `RSA2` or `RSA`.
     pub sign_type: String,
+    /// `http://HOST:PORT/gateway.do`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_url: Option<String>,
+    /// `utf-8`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    /// The generated private key (PKCS#8 PEM); absent when the request named a `public_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_private_key: Option<String>,
+    /// The same key as PKCS#1 PEM (what Alipay's Python SDK reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_private_key_pkcs1: Option<String>,
+    /// Plain-key mode: the sandbox's Alipay public key (SPKI PEM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alipay_public_key: Option<String>,
+    /// Cert mode: the app certificate (PEM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_cert: Option<String>,
+    /// Cert mode: the current Alipay certificate (PEM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alipay_cert: Option<String>,
+    /// Cert mode: the root bundle (PEM, the non-RSA root first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alipay_root_cert: Option<String>,
+    /// Cert mode: the app certificate's SN (`app_cert_sn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_cert_sn: Option<String>,
+    /// Cert mode: the Alipay certificate's SN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alipay_cert_sn: Option<String>,
+    /// Cert mode: the root bundle's SN (`alipay_root_cert_sn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alipay_root_cert_sn: Option<String>,
+    /// AES: the content key (base64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aes_key: Option<String>,
+    /// AES: `AES`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypt_type: Option<String>,
+}
+
+/// The answer of `POST /admin/alipay-cert/rotate`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotatedAlipayCert {
+    /// The SN of the new Alipay certificate (signs cert-mode answers from now on).
+    pub alipay_cert_sn: String,
+    /// The new certificate (PEM).
+    pub alipay_cert: String,
+    /// Every Alipay certificate SN the sandbox knows, oldest first (all downloadable).
+    pub known_sns: Vec<String>,
 }
 
 /// `POST /admin/auth-tokens`: lets a third-party app act for a merchant.

@@ -26,6 +26,7 @@ mod console;
 mod faults;
 mod gateway;
 mod ids;
+mod modes;
 mod notify;
 mod products;
 mod settings;
@@ -79,6 +80,9 @@ pub enum SandboxError {
     /// Seeding accounts failed.
     #[error(transparent)]
     Account(#[from] AccountError),
+    /// The CA or the Alipay certificates could not be made or read.
+    #[error("the sandbox's certificate authority: {0}")]
+    Modes(#[from] modes::ModesError),
     /// app.json could not be written.
     #[error("cannot write app.json")]
     Json(#[from] serde_json::Error),
@@ -152,6 +156,9 @@ pub struct AppJson {
     pub admin_token: Option<String>,
 }
 
+/// A registered app as cached by the gateway: its record, parsed public key and mode settings.
+pub(crate) type CachedApp = (store::AppRecord, PublicKey, Arc<modes::AppModes>);
+
 /// Shared state of a running sandbox.
 pub(crate) struct SandboxState {
     pub(crate) store: Arc<Store>,
@@ -161,13 +168,15 @@ pub(crate) struct SandboxState {
     pub(crate) faults: Faults,
     pub(crate) wake: Arc<Notify>,
     pub(crate) data_dir: PathBuf,
-    /// Registered apps with their parsed public keys, by app id: read once, since an app never changes after
-    /// registration (reset clears it). Saves a store read and a key parse per request.
-    pub(crate) apps: Mutex<HashMap<String, (store::AppRecord, PublicKey)>>,
+    /// Registered apps with their parsed public keys and mode settings, by app id: read once, since an app never
+    /// changes after registration (reset clears it). Saves store reads and a key parse per request.
+    pub(crate) apps: Mutex<HashMap<String, CachedApp>>,
     /// The admin API's bearer token (required when the listener is not loopback). Never logged.
     pub(crate) admin_token: Arc<str>,
     /// The request inspector's bounded history of gateway calls.
     pub(crate) calls: console::inspector::CallLog,
+    /// The CA and the Alipay certificates (cert mode, [`modes`]).
+    pub(crate) authority: Arc<modes::Authority>,
 }
 
 impl std::fmt::Debug for SandboxState {
@@ -199,6 +208,7 @@ impl Sandbox {
         let alipay_key = PrivateKey::from_text(&key_text.unwrap_or_default())?;
         let offset = offset.and_then(|o| o.parse().ok()).unwrap_or(0);
         let admin_token = admin::ensure_token(&store).await?;
+        let authority = Arc::new(modes::Authority::load_or_create(&store, &alipay_key).await?);
         Ok(Sandbox {
             state: Arc::new(SandboxState {
                 store,
@@ -211,6 +221,7 @@ impl Sandbox {
                 apps: Mutex::new(HashMap::new()),
                 admin_token: admin_token.into(),
                 calls: console::inspector::CallLog::default(),
+                authority,
             }),
         })
     }
@@ -293,7 +304,8 @@ impl Sandbox {
             self.state.alipay_key.clone(),
             self.state.config.notify_time_scale,
             Arc::clone(&self.state.wake),
-        );
+        )
+        .with_authority(Arc::clone(&self.state.authority));
         tasks.push(tokio::spawn(notifier.run(stop_rx.clone())));
 
         let state = Arc::clone(&self.state);

@@ -45,6 +45,7 @@ pub fn signed_body(item: &OutboxRecord, key: &PrivateKey) -> Result<Vec<u8>, Not
 pub struct Notifier {
     store: Arc<Store>,
     key: PrivateKey,
+    authority: Option<Arc<crate::modes::Authority>>,
     http: reqwest::Client,
     time_scale: f64,
     wake: Arc<Notify>,
@@ -57,7 +58,26 @@ impl Notifier {
             .timeout(Duration::from_secs(15))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Notifier { store, key, http, time_scale, wake }
+        Notifier { store, key, authority: None, http, time_scale, wake }
+    }
+
+    /// Signs the notifications of a cert-mode app with the Alipay certificate it was configured with (the key
+    /// its client verifies notifications with), the others with the sandbox's Alipay key.
+    pub fn with_authority(mut self, authority: Arc<crate::modes::Authority>) -> Notifier {
+        self.authority = Some(authority);
+        self
+    }
+
+    /// The key that signs `app_id`'s notifications.
+    async fn key_for(&self, app_id: &str) -> PrivateKey {
+        let Some(authority) = &self.authority else { return self.key.clone() };
+        let id = app_id.to_owned();
+        let modes = self.store.read(move |r| r.app_modes(&id)).await.ok().flatten();
+        modes
+            .filter(|m| m.cert_mode)
+            .and_then(|m| m.alipay_cert_sn)
+            .and_then(|sn| authority.by_sn(&sn))
+            .map_or_else(|| self.key.clone(), |c| c.key)
     }
 
     /// Delivers due notifications until `shutdown` turns true.
@@ -99,7 +119,8 @@ impl Notifier {
             error: None,
         };
         let mut ok = false;
-        match signed_body(&item, &self.key) {
+        let key = self.key_for(&item.app_id).await;
+        match signed_body(&item, &key) {
             Ok(body) => {
                 let sent = self
                     .http

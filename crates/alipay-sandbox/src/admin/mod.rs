@@ -9,11 +9,11 @@
 
 use std::sync::Arc;
 
-use alipay_core::{Money, SignType};
+use alipay_core::Money;
 use alipay_sandbox_admin::{
     AdvanceClock, AdvancedClock, AuthToken, Buyer, Clock, Delivery, ErrorBody, FaultSpec, Faults, Merchant, NewApp,
     NewAuthToken, NewBuyer, NewPaymentCode, Notification, NotificationQuery, Params, PaymentCode, RegisteredApp, Reset,
-    Swept,
+    RotatedAlipayCert, Swept,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -214,6 +214,7 @@ pub(crate) type St = State<Arc<SandboxState>>;
 pub fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/admin/apps", post(register_app))
+        .route("/admin/alipay-cert/rotate", post(rotate_alipay_cert))
         .route("/admin/auth-tokens", post(auth_token))
         .route("/admin/merchants/{pid}", get(merchant))
         .route("/admin/buyers", post(create_buyer))
@@ -246,25 +247,22 @@ fn buyer_answer(b: BuyerRecord) -> Buyer {
     }
 }
 
-async fn register_app(State(state): St, Json(body): Json<NewApp>) -> AdminResult<RegisteredApp> {
-    let sign_type = match body.sign_type.as_deref() {
-        None => SignType::Rsa2,
-        Some(s) => s.parse().map_err(|e: alipay_core::UnknownSignType| AdminError::BadRequest(e.to_string()))?,
-    };
-    let new = accounts::NewApp {
-        public_key: body.public_key,
-        sign_type,
-        app_id: body.app_id,
-        merchant_pid: body.merchant_pid,
-    };
-    let now = state.clock.now();
-    let (app, merchant) =
-        state.store.write(move |r| accounts::register_app(r, &new, now).map_err(AdminError::from)).await?;
-    Ok(Json(RegisteredApp {
-        app_id: app.app_id,
-        merchant_pid: merchant.pid,
-        sign_type: app.sign_type.as_str().to_owned(),
-    }))
+async fn register_app(
+    State(state): St,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    Json(body): Json<NewApp>,
+) -> AdminResult<RegisteredApp> {
+    let gateway_url = format!("{}/gateway.do", crate::gateway::base_url(&uri, &headers));
+    Ok(Json(crate::modes::register(&state, body, gateway_url).await?))
+}
+
+async fn rotate_alipay_cert(State(state): St) -> AdminResult<RotatedAlipayCert> {
+    let rotated = state.authority.rotate(&state.store).await.map_err(|e| match e {
+        crate::modes::ModesError::Store(s) => AdminError::Store(s),
+        other => AdminError::Conflict(format!("rotation failed: {other}")),
+    })?;
+    Ok(Json(rotated))
 }
 
 async fn auth_token(State(state): St, Json(body): Json<NewAuthToken>) -> AdminResult<AuthToken> {
@@ -444,6 +442,9 @@ pub(crate) async fn reset_all(state: &SandboxState) -> Result<(Option<String>, O
                 meta_keys::DEFAULT_APP_ID,
                 meta_keys::DEFAULT_APP_KEY,
                 meta_keys::ADMIN_TOKEN,
+                crate::modes::meta_keys::CA_ROOT_KEY,
+                crate::modes::meta_keys::CA_ROOT_BUNDLE,
+                crate::modes::meta_keys::ALIPAY_CERTS,
             ])
         })
         .await?;

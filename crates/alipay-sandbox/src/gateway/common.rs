@@ -22,16 +22,32 @@
 //! 12. signature does not verify with the app's public key → `40002 isv.invalid-signature`, `sub_msg`
 //!     echoing the computed sign content (protocol.md's rule), HTML-escaped. Requests whose signature
 //!     covers their empty-valued parameters are accepted too: see `signature_verifies`.
-//! 13. `app_auth_token` present but unknown, expired, or issued to another app →
+//! 13. `encrypt_type` present: not `AES`, the app has no AES key, or `biz_content` does not decrypt (to
+//!     text in the request charset) → `40002 isv.decryption-error` (answered in clear: the gateway cannot
+//!     answer in a key it could not use). A decrypted `biz_content` replaces the ciphertext before decoding.
+//! 14. cert-mode app (`crate::modes`): `app_cert_sn` missing → `40002 isv.missing-app-cert-sn`; not the
+//!     app certificate's SN → `40002 isv.app-cert-not-exist`; `alipay_root_cert_sn` missing or not the root
+//!     bundle's SN → `40002 isv.invalid-alipay-root-cert-sn`.
+//! 15. plain-key app calling a method of its `cert_required_methods` (default none) →
+//!     `40002 isv.missing-app-cert-sn`.
+//! 16. no `encrypt_type` while the app has `encrypt_required` → `40002 isv.missing-encrypt-type`.
+//! 17. `app_auth_token` present but unknown, expired, or issued to another app →
 //!     `20001 aop.invalid-app-auth-token`.
 //!
 //! Answers to failures of steps 1–4 and 10 use the `error_response` key (the method or the app is not
-//! known); all others use `<method>_response`. Every answer is signed with the sandbox's Alipay key.
+//! known); all others use `<method>_response`. Every answer is signed with the sandbox's Alipay key, except
+//! that once the app is known (step 11 on) a cert-mode app's answers are signed with the current Alipay
+//! certificate's key and carry its `alipay_cert_sn` (`alipay.open.app.alipaycert.download`: the certificate
+//! the app was configured with, see `crate::modes`), and from step 14 on the answers to an encrypted request
+//! are encrypted.
+
+use std::sync::Arc;
 
 use alipay_core::{form, sign_content, Charset, PublicKey, ResultCode, SignScope, SignType, Timestamp};
 
-use super::Reply;
+use super::{AnswerModes, Reply};
 use crate::caller::Caller;
+use crate::modes::AppModes;
 use crate::store::AppRecord;
 use crate::SandboxState;
 
@@ -46,6 +62,15 @@ pub(crate) struct Rejection {
     pub sign_type: SignType,
     /// The failure.
     pub reply: Reply,
+    /// How the answer is signed and wrapped.
+    pub modes: AnswerModes,
+}
+
+impl Rejection {
+    fn with(mut self, modes: &AnswerModes) -> Rejection {
+        self.modes = modes.clone();
+        self
+    }
 }
 
 /// A request that passed every common check.
@@ -61,6 +86,8 @@ pub(crate) struct Checked {
     pub sign_type: SignType,
     /// Who calls, for whom.
     pub caller: Caller,
+    /// How the answer is signed and wrapped (the app's modes).
+    pub answer: AnswerModes,
 }
 
 fn find<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -84,8 +111,9 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
         charset,
         sign_type,
         reply: Reply::error(code, sub, msg),
+        modes: AnswerModes::default(),
     };
-    use ResultCode::{InsufficientTokenPermissions as E20001, InvalidArgument as E40002, MissingArgument as E40001};
+    use ResultCode::{InvalidArgument as E40002, MissingArgument as E40001};
 
     // 1. charset, then decode and merge.
     let raw_charset = form::raw_value(query, "charset").or_else(|| form::raw_value(body, "charset"));
@@ -170,7 +198,7 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
         return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-version", "版本号不正确"));
     }
     // 10. app (and its parsed key, cached: apps never change after registration).
-    let (app, public_key) = match cached_app(state, &app_id).await {
+    let (app, public_key, app_modes) = match cached_app(state, &app_id).await {
         Ok(Some(found)) => found,
         Ok(None) => {
             return Err(reject(&error_key, charset, sign_type, E40002, "isv.invalid-app-id", "无效的AppID参数"));
@@ -180,13 +208,16 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
             return Err(reject(&key, charset, sign_type, ResultCode::UnknownError, "isp.unknow-error", "系统繁忙"));
         }
     };
+    let mut answer = answer_modes(state, &app_modes, &method);
     // 11. sign type registered.
     if app.sign_type != sign_type {
-        return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-signature-type", "无效的签名类型"));
+        return Err(
+            reject(&key, charset, sign_type, E40002, "isv.invalid-signature-type", "无效的签名类型").with(&answer)
+        );
     }
     // 12. signature.
     let Some(public_key) = public_key else {
-        return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-signature", "应用公钥无效"));
+        return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-signature", "应用公钥无效").with(&answer));
     };
     if !signature_verifies(&params, &public_key, sign_type, charset) {
         let content = sign_content(SignScope::Request, params.iter().map(|(k, v)| (k, v)));
@@ -194,28 +225,37 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
             "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：{}",
             html_escape(&content)
         );
-        return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-signature", &msg));
+        return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-signature", &msg).with(&answer));
     }
-    // 13. app_auth_token.
-    let (seller_id, auth_app_id) = match present(&params, "app_auth_token").map(str::to_owned) {
-        None => (app.merchant_pid.clone(), app.app_id.clone()),
-        Some(token) => {
-            let found = state.store.lookup(|r| r.auth_token(&token)).ok().flatten();
-            match found.filter(|t| t.app_id == app.app_id && t.expires_at > state.clock.now()) {
-                Some(t) => (t.merchant_pid, t.auth_app_id),
-                None => {
-                    return Err(reject(
-                        &key,
-                        charset,
-                        sign_type,
-                        E20001,
-                        "aop.invalid-app-auth-token",
-                        "无效的应用授权令牌",
-                    ))
-                }
-            }
+    // 13. encrypt_type: decrypt (the answers of steps 14–17 to an encrypted request are encrypted).
+    let fail = |f: Failure, answer: &AnswerModes| reject(&key, charset, sign_type, f.0, f.1, f.2).with(answer);
+    let decrypted = match present(&params, "encrypt_type") {
+        None => None,
+        Some(kind) => {
+            let cipher = find(&params, "biz_content").unwrap_or_default();
+            let (aes, plain) = decrypt(&app_modes, kind, cipher, charset).map_err(|f| fail(f, &answer))?;
+            answer.aes = Some(aes);
+            Some(plain)
         }
     };
+    // 14–16. cert mode, methods that require it, encryption required.
+    mode_checks(
+        state,
+        &app_modes,
+        &method,
+        present(&params, "app_cert_sn"),
+        present(&params, "alipay_root_cert_sn"),
+        decrypted.is_some(),
+    )
+    .map_err(|f| fail(f, &answer))?;
+    if let Some(plain) = decrypted {
+        if let Some(slot) = params.iter_mut().find(|(k, _)| k == "biz_content") {
+            slot.1 = plain;
+        }
+    }
+    // 17. app_auth_token.
+    let (seller_id, auth_app_id) =
+        acting_for(state, &app, present(&params, "app_auth_token")).map_err(|f| fail(f, &answer))?;
     let caller = Caller {
         app_id: app.app_id.clone(),
         seller_id,
@@ -224,7 +264,82 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
         sign_type,
         notify_url: present(&params, "notify_url").map(str::to_owned),
     };
-    Ok(Checked { params, method, charset, sign_type, caller })
+    Ok(Checked { params, method, charset, sign_type, caller, answer })
+}
+
+/// A failed check: code, sub-code, sub-message.
+pub(crate) type Failure = (ResultCode, &'static str, &'static str);
+
+/// Step 13: decrypts `cipher` with the app's AES key (`kind` must be `AES`).
+pub(crate) fn decrypt(
+    app: &AppModes,
+    kind: &str,
+    cipher: &str,
+    charset: Charset,
+) -> Result<(alipay_core::aes::AesKey, String), Failure> {
+    app.aes()
+        .filter(|_| kind == alipay_core::aes::ENCRYPT_TYPE_AES)
+        .and_then(|aes| aes.decrypt(cipher, charset).ok().map(|p| (aes, p)))
+        .ok_or((ResultCode::InvalidArgument, "isv.decryption-error", "解密出错, 未知错误"))
+}
+
+/// Steps 14–16: cert mode (`app_cert_sn`, `alipay_root_cert_sn`), methods that require it, encryption
+/// required.
+pub(crate) fn mode_checks(
+    state: &SandboxState,
+    app: &AppModes,
+    method: &str,
+    app_cert_sn: Option<&str>,
+    root_cert_sn: Option<&str>,
+    encrypted: bool,
+) -> Result<(), Failure> {
+    use ResultCode::InvalidArgument as E40002;
+    if app.cert_mode {
+        match app_cert_sn {
+            None => return Err((E40002, "isv.missing-app-cert-sn", "缺少应用公钥证书序列号")),
+            Some(sn) if Some(sn) != app.app_cert_sn.as_deref() => {
+                return Err((E40002, "isv.app-cert-not-exist", "应用公钥证书不存在"))
+            }
+            Some(_) => {}
+        }
+        if root_cert_sn != Some(state.authority.ca().roots().sn()) {
+            return Err((E40002, "isv.invalid-alipay-root-cert-sn", "无效的支付宝根证书序列号"));
+        }
+    } else if app.cert_required_methods.iter().any(|m| m == method) {
+        return Err((E40002, "isv.missing-app-cert-sn", "该接口需使用公钥证书模式调用"));
+    }
+    if app.encrypt_required && !encrypted {
+        return Err((E40002, "isv.missing-encrypt-type", "缺少加密类型参数"));
+    }
+    Ok(())
+}
+
+/// Step 17: the merchant (`seller_id`) and its app (`auth_app_id`) the call acts for.
+pub(crate) fn acting_for(
+    state: &SandboxState,
+    app: &AppRecord,
+    token: Option<&str>,
+) -> Result<(String, String), Failure> {
+    let Some(token) = token else {
+        return Ok((app.merchant_pid.clone(), app.app_id.clone()));
+    };
+    let found = state.store.lookup(|r| r.auth_token(token)).ok().flatten();
+    match found.filter(|t| t.app_id == app.app_id && t.expires_at > state.clock.now()) {
+        Some(t) => Ok((t.merchant_pid, t.auth_app_id)),
+        None => Err((ResultCode::InsufficientTokenPermissions, "aop.invalid-app-auth-token", "无效的应用授权令牌")),
+    }
+}
+
+/// How the answers to an app are signed, before any encryption is known (see the module documentation).
+pub(crate) fn answer_modes(state: &SandboxState, app: &AppModes, method: &str) -> AnswerModes {
+    if !app.cert_mode {
+        return AnswerModes::default();
+    }
+    let configured = (method == crate::modes::CERT_DOWNLOAD)
+        .then(|| app.alipay_cert_sn.as_deref().and_then(|sn| state.authority.by_sn(sn)))
+        .flatten();
+    let cert = configured.or_else(|| state.authority.current());
+    AnswerModes { cert: cert.map(|c| (c.key, c.cert.sn().to_owned())), aes: None }
 }
 
 /// Step 12: does the request's `sign` verify with the app's key?
@@ -257,21 +372,31 @@ fn signature_verifies(params: &[(String, String)], key: &PublicKey, sign_type: S
     charset.encode(&content).is_ok_and(|bytes| key.verify(sign_type, &bytes, sign).is_ok())
 }
 
-/// The app and its parsed public key (`None` if the stored key does not parse), from the cache or the store.
-async fn cached_app(
+/// The app, its parsed public key (`None` if the stored key does not parse) and its mode settings, from the
+/// cache or the store.
+pub(crate) async fn cached_app(
     state: &SandboxState,
     app_id: &str,
-) -> Result<Option<(AppRecord, Option<PublicKey>)>, crate::store::StoreError> {
-    if let Some((app, key)) = state.apps.lock().ok().and_then(|m| m.get(app_id).cloned()) {
-        return Ok(Some((app, Some(key))));
+) -> Result<Option<(AppRecord, Option<PublicKey>, Arc<AppModes>)>, crate::store::StoreError> {
+    if let Some((app, key, modes)) = state.apps.lock().ok().and_then(|m| m.get(app_id).cloned()) {
+        return Ok(Some((app, Some(key), modes)));
     }
     let lookup = app_id.to_owned();
-    let Some(app) = state.store.read(move |r| r.app(&lookup)).await? else {
+    let Some((app, modes)) = state
+        .store
+        .read(move |r| {
+            let Some(app) = r.app(&lookup)? else { return Ok(None) };
+            let modes = r.app_modes(&lookup)?.unwrap_or_default();
+            Ok(Some((app, modes)))
+        })
+        .await?
+    else {
         return Ok(None);
     };
+    let modes = Arc::new(modes);
     let key = PublicKey::from_text(&app.public_key).ok();
     if let (Some(k), Ok(mut m)) = (&key, state.apps.lock()) {
-        m.insert(app_id.to_owned(), (app.clone(), k.clone()));
+        m.insert(app_id.to_owned(), (app.clone(), k.clone(), Arc::clone(&modes)));
     }
-    Ok(Some((app, key)))
+    Ok(Some((app, key, modes)))
 }

@@ -69,6 +69,8 @@ pub(crate) static METHODS: &[Method] = &[
     entry::<CouponOrderDisburse>(),
     entry::<CouponOrderRefund>(),
     entry::<CouponOperationQuery>(),
+    // Certificate mode: Alipay's certificates by SN (crate::modes).
+    entry::<crate::modes::AlipayCertDownload>(),
 ];
 
 /// The entry of `method`, if the gateway serves it.

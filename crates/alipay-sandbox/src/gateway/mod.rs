@@ -9,12 +9,15 @@
 pub(crate) mod common;
 pub(crate) mod methods;
 mod reply;
+mod v3;
 
 pub(crate) use reply::Reply;
 
 use std::sync::Arc;
 
-use alipay_core::{envelope, Charset, ResultCode, SignType};
+use alipay_core::aes::AesKey;
+use alipay_core::envelope_modes::{self, ResponseModes};
+use alipay_core::{envelope, Charset, PrivateKey, ResultCode, SignType};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -29,12 +32,13 @@ use crate::SandboxState;
 pub(crate) fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/gateway.do", any(gateway))
+        .route("/v3/{*path}", any(v3::v3))
         .route("/bills/{token}", get(crate::products::bill::download::download))
         .with_state(state)
 }
 
 /// `http://<host>` of a request: the request target's authority, else the `Host` header.
-fn base_url(uri: &Uri, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(uri: &Uri, headers: &HeaderMap) -> String {
     let host = uri
         .authority()
         .map(|a| a.as_str().to_owned())
@@ -43,9 +47,28 @@ fn base_url(uri: &Uri, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// How an answer is signed and wrapped beyond the plain envelope: the app's modes, once the app is known.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AnswerModes {
+    /// Cert mode: the Alipay certificate's key and SN that sign (default: the sandbox's Alipay key, no SN).
+    pub cert: Option<(PrivateKey, String)>,
+    /// AES: the answer is encrypted with this key (the request was).
+    pub aes: Option<AesKey>,
+}
+
 /// The signed answer and its body bytes (for the request inspector; shared, not copied).
-fn signed(state: &SandboxState, key: &str, reply: &Reply, sign_type: SignType, charset: Charset) -> (Response, Bytes) {
-    match envelope::build_response(key, reply, &state.alipay_key, sign_type, charset) {
+pub(crate) fn signed(
+    state: &SandboxState,
+    key: &str,
+    reply: &Reply,
+    sign_type: SignType,
+    charset: Charset,
+    modes: &AnswerModes,
+) -> (Response, Bytes) {
+    let signer = modes.cert.as_ref().map_or(&state.alipay_key, |(k, _)| k);
+    let extra =
+        ResponseModes { alipay_cert_sn: modes.cert.as_ref().map(|(_, sn)| sn.as_str()), aes: modes.aes.as_ref() };
+    match envelope_modes::build_response_with(key, reply, signer, sign_type, charset, &extra) {
         Ok(body) => {
             let body = Bytes::from(body);
             let mut resp = Response::new(Body::from(body.clone()));
@@ -75,6 +98,8 @@ pub(crate) enum Outcome {
         sign_type: SignType,
         /// Charset of the answer.
         charset: Charset,
+        /// Cert mode / AES of the app.
+        modes: AnswerModes,
     },
     /// The connection is dropped after the work committed (an injected fault); `reply` is what was not sent.
     Dropped(Reply),
@@ -90,6 +115,14 @@ pub(crate) enum Outcome {
         /// The request's `return_url` / `quit_url`, once the request passed the common checks.
         urls: Option<crate::cashier::Urls>,
     },
+}
+
+/// What running a checked call gave.
+pub(crate) enum Executed {
+    /// Answer this.
+    Answer(Reply),
+    /// Drop the connection (an injected fault, after the commit); the answer that is not sent.
+    Dropped(Reply),
 }
 
 async fn gateway(
@@ -109,7 +142,9 @@ async fn gateway(
         answer(&state, &query, &body, base_url(&uri, &headers), page).await
     };
     let (response, sent) = match &outcome {
-        Outcome::Signed { key, reply, sign_type, charset } => signed(&state, key, reply, *sign_type, *charset),
+        Outcome::Signed { key, reply, sign_type, charset, modes } => {
+            signed(&state, key, reply, *sign_type, *charset, modes)
+        }
         Outcome::Dropped(_) => (dropped_connection(), Bytes::new()),
         Outcome::NotAllowed => ((StatusCode::METHOD_NOT_ALLOWED, "use GET or POST").into_response(), Bytes::new()),
         Outcome::Cashier { reply, page, urls: Some(urls) } => {
@@ -134,16 +169,27 @@ async fn answer(
             if let Some(page) = page {
                 return Outcome::Cashier { reply: rej.reply, page, urls: None };
             }
-            return Outcome::Signed { key: rej.key, reply: rej.reply, sign_type: rej.sign_type, charset: rej.charset };
+            let (key, reply, sign_type, charset, modes) = (rej.key, rej.reply, rej.sign_type, rej.charset, rej.modes);
+            return Outcome::Signed { key, reply, sign_type, charset, modes };
         }
     };
     let urls = page.map(|_| crate::cashier::Urls::of(&checked.params));
     let key = envelope::response_key(&checked.method);
     let (charset, sign_type) = (checked.charset, checked.sign_type);
+    let modes = checked.answer.clone();
+    match (execute(state, checked, base).await, page) {
+        (Executed::Dropped(reply), _) => Outcome::Dropped(reply),
+        // A fault's or a refusal's answer shows as the cashier's error page (not a success).
+        (Executed::Answer(reply), Some(page)) => Outcome::Cashier { reply, page, urls },
+        (Executed::Answer(reply), None) => Outcome::Signed { key, reply, sign_type, charset, modes },
+    }
+}
+
+/// Runs a checked call (v2 or v3): injected faults, then the method's entry.
+pub(crate) async fn execute(state: &SandboxState, checked: common::Checked, base_url: String) -> Executed {
     let Some(entry) = methods::find(&checked.method) else {
         // The common check refused unknown methods already.
-        let reply = Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名");
-        return Outcome::Signed { key, reply, sign_type, charset };
+        return Executed::Answer(Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"));
     };
     let fault = state.faults.take(&checked.method);
     let fault_reply = entry.fault;
@@ -151,39 +197,28 @@ async fn answer(
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
         match f.kind {
             FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError if !f.execute => {
-                if let Some(page) = page {
-                    return Outcome::Cashier { reply: fault_reply(f.kind), page, urls: None };
-                }
-                return Outcome::Signed { key, reply: fault_reply(f.kind), sign_type, charset };
+                return Executed::Answer(fault_reply(f.kind));
             }
             FaultKind::Latency => tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await,
             _ => {}
         }
     }
-    let reply = (entry.run)(state, checked, base).await.unwrap_or_else(|e| {
+    let reply = (entry.run)(state, checked, base_url).await.unwrap_or_else(|e| {
         tracing::error!(error = ?e, "store failure");
         Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
     });
     state.wake.notify_one();
-    if let Some(page) = page {
-        return match fault.map(|f| f.kind) {
-            Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
-                Outcome::Cashier { reply: fault_reply(kind), page, urls: None }
-            }
-            _ => Outcome::Cashier { reply, page, urls },
-        };
-    }
     match fault.map(|f| f.kind) {
-        Some(FaultKind::DropAfterCommit) => Outcome::Dropped(reply),
+        Some(FaultKind::DropAfterCommit) => Executed::Dropped(reply),
         Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
-            Outcome::Signed { key, reply: fault_reply(kind), sign_type, charset }
+            Executed::Answer(fault_reply(kind))
         }
-        _ => Outcome::Signed { key, reply, sign_type, charset },
+        _ => Executed::Answer(reply),
     }
 }
 
 /// A response whose body fails at once: the server aborts the connection without a complete answer.
-fn dropped_connection() -> Response {
+pub(crate) fn dropped_connection() -> Response {
     let stream = futures_util::stream::once(async {
         Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected drop"))
     });

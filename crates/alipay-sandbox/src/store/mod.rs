@@ -60,6 +60,7 @@ pub trait Repo:
     + crate::products::deduct::store::DeductRepo
     + crate::products::coupon::store::CouponRepo
     + ledger::LedgerRepo
+    + crate::modes::ModesRepo
 {
     /// A value of the key-value `meta` table.
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;

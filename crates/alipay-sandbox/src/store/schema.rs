@@ -55,6 +55,7 @@ const COMPONENTS: &[(&str, &[&str])] = &[
     ("coupon", crate::products::coupon::store::MIGRATIONS),
     ("ledger", super::ledger::MIGRATIONS),
     ("deduct", crate::products::deduct::store::MIGRATIONS),
+    ("modes", crate::modes::MIGRATIONS),
 ];
 
 /// Brings the database to the latest schema: the core's migrations, then each component's, each migration in

@@ -1,0 +1,413 @@
+//! Protocol modes of the local Alipay: the sandbox as its own certificate authority (cert mode), the Alipay
+//! certificates and their rotation, AES content keys, and each app's mode settings.
+//!
+//! # The CA and the Alipay certificates
+//!
+//! At first start the sandbox makes a CA ([`alipay_core::ca::CertAuthority`]): a root bundle shaped like
+//! Alipay's `alipayRootCert.crt` (a non-RSA root first, then the RSA root that signs everything) and an Alipay
+//! certificate for the sandbox's Alipay key (the key plain-key apps verify with). Both are kept in the store's
+//! `meta` table ([`meta_keys`]), so restarts (and instances sharing a store) keep them; reset keeps them too.
+//! `POST /admin/alipay-cert/rotate` adds a new Alipay key pair and certificate issued by the same CA: from then
+//! on cert-mode answers are signed with it; every older certificate stays downloadable with
+//! `alipay.open.app.alipaycert.download`.
+//!
+//! Whose key signs what:
+//! - plain-key apps: always the sandbox's Alipay key (`alipay_public_key` of their config; rotation is a
+//!   certificate matter and does not change it);
+//! - cert-mode apps: the current Alipay certificate's key, the answer naming its SN (`alipay_cert_sn`, v3
+//!   `alipay-sn`);
+//! - the answer of `alipay.open.app.alipaycert.download` to a cert-mode app: the Alipay certificate handed to
+//!   that app at creation (the one in its config), so a client that learns of a new SN can verify the download
+//!   with a certificate it already trusts (Alipay's SDKs refuse a download signed only by the unknown cert);
+//! - notifications: for a cert-mode app, the key of the Alipay certificate it was configured with (what its
+//!   client verifies notifications with); for the others, the sandbox's Alipay key.
+//!
+//! # Per-app settings ([`AppModes`], component `modes` of the schema)
+//!
+//! `cert_mode`, the app certificate and its SN, the AES key, `encrypt_required` (default false: an AES app
+//! chooses per call whether to encrypt), and `cert_required_methods` (default none: no method refuses plain
+//! keys unless the app was created with a list, e.g. `["alipay.fund.trans.uni.transfer"]`).
+
+use std::sync::RwLock;
+
+use alipay_core::aes::AesKey;
+use alipay_core::ca::CertAuthority;
+use alipay_core::cert::Certificate;
+use alipay_core::{PrivateKey, PublicKey, SignType};
+use alipay_sandbox_admin::{NewApp as NewAppRequest, RegisteredApp, RotatedAlipayCert};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{self, AccountError, NewApp};
+use crate::store::sqlite::SqliteRepo;
+use crate::store::{Repo, Store, StoreError};
+
+/// This component's ordered migrations (component `modes`).
+pub const MIGRATIONS: &[&str] = &[
+    // 1: per-app mode settings, as JSON ([`AppModes`]).
+    r#"
+    CREATE TABLE app_modes (app_id TEXT PRIMARY KEY, settings TEXT NOT NULL);
+    "#,
+];
+
+/// `meta` keys of the CA and the Alipay certificates.
+pub mod meta_keys {
+    /// The RSA root's private key (PKCS#8 base64).
+    pub const CA_ROOT_KEY: &str = "ca.root_key";
+    /// The root bundle (PEM, in order).
+    pub const CA_ROOT_BUNDLE: &str = "ca.root_bundle";
+    /// Every Alipay certificate with its key, oldest first (JSON `[{cert, key}]`).
+    pub const ALIPAY_CERTS: &str = "alipay.certs";
+}
+
+/// The mode settings of one app (stored as JSON in `app_modes`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppModes {
+    /// Certificate mode.
+    #[serde(default)]
+    pub cert_mode: bool,
+    /// Cert mode: the app certificate's SN (what `app_cert_sn` must be).
+    #[serde(default)]
+    pub app_cert_sn: Option<String>,
+    /// Cert mode: the app certificate (PEM).
+    #[serde(default)]
+    pub app_cert: Option<String>,
+    /// Cert mode: the SN of the Alipay certificate in the app's config (signs its certificate downloads).
+    #[serde(default)]
+    pub alipay_cert_sn: Option<String>,
+    /// The AES key (base64).
+    #[serde(default)]
+    pub aes_key: Option<String>,
+    /// Requests without `encrypt_type=AES` are refused.
+    #[serde(default)]
+    pub encrypt_required: bool,
+    /// Methods a plain-key call of this app may not use.
+    #[serde(default)]
+    pub cert_required_methods: Vec<String>,
+}
+
+impl AppModes {
+    /// The parsed AES key, if the app has one that parses.
+    pub fn aes(&self) -> Option<AesKey> {
+        self.aes_key.as_deref().and_then(|k| AesKey::from_base64(k).ok())
+    }
+}
+
+/// Per-app mode persistence. A supertrait of [`crate::store::Repo`].
+pub trait ModesRepo {
+    /// The settings of an app (`None`: a plain app with no settings row).
+    fn app_modes(&self, app_id: &str) -> Result<Option<AppModes>, StoreError>;
+    /// Stores (replaces) an app's settings.
+    fn set_app_modes(&self, app_id: &str, modes: &AppModes) -> Result<(), StoreError>;
+}
+
+impl ModesRepo for SqliteRepo<'_> {
+    fn app_modes(&self, app_id: &str) -> Result<Option<AppModes>, StoreError> {
+        let text: Option<String> =
+            self.row("SELECT settings FROM app_modes WHERE app_id = ?1", [app_id], |r| r.get(0)).optional()?;
+        text.map(|t| serde_json::from_str(&t).map_err(StoreError::backend)).transpose()
+    }
+
+    fn set_app_modes(&self, app_id: &str, modes: &AppModes) -> Result<(), StoreError> {
+        let text = serde_json::to_string(modes).map_err(StoreError::backend)?;
+        self.exec(
+            "INSERT INTO app_modes (app_id, settings) VALUES (?1, ?2) \
+             ON CONFLICT (app_id) DO UPDATE SET settings = excluded.settings",
+            [app_id, text.as_str()],
+        )?;
+        Ok(())
+    }
+}
+
+/// One Alipay certificate with its key.
+#[derive(Debug, Clone)]
+pub struct AlipayCert {
+    /// The certificate.
+    pub cert: Certificate,
+    /// Its private key.
+    pub key: PrivateKey,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredCert {
+    cert: String,
+    key: String,
+}
+
+/// The CA and the Alipay certificates of a running sandbox.
+#[derive(Debug)]
+pub struct Authority {
+    ca: CertAuthority,
+    /// Oldest first; the last one is current.
+    certs: RwLock<Vec<AlipayCert>>,
+}
+
+/// The sandbox's modes could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ModesError {
+    /// The CA failed.
+    #[error(transparent)]
+    Ca(#[from] alipay_core::ca::CaError),
+    /// A stored certificate does not parse.
+    #[error(transparent)]
+    Cert(#[from] alipay_core::cert::CertError),
+    /// A stored key does not parse.
+    #[error(transparent)]
+    Key(#[from] alipay_core::KeyError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Stored JSON is broken.
+    #[error("stored Alipay certificates: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+const ALIPAY_CERT_CN: &str = "alipay-rs Local Alipay RSA2";
+
+fn stored(c: &AlipayCert) -> StoredCert {
+    StoredCert { cert: c.cert.to_pem(), key: c.key.to_pkcs8_base64() }
+}
+
+impl Authority {
+    /// Loads the CA and the Alipay certificates from `meta`, creating them (for `alipay_key`) on first start.
+    pub async fn load_or_create(store: &Store, alipay_key: &PrivateKey) -> Result<Authority, ModesError> {
+        let existing = store
+            .read(|r| {
+                Ok((
+                    r.meta(meta_keys::CA_ROOT_KEY)?,
+                    r.meta(meta_keys::CA_ROOT_BUNDLE)?,
+                    r.meta(meta_keys::ALIPAY_CERTS)?,
+                ))
+            })
+            .await?;
+        if let (Some(k), Some(b), Some(c)) = existing {
+            return Authority::from_stored(&k, &b, &c);
+        }
+        // First start: make them, and store them unless another instance sharing the store just did.
+        let ca = CertAuthority::generate()?;
+        let cert = ca.issue(ALIPAY_CERT_CN, alipay_key.public_key())?;
+        let texts = (
+            ca.root_key().to_pkcs8_base64(),
+            ca.root_bundle_pem(),
+            serde_json::to_string(&[stored(&AlipayCert { cert, key: alipay_key.clone() })])?,
+        );
+        let (k, b, c) = store
+            .write(move |r| -> Result<(String, String, String), StoreError> {
+                if let (Some(k), Some(b), Some(c)) = (
+                    r.meta(meta_keys::CA_ROOT_KEY)?,
+                    r.meta(meta_keys::CA_ROOT_BUNDLE)?,
+                    r.meta(meta_keys::ALIPAY_CERTS)?,
+                ) {
+                    return Ok((k, b, c));
+                }
+                r.set_meta(meta_keys::CA_ROOT_KEY, &texts.0)?;
+                r.set_meta(meta_keys::CA_ROOT_BUNDLE, &texts.1)?;
+                r.set_meta(meta_keys::ALIPAY_CERTS, &texts.2)?;
+                Ok(texts)
+            })
+            .await?;
+        Authority::from_stored(&k, &b, &c)
+    }
+
+    fn from_stored(root_key: &str, bundle: &str, certs: &str) -> Result<Authority, ModesError> {
+        let ca = CertAuthority::from_parts(&PrivateKey::from_text(root_key)?, bundle)?;
+        let list: Vec<StoredCert> = serde_json::from_str(certs)?;
+        let mut out = Vec::with_capacity(list.len());
+        for s in list {
+            out.push(AlipayCert { cert: Certificate::from_pem(&s.cert)?, key: PrivateKey::from_text(&s.key)? });
+        }
+        Ok(Authority { ca, certs: RwLock::new(out) })
+    }
+
+    /// The CA.
+    pub fn ca(&self) -> &CertAuthority {
+        &self.ca
+    }
+
+    /// The current Alipay certificate.
+    pub fn current(&self) -> Option<AlipayCert> {
+        self.certs.read().ok().and_then(|c| c.last().cloned())
+    }
+
+    /// A known Alipay certificate by SN.
+    pub fn by_sn(&self, sn: &str) -> Option<AlipayCert> {
+        self.certs.read().ok().and_then(|c| c.iter().find(|c| c.cert.sn() == sn).cloned())
+    }
+
+    /// Every known SN, oldest first.
+    pub fn sns(&self) -> Vec<String> {
+        self.certs.read().map(|c| c.iter().map(|c| c.cert.sn().to_owned()).collect()).unwrap_or_default()
+    }
+
+    /// Rotates: a new key pair and certificate, stored, then current.
+    pub async fn rotate(&self, store: &Store) -> Result<RotatedAlipayCert, ModesError> {
+        let key = PrivateKey::generate()?;
+        let n = self.certs.read().map(|c| c.len()).unwrap_or(0) + 1;
+        let cert = self.ca.issue(&format!("{ALIPAY_CERT_CN} {n}"), key.public_key())?;
+        let new = AlipayCert { cert, key };
+        let text = {
+            let mut all: Vec<StoredCert> =
+                self.certs.read().map(|c| c.iter().map(stored).collect()).unwrap_or_default();
+            all.push(stored(&new));
+            serde_json::to_string(&all)?
+        };
+        store.write(move |r| -> Result<(), StoreError> { r.set_meta(meta_keys::ALIPAY_CERTS, &text) }).await?;
+        if let Ok(mut certs) = self.certs.write() {
+            certs.push(new.clone());
+        }
+        tracing::info!(sn = new.cert.sn(), "Alipay certificate rotated");
+        Ok(RotatedAlipayCert {
+            alipay_cert_sn: new.cert.sn().to_owned(),
+            alipay_cert: new.cert.to_pem(),
+            known_sns: self.sns(),
+        })
+    }
+}
+
+/// Registers an app from the admin request: generates its key pair unless one is given, issues its app
+/// certificate in cert mode, makes its AES key, stores its settings, and answers its client configuration.
+pub(crate) async fn register(
+    state: &crate::SandboxState,
+    body: NewAppRequest,
+    gateway_url: String,
+) -> Result<RegisteredApp, AccountError> {
+    let sign_type = match body.sign_type.as_deref() {
+        None => SignType::Rsa2,
+        Some(s) => s.parse().map_err(|e: alipay_core::UnknownSignType| AccountError::Invalid(e.to_string()))?,
+    };
+    let generated = if body.public_key.trim().is_empty() {
+        Some(PrivateKey::generate().map_err(|e| AccountError::Invalid(format!("cannot generate a key: {e}")))?)
+    } else {
+        None
+    };
+    let public_key = match &generated {
+        Some(k) => k.public_key().clone(),
+        None => PublicKey::from_text(&body.public_key).map_err(|e| AccountError::BadKey(e.to_string()))?,
+    };
+    let alipay = if body.cert_mode { state.authority.current() } else { None };
+    if body.cert_mode && alipay.is_none() {
+        return Err(AccountError::Invalid("the sandbox has no Alipay certificate".into()));
+    }
+    let aes = body.aes.then(AesKey::generate);
+    let new = NewApp {
+        public_key: if generated.is_some() { public_key.to_spki_pem() } else { body.public_key.clone() },
+        sign_type,
+        app_id: body.app_id.clone(),
+        merchant_pid: body.merchant_pid.clone(),
+    };
+    let now = state.clock.now();
+    let cert_mode = body.cert_mode;
+    let settings = AppModes {
+        cert_mode,
+        app_cert_sn: None,
+        app_cert: None,
+        alipay_cert_sn: alipay.as_ref().map(|a| a.cert.sn().to_owned()),
+        aes_key: aes.as_ref().map(AesKey::to_base64),
+        encrypt_required: body.encrypt_required && aes.is_some(),
+        cert_required_methods: body.cert_required_methods.clone(),
+    };
+    let authority = std::sync::Arc::clone(&state.authority);
+    let issue_key = public_key.clone();
+    let (app, merchant, settings) = state
+        .store
+        .write(move |r: &dyn Repo| -> Result<_, AccountError> {
+            let (app, merchant) = accounts::register_app(r, &new, now)?;
+            let mut settings = settings;
+            if cert_mode {
+                let cn = format!("{}-{}", merchant.pid, app.app_id);
+                let cert = authority
+                    .ca()
+                    .issue(&cn, &issue_key)
+                    .map_err(|e| AccountError::Invalid(format!("cannot issue the app certificate: {e}")))?;
+                settings.app_cert_sn = Some(cert.sn().to_owned());
+                settings.app_cert = Some(cert.to_pem());
+            }
+            if settings != AppModes::default() {
+                r.set_app_modes(&app.app_id, &settings)?;
+            }
+            Ok((app, merchant, settings))
+        })
+        .await?;
+    let mut out = RegisteredApp {
+        app_id: app.app_id,
+        merchant_pid: merchant.pid,
+        sign_type: app.sign_type.as_str().to_owned(),
+        ..RegisteredApp::default()
+    };
+    if let Some(k) = &generated {
+        out.gateway_url = Some(gateway_url);
+        out.charset = Some("utf-8".into());
+        out.app_private_key = Some(k.to_pkcs8_pem());
+        out.app_private_key_pkcs1 = Some(k.to_pkcs1_pem());
+    }
+    match &alipay {
+        Some(a) => {
+            out.app_cert = settings.app_cert.clone();
+            out.app_cert_sn = settings.app_cert_sn.clone();
+            out.alipay_cert = Some(a.cert.to_pem());
+            out.alipay_cert_sn = Some(a.cert.sn().to_owned());
+            out.alipay_root_cert = Some(state.authority.ca().root_bundle_pem());
+            out.alipay_root_cert_sn = Some(state.authority.ca().roots().sn().to_owned());
+        }
+        None => out.alipay_public_key = Some(state.alipay_key.public_key().to_spki_pem()),
+    }
+    if let Some(k) = &settings.aes_key {
+        out.aes_key = Some(k.clone());
+        out.encrypt_type = Some(alipay_core::aes::ENCRYPT_TYPE_AES.to_owned());
+    }
+    Ok(out)
+}
+
+/// `alipay.open.app.alipaycert.download`: a known Alipay certificate by SN.
+pub const CERT_DOWNLOAD: &str = "alipay.open.app.alipaycert.download";
+
+/// The request of [`CERT_DOWNLOAD`] (the SDK's `alipay_client::modes::AlipayCertDownload` on the wire).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlipayCertDownload {
+    /// The SN of the certificate wanted.
+    #[serde(default)]
+    pub alipay_cert_sn: String,
+}
+
+/// The answer of [`CERT_DOWNLOAD`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlipayCertDownloadResponse {
+    /// Base64 of the certificate's PEM text.
+    pub alipay_cert_content: String,
+}
+
+impl alipay_api::AlipayRequest for AlipayCertDownload {
+    const METHOD: &'static str = CERT_DOWNLOAD;
+    type Response = AlipayCertDownloadResponse;
+    fn validate(&self) -> Result<(), alipay_api::ValidationError> {
+        alipay_api::validate::required("alipay_cert_sn", &self.alipay_cert_sn, 64)
+    }
+}
+
+impl crate::gateway::methods::Handler for AlipayCertDownload {
+    const ACCESS: crate::gateway::methods::Access = crate::gateway::methods::Access::Read;
+
+    fn refuse(refusal: crate::gateway::methods::Refusal) -> crate::gateway::Reply {
+        crate::gateway::Reply::error(
+            alipay_core::ResultCode::MissingArgument,
+            "isv.missing-alipay-cert-sn",
+            &format!("缺少支付宝公钥证书序列号: {refusal}"),
+        )
+    }
+
+    async fn run(
+        state: &crate::SandboxState,
+        call: crate::gateway::methods::Call<Self>,
+    ) -> Result<crate::gateway::Reply, StoreError> {
+        use base64::Engine as _;
+        Ok(match state.authority.by_sn(&call.request.alipay_cert_sn) {
+            Some(c) => crate::gateway::Reply::typed(
+                alipay_core::ApiStatus::success(),
+                &AlipayCertDownloadResponse {
+                    alipay_cert_content: base64::engine::general_purpose::STANDARD.encode(c.cert.to_pem()),
+                },
+            ),
+            None => crate::gateway::Reply::business("isv.cert-not-exist", "证书不存在"),
+        })
+    }
+}
