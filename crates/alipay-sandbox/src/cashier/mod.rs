@@ -47,7 +47,7 @@
 //! | cashier | the result when there is no return_url, an error | `result` / `error` |
 //! | wallet | buyer picker (select) / its button | `wallet-buyer` / `wallet-buyer-go` |
 //! | wallet | balance | `wallet-balance` |
-//! | wallet | an open QR order, its QR image, pay, refuse | `qr-order-<out_trade_no>`, `qr-image-<out_trade_no>`, `qr-pay-<out_trade_no>`, `qr-refuse-<out_trade_no>` |
+//! | wallet | an open QR order, its QR image, its state in words, pay, refuse | `qr-order-<out_trade_no>`, `qr-image-<out_trade_no>`, `qr-state-<out_trade_no>`, `qr-pay-<out_trade_no>`, `qr-refuse-<out_trade_no>` |
 //! | wallet | payment code text, barcode, QR | `paycode`, `paycode-barcode`, `paycode-qr` |
 //! | wallet | order string field / pay button | `app-order-string` / `app-pay` |
 //! | wallet | the last action's message | `wallet-message` |

@@ -143,7 +143,7 @@ fn page(v: &WalletView, msg: Option<&str>) -> String {
                 }
                 div {
                     div { strong { (t.subject) } " ¥" (t.total_amount.to_string()) }
-                    div style="color:#888" { (t.out_trade_no) " · " (t.state.as_str()) }
+                    div style="color:#888" data-testid=(format!("qr-state-{}", t.out_trade_no)) { (t.out_trade_no) " · " (state_words(t.state)) }
                     form method="post" action="/wallet/qr-pay" style="display:inline" {
                         input type="hidden" name="buyer" value=(buyer_id);
                         input type="hidden" name="qr_code" value=(t.qr_code.clone().unwrap_or_default());
@@ -288,4 +288,16 @@ async fn pay_order_string(state: &SandboxState, f: &AppForm) -> Result<String, A
         })
         .await?;
     Ok(format!("{} {}", t.out_trade_no, t.state.as_str()))
+}
+
+/// What a buyer reads for an unpaid QR order's state (the stored name in brackets, for developers).
+fn state_words(state: TradeState) -> String {
+    let words = match state {
+        TradeState::Created => "待扫码 (not scanned yet)",
+        TradeState::WaitBuyerPay => "等待付款 (waiting for payment)",
+        TradeState::Success => "已付款 (paid)",
+        TradeState::Closed => "已关闭 (closed)",
+        TradeState::Finished => "已完结 (finished)",
+    };
+    format!("{words} [{}]", state.as_str())
 }
