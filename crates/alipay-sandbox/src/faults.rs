@@ -1,57 +1,103 @@
 //! Fault injection: the next N calls of a method answer a chosen failure instead of (or after) doing
-//! their work. Faults live in memory and are cleared by a restart or `/admin/reset`.
+//! their work. Faults are kept in the store (`meta`, as one ordered JSON list), so every instance on a shared
+//! store sees a fault injected through any of them and each fires exactly `count` times in all; they are
+//! cleared by `/admin/reset`.
+//!
+//! Taking a fault is a write, so each instance keeps a hint of whether any fault may be pending and skips
+//! the store when none is: on the embedded store the hint is exact (one process); on a shared store it is
+//! read again with every request (`crate::shared`).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The fault types are the admin API's own ([`alipay_sandbox_admin::FaultSpec`] is the body of
 /// `POST /admin/faults` and an entry of its answer); this module keeps only the queue.
 pub(crate) use alipay_sandbox_admin::{FaultKind, FaultSpec};
 
-/// The faults waiting to fire, per method, in the order they were added.
+use crate::store::{Repo, Store, StoreError};
+
+/// The `meta` key holding the pending faults (a JSON list, in the order they were added).
+pub const FAULTS_KEY: &str = "faults.pending";
+
+/// Whether a fault may be pending in the store.
 #[derive(Debug, Default)]
 pub struct Faults {
-    queue: Mutex<HashMap<String, VecDeque<FaultSpec>>>,
+    hint: AtomicBool,
+}
+
+/// The pending faults as stored.
+pub(crate) fn stored(r: &dyn Repo) -> Result<Vec<FaultSpec>, StoreError> {
+    match r.meta(FAULTS_KEY)? {
+        Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("faults: {e}"))),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn save(r: &dyn Repo, list: &[FaultSpec]) -> Result<(), StoreError> {
+    let text = serde_json::to_string(list).map_err(|e| StoreError::Corrupt(format!("faults: {e}")))?;
+    r.set_meta(FAULTS_KEY, &text)
 }
 
 impl Faults {
-    /// Adds a fault.
-    pub fn add(&self, spec: FaultSpec) {
-        if spec.count == 0 {
-            return;
-        }
-        if let Ok(mut q) = self.queue.lock() {
-            q.entry(spec.method.clone()).or_default().push_back(spec);
-        }
+    /// Adds a fault; the faults pending after it.
+    pub async fn add(&self, store: &Store, spec: FaultSpec) -> Result<Vec<FaultSpec>, StoreError> {
+        let list = store
+            .write(move |r| -> Result<_, StoreError> {
+                let mut list = stored(r)?;
+                if spec.count > 0 {
+                    list.push(spec.clone());
+                    save(r, &list)?;
+                }
+                Ok(list)
+            })
+            .await?;
+        self.hint.store(!list.is_empty(), Ordering::SeqCst);
+        Ok(list)
     }
 
-    /// Takes the fault for the next call of `method`, if any (method-specific ones first, then `*`).
-    pub fn take(&self, method: &str) -> Option<FaultSpec> {
-        let mut q = self.queue.lock().ok()?;
-        for key in [method, "*"] {
-            if let Some(list) = q.get_mut(key) {
-                if let Some(front) = list.front_mut() {
-                    let fired = front.clone();
-                    front.count = front.count.saturating_sub(1);
-                    if front.count == 0 {
-                        list.pop_front();
-                    }
-                    return Some(fired);
-                }
-            }
+    /// Takes the fault for the next call of `method`, if any (the oldest for `method`, else the oldest for
+    /// `*`). Without a pending fault this does not touch the store.
+    pub async fn take(&self, store: &Store, method: &str) -> Result<Option<FaultSpec>, StoreError> {
+        if !self.hint.load(Ordering::SeqCst) {
+            return Ok(None);
         }
-        None
+        let method = method.to_owned();
+        let (fired, left) = store
+            .write(move |r| -> Result<_, StoreError> {
+                let mut list = stored(r)?;
+                let index =
+                    list.iter().position(|f| f.method == method).or_else(|| list.iter().position(|f| f.method == "*"));
+                let Some(i) = index else { return Ok((None, list.len())) };
+                let fired = list.get(i).cloned();
+                if let Some(f) = list.get_mut(i) {
+                    f.count = f.count.saturating_sub(1);
+                    if f.count == 0 {
+                        list.remove(i);
+                    }
+                }
+                save(r, &list)?;
+                Ok((fired, list.len()))
+            })
+            .await?;
+        self.hint.store(left > 0, Ordering::SeqCst);
+        Ok(fired)
     }
 
     /// The faults still waiting.
-    pub fn pending(&self) -> Vec<FaultSpec> {
-        self.queue.lock().map(|q| q.values().flatten().cloned().collect()).unwrap_or_default()
+    pub async fn pending(&self, store: &Store) -> Result<Vec<FaultSpec>, StoreError> {
+        let list = store.read(|r| stored(r)).await?;
+        self.hint.store(!list.is_empty(), Ordering::SeqCst);
+        Ok(list)
     }
 
     /// Removes all faults.
-    pub fn clear(&self) {
-        if let Ok(mut q) = self.queue.lock() {
-            q.clear();
-        }
+    pub async fn clear(&self, store: &Store) -> Result<(), StoreError> {
+        store.write(|r| -> Result<(), StoreError> { save(r, &[]) }).await?;
+        self.hint.store(false, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Sets the hint from what another read of the store found (a shared store's refresh; a reset).
+    pub fn set_hint(&self, pending: bool) {
+        self.hint.store(pending, Ordering::SeqCst);
     }
 }

@@ -30,6 +30,7 @@ mod modes;
 mod notify;
 mod products;
 mod settings;
+mod shared;
 mod store;
 
 use std::collections::HashMap;
@@ -110,6 +111,9 @@ pub struct Config {
     pub default_buyer_limit: Money,
     /// How long a `bill_download_url` can be downloaded, in real time (default 30 s, as trade.md says).
     pub bill_url_ttl: Duration,
+    /// Where the state lives: `None` for SQLite in the data directory (the default), or a PostgreSQL URL
+    /// (`postgres://USER:PASSWORD@HOST:PORT/DB`) that several instances share.
+    pub store: Option<String>,
 }
 
 impl Default for Config {
@@ -122,6 +126,7 @@ impl Default for Config {
             default_buyer_balance: Money::from_fen(1_000_000),
             default_buyer_limit: Money::from_fen(200_000),
             bill_url_ttl: Duration::from_secs(30),
+            store: None,
         }
     }
 }
@@ -177,6 +182,8 @@ pub(crate) struct SandboxState {
     pub(crate) calls: console::inspector::CallLog,
     /// The CA and the Alipay certificates (cert mode, [`modes`]).
     pub(crate) authority: Arc<modes::Authority>,
+    /// The shared-state generation this process last loaded ([`shared`]).
+    pub(crate) seen: shared::Seen,
 }
 
 impl std::fmt::Debug for SandboxState {
@@ -196,7 +203,10 @@ impl Sandbox {
     /// app with its own key pair, its merchant and a buyer).
     pub async fn open(dir: &Path, config: Config) -> Result<Sandbox, SandboxError> {
         std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
-        let store = Arc::new(Store::open(&dir.join("sandbox.db"))?);
+        let store = Arc::new(match &config.store {
+            Some(url) => Store::connect(url).await?,
+            None => Store::open(&dir.join("sandbox.db"))?,
+        });
         let have_key = store.read(|r| r.meta(meta_keys::ALIPAY_KEY)).await?.is_some();
         if !have_key {
             let alipay_key = PrivateKey::generate()?;
@@ -222,6 +232,7 @@ impl Sandbox {
                 admin_token: admin_token.into(),
                 calls: console::inspector::CallLog::default(),
                 authority,
+                seen: shared::Seen::default(),
             }),
         })
     }
@@ -229,9 +240,20 @@ impl Sandbox {
     /// The gateway (`/gateway.do`), the controls (`/admin/...`) and the operator console (`/`) as
     /// one router, the controls and the console open (as on a loopback listener; see [`Sandbox::router_for`]).
     pub fn router(&self) -> axum::Router {
-        gateway::router(Arc::clone(&self.state))
-            .merge(self.admin_router())
-            .merge(console::router(Arc::clone(&self.state)))
+        self.in_step(
+            gateway::router(Arc::clone(&self.state))
+                .merge(self.admin_router())
+                .merge(console::router(Arc::clone(&self.state))),
+        )
+    }
+
+    /// On a shared store, `router` with the shared state read again before every request ([`shared`]).
+    fn in_step(&self, router: axum::Router) -> axum::Router {
+        if self.state.store.is_shared() {
+            router.layer(axum::middleware::from_fn_with_state(Arc::clone(&self.state), shared::middleware))
+        } else {
+            router
+        }
     }
 
     /// The router for a listener on `addr`: on a non-loopback address (`0.0.0.0` and `::` included) every
@@ -249,7 +271,9 @@ impl Sandbox {
         } else {
             controls
         };
-        gateway::router(Arc::clone(&self.state)).merge(cashier::router(Arc::clone(&self.state))).merge(controls)
+        self.in_step(
+            gateway::router(Arc::clone(&self.state)).merge(cashier::router(Arc::clone(&self.state))).merge(controls),
+        )
     }
 
     fn admin_router(&self) -> axum::Router {
@@ -408,6 +432,12 @@ pub(crate) async fn seed(
     let (balance, limit) = (config.default_buyer_balance, config.default_buyer_limit);
     store
         .write(move |r: &dyn Repo| -> Result<(), SandboxError> {
+            // Seeded already (by another instance starting on the same shared store at the same time).
+            if let Some(id) = r.meta(meta_keys::DEFAULT_APP_ID)? {
+                if r.app(&id)?.is_some() && r.meta(meta_keys::ALIPAY_KEY)?.is_some() {
+                    return Ok(());
+                }
+            }
             if r.meta(meta_keys::ALIPAY_KEY)?.is_none() {
                 r.set_meta(meta_keys::ALIPAY_KEY, &alipay_text)?;
             }
@@ -415,12 +445,12 @@ pub(crate) async fn seed(
                 Some(existing) => existing,
                 None => {
                     r.set_meta(meta_keys::DEFAULT_APP_KEY, &app_text)?;
-                    app_text
+                    app_text.clone()
                 }
             };
             let public = match PrivateKey::from_text(&app_text) {
                 Ok(k) => k.public_key().to_spki_pem(),
-                Err(_) => app_public,
+                Err(_) => app_public.clone(),
             };
             let wished = r.meta(meta_keys::DEFAULT_APP_ID)?;
             let new = NewApp { public_key: public, sign_type: SignType::Rsa2, app_id: wished, merchant_pid: None };

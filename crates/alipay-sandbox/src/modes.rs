@@ -35,11 +35,10 @@ use alipay_core::ca::CertAuthority;
 use alipay_core::cert::Certificate;
 use alipay_core::{PrivateKey, PublicKey, SignType};
 use alipay_sandbox_admin::{NewApp as NewAppRequest, RegisteredApp, RotatedAlipayCert};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{self, AccountError, NewApp};
-use crate::store::sqlite::SqliteRepo;
+use crate::store::sql::SqlRepo;
 use crate::store::{Repo, Store, StoreError};
 
 /// This component's ordered migrations (component `modes`).
@@ -101,10 +100,10 @@ pub trait ModesRepo {
     fn set_app_modes(&self, app_id: &str, modes: &AppModes) -> Result<(), StoreError>;
 }
 
-impl ModesRepo for SqliteRepo<'_> {
+impl ModesRepo for SqlRepo<'_> {
     fn app_modes(&self, app_id: &str) -> Result<Option<AppModes>, StoreError> {
         let text: Option<String> =
-            self.row("SELECT settings FROM app_modes WHERE app_id = ?1", [app_id], |r| r.get(0)).optional()?;
+            self.row("SELECT settings FROM app_modes WHERE app_id = ?1", [app_id], |r| r.get(0))?;
         text.map(|t| serde_json::from_str(&t).map_err(StoreError::backend)).transpose()
     }
 
@@ -128,7 +127,7 @@ pub struct AlipayCert {
     pub key: PrivateKey,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct StoredCert {
     cert: String,
     key: String,
@@ -203,7 +202,7 @@ impl Authority {
                 r.set_meta(meta_keys::CA_ROOT_KEY, &texts.0)?;
                 r.set_meta(meta_keys::CA_ROOT_BUNDLE, &texts.1)?;
                 r.set_meta(meta_keys::ALIPAY_CERTS, &texts.2)?;
-                Ok(texts)
+                Ok(texts.clone())
             })
             .await?;
         Authority::from_stored(&k, &b, &c)
@@ -211,12 +210,29 @@ impl Authority {
 
     fn from_stored(root_key: &str, bundle: &str, certs: &str) -> Result<Authority, ModesError> {
         let ca = CertAuthority::from_parts(&PrivateKey::from_text(root_key)?, bundle)?;
-        let list: Vec<StoredCert> = serde_json::from_str(certs)?;
+        let authority = Authority { ca, certs: RwLock::new(Vec::new()) };
+        authority.replace_certs(certs)?;
+        Ok(authority)
+    }
+
+    /// Reads the stored Alipay certificates again (another instance may have rotated).
+    pub async fn reload(&self, store: &Store) -> Result<(), ModesError> {
+        if let Some(text) = store.read(|r| r.meta(meta_keys::ALIPAY_CERTS)).await? {
+            self.replace_certs(&text)?;
+        }
+        Ok(())
+    }
+
+    fn replace_certs(&self, text: &str) -> Result<(), ModesError> {
+        let list: Vec<StoredCert> = serde_json::from_str(text)?;
         let mut out = Vec::with_capacity(list.len());
         for s in list {
             out.push(AlipayCert { cert: Certificate::from_pem(&s.cert)?, key: PrivateKey::from_text(&s.key)? });
         }
-        Ok(Authority { ca, certs: RwLock::new(out) })
+        if let Ok(mut certs) = self.certs.write() {
+            *certs = out;
+        }
+        Ok(())
     }
 
     /// The CA.
@@ -245,16 +261,23 @@ impl Authority {
         let n = self.certs.read().map(|c| c.len()).unwrap_or(0) + 1;
         let cert = self.ca.issue(&format!("{ALIPAY_CERT_CN} {n}"), key.public_key())?;
         let new = AlipayCert { cert, key };
-        let text = {
-            let mut all: Vec<StoredCert> =
-                self.certs.read().map(|c| c.iter().map(stored).collect()).unwrap_or_default();
-            all.push(stored(&new));
-            serde_json::to_string(&all)?
-        };
-        store.write(move |r| -> Result<(), StoreError> { r.set_meta(meta_keys::ALIPAY_CERTS, &text) }).await?;
-        if let Ok(mut certs) = self.certs.write() {
-            certs.push(new.clone());
-        }
+        // Appended to the stored list (another instance on a shared store may have rotated meanwhile), then this
+        // process's list is the stored one.
+        let added = serde_json::to_value(stored(&new))?;
+        let all = store
+            .write(move |r| -> Result<String, StoreError> {
+                let mut all: Vec<serde_json::Value> = match r.meta(meta_keys::ALIPAY_CERTS)? {
+                    Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    None => Vec::new(),
+                };
+                all.push(added.clone());
+                let text = serde_json::to_string(&all).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                r.set_meta(meta_keys::ALIPAY_CERTS, &text)?;
+                crate::shared::bump(r)?;
+                Ok(text)
+            })
+            .await?;
+        self.replace_certs(&all)?;
         tracing::info!(sn = new.cert.sn(), "Alipay certificate rotated");
         Ok(RotatedAlipayCert {
             alipay_cert_sn: new.cert.sn().to_owned(),
@@ -312,7 +335,7 @@ pub(crate) async fn register(
         .store
         .write(move |r: &dyn Repo| -> Result<_, AccountError> {
             let (app, merchant) = accounts::register_app(r, &new, now)?;
-            let mut settings = settings;
+            let mut settings = settings.clone();
             if cert_mode {
                 let cn = format!("{}-{}", merchant.pid, app.app_id);
                 let cert = authority

@@ -300,8 +300,10 @@ async fn create_buyer(State(state): St, Json(body): Json<NewBuyer>) -> AdminResu
     let balance = money("balance", body.balance.as_deref(), Money::ZERO)?;
     let limit = money("password_free_limit", body.password_free_limit.as_deref(), Money::from_fen(200_000))?;
     let logon = body.logon_id;
-    let b =
-        state.store.write(move |r| accounts::create_buyer(r, balance, limit, logon).map_err(AdminError::from)).await?;
+    let b = state
+        .store
+        .write(move |r| accounts::create_buyer(r, balance, limit, logon.clone()).map_err(AdminError::from))
+        .await?;
     Ok(Json(buyer_answer(b)))
 }
 
@@ -348,10 +350,15 @@ pub(crate) async fn advance_clock(state: &SandboxState, seconds: i64) -> Result<
     if seconds < 0 {
         return Err(AdminError::BadRequest("the clock only moves forward".into()));
     }
-    let offset = state.clock.offset().saturating_add(seconds);
-    state
+    // From the stored offset, in the transaction: another instance on a shared store may have moved it.
+    let offset = state
         .store
-        .write(move |r| -> Result<(), AdminError> { Ok(r.set_meta(clock::OFFSET_KEY, &offset.to_string())?) })
+        .write(move |r| -> Result<i64, AdminError> {
+            let stored: i64 = r.meta(clock::OFFSET_KEY)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+            let offset = stored.saturating_add(seconds);
+            r.set_meta(clock::OFFSET_KEY, &offset.to_string())?;
+            Ok(offset)
+        })
         .await?;
     state.clock.set_offset(offset);
     Ok(sweep(state).await?)
@@ -374,16 +381,16 @@ pub(crate) async fn sweep(state: &SandboxState) -> Result<usize, StoreError> {
 }
 
 async fn add_fault(State(state): St, Json(spec): Json<FaultSpec>) -> AdminResult<Faults> {
-    state.faults.add(spec);
-    Ok(Json(Faults { pending: state.faults.pending() }))
+    let pending = state.faults.add(&state.store, spec).await?;
+    Ok(Json(Faults { pending }))
 }
 
 async fn faults_view(State(state): St) -> AdminResult<Faults> {
-    Ok(Json(Faults { pending: state.faults.pending() }))
+    Ok(Json(Faults { pending: state.faults.pending(&state.store).await? }))
 }
 
 async fn clear_faults(State(state): St) -> AdminResult<Faults> {
-    state.faults.clear();
+    state.faults.clear(&state.store).await?;
     Ok(Json(Faults::default()))
 }
 
@@ -445,11 +452,13 @@ pub(crate) async fn reset_all(state: &SandboxState) -> Result<(Option<String>, O
                 crate::modes::meta_keys::CA_ROOT_KEY,
                 crate::modes::meta_keys::CA_ROOT_BUNDLE,
                 crate::modes::meta_keys::ALIPAY_CERTS,
-            ])
+                crate::shared::GENERATION_KEY,
+            ])?;
+            crate::shared::bump(r)
         })
         .await?;
     state.clock.set_offset(0);
-    state.faults.clear();
+    state.faults.set_hint(false);
     state.calls.clear();
     if let Ok(mut apps) = state.apps.lock() {
         apps.clear();

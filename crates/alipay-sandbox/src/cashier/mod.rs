@@ -218,10 +218,10 @@ pub(crate) async fn after_gateway(state: &SandboxState, method: PageMethod, urls
             let mut s = load_session(repo, &r)?.unwrap_or_default();
             s.method = method_name.to_owned();
             if !seller_id.is_empty() {
-                s.seller_id = seller_id;
+                s.seller_id = seller_id.clone();
             }
-            s.return_url = urls.return_url;
-            s.quit_url = urls.quit_url;
+            s.return_url = urls.return_url.clone();
+            s.quit_url = urls.quit_url.clone();
             save_session(repo, &r, &s)
         })
         .await;
@@ -270,7 +270,8 @@ fn find(r: &dyn Repo, reference: &str, s: &Session) -> Result<Option<Found>, Sto
     Ok(None)
 }
 
-fn load_order(state: &SandboxState, r: &dyn Repo, reference: &str) -> Result<Option<(Order, Session)>, StoreError> {
+/// The order behind a cashier reference (its `ticket` left empty: the caller signs it).
+fn load_order(r: &dyn Repo, reference: &str) -> Result<Option<(Order, Session)>, StoreError> {
     let Some(s) = load_session(r, reference)? else { return Ok(None) };
     let Some(found) = find(r, reference, &s)? else { return Ok(None) };
     let buyer = match &s.buyer_id {
@@ -287,7 +288,7 @@ fn load_order(state: &SandboxState, r: &dyn Repo, reference: &str) -> Result<Opt
     let order = match found {
         Found::Trade(t) => Order {
             reference: reference.to_owned(),
-            ticket: ticket(state, reference),
+            ticket: String::new(),
             phone: t.kind == TradeKind::Wap,
             merchant: merchant_name(&t.seller_id)?,
             subject: t.subject.clone(),
@@ -304,7 +305,7 @@ fn load_order(state: &SandboxState, r: &dyn Repo, reference: &str) -> Result<Opt
         },
         Found::Coupon(o) => Order {
             reference: reference.to_owned(),
-            ticket: ticket(state, reference),
+            ticket: String::new(),
             phone: false,
             merchant: merchant_name(&o.seller_id)?,
             subject: o.order_title.clone(),
@@ -324,9 +325,12 @@ fn load_order(state: &SandboxState, r: &dyn Repo, reference: &str) -> Result<Opt
 
 async fn render(state: &SandboxState, reference: &str, message: Option<&str>) -> Response {
     let r = reference.to_owned();
-    let found = state.store.lookup(|repo| load_order(state, repo, &r));
+    let found = state.store.lookup(move |repo| load_order(repo, &r)).await;
     match found {
-        Ok(Some((order, _))) => Html(pages::cashier(&order, message)).into_response(),
+        Ok(Some((mut order, _))) => {
+            order.ticket = ticket(state, reference);
+            Html(pages::cashier(&order, message)).into_response()
+        }
         Ok(None) => {
             (StatusCode::NOT_FOUND, Html(pages::error("订单不存在", "404", "order not found", ""))).into_response()
         }
@@ -556,7 +560,7 @@ async fn cancel(
         return bad_ticket();
     }
     let r = reference.clone();
-    let session = state.store.lookup(|repo| load_session(repo, &r)).ok().flatten();
+    let session = state.store.lookup(move |repo| load_session(repo, &r)).await.ok().flatten();
     match session.and_then(|s| s.quit_url.or(s.return_url)) {
         Some(url) => Redirect::to(&url).into_response(),
         None => Html(pages::cancelled()).into_response(),

@@ -94,7 +94,7 @@ async fn view(State(state): St, Query(q): Query<ViewQuery>) -> Response {
                     buyers.push(b);
                 }
             }
-            let id = match wanted.filter(|w| !w.is_empty()) {
+            let id = match wanted.clone().filter(|w| !w.is_empty()) {
                 Some(w) => Some(w),
                 None => r.meta(meta_keys::DEFAULT_BUYER)?,
             };
@@ -256,7 +256,7 @@ async fn pay_order_string(state: &SandboxState, f: &AppForm) -> Result<String, A
             .store
             .write(move |r| -> Result<_, AdminError> {
                 let buyer = coupon_admin::buyer_or_default(r, &buyer)?;
-                coupon::app_pay(r, &order.caller, now, order.fund, &buyer).map_err(AdminError::from)
+                coupon::app_pay(r, &order.caller, now, order.fund.clone(), &buyer).map_err(AdminError::from)
             })
             .await?;
         return Ok(format!("{} {}", o.out_order_no, o.status.as_str()));
@@ -271,7 +271,7 @@ async fn pay_order_string(state: &SandboxState, f: &AppForm) -> Result<String, A
         .write(move |r| -> Result<_, AdminError> {
             let buyer = coupon_admin::buyer_or_default(r, &buyer)?;
             let out_trade_no = checked.out_trade_no.clone();
-            let reply = trade::page_create(r, &caller, &settings, now, TradeKind::App, checked)?;
+            let reply = trade::page_create(r, &caller, &settings, now, TradeKind::App, checked.clone())?;
             if !reply.status.code.is_success() {
                 let s = reply.status;
                 return Err(AdminError::Conflict(format!(

@@ -220,7 +220,7 @@ pub(crate) async fn call(State(state): St, Path(id): Path<u64>) -> PageResult {
 
 /// `GET /controls`.
 pub(crate) async fn controls(State(state): St, Query(lq): Query<ListQuery>) -> PageResult {
-    let pending = state.faults.pending();
+    let pending = state.faults.pending(&state.store).await?;
     let methods: Vec<&str> = crate::gateway::methods::METHODS.iter().map(|m| m.name).collect();
     let content = html! {
         h1 { "Simulation controls" }
@@ -309,13 +309,13 @@ pub(crate) async fn inject(State(state): St, Form(f): Form<FaultForm>) -> PageRe
     };
     let text = format!("Fault injected: {} → {} × {}", spec.method, label(&spec.kind), spec.count);
     tracing::info!(method = %spec.method, kind = ?spec.kind, "fault injected from the console");
-    state.faults.add(spec);
+    state.faults.add(&state.store, spec).await?;
     Ok(back("/controls", &text))
 }
 
 /// `POST /controls/faults/clear`.
 pub(crate) async fn clear_faults(State(state): St) -> PageResult {
-    state.faults.clear();
+    state.faults.clear(&state.store).await?;
     Ok(back("/controls", "Faults cleared."))
 }
 

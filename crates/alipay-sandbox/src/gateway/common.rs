@@ -255,7 +255,7 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
     }
     // 17. app_auth_token.
     let (seller_id, auth_app_id) =
-        acting_for(state, &app, present(&params, "app_auth_token")).map_err(|f| fail(f, &answer))?;
+        acting_for(state, &app, present(&params, "app_auth_token")).await.map_err(|f| fail(f, &answer))?;
     let caller = Caller {
         app_id: app.app_id.clone(),
         seller_id,
@@ -315,7 +315,7 @@ pub(crate) fn mode_checks(
 }
 
 /// Step 17: the merchant (`seller_id`) and its app (`auth_app_id`) the call acts for.
-pub(crate) fn acting_for(
+pub(crate) async fn acting_for(
     state: &SandboxState,
     app: &AppRecord,
     token: Option<&str>,
@@ -323,7 +323,8 @@ pub(crate) fn acting_for(
     let Some(token) = token else {
         return Ok((app.merchant_pid.clone(), app.app_id.clone()));
     };
-    let found = state.store.lookup(|r| r.auth_token(token)).ok().flatten();
+    let owned = token.to_owned();
+    let found = state.store.lookup(move |r| r.auth_token(&owned)).await.ok().flatten();
     match found.filter(|t| t.app_id == app.app_id && t.expires_at > state.clock.now()) {
         Some(t) => Ok((t.merchant_pid, t.auth_app_id)),
         None => Err((ResultCode::InsufficientTokenPermissions, "aop.invalid-app-auth-token", "无效的应用授权令牌")),

@@ -200,21 +200,23 @@ fn run<H: Handler>(state: &SandboxState, checked: Checked, base_url: String) -> 
     })
 }
 
-/// Runs `f` as one write transaction of the group commit; its answer after the commit.
+/// Runs `f` as one write transaction; its answer after the commit. `f` gets its own copy of the call each time
+/// it runs (a conflicting transaction on a shared store runs again).
 pub(crate) async fn write<R, F>(state: &SandboxState, call: Call<R>, f: F) -> Result<Reply, StoreError>
+where
+    R: Clone + Send + 'static,
+    F: Fn(&dyn Repo, Call<R>) -> Result<Reply, StoreError> + Send + 'static,
+{
+    state.store.write(move |repo| f(repo, call.clone())).await
+}
+
+/// Runs `f` as a point read (lookups by key; on the calling thread with the embedded store).
+pub(crate) async fn lookup<R, F>(state: &SandboxState, call: Call<R>, f: F) -> Result<Reply, StoreError>
 where
     R: Send + 'static,
     F: FnOnce(&dyn Repo, Call<R>) -> Result<Reply, StoreError> + Send + 'static,
 {
-    state.store.write(move |repo| f(repo, call)).await
-}
-
-/// Runs `f` as a point read on the calling thread (lookups by key).
-pub(crate) async fn lookup<R, F>(state: &SandboxState, call: Call<R>, f: F) -> Result<Reply, StoreError>
-where
-    F: FnOnce(&dyn Repo, Call<R>) -> Result<Reply, StoreError>,
-{
-    state.store.lookup(|repo| f(repo, call))
+    state.store.lookup(move |repo| f(repo, call)).await
 }
 
 #[cfg(test)]

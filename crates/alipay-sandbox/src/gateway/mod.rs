@@ -191,7 +191,13 @@ pub(crate) async fn execute(state: &SandboxState, checked: common::Checked, base
         // The common check refused unknown methods already.
         return Executed::Answer(Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"));
     };
-    let fault = state.faults.take(&checked.method);
+    let fault = match state.faults.take(&state.store, &checked.method).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = ?e, "store failure");
+            return Executed::Answer(Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙"));
+        }
+    };
     let fault_reply = entry.fault;
     if let Some(f) = &fault {
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");

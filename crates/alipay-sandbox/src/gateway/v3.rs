@@ -186,7 +186,7 @@ async fn check(
     .map_err(|f| from_failure(f, &modes))?;
     // 8. app_auth_token.
     let (seller_id, auth_app_id) =
-        common::acting_for(state, &app, token.as_deref()).map_err(|f| from_failure(f, &modes))?;
+        common::acting_for(state, &app, token.as_deref()).await.map_err(|f| from_failure(f, &modes))?;
 
     // The fields, as v2's biz_content.
     let (biz, notify_url) = if *method == Method::GET {

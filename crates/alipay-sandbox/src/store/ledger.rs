@@ -10,10 +10,10 @@
 //! Add tables by appending to [`MIGRATIONS`] (never edit a shipped entry) and queries as methods of
 //! [`LedgerRepo`]. Every method runs inside the caller's transaction.
 
+use crate::store::sql::{params, Row};
 use alipay_core::Money;
-use rusqlite::{params, OptionalExtension, Row};
 
-use super::sqlite::SqliteRepo;
+use super::sql::SqlRepo;
 use super::StoreError;
 
 /// This component's ordered migrations; versions are tracked per component (`component_versions`).
@@ -112,7 +112,7 @@ pub trait LedgerRepo {
 const COLUMNS: &str =
     "id, balance_after, pid, at, amount, biz_no, out_biz_no, subject, counterparty, biz_type, channel, memo";
 
-fn record_row(r: &Row<'_>) -> rusqlite::Result<LedgerRecord> {
+fn record_row(r: &Row) -> Result<LedgerRecord, StoreError> {
     Ok(LedgerRecord {
         id: r.get(0)?,
         balance_after: Money::from_fen(r.get(1)?),
@@ -131,28 +131,21 @@ fn record_row(r: &Row<'_>) -> rusqlite::Result<LedgerRecord> {
     })
 }
 
-impl LedgerRepo for SqliteRepo<'_> {
+impl LedgerRepo for SqlRepo<'_> {
     fn post_merchant(&self, e: &LedgerEntry) -> Result<Money, StoreError> {
-        let balance: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT balance FROM merchants WHERE pid = ?1")?
-            .query_row([&e.pid], |r| r.get(0))
-            .optional()?;
+        let balance: Option<i64> =
+            self.row("SELECT balance FROM merchants WHERE pid = ?1", [&e.pid], |r| r.get("balance"))?;
         let balance =
             balance.ok_or_else(|| StoreError::Corrupt(format!("ledger entry of unknown merchant {}", e.pid)))?;
         let after = Money::from_fen(balance)
             .checked_add(e.amount)
             .filter(|b| *b >= Money::ZERO)
             .ok_or_else(|| StoreError::Corrupt(format!("balance of merchant {} would be negative", e.pid)))?;
-        self.conn
-            .prepare_cached("UPDATE merchants SET balance = ?2 WHERE pid = ?1")?
-            .execute(params![e.pid, after.fen()])?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO ledger_entries (pid, at, amount, balance_after, biz_no, out_biz_no, subject, \
-                 counterparty, biz_type, channel, memo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
+        self.exec("UPDATE merchants SET balance = ?2 WHERE pid = ?1", params![e.pid, after.fen()])?;
+        self.exec(
+            "INSERT INTO ledger_entries (pid, at, amount, balance_after, biz_no, out_biz_no, subject, \
+             counterparty, biz_type, channel, memo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
                 e.pid,
                 e.at,
                 e.amount.fen(),
@@ -164,14 +157,14 @@ impl LedgerRepo for SqliteRepo<'_> {
                 e.biz_type,
                 e.channel,
                 e.memo
-            ])?;
+            ],
+        )?;
         Ok(after)
     }
 
     fn ledger_entries(&self, pid: &str, from: i64, to: i64) -> Result<Vec<LedgerRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM ledger_entries WHERE pid = ?1 AND at >= ?2 AND at < ?3 ORDER BY id");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![pid, from, to], record_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows(&sql, params![pid, from, to], record_row)?;
         Ok(rows)
     }
 }

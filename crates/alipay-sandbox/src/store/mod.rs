@@ -1,25 +1,25 @@
-//! The persistent store: one boundary ([`Repo`], used inside a transaction) and one engine behind it
-//! (SQLite in WAL mode with `synchronous=FULL`).
+//! The persistent store: one boundary ([`Repo`], used inside a transaction) and two databases behind it.
 //!
-//! Writes go through [`Store::write`]: every call is one unit of work run by a single writer thread. The
-//! writer takes whatever work is queued, opens one transaction for the batch, runs each unit in its own
-//! `SAVEPOINT` (a unit that fails is rolled back alone), commits once, and only then answers each caller
-//! (group commit). A caller therefore never sees a result that a crash could still lose. Reads that need no
-//! lock go through [`Store::read`] on separate connections.
+//! - **SQLite** in the data directory (the default, [`sqlite`]): WAL, `synchronous=FULL`, one writer thread that
+//!   commits queued units of work together (group commit). One process.
+//! - **PostgreSQL** ([`postgres`]): `SERIALIZABLE` transactions on a pool, retried on conflicts; several
+//!   sandbox processes share one state.
 //!
-//! A PostgreSQL backend would implement [`Repo`] over its own transaction and provide the same
-//! `write`/`read` pair; nothing outside this module touches SQL.
+//! The repositories' queries are written once ([`sql`]) and run on either. A caller never sees a result that a
+//! crash could still lose: [`Store::write`] answers after the commit.
 
 pub mod ledger;
+pub(crate) mod postgres;
 mod records;
+mod repo;
 mod schema;
+pub(crate) mod sql;
 pub(crate) mod sqlite;
 
-use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 
 use alipay_core::Money;
-use rusqlite::Connection;
 
 pub use records::*;
 
@@ -42,12 +42,6 @@ impl StoreError {
     /// A backend failure caused by `e`.
     pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
         StoreError::Backend(Arc::new(e))
-    }
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::backend(e)
     }
 }
 
@@ -136,202 +130,89 @@ pub trait Repo:
     fn wipe(&self, keep_meta: &[&str]) -> Result<(), StoreError>;
 }
 
-/// A unit of work for the writer: runs inside its savepoint, returns how to answer after the commit.
-type Job = Box<dyn FnOnce(&Connection) -> Completion + Send>;
-/// Answers one caller once the batch's commit is known (`None`: committed).
-type Completion = Box<dyn FnOnce(Option<StoreError>) + Send>;
-
-/// Most units of work one transaction takes.
-const MAX_BATCH: usize = 256;
-
-/// Read connections kept open for reuse. Opening one (and its pragmas) costs far more than a read, so the pool
-/// is sized for the concurrency a gateway sees; beyond it, extra connections are opened and closed per read.
-const MAX_READERS: usize = 64;
-
-/// The store: a writer thread with group commit, and read connections.
-pub struct Store {
-    path: PathBuf,
-    jobs: Mutex<Option<mpsc::Sender<Job>>>,
-    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
-    readers: Arc<Mutex<Vec<Connection>>>,
+/// Where the state lives: a SQLite file, or a PostgreSQL database shared by several instances.
+#[derive(Debug)]
+enum Backend {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
 }
 
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
-    }
+/// The store: [`Repo`] inside transactions, on the embedded SQLite file or a shared PostgreSQL database.
+#[derive(Debug)]
+pub struct Store {
+    backend: Backend,
 }
 
 impl Store {
-    /// Opens (creating and migrating if needed) the database at `path` and starts the writer thread.
+    /// Opens (creating and migrating if needed) the SQLite database at `path` and starts its writer thread.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let mut conn = sqlite::open(path)?;
-        schema::migrate(&mut conn)?;
-        let (tx, rx) = mpsc::channel::<Job>();
-        let writer = std::thread::Builder::new()
-            .name("sandbox-store-writer".into())
-            .spawn(move || writer_loop(conn, rx))
-            .map_err(StoreError::backend)?;
-        Ok(Store {
-            path: path.to_owned(),
-            jobs: Mutex::new(Some(tx)),
-            writer: Mutex::new(Some(writer)),
-            readers: Arc::new(Mutex::new(Vec::new())),
-        })
+        Ok(Store { backend: Backend::Sqlite(sqlite::SqliteStore::open(path)?) })
     }
 
-    /// Runs `f` as one unit of work in the next group commit. `Err` from `f` rolls back its own changes
-    /// only. The result is returned once the batch has committed (or with the commit's error).
+    /// Connects to a PostgreSQL database (`postgres://USER:PASSWORD@HOST:PORT/DB`), migrating it once however
+    /// many instances start together.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let url = url.to_owned();
+        let pg = tokio::task::spawn_blocking(move || postgres::PgStore::connect(&url))
+            .await
+            .map_err(StoreError::backend)??;
+        Ok(Store { backend: Backend::Postgres(pg) })
+    }
+
+    /// `true` when other processes may change the state too (PostgreSQL): what a process keeps in memory about
+    /// shared state (the clock offset, injected faults, registered apps) must then be read again.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Runs `f` as one unit of work in a transaction; `Err` from `f` rolls back its changes. The result is
+    /// returned once committed (or with the commit's error). `f` may run more than once on PostgreSQL (a
+    /// conflicting transaction is run again on a fresh snapshot), so it must have no effect outside the store.
     pub async fn write<R, E, F>(&self, f: F) -> Result<R, E>
     where
         R: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: FnOnce(&dyn Repo) -> Result<R, E> + Send + 'static,
+        F: Fn(&dyn Repo) -> Result<R, E> + Send + 'static,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel::<Result<R, E>>();
-        let job: Job = Box::new(move |conn: &Connection| -> Completion {
-            if let Err(e) = run(conn, "SAVEPOINT unit") {
-                let err = StoreError::from(e);
-                return Box::new(move |_| {
-                    let _ = tx.send(Err(E::from(err)));
-                });
-            }
-            let repo = sqlite::SqliteRepo::new(conn);
-            let result = f(&repo);
-            let cleanup = if result.is_ok() {
-                run(conn, "RELEASE unit")
-            } else {
-                run(conn, "ROLLBACK TO unit").and_then(|()| run(conn, "RELEASE unit"))
-            };
-            let result = match cleanup {
-                Ok(()) => result,
-                Err(e) => Err(E::from(StoreError::from(e))),
-            };
-            Box::new(move |commit: Option<StoreError>| {
-                let out = match commit {
-                    None => result,
-                    Some(e) => Err(E::from(e)),
-                };
-                let _ = tx.send(out);
-            })
-        });
-        let sent = match self.jobs.lock() {
-            Ok(guard) => guard.as_ref().map(|s| s.send(job).is_ok()).unwrap_or(false),
-            Err(_) => false,
-        };
-        if !sent {
-            return Err(E::from(StoreError::Closed));
+        match &self.backend {
+            Backend::Sqlite(s) => s.write(f).await,
+            Backend::Postgres(p) => p.write(f).await,
         }
-        rx.await.unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }
 
-    /// Runs `f` on a read connection, in a read transaction (a consistent snapshot of committed data), on a
-    /// blocking-pool thread: for reads that may scan (bills, listings).
+    /// Runs `f` in a read transaction (a consistent snapshot of committed data), off the async threads: for
+    /// reads that may scan (bills, listings).
     pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&dyn Repo) -> Result<R, StoreError> + Send + 'static,
     {
-        let readers = Arc::clone(&self.readers);
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || read_now(&readers, &path, f)).await.map_err(StoreError::backend)?
+        match &self.backend {
+            Backend::Sqlite(s) => {
+                let s = s.clone_handle();
+                tokio::task::spawn_blocking(move || s.read_now(f)).await.map_err(StoreError::backend)?
+            }
+            Backend::Postgres(p) => p.read(f).await,
+        }
     }
 
-    /// Like [`Store::read`] but on the calling thread, for point lookups by key (tens of microseconds, less
-    /// than the hand-off to a pool thread and back). A WAL reader never waits for the writer.
-    pub fn lookup<R, F>(&self, f: F) -> Result<R, StoreError>
+    /// Like [`Store::read`], for point lookups by key: on SQLite it runs on the calling thread (tens of
+    /// microseconds, less than the hand-off to a pool thread and back; a WAL reader never waits for the writer).
+    pub async fn lookup<R, F>(&self, f: F) -> Result<R, StoreError>
     where
-        F: FnOnce(&dyn Repo) -> Result<R, StoreError>,
+        R: Send + 'static,
+        F: FnOnce(&dyn Repo) -> Result<R, StoreError> + Send + 'static,
     {
-        read_now(&self.readers, &self.path, f)
+        match &self.backend {
+            Backend::Sqlite(s) => s.read_now(f),
+            Backend::Postgres(p) => p.read(f).await,
+        }
     }
 
-    /// Stops accepting work, lets the writer finish what is queued, and waits for it.
+    /// Stops accepting work and waits for what is queued (SQLite); the PostgreSQL pool closes when dropped.
     pub fn close(&self) {
-        if let Ok(mut jobs) = self.jobs.lock() {
-            jobs.take();
-        }
-        let handle = self.writer.lock().ok().and_then(|mut w| w.take());
-        if let Some(h) = handle {
-            let _ = h.join();
-        }
-        if let Ok(mut pool) = self.readers.lock() {
-            pool.clear();
+        if let Backend::Sqlite(s) = &self.backend {
+            s.close();
         }
     }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-/// Runs `f` in a read transaction on a pooled read connection (opened if the pool is empty).
-fn read_now<R>(
-    readers: &Mutex<Vec<Connection>>,
-    path: &Path,
-    f: impl FnOnce(&dyn Repo) -> Result<R, StoreError>,
-) -> Result<R, StoreError> {
-    let pooled = readers.lock().ok().and_then(|mut pool| pool.pop());
-    let conn = match pooled {
-        Some(c) => c,
-        None => sqlite::open(path)?,
-    };
-    run(&conn, "BEGIN DEFERRED")?;
-    let result = f(&sqlite::SqliteRepo::new(&conn));
-    let end = run(&conn, "COMMIT");
-    if end.is_ok() {
-        if let Ok(mut pool) = readers.lock() {
-            if pool.len() < MAX_READERS {
-                pool.push(conn);
-            }
-        }
-    }
-    result
-}
-
-/// The writer: one transaction per batch of queued units, one commit, then the answers.
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        if let Err(e) = run(&conn, "BEGIN IMMEDIATE") {
-            let err = StoreError::from(e);
-            tracing::error!(error = %err, "cannot begin a transaction");
-            for job in batch {
-                // Run nothing: answer each unit with the error. The job must still be consumed to reply.
-                let completion = job_error(job, &err);
-                completion(Some(err.clone()));
-            }
-            continue;
-        }
-        let completions: Vec<Completion> = batch.into_iter().map(|job| job(&conn)).collect();
-        let commit = run(&conn, "COMMIT").err().map(StoreError::from);
-        if let Some(e) = &commit {
-            tracing::error!(error = %e, "group commit failed");
-            let _ = run(&conn, "ROLLBACK");
-        }
-        for c in completions {
-            c(commit.clone());
-        }
-    }
-}
-
-/// Runs a statement without parameters through the connection's statement cache (transaction control runs
-/// several times per request; parsing it each time showed in profiles).
-fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([]).map(|_| ())
-}
-
-/// Drops a job that cannot run, producing a completion that reports `err`.
-fn job_error(job: Job, err: &StoreError) -> Completion {
-    drop(job);
-    let err = err.clone();
-    Box::new(move |_| tracing::warn!(error = %err, "unit of work dropped"))
 }

@@ -1,7 +1,6 @@
 //! Schema migrations, applied in order by the program itself; `schema_version` records the last one applied.
 
-use rusqlite::Connection;
-
+use super::sql::{Conn, Dialect, Value};
 use super::StoreError;
 
 /// Ordered migrations. Never edit one that shipped: append a new one.
@@ -58,51 +57,60 @@ const COMPONENTS: &[(&str, &[&str])] = &[
     ("modes", crate::modes::MIGRATIONS),
 ];
 
-/// Brings the database to the latest schema: the core's migrations, then each component's, each migration in
-/// its own transaction.
-pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    migrate_core(conn)?;
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS component_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
-    )?;
-    for (component, migrations) in COMPONENTS {
-        let current: i64 = conn.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM component_versions WHERE component = ?1",
-            [component],
-            |r| r.get(0),
-        )?;
-        for (i, sql) in migrations.iter().enumerate() {
-            let version = i64::try_from(i).map_err(StoreError::backend)? + 1;
-            if version <= current {
-                continue;
-            }
-            let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.execute(
-                "INSERT INTO component_versions (component, version) VALUES (?1, ?2) \
-                 ON CONFLICT (component) DO UPDATE SET version = excluded.version",
-                rusqlite::params![component, version],
-            )?;
-            tx.commit()?;
-            tracing::info!(component, version, "schema migrated");
-        }
-    }
-    Ok(())
+/// One migration still to apply: the core's (`component` `None`) or a component's.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    component: Option<&'static str>,
+    version: i64,
+    sql: &'static str,
 }
 
-fn migrate_core(conn: &mut Connection) -> Result<(), StoreError> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-    let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate() {
-        let version = i64::try_from(i).map_err(StoreError::backend)? + 1;
-        if version <= current {
-            continue;
+impl Step {
+    /// Runs the migration and records it, on a connection inside a transaction. The schema is written in
+    /// SQLite's dialect; on PostgreSQL its types are mapped first ([`super::postgres::ddl`]).
+    pub fn apply(&self, conn: &dyn Conn) -> Result<(), StoreError> {
+        match conn.dialect() {
+            Dialect::Sqlite => conn.batch(self.sql)?,
+            Dialect::Postgres => conn.batch(&super::postgres::ddl(self.sql))?,
         }
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [version])?;
-        tx.commit()?;
-        tracing::info!(version, "schema migrated");
+        match self.component {
+            None => conn.execute("INSERT INTO schema_version (version) VALUES (?1)", &[Value::Int(self.version)])?,
+            Some(component) => conn.execute(
+                "INSERT INTO component_versions (component, version) VALUES (?1, ?2) \
+                 ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                &[Value::Text(component.to_owned()), Value::Int(self.version)],
+            )?,
+        };
+        tracing::info!(component = self.component.unwrap_or("core"), version = self.version, "schema migrated");
+        Ok(())
     }
-    Ok(())
+}
+
+/// The migrations not applied yet, in order: the core's, then each component's. Creates the bookkeeping tables
+/// if needed. The caller applies each [`Step`] in its own transaction (and, on a shared database, holds a lock
+/// across the whole run so that instances starting together migrate once).
+pub fn pending(conn: &dyn Conn) -> Result<Vec<Step>, StoreError> {
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL); \
+         CREATE TABLE IF NOT EXISTS component_versions (component TEXT PRIMARY KEY, version BIGINT NOT NULL)",
+    )?;
+    let version_of = |sql: &str, args: &[Value]| -> Result<i64, StoreError> {
+        let rows = conn.query(sql, args)?;
+        rows.first().map_or(Ok(0), |r| r.get::<_, Option<i64>>("v").map(Option::unwrap_or_default))
+    };
+    let mut steps = Vec::new();
+    let core = version_of("SELECT MAX(version) AS v FROM schema_version", &[])?;
+    steps.extend(numbered(None, MIGRATIONS).filter(|s| s.version > core));
+    for (component, migrations) in COMPONENTS {
+        let current = version_of(
+            "SELECT MAX(version) AS v FROM component_versions WHERE component = ?1",
+            &[Value::Text((*component).to_owned())],
+        )?;
+        steps.extend(numbered(Some(component), migrations).filter(|s| s.version > current));
+    }
+    Ok(steps)
+}
+
+fn numbered(component: Option<&'static str>, migrations: &'static [&'static str]) -> impl Iterator<Item = Step> {
+    migrations.iter().zip(1..).map(move |(sql, version)| Step { component, version, sql })
 }

@@ -1,13 +1,26 @@
-//! [`Repo`] over a SQLite connection.
+//! The embedded store: SQLite in WAL mode with `synchronous=FULL`, one writer thread with group commit.
+//!
+//! Writes go through [`SqliteStore::write`]: every call is one unit of work run by a single writer thread. The
+//! writer takes whatever work is queued, opens one transaction for the batch, runs each unit in its own
+//! `SAVEPOINT` (a unit that fails is rolled back alone), commits once, and only then answers each caller
+//! (group commit). A caller therefore never sees a result that a crash could still lose. Reads that need no
+//! lock go through [`SqliteStore::read`] on separate connections.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use alipay_core::{Money, SignType};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::Connection;
 
-use super::*;
-use crate::products::deduct::store::RESERVED_OF_BUYER;
+use super::sql::{Conn, Dialect, Row, SqlRepo, Value};
+use super::{Repo, StoreError};
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::backend(e)
+    }
+}
 
 /// Opens a connection with the sandbox's settings: WAL, `synchronous=FULL`, foreign keys, busy timeout.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
@@ -25,410 +38,267 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 /// Prepared statements kept per connection: more than the repository's distinct statements.
 const STATEMENT_CACHE: usize = 256;
 
-/// The SQLite implementation of [`Repo`], borrowing a connection inside a transaction.
-pub struct SqliteRepo<'c> {
-    pub(crate) conn: &'c Connection,
-}
-
-impl<'c> SqliteRepo<'c> {
-    /// Wraps a connection.
-    pub fn new(conn: &'c Connection) -> Self {
-        SqliteRepo { conn }
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
     }
 }
 
-const OUTBOX_COLUMNS: &str =
-    "id, notify_id, trade_no, out_trade_no, app_id, url, charset, sign_type, params, status, attempts, next_attempt_at_ms";
-
-pub(crate) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("unexpected {what} {value:?}").into(),
-    )
-}
-
-pub(crate) fn sign_type(value: String) -> rusqlite::Result<SignType> {
-    value.parse::<SignType>().map_err(|_| corrupt("sign_type", &value))
-}
-
-fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxRecord> {
-    let params_json: String = r.get(8)?;
-    let params: Vec<(String, String)> =
-        serde_json::from_str(&params_json).map_err(|_| corrupt("notification params", &params_json))?;
-    Ok(OutboxRecord {
-        id: r.get(0)?,
-        notify_id: r.get(1)?,
-        trade_no: r.get(2)?,
-        out_trade_no: r.get(3)?,
-        app_id: r.get(4)?,
-        url: r.get(5)?,
-        charset: r.get(6)?,
-        sign_type: sign_type(r.get(7)?)?,
-        params,
-        status: r.get(9)?,
-        attempts: r.get(10)?,
-        next_attempt_at_ms: r.get(11)?,
-    })
-}
-
-fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
-    Ok(DeliveryRecord {
-        notification_id: r.get(0)?,
-        attempt: r.get(1)?,
-        at_ms: r.get(2)?,
-        http_status: r.get(3)?,
-        response_body: r.get(4)?,
-        error: r.get(5)?,
-    })
-}
-
-impl SqliteRepo<'_> {
-    /// Runs one statement through the connection's statement cache.
-    pub(crate) fn exec(&self, sql: &str, args: impl rusqlite::Params) -> rusqlite::Result<usize> {
-        self.conn.prepare_cached(sql)?.execute(args)
-    }
-
-    /// Reads one row through the connection's statement cache.
-    pub(crate) fn row<T>(
-        &self,
-        sql: &str,
-        args: impl rusqlite::Params,
-        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<T> {
-        self.conn.prepare_cached(sql)?.query_row(args, f)
+fn value_of(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Text(f.to_string()),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
     }
 }
 
-impl Repo for SqliteRepo<'_> {
-    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+/// A SQLite connection as a [`Conn`] (statements go through its statement cache).
+pub struct SqliteConn<'a>(pub &'a Connection);
+
+impl Conn for SqliteConn<'_> {
+    fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, StoreError> {
+        let n = self.0.prepare_cached(sql)?.execute(rusqlite::params_from_iter(args))?;
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )?;
-        Ok(())
-    }
-
-    fn next_seq(&self, name: &str) -> Result<i64, StoreError> {
-        let key = format!("seq.{name}");
-        let current: i64 = self.meta(&key)?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let next = current + 1;
-        self.set_meta(&key, &next.to_string())?;
-        Ok(next)
-    }
-
-    fn app(&self, app_id: &str) -> Result<Option<AppRecord>, StoreError> {
-        let row = self
-            .row(
-                "SELECT app_id, merchant_pid, public_key, sign_type, created_at FROM apps WHERE app_id = ?1",
-                [app_id],
-                |r| {
-                    Ok(AppRecord {
-                        app_id: r.get(0)?,
-                        merchant_pid: r.get(1)?,
-                        public_key: r.get(2)?,
-                        sign_type: sign_type(r.get(3)?)?,
-                        created_at: r.get(4)?,
-                    })
-                },
-            )
-            .optional()?;
-        Ok(row)
-    }
-
-    fn insert_app(&self, app: &AppRecord) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO apps (app_id, merchant_pid, public_key, sign_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![app.app_id, app.merchant_pid, app.public_key, app.sign_type.as_str(), app.created_at],
-        )?;
-        Ok(())
-    }
-
-    fn merchant(&self, pid: &str) -> Result<Option<MerchantRecord>, StoreError> {
-        let row = self
-            .row("SELECT pid, name, email, balance, primary_app_id FROM merchants WHERE pid = ?1", [pid], |r| {
-                Ok(MerchantRecord {
-                    pid: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    balance: Money::from_fen(r.get(3)?),
-                    primary_app_id: r.get(4)?,
-                })
-            })
-            .optional()?;
-        Ok(row)
-    }
-
-    fn insert_merchant(&self, m: &MerchantRecord) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO merchants (pid, name, email, balance, primary_app_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![m.pid, m.name, m.email, m.balance.fen(), m.primary_app_id],
-        )?;
-        Ok(())
-    }
-
-    fn set_primary_app(&self, pid: &str, app_id: &str) -> Result<(), StoreError> {
-        self.exec("UPDATE merchants SET primary_app_id = ?2 WHERE pid = ?1", [pid, app_id])?;
-        Ok(())
-    }
-
-    fn auth_token(&self, token: &str) -> Result<Option<AuthTokenRecord>, StoreError> {
-        let row = self
-            .row(
-                "SELECT token, app_id, merchant_pid, auth_app_id, expires_at FROM app_auth_tokens WHERE token = ?1",
-                [token],
-                |r| {
-                    Ok(AuthTokenRecord {
-                        token: r.get(0)?,
-                        app_id: r.get(1)?,
-                        merchant_pid: r.get(2)?,
-                        auth_app_id: r.get(3)?,
-                        expires_at: r.get(4)?,
-                    })
-                },
-            )
-            .optional()?;
-        Ok(row)
-    }
-
-    fn insert_auth_token(&self, t: &AuthTokenRecord) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO app_auth_tokens (token, app_id, merchant_pid, auth_app_id, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![t.token, t.app_id, t.merchant_pid, t.auth_app_id, t.expires_at],
-        )?;
-        Ok(())
-    }
-
-    fn buyer(&self, user_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
-        // The available balance: what pending deductions reserve is not spendable (crate::products::deduct).
-        let sql = format!(
-            "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers \
-             WHERE user_id = ?1"
-        );
-        let row = self
-            .row(&sql, [user_id], |r| {
-                Ok(BuyerRecord {
-                    user_id: r.get(0)?,
-                    logon_id: r.get(1)?,
-                    balance: Money::from_fen(r.get(2)?),
-                    password_free_limit: Money::from_fen(r.get(3)?),
-                })
-            })
-            .optional()?;
-        Ok(row)
-    }
-
-    fn insert_buyer(&self, b: &BuyerRecord) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO buyers (user_id, logon_id, balance, password_free_limit) VALUES (?1, ?2, ?3, ?4)",
-            params![b.user_id, b.logon_id, b.balance.fen(), b.password_free_limit.fen()],
-        )?;
-        Ok(())
-    }
-
-    fn set_buyer_balance(&self, user_id: &str, balance: Money) -> Result<(), StoreError> {
-        // `balance` is the available balance: what pending deductions reserve stays in the column.
-        let sql = format!("UPDATE buyers SET balance = ?2 + {RESERVED_OF_BUYER} WHERE user_id = ?1");
-        self.exec(&sql, params![user_id, balance.fen()])?;
-        Ok(())
-    }
-
-    fn payment_code(&self, code: &str) -> Result<Option<PaymentCodeRecord>, StoreError> {
-        let row = self
-            .row("SELECT code, user_id, expires_at, used FROM payment_codes WHERE code = ?1", [code], |r| {
-                Ok(PaymentCodeRecord {
-                    code: r.get(0)?,
-                    user_id: r.get(1)?,
-                    expires_at: r.get(2)?,
-                    used: r.get::<_, i64>(3)? != 0,
-                })
-            })
-            .optional()?;
-        Ok(row)
-    }
-
-    fn insert_payment_code(&self, c: &PaymentCodeRecord) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO payment_codes (code, user_id, expires_at, used) VALUES (?1, ?2, ?3, ?4)",
-            params![c.code, c.user_id, c.expires_at, i64::from(c.used)],
-        )?;
-        Ok(())
-    }
-
-    fn use_payment_code(&self, code: &str) -> Result<(), StoreError> {
-        self.exec("UPDATE payment_codes SET used = 1 WHERE code = ?1", [code])?;
-        Ok(())
-    }
-
-    fn insert_outbox(&self, n: &OutboxRecord) -> Result<i64, StoreError> {
-        let params_json = serde_json::to_string(&n.params).map_err(StoreError::backend)?;
-        self.exec(
-            "INSERT INTO notifications (notify_id, trade_no, out_trade_no, app_id, url, charset, sign_type, params, \
-             status, attempts, next_attempt_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                n.notify_id,
-                n.trade_no,
-                n.out_trade_no,
-                n.app_id,
-                n.url,
-                n.charset,
-                n.sign_type.as_str(),
-                params_json,
-                n.status,
-                n.attempts,
-                n.next_attempt_at_ms
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    fn due_outbox(&self, now_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let sql = format!(
-            "SELECT {OUTBOX_COLUMNS} FROM notifications WHERE status = 'pending' AND next_attempt_at_ms <= ?1 \
-             ORDER BY next_attempt_at_ms, id LIMIT ?2"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![now_ms, limit], outbox_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn next_outbox_due(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.row("SELECT MIN(next_attempt_at_ms) FROM notifications WHERE status = 'pending'", [], |r| r.get(0))?)
-    }
-
-    fn record_delivery(&self, d: &DeliveryRecord, status: &str, next_attempt_at_ms: i64) -> Result<(), StoreError> {
-        self.exec(
-            "INSERT INTO deliveries (notification_id, attempt, at_ms, http_status, response_body, error) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![d.notification_id, d.attempt, d.at_ms, d.http_status, d.response_body, d.error],
-        )?;
-        self.exec(
-            "UPDATE notifications SET status = ?2, attempts = ?3, next_attempt_at_ms = ?4 WHERE id = ?1",
-            params![d.notification_id, status, d.attempt, next_attempt_at_ms],
-        )?;
-        Ok(())
-    }
-
-    fn outbox(
-        &self,
-        app_id: Option<&str>,
-        out_trade_no: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<OutboxRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let sql = format!(
-            "SELECT {OUTBOX_COLUMNS} FROM notifications WHERE (?1 IS NULL OR app_id = ?1) \
-             AND (?2 IS NULL OR out_trade_no = ?2) ORDER BY id DESC LIMIT ?3"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![app_id, out_trade_no, limit], outbox_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn deliveries(&self, notification_id: i64) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT notification_id, attempt, at_ms, http_status, response_body, error FROM deliveries \
-             WHERE notification_id = ?1 ORDER BY attempt",
-        )?;
-        let rows = stmt.query_map([notification_id], delivery_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn requeue_notification(&self, id: i64, now_ms: i64) -> Result<bool, StoreError> {
-        let n = self.exec(
-            "UPDATE notifications SET status = 'pending', next_attempt_at_ms = ?2 WHERE id = ?1",
-            params![id, now_ms],
-        )?;
-        Ok(n > 0)
-    }
-
-    fn apps(&self, limit: usize) -> Result<Vec<AppRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT app_id, merchant_pid, public_key, sign_type, created_at FROM apps ORDER BY rowid DESC LIMIT ?1",
-        )?;
-        let rows = stmt
-            .query_map([limit], |r| {
-                Ok(AppRecord {
-                    app_id: r.get(0)?,
-                    merchant_pid: r.get(1)?,
-                    public_key: r.get(2)?,
-                    sign_type: sign_type(r.get(3)?)?,
-                    created_at: r.get(4)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn merchants(&self, limit: usize) -> Result<Vec<MerchantRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT pid, name, email, balance, primary_app_id FROM merchants ORDER BY rowid DESC LIMIT ?1",
-        )?;
-        let rows = stmt
-            .query_map([limit], |r| {
-                Ok(MerchantRecord {
-                    pid: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    balance: Money::from_fen(r.get(3)?),
-                    primary_app_id: r.get(4)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn buyers(&self, query: Option<&str>, limit: usize) -> Result<Vec<BuyerRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let sql = format!(
-            "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers \
-             WHERE (?1 IS NULL OR instr(user_id, ?1) > 0 OR instr(logon_id, ?1) > 0) ORDER BY rowid DESC LIMIT ?2"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(params![query, limit], |r| {
-                Ok(BuyerRecord {
-                    user_id: r.get(0)?,
-                    logon_id: r.get(1)?,
-                    balance: Money::from_fen(r.get(2)?),
-                    password_free_limit: Money::from_fen(r.get(3)?),
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn wipe(&self, keep_meta: &[&str]) -> Result<(), StoreError> {
-        // Every table of every component, children before parents (reverse creation order), but the keys
-        // in `meta` and the schema bookkeeping.
-        let tables: Vec<String> = {
-            let mut stmt = self.conn.prepare(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-                 AND name NOT IN ('meta', 'schema_version', 'component_versions') ORDER BY rowid DESC",
-            )?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-            rows
-        };
-        for table in tables {
-            self.conn.execute_batch(&format!("DELETE FROM \"{}\";", table.replace('"', "\"\"")))?;
+    fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        let names: Arc<[String]> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let width = names.len();
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                values.push(value_of(r.get_ref(i)?));
+            }
+            out.push(Row::new(Arc::clone(&names), values));
         }
-        let keys: Vec<String> = {
-            let mut stmt = self.conn.prepare("SELECT key FROM meta")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-            rows
+        Ok(out)
+    }
+
+    fn batch(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.0.execute_batch(sql)?)
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn tables(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.0.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid DESC",
+        )?;
+        let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(names)
+    }
+}
+
+/// A unit of work for the writer: runs inside its savepoint, returns how to answer after the commit.
+type Job = Box<dyn FnOnce(&Connection) -> Completion + Send>;
+/// Answers one caller once the batch's commit is known (`None`: committed).
+type Completion = Box<dyn FnOnce(Option<StoreError>) + Send>;
+
+/// Most units of work one transaction takes.
+const MAX_BATCH: usize = 256;
+
+/// Read connections kept open for reuse. Opening one (and its pragmas) costs far more than a read, so the pool
+/// is sized for the concurrency a gateway sees; beyond it, extra connections are opened and closed per read.
+const MAX_READERS: usize = 64;
+
+/// The embedded store: a writer thread with group commit, and read connections.
+pub struct SqliteStore {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    reader: SqliteReader,
+}
+
+/// The read side of a [`SqliteStore`]: pooled read connections (a handle that can move to another thread).
+#[derive(Clone)]
+pub struct SqliteReader {
+    path: PathBuf,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.reader.path).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating if needed) the database at `path` and starts the writer thread.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let mut conn = open(path)?;
+        migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let writer = std::thread::Builder::new()
+            .name("sandbox-store-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(StoreError::backend)?;
+        Ok(SqliteStore {
+            jobs: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            reader: SqliteReader { path: path.to_owned(), readers: Arc::new(Mutex::new(Vec::new())) },
+        })
+    }
+
+    /// Runs `f` as one unit of work in the next group commit (see the module's documentation).
+    pub async fn write<R, E, F>(&self, f: F) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&dyn Repo) -> Result<R, E> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel::<Result<R, E>>();
+        let job: Job = Box::new(move |conn: &Connection| -> Completion {
+            if let Err(e) = run(conn, "SAVEPOINT unit") {
+                let err = StoreError::from(e);
+                return Box::new(move |_| {
+                    let _ = tx.send(Err(E::from(err)));
+                });
+            }
+            let sql = SqliteConn(conn);
+            let result = f(&SqlRepo::new(&sql));
+            let cleanup = if result.is_ok() {
+                run(conn, "RELEASE unit")
+            } else {
+                run(conn, "ROLLBACK TO unit").and_then(|()| run(conn, "RELEASE unit"))
+            };
+            let result = match cleanup {
+                Ok(()) => result,
+                Err(e) => Err(E::from(StoreError::from(e))),
+            };
+            Box::new(move |commit: Option<StoreError>| {
+                let out = match commit {
+                    None => result,
+                    Some(e) => Err(E::from(e)),
+                };
+                let _ = tx.send(out);
+            })
+        });
+        let sent = match self.jobs.lock() {
+            Ok(guard) => guard.as_ref().map(|s| s.send(job).is_ok()).unwrap_or(false),
+            Err(_) => false,
         };
-        for key in keys {
-            if !keep_meta.contains(&key.as_str()) {
-                self.exec("DELETE FROM meta WHERE key = ?1", [&key])?;
+        if !sent {
+            return Err(E::from(StoreError::Closed));
+        }
+        rx.await.unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
+    }
+
+    /// A handle on the read connections.
+    pub fn clone_handle(&self) -> SqliteReader {
+        self.reader.clone()
+    }
+
+    /// Runs `f` in a read transaction on the calling thread ([`SqliteReader::read_now`]).
+    pub fn read_now<R>(&self, f: impl FnOnce(&dyn Repo) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        self.reader.read_now(f)
+    }
+
+    /// Stops accepting work, lets the writer finish what is queued, and waits for it.
+    pub fn close(&self) {
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.take();
+        }
+        let handle = self.writer.lock().ok().and_then(|mut w| w.take());
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+        if let Ok(mut pool) = self.reader.readers.lock() {
+            pool.clear();
+        }
+    }
+}
+
+impl SqliteReader {
+    /// Runs `f` in a read transaction on a pooled read connection (opened if the pool is empty), on the calling
+    /// thread. A WAL reader never waits for the writer.
+    pub fn read_now<R>(&self, f: impl FnOnce(&dyn Repo) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        let pooled = self.readers.lock().ok().and_then(|mut pool| pool.pop());
+        let conn = match pooled {
+            Some(c) => c,
+            None => open(&self.path)?,
+        };
+        run(&conn, "BEGIN DEFERRED")?;
+        let result = f(&SqlRepo::new(&SqliteConn(&conn)));
+        let end = run(&conn, "COMMIT");
+        if end.is_ok() {
+            if let Ok(mut pool) = self.readers.lock() {
+                if pool.len() < MAX_READERS {
+                    pool.push(conn);
+                }
             }
         }
-        Ok(())
+        result
     }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Brings the database to the latest schema, each migration in its own transaction.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    for step in super::schema::pending(&SqliteConn(conn))? {
+        let tx = conn.transaction()?;
+        step.apply(&SqliteConn(&tx))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The writer: one transaction per batch of queued units, one commit, then the answers.
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = run(&conn, "BEGIN IMMEDIATE") {
+            let err = StoreError::from(e);
+            tracing::error!(error = %err, "cannot begin a transaction");
+            for job in batch {
+                // Run nothing: answer each unit with the error. The job must still be consumed to reply.
+                let completion = job_error(job, &err);
+                completion(Some(err.clone()));
+            }
+            continue;
+        }
+        let completions: Vec<Completion> = batch.into_iter().map(|job| job(&conn)).collect();
+        let commit = run(&conn, "COMMIT").err().map(StoreError::from);
+        if let Some(e) = &commit {
+            tracing::error!(error = %e, "group commit failed");
+            let _ = run(&conn, "ROLLBACK");
+        }
+        for c in completions {
+            c(commit.clone());
+        }
+    }
+}
+
+/// Runs a statement without parameters through the connection's statement cache (transaction control runs
+/// several times per request; parsing it each time showed in profiles).
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+/// Drops a job that cannot run, producing a completion that reports `err`.
+fn job_error(job: Job, err: &StoreError) -> Completion {
+    drop(job);
+    let err = err.clone();
+    Box::new(move |_| tracing::warn!(error = %err, "unit of work dropped"))
 }

@@ -267,7 +267,7 @@ async fn app_pay(State(state): St, Json(body): Json<CouponAppPay>) -> AdminResul
         .store
         .write(move |r| -> Result<_, AdminError> {
             let buyer = buyer_or_default(r, &buyer_id)?;
-            engine::app_pay(r, &caller, now, fund, &buyer).map_err(AdminError::from)
+            engine::app_pay(r, &caller, now, fund.clone(), &buyer).map_err(AdminError::from)
         })
         .await?;
     Ok(Json(CouponPaid { order: order_answer(order), operation: op_answer(op) }))

@@ -116,10 +116,10 @@ pub(crate) fn read<R: AlipayRequest + Serialize>(params: &[(String, String)]) ->
 /// timeouts due at the call's time), then `f` with the request's fingerprint.
 async fn swept_write<R, F>(state: &SandboxState, call: Call<R>, f: F) -> Result<Reply, StoreError>
 where
-    R: AlipayRequest + Serialize,
-    F: FnOnce(&dyn Repo, Call<R>, String) -> Result<Reply, StoreError> + Send + 'static,
+    R: AlipayRequest + Serialize + Clone + Send + 'static,
+    F: Fn(&dyn Repo, Call<R>, String) -> Result<Reply, StoreError> + Send + 'static,
 {
-    write(state, call, |repo, c| {
+    write(state, call, move |repo, c| {
         engine::sweep(repo, c.now)?;
         let fp = fingerprint(&c.request);
         f(repo, c, fp)

@@ -1,7 +1,7 @@
 //! Store tables and queries of cash red packets (owned by `crate::products::coupon`).
 //!
 //! Add tables by appending to [`MIGRATIONS`] (never edit a shipped entry) and queries as methods of
-//! [`CouponRepo`], implemented here for `SqliteRepo`. Every method runs inside the caller's transaction.
+//! [`CouponRepo`], implemented here for `SqlRepo`. Every method runs inside the caller's transaction.
 //!
 //! Two tables:
 //! - `coupon_orders`: one red packet (a fund-authorisation order, `auth_no`) with what was paid into it
@@ -14,13 +14,12 @@
 //! Every lookup a gateway method makes names the app and the merchant (`app_id`, `seller_id`): one app never
 //! reads another's red packets.
 
+use crate::store::sql::{params, Row};
 use alipay_api::coupon::{CouponStatus, OperationType};
 use alipay_core::{Money, SignType};
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{params, OptionalExtension, Row};
 
 use crate::products::deduct::store::RESERVED_OF_BUYER;
-use crate::store::sqlite::SqliteRepo;
+use crate::store::sql::{text_value, SqlRepo};
 use crate::store::{BuyerRecord, StoreError};
 
 /// This component's ordered migrations; versions are tracked per component (`component_versions`).
@@ -58,20 +57,10 @@ macro_rules! stored_enum {
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text,)+ }
             }
-        }
 
-        impl ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(ToSqlOutput::from(self.as_str()))
-            }
-        }
-
-        impl FromSql for $name {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-                match value.as_str()? {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(FromSqlError::Other(format!("{} {other:?}", stringify!($name)).into())),
-                }
+            /// Parses a stored text.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
             }
         }
 
@@ -108,6 +97,9 @@ stored_enum! {
         TimeoutRefund = "timeout_refund",
     }
 }
+
+text_value!(parse: FundKind, OperationKind);
+text_value!(from: CouponStatus, OperationType);
 
 /// One red packet: a fund-authorisation order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,7 +269,7 @@ const ORDER_COLUMNS: &str = "auth_no, app_id, seller_id, out_order_no, kind, sta
 const OPERATION_COLUMNS: &str = "operation_id, auth_no, app_id, seller_id, out_order_no, out_request_no, kind, \
     operation_type, status, amount, payer_id, payee_id, order_title, remark, fingerprint, gmt_create, gmt_trans";
 
-fn order_row(r: &Row<'_>) -> rusqlite::Result<CouponOrderRecord> {
+fn order_row(r: &Row) -> Result<CouponOrderRecord, StoreError> {
     Ok(CouponOrderRecord {
         auth_no: r.get("auth_no")?,
         app_id: r.get("app_id")?,
@@ -300,7 +292,7 @@ fn order_row(r: &Row<'_>) -> rusqlite::Result<CouponOrderRecord> {
     })
 }
 
-fn operation_row(r: &Row<'_>) -> rusqlite::Result<CouponOperationRecord> {
+fn operation_row(r: &Row) -> Result<CouponOperationRecord, StoreError> {
     Ok(CouponOperationRecord {
         operation_id: r.get("operation_id")?,
         auth_no: r.get("auth_no")?,
@@ -326,31 +318,29 @@ fn limit_of(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
-impl SqliteRepo<'_> {
+impl SqlRepo<'_> {
     fn coupon_orders_where(
         &self,
         clause: &str,
-        args: impl rusqlite::Params,
+        args: impl crate::store::sql::IntoArgs,
     ) -> Result<Vec<CouponOrderRecord>, StoreError> {
         let sql = format!("SELECT {ORDER_COLUMNS} FROM coupon_orders WHERE {clause}");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(args, order_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows(&sql, args, order_row)?;
         Ok(rows)
     }
 
     fn coupon_operations_where(
         &self,
         clause: &str,
-        args: impl rusqlite::Params,
+        args: impl crate::store::sql::IntoArgs,
     ) -> Result<Vec<CouponOperationRecord>, StoreError> {
         let sql = format!("SELECT {OPERATION_COLUMNS} FROM coupon_operations WHERE {clause}");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(args, operation_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows(&sql, args, operation_row)?;
         Ok(rows)
     }
 }
 
-impl CouponRepo for SqliteRepo<'_> {
+impl CouponRepo for SqlRepo<'_> {
     fn coupon_order(&self, auth_no: &str) -> Result<Option<CouponOrderRecord>, StoreError> {
         Ok(self.coupon_orders_where("auth_no = ?1", [auth_no])?.into_iter().next())
     }
@@ -441,11 +431,11 @@ impl CouponRepo for SqliteRepo<'_> {
     }
 
     fn coupon_open_total(&self) -> Result<Money, StoreError> {
-        Ok(self.row(
-            "SELECT COALESCE(SUM(amount - disbursed - refunded), 0) AS open_total FROM coupon_orders WHERE status = ?1",
+        self.one(
+            "SELECT CAST(COALESCE(SUM(amount - disbursed - refunded), 0) AS BIGINT) AS open_total FROM coupon_orders WHERE status = ?1",
             [CouponStatus::Success],
             |r| r.get("open_total"),
-        )?)
+        )
     }
 
     fn coupon_operation_by_request(
@@ -545,23 +535,21 @@ impl CouponRepo for SqliteRepo<'_> {
     }
 
     fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
-        let row = self
-            .row(
-                &format!(
-                    "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit \
+        let row = self.row(
+            &format!(
+                "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit \
                      FROM buyers WHERE logon_id = ?1 ORDER BY user_id LIMIT 1"
-                ),
-                [logon_id],
-                |r| {
-                    Ok(BuyerRecord {
-                        user_id: r.get("user_id")?,
-                        logon_id: r.get("logon_id")?,
-                        balance: r.get("balance")?,
-                        password_free_limit: r.get("password_free_limit")?,
-                    })
-                },
-            )
-            .optional()?;
+            ),
+            [logon_id],
+            |r| {
+                Ok(BuyerRecord {
+                    user_id: r.get("user_id")?,
+                    logon_id: r.get("logon_id")?,
+                    balance: r.get("balance")?,
+                    password_free_limit: r.get("password_free_limit")?,
+                })
+            },
+        )?;
         Ok(row)
     }
 }

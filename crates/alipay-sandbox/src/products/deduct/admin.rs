@@ -37,7 +37,7 @@ async fn token(State(state): St, body: Option<Json<NewPayPasswordToken>>) -> Adm
     let t = state
         .store
         .write(move |r| -> Result<_, AdminError> {
-            let user = default_buyer(r, body.user_id)?;
+            let user = default_buyer(r, body.user_id.clone())?;
             deduct::issue_token(r, &user, ttl, now)
         })
         .await?;
@@ -104,7 +104,7 @@ async fn resolve(State(state): St, Json(body): Json<ResolveDeduction>) -> AdminR
         .store
         .write(move |r| -> Result<_, AdminError> {
             let seller = seller_of(r, body.app_id.as_deref())?;
-            deduct::resolve(r, &seller, &body.out_order_no, success, failure, now)
+            deduct::resolve(r, &seller, &body.out_order_no, success, failure.clone(), now)
         })
         .await?;
     Ok(Json(deduct::deduction_answer(d)))

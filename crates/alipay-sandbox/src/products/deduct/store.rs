@@ -2,17 +2,16 @@
 //!
 //! The tables were created by migration 1 of the `ebpp` component ([`crate::products::ebpp::store`]); new
 //! tables of this family go to [`MIGRATIONS`] (component `deduct`). Queries are methods of [`DeductRepo`],
-//! implemented here for `SqliteRepo`; every method runs inside the caller's transaction.
+//! implemented here for `SqlRepo`; every method runs inside the caller's transaction.
 //!
 //! Every lookup of an agreement or a deduction names the merchant (`seller_id`) it belongs to: there is no way
 //! to read another merchant's rows through these queries.
 
+use crate::store::sql::{params, Row};
 use alipay_api::deduct::DeductResult;
 use alipay_core::Money;
-use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{params, OptionalExtension, Row};
 
-use crate::store::sqlite::SqliteRepo;
+use crate::store::sql::{text_value, SqlRepo};
 use crate::store::StoreError;
 
 /// This component's ordered migrations (its first tables live in the `ebpp` component's migration 1).
@@ -29,7 +28,8 @@ pub const MIGRATIONS: &[&str] = &[
 /// `buyers` table, used by the core store so that a buyer's balance as every family reads it
 /// ([`crate::store::BuyerRecord::balance`]) is the *available* balance (the `buyers.balance` column keeps what
 /// the user owns, reserved money included).
-pub(crate) const RESERVED_OF_BUYER: &str = "(SELECT COALESCE(SUM(d.reserved), 0) FROM ebpp_deductions d \
+pub(crate) const RESERVED_OF_BUYER: &str =
+    "(SELECT CAST(COALESCE(SUM(d.reserved), 0) AS BIGINT) FROM ebpp_deductions d \
     WHERE d.user_id = buyers.user_id AND d.status = '0')";
 
 /// The state of a direct-deduct agreement.
@@ -54,6 +54,15 @@ impl AgreementStatus {
         }
     }
 
+    /// Parses a stored text.
+    pub fn parse(text: &str) -> Option<AgreementStatus> {
+        match text {
+            "NORMAL" => Some(AgreementStatus::Normal),
+            "CANCEL" => Some(AgreementStatus::Cancel),
+            _ => None,
+        }
+    }
+
     /// As the gateway answers it in `agreement_status`.
     pub fn agreement_status(self) -> &'static str {
         match self {
@@ -63,21 +72,8 @@ impl AgreementStatus {
     }
 }
 
-impl ToSql for AgreementStatus {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for AgreementStatus {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        match value.as_str()? {
-            "NORMAL" => Ok(AgreementStatus::Normal),
-            "CANCEL" => Ok(AgreementStatus::Cancel),
-            other => Err(rusqlite::types::FromSqlError::Other(format!("agreement status {other:?}").into())),
-        }
-    }
-}
+text_value!(parse: AgreementStatus);
+text_value!(from: DeductResult);
 
 impl serde::Serialize for AgreementStatus {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -222,7 +218,7 @@ const AGREEMENT_COLUMNS: &str = "agreement_id, seller_id, app_id, user_id, biz_t
 const DEDUCTION_COLUMNS: &str = "seller_id, out_order_no, bill_no, agreement_id, user_id, pid, amount, request, \
     status, result_code, result_msg, gmt_create, gmt_finish, reserved";
 
-fn agreement_row(r: &Row<'_>) -> rusqlite::Result<AgreementRecord> {
+fn agreement_row(r: &Row) -> Result<AgreementRecord, StoreError> {
     Ok(AgreementRecord {
         agreement_id: r.get("agreement_id")?,
         seller_id: r.get("seller_id")?,
@@ -241,7 +237,7 @@ fn agreement_row(r: &Row<'_>) -> rusqlite::Result<AgreementRecord> {
     })
 }
 
-fn deduction_row(r: &Row<'_>) -> rusqlite::Result<DeductionRecord> {
+fn deduction_row(r: &Row) -> Result<DeductionRecord, StoreError> {
     Ok(DeductionRecord {
         seller_id: r.get("seller_id")?,
         out_order_no: r.get("out_order_no")?,
@@ -260,18 +256,16 @@ fn deduction_row(r: &Row<'_>) -> rusqlite::Result<DeductionRecord> {
     })
 }
 
-impl DeductRepo for SqliteRepo<'_> {
+impl DeductRepo for SqlRepo<'_> {
     fn pay_token(&self, token: &str) -> Result<Option<PayTokenRecord>, StoreError> {
-        Ok(self
-            .row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
-                Ok(PayTokenRecord {
-                    token: r.get("token")?,
-                    user_id: r.get("user_id")?,
-                    expires_at: r.get("expires_at")?,
-                    used: r.get::<_, i64>("used")? != 0,
-                })
+        Ok(self.row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
+            Ok(PayTokenRecord {
+                token: r.get("token")?,
+                user_id: r.get("user_id")?,
+                expires_at: r.get("expires_at")?,
+                used: r.get::<_, i64>("used")? != 0,
             })
-            .optional()?)
+        })?)
     }
 
     fn insert_pay_token(&self, t: &PayTokenRecord) -> Result<(), StoreError> {
@@ -289,7 +283,7 @@ impl DeductRepo for SqliteRepo<'_> {
 
     fn agreement(&self, seller_id: &str, agreement_id: &str) -> Result<Option<AgreementRecord>, StoreError> {
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE seller_id = ?1 AND agreement_id = ?2");
-        Ok(self.row(&sql, [seller_id, agreement_id], agreement_row).optional()?)
+        Ok(self.row(&sql, [seller_id, agreement_id], agreement_row)?)
     }
 
     fn agreement_by_bill(
@@ -304,13 +298,11 @@ impl DeductRepo for SqliteRepo<'_> {
              AND sub_biz_type = ?4 AND charge_inst = ?5 AND bill_key = ?6 AND status = ?7 \
              ORDER BY sign_date DESC LIMIT 1"
         );
-        Ok(self
-            .row(
-                &sql,
-                params![seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key, AgreementStatus::Normal],
-                agreement_row,
-            )
-            .optional()?)
+        Ok(self.row(
+            &sql,
+            params![seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key, AgreementStatus::Normal],
+            agreement_row,
+        )?)
     }
 
     fn insert_agreement(&self, a: &AgreementRecord) -> Result<(), StoreError> {
@@ -349,31 +341,29 @@ impl DeductRepo for SqliteRepo<'_> {
     }
 
     fn search_deductions(&self, query: Option<&str>, limit: usize) -> Result<Vec<DeductionRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let limit = crate::store::sql::limit_arg(limit);
         let sql = format!(
             "SELECT {DEDUCTION_COLUMNS} FROM ebpp_deductions WHERE (?1 IS NULL OR instr(out_order_no, ?1) > 0 \
              OR instr(bill_no, ?1) > 0 OR instr(agreement_id, ?1) > 0 OR instr(user_id, ?1) > 0) \
              ORDER BY gmt_create DESC, rowid DESC LIMIT ?2"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![query, limit], deduction_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows(&sql, params![query, limit], deduction_row)?;
         Ok(rows)
     }
 
     fn search_agreements(&self, query: Option<&str>, limit: usize) -> Result<Vec<AgreementRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let limit = crate::store::sql::limit_arg(limit);
         let sql = format!(
             "SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE (?1 IS NULL OR instr(agreement_id, ?1) > 0 \
              OR instr(user_id, ?1) > 0 OR instr(bill_key, ?1) > 0) ORDER BY sign_date DESC, rowid DESC LIMIT ?2"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![query, limit], agreement_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows(&sql, params![query, limit], agreement_row)?;
         Ok(rows)
     }
 
     fn deduction(&self, seller_id: &str, out_order_no: &str) -> Result<Option<DeductionRecord>, StoreError> {
         let sql = format!("SELECT {DEDUCTION_COLUMNS} FROM ebpp_deductions WHERE seller_id = ?1 AND out_order_no = ?2");
-        Ok(self.row(&sql, [seller_id, out_order_no], deduction_row).optional()?)
+        Ok(self.row(&sql, [seller_id, out_order_no], deduction_row)?)
     }
 
     fn insert_deduction(&self, d: &DeductionRecord) -> Result<(), StoreError> {
@@ -413,11 +403,11 @@ impl DeductRepo for SqliteRepo<'_> {
     }
 
     fn reserved_of(&self, user_id: &str) -> Result<Money, StoreError> {
-        Ok(self.row(
-            "SELECT COALESCE(SUM(reserved), 0) AS reserved FROM ebpp_deductions WHERE user_id = ?1 AND status = ?2",
+        self.one(
+            "SELECT CAST(COALESCE(SUM(reserved), 0) AS BIGINT) AS reserved FROM ebpp_deductions WHERE user_id = ?1 AND status = ?2",
             params![user_id, DeductResult::Undetermined],
             |r| r.get("reserved"),
-        )?)
+        )
     }
 
     fn set_hold(&self, scope: &str, key: &str, count: i64) -> Result<(), StoreError> {
@@ -446,26 +436,23 @@ impl DeductRepo for SqliteRepo<'_> {
     }
 
     fn take_ebpp_fault(&self, method: &str) -> Result<Option<String>, StoreError> {
-        let found: Option<(i64, String)> = self
-            .row(
-                "SELECT id, sub_code FROM ebpp_faults WHERE method = ?1 AND remaining > 0 ORDER BY id LIMIT 1",
-                [method],
-                |r| Ok((r.get("id")?, r.get("sub_code")?)),
-            )
-            .optional()?;
+        let found: Option<(i64, String)> = self.row(
+            "SELECT id, sub_code FROM ebpp_faults WHERE method = ?1 AND remaining > 0 ORDER BY id LIMIT 1",
+            [method],
+            |r| Ok((r.get("id")?, r.get("sub_code")?)),
+        )?;
         let Some((id, sub_code)) = found else { return Ok(None) };
         self.exec("UPDATE ebpp_faults SET remaining = remaining - 1 WHERE id = ?1", [id])?;
-        self.exec("DELETE FROM ebpp_faults WHERE remaining <= 0", [])?;
+        self.exec("DELETE FROM ebpp_faults WHERE remaining <= 0", params![])?;
         Ok(Some(sub_code))
     }
 
     fn ebpp_faults(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT method, sub_code, remaining FROM ebpp_faults WHERE remaining > 0 ORDER BY id")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get("method")?, r.get("sub_code")?, r.get("remaining")?)))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows(
+            "SELECT method, sub_code, remaining FROM ebpp_faults WHERE remaining > 0 ORDER BY id",
+            params![],
+            |r| Ok((r.get("method")?, r.get("sub_code")?, r.get("remaining")?)),
+        )?;
         Ok(rows)
     }
 }

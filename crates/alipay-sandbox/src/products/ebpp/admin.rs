@@ -61,7 +61,7 @@ async fn bill_pay(State(state): St, Json(pay): Json<PayBill>) -> AdminResult<Bil
         .store
         .write(move |r| -> Result<Bill, AdminError> {
             let seller = seller_of(r, pay.app_id.as_deref())?;
-            let buyer = default_buyer(r, pay.buyer_id)?;
+            let buyer = default_buyer(r, pay.buyer_id.clone())?;
             let bill = bills::pay(r, &seller, &pay.merchant_order_no, &buyer, now)?;
             Ok(bills::bill_answer(bill)?)
         })

@@ -1,7 +1,7 @@
 //! Store tables and queries of EBPP bills (owned by [`crate::products::ebpp`]).
 //!
 //! Add tables by appending to [`MIGRATIONS`] (never edit a shipped entry) and queries as methods of
-//! [`EbppRepo`], implemented here for `SqliteRepo`. Every method runs inside the caller's transaction.
+//! [`EbppRepo`], implemented here for `SqlRepo`. Every method runs inside the caller's transaction.
 //! Migration 1 of this component (`ebpp`) also created the direct-deduct tables of
 //! [`crate::products::deduct::store`]: the two families shipped as one component; new deduct tables go to
 //! that module's own component.
@@ -9,10 +9,10 @@
 //! Every lookup of a bill names the merchant (`seller_id`) it belongs to: there is no way to read another
 //! merchant's rows through these queries.
 
+use crate::store::sql::{params, Row};
 use alipay_api::ebpp::OrderStatus;
-use rusqlite::{params, OptionalExtension, Row};
 
-use crate::store::sqlite::SqliteRepo;
+use crate::store::sql::{text_value, SqlRepo};
 use crate::store::StoreError;
 
 /// This component's ordered migrations; versions are tracked per component (`component_versions`).
@@ -46,6 +46,8 @@ pub const MIGRATIONS: &[&str] = &[
         remaining INTEGER NOT NULL);
     "#,
 ];
+
+text_value!(from: OrderStatus);
 
 /// A stored EBPP bill.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +90,7 @@ pub trait EbppRepo {
 const BILL_COLUMNS: &str = "seller_id, merchant_order_no, alipay_order_no, app_id, order_type, request, status, \
     buyer_id, gmt_create, gmt_pay";
 
-fn bill_row(r: &Row<'_>) -> rusqlite::Result<EbppBillRecord> {
+fn bill_row(r: &Row) -> Result<EbppBillRecord, StoreError> {
     Ok(EbppBillRecord {
         seller_id: r.get("seller_id")?,
         merchant_order_no: r.get("merchant_order_no")?,
@@ -103,21 +105,20 @@ fn bill_row(r: &Row<'_>) -> rusqlite::Result<EbppBillRecord> {
     })
 }
 
-impl EbppRepo for SqliteRepo<'_> {
+impl EbppRepo for SqlRepo<'_> {
     fn ebpp_bill(&self, seller_id: &str, merchant_order_no: &str) -> Result<Option<EbppBillRecord>, StoreError> {
         let sql = format!("SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE seller_id = ?1 AND merchant_order_no = ?2");
-        Ok(self.row(&sql, [seller_id, merchant_order_no], bill_row).optional()?)
+        Ok(self.row(&sql, [seller_id, merchant_order_no], bill_row)?)
     }
 
     fn search_ebpp_bills(&self, query: Option<&str>, limit: usize) -> Result<Vec<EbppBillRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let limit = crate::store::sql::limit_arg(limit);
         let sql = format!(
             "SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE (?1 IS NULL OR instr(merchant_order_no, ?1) > 0 \
              OR instr(alipay_order_no, ?1) > 0 OR instr(coalesce(buyer_id, ''), ?1) > 0) \
              ORDER BY gmt_create DESC, rowid DESC LIMIT ?2"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params![query, limit], bill_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows(&sql, crate::store::sql::params![query, limit], bill_row)?;
         Ok(rows)
     }
 

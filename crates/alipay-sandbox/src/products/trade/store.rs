@@ -1,13 +1,11 @@
-//! The trade and refund tables' rows and queries ([`TradeRepo`], implemented here for `SqliteRepo`). The tables
+//! The trade and refund tables' rows and queries ([`TradeRepo`], implemented here for `SqlRepo`). The tables
 //! were created by the core's migration 1 (`crate::store::schema`). Every lookup of a trade names its merchant,
 //! except by QR code (the buyer's only handle).
 
+use crate::store::sql::{params, Row};
 use alipay_core::{Money, SignType};
-use rusqlite::{params, OptionalExtension, Row};
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-
-use crate::store::sqlite::{sign_type, SqliteRepo};
+use crate::store::sql::{text_value, SqlRepo};
 use crate::store::StoreError;
 
 /// How a trade was created.
@@ -95,31 +93,7 @@ impl TradeState {
     }
 }
 
-impl ToSql for TradeKind {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for TradeKind {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let text = value.as_str()?;
-        TradeKind::parse(text).ok_or_else(|| FromSqlError::Other(format!("unexpected trade kind {text:?}").into()))
-    }
-}
-
-impl ToSql for TradeState {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for TradeState {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let text = value.as_str()?;
-        TradeState::parse(text).ok_or_else(|| FromSqlError::Other(format!("unexpected trade state {text:?}").into()))
-    }
-}
+text_value!(parse: TradeKind, TradeState);
 
 /// A trade.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,7 +216,7 @@ const TRADE_COLUMNS: &str = "trade_no, seller_id, app_id, auth_app_id, out_trade
     notify_url, charset, sign_type, gmt_create, gmt_payment, gmt_close, expire_at, qr_expire_at, cancel_action, \
     fail_code";
 
-fn trade_row(r: &Row<'_>) -> rusqlite::Result<TradeRecord> {
+fn trade_row(r: &Row) -> Result<TradeRecord, StoreError> {
     Ok(TradeRecord {
         trade_no: r.get("trade_no")?,
         seller_id: r.get("seller_id")?,
@@ -264,7 +238,7 @@ fn trade_row(r: &Row<'_>) -> rusqlite::Result<TradeRecord> {
         passback_params: r.get("passback_params")?,
         notify_url: r.get("notify_url")?,
         charset: r.get("charset")?,
-        sign_type: sign_type(r.get("sign_type")?)?,
+        sign_type: r.get("sign_type")?,
         gmt_create: r.get("gmt_create")?,
         gmt_payment: r.get("gmt_payment")?,
         gmt_close: r.get("gmt_close")?,
@@ -275,7 +249,7 @@ fn trade_row(r: &Row<'_>) -> rusqlite::Result<TradeRecord> {
     })
 }
 
-fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
+fn refund_row(r: &Row) -> Result<RefundRecord, StoreError> {
     Ok(RefundRecord {
         trade_no: r.get("trade_no")?,
         out_request_no: r.get("out_request_no")?,
@@ -286,20 +260,27 @@ fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
     })
 }
 
-impl SqliteRepo<'_> {
-    fn trades_where(&self, clause: &str, args: impl rusqlite::Params) -> Result<Vec<TradeRecord>, StoreError> {
+impl SqlRepo<'_> {
+    fn trades_where(
+        &self,
+        clause: &str,
+        args: impl crate::store::sql::IntoArgs,
+    ) -> Result<Vec<TradeRecord>, StoreError> {
         let sql = format!("SELECT {TRADE_COLUMNS} FROM trades WHERE {clause}");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(args, trade_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows(&sql, args, trade_row)?;
         Ok(rows)
     }
 
-    fn one_trade(&self, clause: &str, args: impl rusqlite::Params) -> Result<Option<TradeRecord>, StoreError> {
+    fn one_trade(
+        &self,
+        clause: &str,
+        args: impl crate::store::sql::IntoArgs,
+    ) -> Result<Option<TradeRecord>, StoreError> {
         Ok(self.trades_where(clause, args)?.into_iter().next())
     }
 }
 
-impl TradeRepo for SqliteRepo<'_> {
+impl TradeRepo for SqlRepo<'_> {
     fn trade_by_no(&self, seller_id: &str, trade_no: &str) -> Result<Option<TradeRecord>, StoreError> {
         self.one_trade("seller_id = ?1 AND trade_no = ?2", [seller_id, trade_no])
     }
@@ -313,14 +294,14 @@ impl TradeRepo for SqliteRepo<'_> {
     }
 
     fn buyer_ids(&self, limit: usize) -> Result<Vec<String>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached("SELECT user_id FROM buyers ORDER BY user_id LIMIT ?1")?;
-        let rows = stmt.query_map([limit], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        let limit = crate::store::sql::limit_arg(limit);
+        let rows =
+            self.rows("SELECT user_id FROM buyers ORDER BY user_id LIMIT ?1", [limit], |r| r.get::<_, String>(0))?;
         Ok(rows)
     }
 
     fn open_qr_trades(&self, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let limit = crate::store::sql::limit_arg(limit);
         self.trades_where(
             "kind = 'precreate' AND state IN ('CREATED', 'WAIT_BUYER_PAY') ORDER BY gmt_create DESC, trade_no DESC LIMIT ?1",
             [limit],
@@ -328,7 +309,7 @@ impl TradeRepo for SqliteRepo<'_> {
     }
 
     fn expired_trades(&self, now: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let limit = crate::store::sql::limit_arg(limit);
         self.trades_where(
             "state IN ('CREATED', 'WAIT_BUYER_PAY') AND expire_at <= ?1 ORDER BY expire_at LIMIT ?2",
             params![now, limit],
@@ -336,7 +317,7 @@ impl TradeRepo for SqliteRepo<'_> {
     }
 
     fn finishable_trades(&self, paid_before: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let limit = crate::store::sql::limit_arg(limit);
         self.trades_where(
             "state = 'TRADE_SUCCESS' AND gmt_payment <= ?1 ORDER BY gmt_payment LIMIT ?2",
             params![paid_before, limit],
@@ -403,14 +384,12 @@ impl TradeRepo for SqliteRepo<'_> {
     }
 
     fn refund(&self, trade_no: &str, out_request_no: &str) -> Result<Option<RefundRecord>, StoreError> {
-        let row = self
-            .row(
-                "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
+        let row = self.row(
+            "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
                  WHERE trade_no = ?1 AND out_request_no = ?2",
-                [trade_no, out_request_no],
-                refund_row,
-            )
-            .optional()?;
+            [trade_no, out_request_no],
+            refund_row,
+        )?;
         Ok(row)
     }
 
@@ -423,18 +402,19 @@ impl TradeRepo for SqliteRepo<'_> {
     }
 
     fn bill_refunds(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<RefundRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let rows = self.rows(
             "SELECT r.trade_no, r.out_request_no, r.amount, r.reason, r.gmt_refund, r.refund_fee_after \
              FROM refunds r JOIN trades t ON t.trade_no = r.trade_no \
              WHERE t.seller_id = ?1 AND r.gmt_refund >= ?2 AND r.gmt_refund < ?3 \
              ORDER BY r.gmt_refund, r.trade_no, r.refund_fee_after",
+            params![seller_id, from, to],
+            refund_row,
         )?;
-        let rows = stmt.query_map(params![seller_id, from, to], refund_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
     fn search_trades(&self, query: Option<&str>, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let limit = crate::store::sql::limit_arg(limit);
         self.trades_where(
             "(?1 IS NULL OR instr(trade_no, ?1) > 0 OR instr(out_trade_no, ?1) > 0 OR instr(coalesce(buyer_id, ''), ?1) > 0 \
              OR instr(seller_id, ?1) > 0 OR instr(app_id, ?1) > 0) ORDER BY gmt_create DESC, rowid DESC LIMIT ?2",
@@ -447,11 +427,12 @@ impl TradeRepo for SqliteRepo<'_> {
     }
 
     fn refunds_of_trade(&self, trade_no: &str) -> Result<Vec<RefundRecord>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let rows = self.rows(
             "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
              WHERE trade_no = ?1 ORDER BY refund_fee_after",
+            [trade_no],
+            refund_row,
         )?;
-        let rows = stmt.query_map([trade_no], refund_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 

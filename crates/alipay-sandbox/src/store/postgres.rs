@@ -1,0 +1,402 @@
+//! The shared store: PostgreSQL, for several sandbox instances over one state.
+//!
+//! Every [`PgStore::write`] is one `SERIALIZABLE` transaction on a pooled connection, run on a blocking-pool
+//! thread. PostgreSQL decides what two instances may do at once: a transaction that would break
+//! serializability (two refunds of one trade read the same refunded total, two `trade.pay` with one
+//! `out_trade_no` both found none) fails with a serialization failure, is rolled back, and the unit of work runs
+//! again on a fresh snapshot, where it sees what the other committed — the same answer a single writer would
+//! have given. A unit of work may therefore run more than once: it must not have effects outside the store
+//! ([`super::Store::write`] takes an `Fn`). Uniqueness is enforced by the schema's constraints; a unique
+//! violation is retried the same way (the retry then sees the row that won).
+//!
+//! A caller is answered only after `COMMIT` returned, and the server commits with `synchronous_commit` as
+//! configured (`on` by default: flushed to its WAL).
+//!
+//! Queries are the repositories' (written once for both databases, [`super::sql`]): `?N` placeholders become
+//! `$N` and `instr(a, b)` becomes `strpos(a, b)` as a statement is first prepared on a connection, then the
+//! prepared statement is reused. The schema is SQLite's, mapped by [`ddl`].
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use postgres::error::SqlState;
+use postgres::types::{IsNull, ToSql, Type};
+use postgres::{NoTls, Statement};
+
+use super::sql::{Conn, Dialect, Row, SqlRepo, Value};
+use super::{Repo, StoreError};
+
+/// Connections one instance keeps at most.
+const POOL_SIZE: u32 = 16;
+
+/// How many times a unit of work runs before a persistent conflict is reported.
+const MAX_ATTEMPTS: u32 = 50;
+
+/// The advisory lock held while migrating, so that instances starting together migrate once.
+const MIGRATION_LOCK: i64 = 0x616c_6970_6179_01;
+
+/// A pooled connection and the statements prepared on it.
+pub struct PgClient {
+    client: postgres::Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl PgClient {
+    fn prepare(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let statement = self.client.prepare(&dialect_sql(sql))?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
+
+/// Opens pooled connections.
+#[derive(Debug)]
+struct Manager {
+    config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgClient;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<PgClient, postgres::Error> {
+        let client = self.config.connect(NoTls)?;
+        Ok(PgClient { client, statements: HashMap::new() })
+    }
+
+    fn is_valid(&self, conn: &mut PgClient) -> Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut PgClient) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+/// The PostgreSQL store: a pool of connections.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: r2d2::Pool<Manager>,
+    /// The URL without its password, for logs and errors.
+    display: Arc<str>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("url", &self.display).finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`, libpq's URL form), migrates the schema once
+    /// (under an advisory lock, so instances starting together do not race), and keeps a pool of connections.
+    /// Blocking: call it from a blocking context.
+    pub fn connect(url: &str) -> Result<PgStore, StoreError> {
+        let config: postgres::Config = url.parse().map_err(StoreError::backend)?;
+        let display = redacted(url);
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .test_on_check_out(false)
+            .connection_timeout(Duration::from_secs(30))
+            .build(Manager { config })
+            .map_err(StoreError::backend)?;
+        let store = PgStore { pool, display: display.into() };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().map_err(StoreError::backend)?;
+        client.client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(StoreError::backend)?;
+        let result = (|| -> Result<(), StoreError> {
+            let steps = super::schema::pending(&PgConn::new(&mut client))?;
+            for step in steps {
+                client.client.batch_execute("BEGIN").map_err(StoreError::backend)?;
+                let applied = step.apply(&PgConn::new(&mut client));
+                let end = if applied.is_ok() { "COMMIT" } else { "ROLLBACK" };
+                client.client.batch_execute(end).map_err(StoreError::backend)?;
+                applied?;
+            }
+            Ok(())
+        })();
+        let unlock = client.client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+        result?;
+        unlock.map_err(StoreError::backend)?;
+        Ok(())
+    }
+
+    /// Runs `f` in a `SERIALIZABLE` transaction, again on a conflict (see the module's documentation); answers
+    /// after the commit.
+    pub async fn write<R, E, F>(&self, f: F) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(&dyn Repo) -> Result<R, E> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || write_now(&pool, &f))
+            .await
+            .unwrap_or_else(|e| Err(E::from(StoreError::backend(e))))
+    }
+
+    /// Runs `f` in a read-only snapshot (`REPEATABLE READ READ ONLY`) on a blocking-pool thread.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn Repo) -> Result<R, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut client = pool.get().map_err(StoreError::backend)?;
+            client
+                .client
+                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .map_err(StoreError::backend)?;
+            let result = f(&SqlRepo::new(&PgConn::new(&mut client)));
+            let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            client.client.batch_execute(end).map_err(StoreError::backend)?;
+            result
+        })
+        .await
+        .map_err(StoreError::backend)?
+    }
+
+    /// The URL without its password.
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+}
+
+fn write_now<R, E>(pool: &r2d2::Pool<Manager>, f: &dyn Fn(&dyn Repo) -> Result<R, E>) -> Result<R, E>
+where
+    E: From<StoreError>,
+{
+    let mut client = pool.get().map_err(|e| E::from(StoreError::backend(e)))?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let backend = |e: postgres::Error| E::from(StoreError::backend(e));
+        client.client.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").map_err(backend)?;
+        let conn = PgConn::new(&mut client);
+        let result = f(&SqlRepo::new(&conn));
+        let conflict = conn.conflict.get();
+        drop(conn);
+        if conflict || result.is_err() {
+            client.client.batch_execute("ROLLBACK").map_err(backend)?;
+            if conflict && attempt < MAX_ATTEMPTS {
+                backoff(attempt);
+                continue;
+            }
+            return result;
+        }
+        match client.client.batch_execute("COMMIT") {
+            Ok(()) => return result,
+            Err(e) if is_conflict(&e) && attempt < MAX_ATTEMPTS => backoff(attempt),
+            Err(e) => return Err(backend(e)),
+        }
+    }
+}
+
+/// A short, growing, jittered pause before running a conflicting unit of work again.
+fn backoff(attempt: u32) {
+    use rand::Rng;
+    let cap = 1u64 << attempt.min(6);
+    std::thread::sleep(Duration::from_micros(rand::rng().random_range(100..=100 * cap)));
+}
+
+/// A failure that running the unit of work again can resolve: a serialization failure, a deadlock, or a
+/// unique violation (a concurrent transaction inserted the same key first; the retry sees its row).
+fn is_conflict(e: &postgres::Error) -> bool {
+    e.code().is_some_and(|c| {
+        *c == SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == SqlState::T_R_DEADLOCK_DETECTED
+            || *c == SqlState::UNIQUE_VIOLATION
+    })
+}
+
+/// A pooled connection inside a transaction, as a [`Conn`]; notes whether a statement hit a conflict.
+struct PgConn<'a> {
+    client: RefCell<&'a mut PgClient>,
+    conflict: Cell<bool>,
+}
+
+impl<'a> PgConn<'a> {
+    fn new(client: &'a mut PgClient) -> Self {
+        PgConn { client: RefCell::new(client), conflict: Cell::new(false) }
+    }
+
+    fn fail(&self, e: postgres::Error) -> StoreError {
+        if is_conflict(&e) {
+            self.conflict.set(true);
+        }
+        StoreError::backend(e)
+    }
+}
+
+impl Conn for PgConn<'_> {
+    fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let statement = client.prepare(sql).map_err(|e| self.fail(e))?;
+        let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        client.client.execute(&statement, &params).map_err(|e| self.fail(e))
+    }
+
+    fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let statement = client.prepare(sql).map_err(|e| self.fail(e))?;
+        let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        let rows = client.client.query(&statement, &params).map_err(|e| self.fail(e))?;
+        let names: Arc<[String]> = statement.columns().iter().map(|c| c.name().to_owned()).collect();
+        rows.iter()
+            .map(|r| {
+                let values = (0..r.len()).map(|i| value_at(r, i)).collect::<Result<Vec<_>, _>>()?;
+                Ok(Row::new(Arc::clone(&names), values))
+            })
+            .collect()
+    }
+
+    fn batch(&self, sql: &str) -> Result<(), StoreError> {
+        self.client.borrow_mut().client.batch_execute(sql).map_err(|e| self.fail(e))
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn tables(&self) -> Result<Vec<String>, StoreError> {
+        let rows = self.query(
+            "SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.oid DESC",
+            &[],
+        )?;
+        rows.iter().map(|r| r.get("name")).collect()
+    }
+}
+
+/// Reads column `i` of a row as a [`Value`].
+fn value_at(row: &postgres::Row, i: usize) -> Result<Value, StoreError> {
+    let ty = row.columns().get(i).map(|c| c.type_().clone()).unwrap_or(Type::UNKNOWN);
+    let get_err = StoreError::backend;
+    Ok(match ty {
+        Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(get_err)?.map_or(Value::Null, Value::Int),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i).map_err(get_err)?.map_or(Value::Null, |v| Value::Int(v.into())),
+        Type::INT2 => row.try_get::<_, Option<i16>>(i).map_err(get_err)?.map_or(Value::Null, |v| Value::Int(v.into())),
+        Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(get_err)?.map_or(Value::Null, |v| Value::Int(v.into())),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+            row.try_get::<_, Option<String>>(i).map_err(get_err)?.map_or(Value::Null, Value::Text)
+        }
+        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map_err(get_err)?.map_or(Value::Null, Value::Blob),
+        other => return Err(StoreError::Corrupt(format!("column {i} of unsupported type {other}"))),
+    })
+}
+
+impl ToSql for Value {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                _ => Err(format!("an integer given for a parameter of type {ty}").into()),
+            },
+            Value::Text(s) => match *ty {
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => s.as_str().to_sql(ty, out),
+                _ => Err(format!("text given for a parameter of type {ty}").into()),
+            },
+            Value::Blob(b) => match *ty {
+                Type::BYTEA => b.as_slice().to_sql(ty, out),
+                _ => Err(format!("bytes given for a parameter of type {ty}").into()),
+            },
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// A repository statement in PostgreSQL's spelling: `?N` placeholders as `$N` (outside quoted text), `instr(`
+/// as `strpos(` (same arguments, same answer).
+fn dialect_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut quoted = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => out.push('$'),
+            _ => out.push(c),
+        }
+    }
+    out.replace("instr(", "strpos(")
+}
+
+/// The schema's SQLite DDL for PostgreSQL: `INTEGER` columns are `BIGINT` (the repositories bind 64-bit
+/// integers), autoincrement keys are `BIGSERIAL`, `BLOB` is `BYTEA`, and every table gets a `rowid BIGSERIAL`
+/// column (SQLite's implicit insertion order, which the console's lists sort by).
+pub fn ddl(sql: &str) -> String {
+    let mut out = sql
+        .replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
+        .replace("INTEGER", "BIGINT")
+        .replace("BLOB", "BYTEA");
+    let mut from = 0;
+    while let Some(i) = out.get(from..).and_then(|rest| rest.find("CREATE TABLE ")).map(|i| i + from) {
+        let Some(open) = out.get(i..).and_then(|rest| rest.find('(')).map(|p| p + i) else { break };
+        out.insert_str(open + 1, "rowid BIGSERIAL, ");
+        from = open + 1;
+    }
+    out
+}
+
+/// `url` with its password replaced by `***`.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "postgres://…".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_and_instr_are_rewritten_outside_quotes() {
+        assert_eq!(
+            dialect_sql("SELECT a FROM t WHERE (?1 IS NULL OR instr(b, ?1) > 0) AND c = '?' LIMIT ?2"),
+            "SELECT a FROM t WHERE ($1 IS NULL OR strpos(b, $1) > 0) AND c = '?' LIMIT $2"
+        );
+    }
+
+    #[test]
+    fn ddl_maps_types_and_adds_rowid() {
+        assert_eq!(
+            ddl("CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, x INTEGER NOT NULL, b BLOB);\nCREATE TABLE c (k TEXT)"),
+            "CREATE TABLE a (rowid BIGSERIAL, id BIGSERIAL PRIMARY KEY, x BIGINT NOT NULL, b BYTEA);\nCREATE TABLE c (rowid BIGSERIAL, k TEXT)"
+        );
+    }
+
+    #[test]
+    fn passwords_are_not_displayed() {
+        assert_eq!(redacted("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+    }
+}

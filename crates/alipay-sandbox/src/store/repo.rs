@@ -1,0 +1,358 @@
+//! [`Repo`] over a [`super::sql::Conn`]: the core tables' queries, the same for SQLite and PostgreSQL.
+
+use alipay_core::Money;
+
+use super::sql::{limit_arg, params, Row, SqlRepo};
+use super::*;
+use crate::products::deduct::store::RESERVED_OF_BUYER;
+
+const OUTBOX_COLUMNS: &str =
+    "id, notify_id, trade_no, out_trade_no, app_id, url, charset, sign_type, params, status, attempts, next_attempt_at_ms";
+
+/// A corrupt-row error about a stored `value` of `what`.
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unexpected {what} {value:?}"))
+}
+
+fn outbox_row(r: &Row) -> Result<OutboxRecord, StoreError> {
+    let params_json: String = r.get(8)?;
+    let params: Vec<(String, String)> =
+        serde_json::from_str(&params_json).map_err(|_| corrupt("notification params", &params_json))?;
+    Ok(OutboxRecord {
+        id: r.get(0)?,
+        notify_id: r.get(1)?,
+        trade_no: r.get(2)?,
+        out_trade_no: r.get(3)?,
+        app_id: r.get(4)?,
+        url: r.get(5)?,
+        charset: r.get(6)?,
+        sign_type: r.get(7)?,
+        params,
+        status: r.get(9)?,
+        attempts: r.get(10)?,
+        next_attempt_at_ms: r.get(11)?,
+    })
+}
+
+fn delivery_row(r: &Row) -> Result<DeliveryRecord, StoreError> {
+    Ok(DeliveryRecord {
+        notification_id: r.get(0)?,
+        attempt: r.get(1)?,
+        at_ms: r.get(2)?,
+        http_status: r.get(3)?,
+        response_body: r.get(4)?,
+        error: r.get(5)?,
+    })
+}
+
+impl Repo for SqlRepo<'_> {
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))?)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    fn next_seq(&self, name: &str) -> Result<i64, StoreError> {
+        let key = format!("seq.{name}");
+        let current: i64 = self.meta(&key)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let next = current + 1;
+        self.set_meta(&key, &next.to_string())?;
+        Ok(next)
+    }
+
+    fn app(&self, app_id: &str) -> Result<Option<AppRecord>, StoreError> {
+        let row = self.row(
+            "SELECT app_id, merchant_pid, public_key, sign_type, created_at FROM apps WHERE app_id = ?1",
+            [app_id],
+            |r| {
+                Ok(AppRecord {
+                    app_id: r.get(0)?,
+                    merchant_pid: r.get(1)?,
+                    public_key: r.get(2)?,
+                    sign_type: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
+            },
+        )?;
+        Ok(row)
+    }
+
+    fn insert_app(&self, app: &AppRecord) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO apps (app_id, merchant_pid, public_key, sign_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![app.app_id, app.merchant_pid, app.public_key, app.sign_type.as_str(), app.created_at],
+        )?;
+        Ok(())
+    }
+
+    fn merchant(&self, pid: &str) -> Result<Option<MerchantRecord>, StoreError> {
+        let row =
+            self.row("SELECT pid, name, email, balance, primary_app_id FROM merchants WHERE pid = ?1", [pid], |r| {
+                Ok(MerchantRecord {
+                    pid: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    balance: Money::from_fen(r.get(3)?),
+                    primary_app_id: r.get(4)?,
+                })
+            })?;
+        Ok(row)
+    }
+
+    fn insert_merchant(&self, m: &MerchantRecord) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO merchants (pid, name, email, balance, primary_app_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![m.pid, m.name, m.email, m.balance.fen(), m.primary_app_id],
+        )?;
+        Ok(())
+    }
+
+    fn set_primary_app(&self, pid: &str, app_id: &str) -> Result<(), StoreError> {
+        self.exec("UPDATE merchants SET primary_app_id = ?2 WHERE pid = ?1", [pid, app_id])?;
+        Ok(())
+    }
+
+    fn auth_token(&self, token: &str) -> Result<Option<AuthTokenRecord>, StoreError> {
+        let row = self.row(
+            "SELECT token, app_id, merchant_pid, auth_app_id, expires_at FROM app_auth_tokens WHERE token = ?1",
+            [token],
+            |r| {
+                Ok(AuthTokenRecord {
+                    token: r.get(0)?,
+                    app_id: r.get(1)?,
+                    merchant_pid: r.get(2)?,
+                    auth_app_id: r.get(3)?,
+                    expires_at: r.get(4)?,
+                })
+            },
+        )?;
+        Ok(row)
+    }
+
+    fn insert_auth_token(&self, t: &AuthTokenRecord) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO app_auth_tokens (token, app_id, merchant_pid, auth_app_id, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![t.token, t.app_id, t.merchant_pid, t.auth_app_id, t.expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn buyer(&self, user_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
+        // The available balance: what pending deductions reserve is not spendable (crate::products::deduct).
+        let sql = format!(
+            "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers \
+             WHERE user_id = ?1"
+        );
+        let row = self.row(&sql, [user_id], |r| {
+            Ok(BuyerRecord {
+                user_id: r.get(0)?,
+                logon_id: r.get(1)?,
+                balance: Money::from_fen(r.get(2)?),
+                password_free_limit: Money::from_fen(r.get(3)?),
+            })
+        })?;
+        Ok(row)
+    }
+
+    fn insert_buyer(&self, b: &BuyerRecord) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO buyers (user_id, logon_id, balance, password_free_limit) VALUES (?1, ?2, ?3, ?4)",
+            params![b.user_id, b.logon_id, b.balance.fen(), b.password_free_limit.fen()],
+        )?;
+        Ok(())
+    }
+
+    fn set_buyer_balance(&self, user_id: &str, balance: Money) -> Result<(), StoreError> {
+        // `balance` is the available balance: what pending deductions reserve stays in the column.
+        let sql = format!("UPDATE buyers SET balance = ?2 + {RESERVED_OF_BUYER} WHERE user_id = ?1");
+        self.exec(&sql, params![user_id, balance.fen()])?;
+        Ok(())
+    }
+
+    fn payment_code(&self, code: &str) -> Result<Option<PaymentCodeRecord>, StoreError> {
+        let row =
+            self.row("SELECT code, user_id, expires_at, used FROM payment_codes WHERE code = ?1", [code], |r| {
+                Ok(PaymentCodeRecord {
+                    code: r.get(0)?,
+                    user_id: r.get(1)?,
+                    expires_at: r.get(2)?,
+                    used: r.get::<_, i64>(3)? != 0,
+                })
+            })?;
+        Ok(row)
+    }
+
+    fn insert_payment_code(&self, c: &PaymentCodeRecord) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO payment_codes (code, user_id, expires_at, used) VALUES (?1, ?2, ?3, ?4)",
+            params![c.code, c.user_id, c.expires_at, i64::from(c.used)],
+        )?;
+        Ok(())
+    }
+
+    fn use_payment_code(&self, code: &str) -> Result<(), StoreError> {
+        self.exec("UPDATE payment_codes SET used = 1 WHERE code = ?1", [code])?;
+        Ok(())
+    }
+
+    fn insert_outbox(&self, n: &OutboxRecord) -> Result<i64, StoreError> {
+        let params_json = serde_json::to_string(&n.params).map_err(StoreError::backend)?;
+        self.one(
+            "INSERT INTO notifications (notify_id, trade_no, out_trade_no, app_id, url, charset, sign_type, params, \
+             status, attempts, next_attempt_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+            params![
+                n.notify_id,
+                n.trade_no,
+                n.out_trade_no,
+                n.app_id,
+                n.url,
+                n.charset,
+                n.sign_type.as_str(),
+                params_json,
+                n.status,
+                n.attempts,
+                n.next_attempt_at_ms
+            ],
+            |r| r.get("id"),
+        )
+    }
+
+    fn due_outbox(&self, now_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError> {
+        let limit = limit_arg(limit);
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM notifications WHERE status = 'pending' AND next_attempt_at_ms <= ?1 \
+             ORDER BY next_attempt_at_ms, id LIMIT ?2"
+        );
+        let rows = self.rows(&sql, params![now_ms, limit], outbox_row)?;
+        Ok(rows)
+    }
+
+    fn next_outbox_due(&self) -> Result<Option<i64>, StoreError> {
+        self.one("SELECT MIN(next_attempt_at_ms) AS due FROM notifications WHERE status = 'pending'", params![], |r| {
+            r.get("due")
+        })
+    }
+
+    fn record_delivery(&self, d: &DeliveryRecord, status: &str, next_attempt_at_ms: i64) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO deliveries (notification_id, attempt, at_ms, http_status, response_body, error) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![d.notification_id, d.attempt, d.at_ms, d.http_status, d.response_body, d.error],
+        )?;
+        self.exec(
+            "UPDATE notifications SET status = ?2, attempts = ?3, next_attempt_at_ms = ?4 WHERE id = ?1",
+            params![d.notification_id, status, d.attempt, next_attempt_at_ms],
+        )?;
+        Ok(())
+    }
+
+    fn outbox(
+        &self,
+        app_id: Option<&str>,
+        out_trade_no: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        let limit = limit_arg(limit);
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM notifications WHERE (?1 IS NULL OR app_id = ?1) \
+             AND (?2 IS NULL OR out_trade_no = ?2) ORDER BY id DESC LIMIT ?3"
+        );
+        let rows = self.rows(&sql, params![app_id, out_trade_no, limit], outbox_row)?;
+        Ok(rows)
+    }
+
+    fn deliveries(&self, notification_id: i64) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let rows = self.rows(
+            "SELECT notification_id, attempt, at_ms, http_status, response_body, error FROM deliveries \
+             WHERE notification_id = ?1 ORDER BY attempt",
+            [notification_id],
+            delivery_row,
+        )?;
+        Ok(rows)
+    }
+
+    fn requeue_notification(&self, id: i64, now_ms: i64) -> Result<bool, StoreError> {
+        let n = self.exec(
+            "UPDATE notifications SET status = 'pending', next_attempt_at_ms = ?2 WHERE id = ?1",
+            params![id, now_ms],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn apps(&self, limit: usize) -> Result<Vec<AppRecord>, StoreError> {
+        let limit = limit_arg(limit);
+        let rows = self.rows(
+            "SELECT app_id, merchant_pid, public_key, sign_type, created_at FROM apps ORDER BY rowid DESC LIMIT ?1",
+            [limit],
+            |r| {
+                Ok(AppRecord {
+                    app_id: r.get(0)?,
+                    merchant_pid: r.get(1)?,
+                    public_key: r.get(2)?,
+                    sign_type: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
+            },
+        )?;
+        Ok(rows)
+    }
+
+    fn merchants(&self, limit: usize) -> Result<Vec<MerchantRecord>, StoreError> {
+        let limit = limit_arg(limit);
+        let rows = self.rows(
+            "SELECT pid, name, email, balance, primary_app_id FROM merchants ORDER BY rowid DESC LIMIT ?1",
+            [limit],
+            |r| {
+                Ok(MerchantRecord {
+                    pid: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    balance: Money::from_fen(r.get(3)?),
+                    primary_app_id: r.get(4)?,
+                })
+            },
+        )?;
+        Ok(rows)
+    }
+
+    fn buyers(&self, query: Option<&str>, limit: usize) -> Result<Vec<BuyerRecord>, StoreError> {
+        let limit = limit_arg(limit);
+        let sql = format!(
+            "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers \
+             WHERE (?1 IS NULL OR instr(user_id, ?1) > 0 OR instr(logon_id, ?1) > 0) ORDER BY rowid DESC LIMIT ?2"
+        );
+        let rows = self.rows(&sql, params![query, limit], |r| {
+            Ok(BuyerRecord {
+                user_id: r.get(0)?,
+                logon_id: r.get(1)?,
+                balance: Money::from_fen(r.get(2)?),
+                password_free_limit: Money::from_fen(r.get(3)?),
+            })
+        })?;
+        Ok(rows)
+    }
+
+    fn wipe(&self, keep_meta: &[&str]) -> Result<(), StoreError> {
+        // Every table of every component, children before parents (reverse creation order), but the keys
+        // in `meta` and the schema bookkeeping.
+        for table in self.conn().tables()? {
+            if ["meta", "schema_version", "component_versions"].contains(&table.as_str()) {
+                continue;
+            }
+            self.conn().batch(&format!("DELETE FROM \"{}\"", table.replace('"', "\"\"")))?;
+        }
+        let keys = self.rows("SELECT key FROM meta", params![], |r| r.get::<_, String>("key"))?;
+        for key in keys {
+            if !keep_meta.contains(&key.as_str()) {
+                self.exec("DELETE FROM meta WHERE key = ?1", [&key])?;
+            }
+        }
+        Ok(())
+    }
+}
