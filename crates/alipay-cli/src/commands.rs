@@ -147,6 +147,11 @@ struct SandboxArgs {
     /// Multiplier of notification retry intervals (1 = Alipay's real 4m, 10m, ... schedule).
     #[arg(long, default_value_t = 1.0)]
     notify_time_scale: f64,
+    /// Keep the state in this PostgreSQL database (postgres://USER:PASSWORD@HOST:PORT/DB) instead of SQLite in
+    /// --data. Instances started with the same --store share one state (apps, keys, trades, clock, faults,
+    /// notifications); each still writes its own --data/app.json.
+    #[arg(long, env = "ALIPAY_SANDBOX_STORE", hide_env_values = true)]
+    store: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +287,7 @@ fn sandbox(args: SandboxArgs) -> Result<ExitCode> {
     let config = alipay_sandbox::Config {
         timestamp_skew_secs: args.timestamp_skew,
         notify_time_scale: args.notify_time_scale,
+        store: args.store.clone(),
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -302,7 +308,10 @@ fn sandbox(args: SandboxArgs) -> Result<ExitCode> {
         println!("{}", std::fs::read_to_string(&app_json)?);
         println!("try: alipay call alipay.trade.precreate --config {} \\", app_json.display());
         println!("       --biz-content '{{\"out_trade_no\":\"T1\",\"total_amount\":\"88.88\",\"subject\":\"demo\"}}'");
-        println!("Ctrl-C stops it; everything is kept in {}.", args.data.display());
+        match running.sandbox().store_display() {
+            Some(shared) => println!("Ctrl-C stops it; the state is kept in {shared} (shared by every instance on it)."),
+            None => println!("Ctrl-C stops it; everything is kept in {}.", args.data.display()),
+        }
         tokio::signal::ctrl_c().await?;
         running.stop().await;
         Ok::<_, Box<dyn std::error::Error>>(ExitCode::SUCCESS)

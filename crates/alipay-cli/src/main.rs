@@ -7,7 +7,7 @@
 //! alipay call METHOD [--config FILE] [--biz-content JSON] [--param k=v ...] [--app-auth-token T] [--json]
 //! alipay cert sn FILE [--root] [-v]
 //! alipay notify verify [--config FILE] [--body FILE|-] [--content-type CT]
-//! alipay sandbox [--data DIR] [--listen HOST:PORT]
+//! alipay sandbox [--data DIR] [--listen HOST:PORT] [--store postgres://USER:PASSWORD@HOST:PORT/DB]
 //! ```
 //!
 //! Exit codes: 0 success (10000); 2 a verified business failure; 1 anything else, including an answer that

@@ -285,6 +285,12 @@ impl Sandbox {
         &self.state.admin_token
     }
 
+    /// The shared store's URL (its password hidden), or `None` for the embedded SQLite store in the data
+    /// directory.
+    pub fn store_display(&self) -> Option<String> {
+        self.state.store.display()
+    }
+
     /// The sandbox's Alipay public key.
     pub fn alipay_public_key(&self) -> &PublicKey {
         self.state.alipay_key.public_key()

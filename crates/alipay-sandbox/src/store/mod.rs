@@ -165,6 +165,14 @@ impl Store {
         matches!(self.backend, Backend::Postgres(_))
     }
 
+    /// The shared database's URL without its password; `None` for the embedded store.
+    pub fn display(&self) -> Option<String> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(p) => Some(p.display().to_owned()),
+        }
+    }
+
     /// Runs `f` as one unit of work in a transaction; `Err` from `f` rolls back its changes. The result is
     /// returned once committed (or with the commit's error). `f` may run more than once on PostgreSQL (a
     /// conflicting transaction is run again on a fresh snapshot), so it must have no effect outside the store.
