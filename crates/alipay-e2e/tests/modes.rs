@@ -18,7 +18,11 @@ struct Env {
 impl Env {
     async fn start() -> Env {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config { notify_time_scale: 0.001, ..Config::default() };
+        let config = Config {
+            notify_time_scale: 0.001,
+            store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
+            ..Config::default()
+        };
         let running =
             Sandbox::open(dir.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let admin = AdminClient::from_app_json(dir.path().join("app.json")).unwrap();

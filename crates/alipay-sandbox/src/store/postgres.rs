@@ -41,18 +41,40 @@ const MIGRATION_LOCK: i64 = 0x616c_6970_6179_01;
 
 /// A pooled connection and the statements prepared on it.
 pub struct PgClient {
-    client: postgres::Client,
+    /// Always `Some` until dropped.
+    client: Option<postgres::Client>,
     statements: HashMap<String, Statement>,
 }
 
 impl PgClient {
-    fn prepare(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+    fn prepare(&mut self, sql: &str) -> Result<Statement, StoreError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let statement = self.client.prepare(&dialect_sql(sql))?;
+        let statement = self.client()?.prepare(&dialect_sql(sql)).map_err(StoreError::backend)?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
+    }
+
+    fn client(&mut self) -> Result<&mut postgres::Client, StoreError> {
+        self.client.as_mut().ok_or(StoreError::Closed)
+    }
+
+    /// Runs statements without arguments (transaction control).
+    fn run(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.client()?.batch_execute(sql).map_err(StoreError::backend)
+    }
+}
+
+impl Drop for PgClient {
+    /// The synchronous client closes its connection by blocking on a runtime of its own, which may not happen on
+    /// an async runtime's thread (the pool may be dropped on one): there, it closes on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new().name("sandbox-pg-close".into()).spawn(move || drop(client));
+            }
+        }
     }
 }
 
@@ -68,15 +90,18 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<PgClient, postgres::Error> {
         let client = self.config.connect(NoTls)?;
-        Ok(PgClient { client, statements: HashMap::new() })
+        Ok(PgClient { client: Some(client), statements: HashMap::new() })
     }
 
     fn is_valid(&self, conn: &mut PgClient) -> Result<(), postgres::Error> {
-        conn.client.simple_query("").map(|_| ())
+        match conn.client.as_mut() {
+            Some(c) => c.simple_query("").map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     fn has_broken(&self, conn: &mut PgClient) -> bool {
-        conn.client.is_closed()
+        conn.client.as_ref().is_none_or(postgres::Client::is_closed)
     }
 }
 
@@ -115,19 +140,18 @@ impl PgStore {
 
     fn migrate(&self) -> Result<(), StoreError> {
         let mut client = self.pool.get().map_err(StoreError::backend)?;
-        client.client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(StoreError::backend)?;
+        client.client()?.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(StoreError::backend)?;
         let result = (|| -> Result<(), StoreError> {
             let steps = super::schema::pending(&PgConn::new(&mut client))?;
             for step in steps {
-                client.client.batch_execute("BEGIN").map_err(StoreError::backend)?;
+                client.run("BEGIN")?;
                 let applied = step.apply(&PgConn::new(&mut client));
-                let end = if applied.is_ok() { "COMMIT" } else { "ROLLBACK" };
-                client.client.batch_execute(end).map_err(StoreError::backend)?;
+                client.run(if applied.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
                 applied?;
             }
             Ok(())
         })();
-        let unlock = client.client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+        let unlock = client.client()?.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
         result?;
         unlock.map_err(StoreError::backend)?;
         Ok(())
@@ -156,13 +180,9 @@ impl PgStore {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut client = pool.get().map_err(StoreError::backend)?;
-            client
-                .client
-                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                .map_err(StoreError::backend)?;
+            client.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
             let result = f(&SqlRepo::new(&PgConn::new(&mut client)));
-            let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-            client.client.batch_execute(end).map_err(StoreError::backend)?;
+            client.run(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
             result
         })
         .await
@@ -183,24 +203,23 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let backend = |e: postgres::Error| E::from(StoreError::backend(e));
-        client.client.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").map_err(backend)?;
+        client.run("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
         let conn = PgConn::new(&mut client);
         let result = f(&SqlRepo::new(&conn));
         let conflict = conn.conflict.get();
         drop(conn);
         if conflict || result.is_err() {
-            client.client.batch_execute("ROLLBACK").map_err(backend)?;
+            client.run("ROLLBACK")?;
             if conflict && attempt < MAX_ATTEMPTS {
                 backoff(attempt);
                 continue;
             }
             return result;
         }
-        match client.client.batch_execute("COMMIT") {
+        match client.client()?.batch_execute("COMMIT") {
             Ok(()) => return result,
             Err(e) if is_conflict(&e) && attempt < MAX_ATTEMPTS => backoff(attempt),
-            Err(e) => return Err(backend(e)),
+            Err(e) => return Err(E::from(StoreError::backend(e))),
         }
     }
 }
@@ -244,16 +263,16 @@ impl<'a> PgConn<'a> {
 impl Conn for PgConn<'_> {
     fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, StoreError> {
         let mut client = self.client.borrow_mut();
-        let statement = client.prepare(sql).map_err(|e| self.fail(e))?;
+        let statement = client.prepare(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        client.client.execute(&statement, &params).map_err(|e| self.fail(e))
+        client.client()?.execute(&statement, &params).map_err(|e| self.fail(e))
     }
 
     fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, StoreError> {
         let mut client = self.client.borrow_mut();
-        let statement = client.prepare(sql).map_err(|e| self.fail(e))?;
+        let statement = client.prepare(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        let rows = client.client.query(&statement, &params).map_err(|e| self.fail(e))?;
+        let rows = client.client()?.query(&statement, &params).map_err(|e| self.fail(e))?;
         let names: Arc<[String]> = statement.columns().iter().map(|c| c.name().to_owned()).collect();
         rows.iter()
             .map(|r| {
@@ -264,7 +283,7 @@ impl Conn for PgConn<'_> {
     }
 
     fn batch(&self, sql: &str) -> Result<(), StoreError> {
-        self.client.borrow_mut().client.batch_execute(sql).map_err(|e| self.fail(e))
+        self.client.borrow_mut().client()?.batch_execute(sql).map_err(|e| self.fail(e))
     }
 
     fn dialect(&self) -> Dialect {

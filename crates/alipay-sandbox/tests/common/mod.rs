@@ -26,8 +26,10 @@ pub struct Harness {
     pub config: Config,
 }
 
+/// The configuration of every test sandbox: fast notification retries, and the store of this test target
+/// (SQLite, or a fresh PostgreSQL schema for the `*_pg` targets: `alipay_testkit::store_for`).
 pub fn test_config() -> Config {
-    Config { notify_time_scale: 0.001, ..Config::default() }
+    Config { notify_time_scale: 0.001, store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")), ..Config::default() }
 }
 
 impl Harness {
