@@ -3,12 +3,13 @@
 //! refund window), driven through the SDK against a real `alipay sandbox` process. After every step: money is
 //! conserved across all accounts (buyers + merchant + what open red packets hold), no balance is negative, and
 //! no red packet has paid out more than it took in. The second property SIGKILLs and restarts the sandbox at
-//! random points and checks the same on what the store kept.
+//! random points and checks the same on what the store kept. The third spreads the operations (and the
+//! checks) over three sandbox processes on one PostgreSQL store (skipped without `ALIPAY_TEST_POSTGRES`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 mod common;
 
-use std::process::Child;
+use std::cell::Cell;
 
 use alipay_api::coupon::{CouponOrderAgreementPay, CouponOrderDisburse, CouponOrderRefund};
 use alipay_api::deduct::{PdeductPay, PdeductSignAdd};
@@ -17,6 +18,7 @@ use alipay_api::trade::{TradePay, TradeRefund};
 use alipay_client::AlipayClient;
 use alipay_core::Money;
 use alipay_sandbox_admin::{AdminClient, Method};
+use common::Instance;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -55,12 +57,13 @@ fn op(with_kill: bool) -> impl Strategy<Value = Op> {
     }
 }
 
+/// The sandboxes under test: one process on its own SQLite store, or several on one PostgreSQL store. Every
+/// call and every check goes to the next instance in turn.
 struct World {
-    dir: tempfile::TempDir,
-    port: u16,
-    child: Child,
-    client: AlipayClient,
-    controls: AdminClient,
+    instances: Vec<Instance>,
+    clients: Vec<AlipayClient>,
+    controls: Vec<AdminClient>,
+    turn: Cell<usize>,
     pid: String,
     default_buyer: String,
     buyers: Vec<String>,
@@ -71,17 +74,14 @@ struct World {
 }
 
 impl World {
-    async fn start() -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let port = common::free_port();
-        let child = common::start_sandbox(dir.path(), port);
-        let app: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("app.json")).unwrap()).unwrap();
-        let client = AlipayClient::from_config_file(dir.path().join("app.json")).unwrap();
+    /// `processes` sandboxes: on `store` (`--store`), or one on SQLite in its data directory.
+    async fn start(processes: usize, store: Option<&str>) -> World {
+        let instances = common::start_instances(processes, store, &[]);
+        let app: Value = serde_json::from_str(&std::fs::read_to_string(instances[0].app_json()).unwrap()).unwrap();
         let mut w = World {
-            port,
-            child,
-            client,
-            controls: AdminClient::from_app_json(dir.path().join("app.json")).unwrap(),
+            clients: Vec::new(),
+            controls: Vec::new(),
+            turn: Cell::new(0),
             pid: app["merchant_pid"].as_str().unwrap().to_owned(),
             default_buyer: app["buyer_user_id"].as_str().unwrap().to_owned(),
             buyers: Vec::new(),
@@ -89,8 +89,11 @@ impl World {
             trades: Vec::new(),
             packets: Vec::new(),
             seq: 0,
-            dir,
+            instances,
         };
+        for i in 0..w.instances.len() {
+            w.reconnect(i);
+        }
         for _ in 0..BUYERS {
             let b = w.admin("buyers", json!({"balance": "500.00", "password_free_limit": "100000.00"})).await.unwrap();
             w.buyers.push(b["user_id"].as_str().unwrap().to_owned());
@@ -98,22 +101,45 @@ impl World {
         w
     }
 
+    /// Clients of instance `i` from its `app.json` (after a restart: a new port, and pooled keep-alive
+    /// connections died with the process).
+    fn reconnect(&mut self, i: usize) {
+        let app_json = self.instances[i].app_json();
+        let (client, controls) =
+            (AlipayClient::from_config_file(&app_json).unwrap(), AdminClient::from_app_json(&app_json).unwrap());
+        if i < self.clients.len() {
+            (self.clients[i], self.controls[i]) = (client, controls);
+        } else {
+            self.clients.push(client);
+            self.controls.push(controls);
+        }
+    }
+
+    /// The instance the next call goes to.
+    fn next_instance(&self) -> usize {
+        let t = self.turn.get();
+        self.turn.set(t + 1);
+        t % self.instances.len()
+    }
+
+    fn client(&self) -> &AlipayClient {
+        &self.clients[self.next_instance()]
+    }
+
+    /// SIGKILLs the next instance and starts it again on the same directory (and store).
     fn kill_and_restart(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-        self.child = common::start_sandbox(self.dir.path(), self.port);
-        self.client = AlipayClient::from_config_file(self.dir.path().join("app.json")).unwrap();
-        // Pooled keep-alive connections died with the process.
-        self.controls = AdminClient::from_app_json(self.dir.path().join("app.json")).unwrap();
+        let i = self.next_instance();
+        self.instances[i].restart();
+        self.reconnect(i);
     }
 
     /// A control; `None` if it failed (a refusal is a legitimate outcome of a random step).
     async fn admin(&self, path: &str, body: Value) -> Option<Value> {
-        self.controls.call(Method::POST, path, Some(body)).await.ok()
+        self.controls[self.next_instance()].call(Method::POST, path, Some(body)).await.ok()
     }
 
     async fn get(&self, path: &str) -> Value {
-        self.controls.call(Method::GET, path, None).await.unwrap()
+        self.controls[self.next_instance()].call(Method::GET, path, None).await.unwrap()
     }
 
     fn next(&mut self, prefix: &str) -> String {
@@ -161,7 +187,7 @@ impl World {
                     total_amount: money(fen),
                     ..Default::default()
                 };
-                if let Ok(a) = self.client.execute(&pay).await {
+                if let Ok(a) = self.client().execute(&pay).await {
                     if a.status.is_success() {
                         self.trades.push(no);
                     }
@@ -176,7 +202,7 @@ impl World {
                     out_request_no: Some(out_request_no),
                     ..Default::default()
                 };
-                let _ = self.client.execute(&r).await;
+                let _ = self.client().execute(&r).await;
             }
             Op::Bill { buyer, fen } => {
                 let no = self.next("JF");
@@ -189,7 +215,7 @@ impl World {
                     pay_amount: money(fen),
                     ..Default::default()
                 };
-                if matches!(self.client.execute(&add).await, Ok(a) if a.status.is_success()) {
+                if matches!(self.client().execute(&add).await, Ok(a) if a.status.is_success()) {
                     let _ = self
                         .admin("ebpp/bills/pay", json!({"merchant_order_no": no, "buyer_id": self.buyers[buyer]}))
                         .await;
@@ -212,7 +238,7 @@ impl World {
                         agent_channel: "PUBLICPLATFORM".into(),
                         ..Default::default()
                     };
-                    if let Ok(a) = self.client.execute(&sign).await {
+                    if let Ok(a) = self.client().execute(&sign).await {
                         self.agreements[buyer] = a.body.agreement_id;
                     }
                 }
@@ -230,7 +256,7 @@ impl World {
                     agent_code: "PC1".into(),
                     ..Default::default()
                 };
-                let _ = self.client.execute(&pay).await;
+                let _ = self.client().execute(&pay).await;
             }
             Op::PacketFund { fen } => {
                 let no = self.next("RP");
@@ -241,7 +267,7 @@ impl World {
                     amount: money(fen),
                     ..Default::default()
                 };
-                if let Ok(a) = self.client.execute(&req).await {
+                if let Ok(a) = self.client().execute(&req).await {
                     if let Some(auth) = a.body.auth_no.filter(|_| a.status.is_success()) {
                         self.packets.push(auth);
                     }
@@ -259,7 +285,7 @@ impl World {
                     payee_user_id: Some(self.buyers[buyer].clone()),
                     ..Default::default()
                 };
-                let _ = self.client.execute(&req).await;
+                let _ = self.client().execute(&req).await;
             }
             Op::PacketRefund { packet, fen } => {
                 let Some(auth) = self.packets.get(packet % self.packets.len().max(1)).cloned() else { return };
@@ -269,7 +295,7 @@ impl World {
                     amount: money(fen),
                     remark: None,
                 };
-                let _ = self.client.execute(&req).await;
+                let _ = self.client().execute(&req).await;
             }
             Op::Advance { hours } => {
                 let _ = self.admin("clock/advance", json!({"seconds": hours * 3600})).await;
@@ -279,17 +305,11 @@ impl World {
     }
 }
 
-impl Drop for World {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn run(ops: Vec<Op>) {
+/// Applies `ops` to `processes` sandboxes (on `store`, or one on SQLite), checking after every step.
+fn run(ops: Vec<Op>, processes: usize, store: Option<&str>) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let mut world = World::start().await;
+        let mut world = World::start(processes, store).await;
         let start = world.total().await;
         for (i, op) in ops.iter().enumerate() {
             world.apply(op).await;
@@ -304,11 +324,25 @@ proptest! {
 
     #[test]
     fn money_is_conserved_across_all_products(ops in prop::collection::vec(op(false), 15..30)) {
-        run(ops);
+        run(ops, 1, None);
     }
 
     #[test]
     fn money_is_conserved_across_sigkill_and_restart(ops in prop::collection::vec(op(true), 15..30)) {
-        run(ops);
+        run(ops, 1, None);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3, max_shrink_iters: 10, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The same operations and checks, each going to the next of three processes on one PostgreSQL store (a
+    /// fresh schema per case).
+    #[test]
+    fn money_is_conserved_across_three_instances_on_one_postgres_store(ops in prop::collection::vec(op(false), 12..24)) {
+        match alipay_testkit::postgres_store() {
+            Some(store) => run(ops, 3, Some(&store)),
+            None => eprintln!("skipped: {}", alipay_testkit::POSTGRES_SKIP_REASON),
+        }
     }
 }

@@ -8,10 +8,12 @@ use serde_json::Value;
 /// Any error of the load generator.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// What a load run needs from `app.json`.
+/// What a load run needs from `app.json` (of one instance, or of several instances on one store).
 pub struct App {
-    /// `http://127.0.0.1:PORT/gateway.do`.
+    /// `http://127.0.0.1:PORT/gateway.do` (the first instance's).
     pub gateway_url: String,
+    /// Every instance's gateway, in `--config` order: request `i` goes to `gateway_urls[i % len]`.
+    pub gateway_urls: Vec<String>,
     /// `http://127.0.0.1:PORT` (admin routes live under `/admin/...`).
     pub base_url: String,
     /// The default app id.
@@ -46,6 +48,7 @@ impl App {
         let base_url = gateway_url.strip_suffix("/gateway.do").unwrap_or(&gateway_url).to_owned();
         let data_dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
         Ok(App {
+            gateway_urls: vec![gateway_url.clone()],
             gateway_url,
             base_url,
             app_id: field(&v, "app_id")?.to_owned(),
@@ -54,6 +57,35 @@ impl App {
             admin_token: v.get("admin_token").and_then(Value::as_str).map(str::to_owned),
             data_dir,
         })
+    }
+
+    /// The `app.json` of every instance (one or more), which must all name the same app and keys: several
+    /// sandboxes on one store (`--store`) share them and differ only in their gateway. Admin calls and the
+    /// data directory are the first one's.
+    pub fn load_all(paths: &[PathBuf]) -> Result<App, Error> {
+        let Some((first, rest)) = paths.split_first() else { return Err("no --config given".into()) };
+        let mut app = App::load(first)?;
+        for path in rest {
+            let other = App::load(path)?;
+            let same = other.app_id == app.app_id
+                && other.key.to_pkcs8_base64() == app.key.to_pkcs8_base64()
+                && other.alipay_key.to_spki_base64() == app.alipay_key.to_spki_base64();
+            if !same {
+                return Err(format!(
+                    "{} names another app or other keys than {}: the instances must share one store (--store)",
+                    path.display(),
+                    first.display()
+                )
+                .into());
+            }
+            app.gateway_urls.push(other.gateway_url);
+        }
+        Ok(app)
+    }
+
+    /// The gateway of request `i` (round robin over the instances).
+    pub fn gateway_for(&self, i: usize) -> &str {
+        self.gateway_urls.get(i % self.gateway_urls.len().max(1)).map_or(self.gateway_url.as_str(), String::as_str)
     }
 
     /// One signed request as a complete form body (every parameter in the body).

@@ -20,8 +20,8 @@ pub struct Plan {
     pub verify: bool,
     /// Open-loop pacing: start request `i` at `start + i / rate` (latency counted from that due time).
     pub rate: Option<f64>,
-    /// The sandbox's process id, to measure its CPU time during the window.
-    pub pid: Option<u32>,
+    /// The sandbox's process ids (one per instance), to measure their CPU time during the window.
+    pub pids: Vec<u32>,
 }
 
 /// What one batch produced.
@@ -45,7 +45,7 @@ pub struct Outcome {
     pub first_error: Option<String>,
     /// CPU seconds the load generator used during the window.
     pub client_cpu: Option<f64>,
-    /// CPU seconds the sandbox used during the window (with a pid).
+    /// CPU seconds the sandbox used during the window (with pids: all its instances together).
     pub server_cpu: Option<f64>,
 }
 
@@ -116,7 +116,7 @@ pub async fn fire(client: &reqwest::Client, app: &Arc<App>, bodies: Vec<String>,
     let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
     let me = std::process::id();
-    let (client0, server0) = (crate::sys::cpu_seconds(me), plan.pid.and_then(crate::sys::cpu_seconds));
+    let (client0, server0) = (crate::sys::cpu_seconds(me), crate::sys::cpu_seconds_all(&plan.pids));
     let start = Instant::now();
     let stop = start + plan.time_limit;
     let mut tasks = Vec::with_capacity(plan.concurrency);
@@ -141,7 +141,7 @@ pub async fn fire(client: &reqwest::Client, app: &Arc<App>, bodies: Vec<String>,
                 }
                 out.sent += 1;
                 let sent = client
-                    .post(&app.gateway_url)
+                    .post(app.gateway_for(i))
                     .header("content-type", "application/x-www-form-urlencoded;charset=utf-8")
                     .body(body.clone())
                     .send()
@@ -196,7 +196,7 @@ pub async fn fire(client: &reqwest::Client, app: &Arc<App>, bodies: Vec<String>,
     total.elapsed = start.elapsed();
     let diff = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| b - a);
     total.client_cpu = diff(client0, crate::sys::cpu_seconds(me));
-    total.server_cpu = diff(server0, plan.pid.and_then(crate::sys::cpu_seconds));
+    total.server_cpu = diff(server0, crate::sys::cpu_seconds_all(&plan.pids));
     total.latencies_us.sort_unstable();
     total
 }

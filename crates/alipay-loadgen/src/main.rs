@@ -4,6 +4,7 @@
 //! alipay-loadgen --config DIR/app.json [--requests 2000] [--concurrency 1,8,32,128] [--methods precreate,query]
 //!                [--runs 3] [--verify] [--query-trades 500] [--no-half-load] [--no-openssl] [--pid PID]
 //! alipay-loadgen --config DIR/app.json --prefill 100000 [--batch 10000] [--prefill-concurrency 64] [--pid PID]
+//! alipay-loadgen --config D1/app.json,D2/app.json [--pid PID1,PID2] ...   (instances on one --store)
 //! ```
 //!
 //! Every request is signed before its measurement window (client RSA is not measured), then fired over
@@ -11,6 +12,9 @@
 //! req/s, p50/p90/p99/max latency and errors (transport/HTTP, non-10000 codes, and with `--verify` bad
 //! signatures). The bound is cores × `openssl speed rsa2048` sign/s: each gateway answer costs one RSA sign.
 //! After the closed-loop runs, an open-loop run at half the best rate checks the p99 goal (< 20 ms).
+//!
+//! Several `--config` (instances of one sandbox on one PostgreSQL store, `alipay sandbox --store`): request `i`
+//! goes to instance `i mod n`, and the CPU of every `--pid` is added up.
 //!
 //! `--prefill N` grows the store by N precreated trades in batches, printing each batch's rate and (with
 //! `--pid`) the sandbox's RSS, plus the size of the data directory.
@@ -56,9 +60,10 @@ impl Method {
 #[derive(Debug, Parser)]
 #[command(name = "alipay-loadgen", about = "Load for the local Alipay gateway (loopback only)")]
 struct Cli {
-    /// The sandbox's app.json.
-    #[arg(long)]
-    config: PathBuf,
+    /// The sandbox's app.json. Several (repeated or comma-separated): instances on one store (`alipay sandbox
+    /// --store`), which must name the same app and keys; requests go to their gateways in turn.
+    #[arg(long, required = true, value_delimiter = ',')]
+    config: Vec<PathBuf>,
     /// Requests per run.
     #[arg(long, default_value_t = 2000)]
     requests: usize,
@@ -98,15 +103,16 @@ struct Cli {
     /// Prefill concurrency.
     #[arg(long, default_value_t = 64)]
     prefill_concurrency: usize,
-    /// The sandbox's process id, to report its RSS.
-    #[arg(long)]
-    pid: Option<u32>,
+    /// The sandbox's process id, to report its RSS and CPU time; several (repeated or comma-separated) for
+    /// several instances, added up.
+    #[arg(long, value_delimiter = ',')]
+    pid: Vec<u32>,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let cli = Cli::parse();
-    let app = Arc::new(App::load(&cli.config)?);
+    let app = Arc::new(App::load_all(&cli.config)?);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .pool_idle_timeout(Duration::from_secs(300))
@@ -121,14 +127,20 @@ async fn main() -> Result<(), Error> {
 }
 
 fn print_machine(cli: &Cli, app: &App) {
-    println!("gateway      {}", app.gateway_url);
+    for (n, gateway) in app.gateway_urls.iter().enumerate() {
+        let label = if app.gateway_urls.len() > 1 { format!("gateway {}", n + 1) } else { "gateway".to_owned() };
+        println!("{label:<12} {gateway}");
+    }
+    if app.gateway_urls.len() > 1 {
+        println!("instances    {} on one store, requests spread over them in turn", app.gateway_urls.len());
+    }
     println!(
         "machine      {} cores ({}), load average {} at start; sandbox and load generator share these cores",
         sys::cores(),
         sys::cpu_model().unwrap_or_else(|| "unknown CPU".into()),
         sys::loadavg().unwrap_or_else(|| "?".into())
     );
-    if let Some(pid) = cli.pid {
+    for &pid in &cli.pid {
         println!("sandbox pid  {pid}, RSS {}", fmt_rss(pid));
     }
 }
@@ -238,7 +250,7 @@ async fn bench(cli: &Cli, client: &reqwest::Client, app: &Arc<App>, deadline: In
                     time_limit: Duration::from_secs(cli.run_seconds),
                     verify: cli.verify,
                     rate: None,
-                    pid: cli.pid,
+                    pids: cli.pid.clone(),
                 };
                 let o = fire(client, app, bodies, &plan).await;
                 print_line(method.name(), conc, &o, &format!("run {run}"));
@@ -290,7 +302,7 @@ async fn bench(cli: &Cli, client: &reqwest::Client, app: &Arc<App>, deadline: In
                     time_limit: Duration::from_secs(cli.run_seconds),
                     verify: cli.verify,
                     rate: Some(rate),
-                    pid: cli.pid,
+                    pids: cli.pid.clone(),
                 };
                 let o = fire(client, app, bodies, &plan).await;
                 print_line(method.name(), conc, &o, &format!("open loop at {rate:.0} req/s, run {run}"));
@@ -313,8 +325,8 @@ async fn bench(cli: &Cli, client: &reqwest::Client, app: &Arc<App>, deadline: In
     for (method, conc, o, note) in &summary {
         print_line(method, *conc, o, note);
     }
-    if let Some(pid) = cli.pid {
-        println!("sandbox RSS at the end: {}", fmt_rss(pid));
+    for &pid in &cli.pid {
+        println!("sandbox {pid} RSS at the end: {}", fmt_rss(pid));
     }
     Ok(())
 }
@@ -342,7 +354,7 @@ async fn setup_query_trades(
         time_limit: Duration::from_secs(120),
         verify: true,
         rate: None,
-        pid: None,
+        pids: Vec::new(),
     };
     let o = fire(client, app, bodies, &plan).await;
     if o.errors() > 0 {
@@ -381,7 +393,7 @@ async fn prefill(
 ) -> Result<(), Error> {
     let started = Instant::now();
     let tag = run_tag();
-    let rss0 = cli.pid.and_then(sys::rss_kib);
+    let rss0 = sys::rss_kib_all(&cli.pid);
     let bytes0 = sys::dir_bytes(&app.data_dir);
     println!(
         "prefill      {total} precreated trades, batches of {}, concurrency {}",
@@ -407,7 +419,7 @@ async fn prefill(
             time_limit: deadline.saturating_duration_since(Instant::now()),
             verify: cli.verify,
             rate: None,
-            pid: cli.pid,
+            pids: cli.pid.clone(),
         };
         let o = fire(client, app, bodies, &plan).await;
         if o.sent == 0 {
@@ -424,7 +436,7 @@ async fn prefill(
             o.rps(),
             o.pct_ms(0.50),
             o.pct_ms(0.99),
-            rss_text(cli.pid.and_then(sys::rss_kib)),
+            rss_text(sys::rss_kib_all(&cli.pid)),
             sys::dir_bytes(&app.data_dir) as f64 / 1048576.0
         );
         if let Some(e) = &o.first_error {
@@ -439,7 +451,7 @@ async fn prefill(
         "after        {done} requests ({errors} errors) in {:.0} s; RSS {} -> {}; data dir {:.1} -> {:.1} MiB",
         started.elapsed().as_secs_f64(),
         rss_text(rss0),
-        rss_text(cli.pid.and_then(sys::rss_kib)),
+        rss_text(sys::rss_kib_all(&cli.pid)),
         bytes0 as f64 / 1048576.0,
         sys::dir_bytes(&app.data_dir) as f64 / 1048576.0
     );

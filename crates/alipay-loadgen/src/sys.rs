@@ -38,6 +38,22 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     Some((utime + stime) as f64 / 100.0)
 }
 
+/// The CPU seconds of every process in `pids` together; `None` if there is none or one is unreadable.
+pub fn cpu_seconds_all(pids: &[u32]) -> Option<f64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|&p| cpu_seconds(p)).sum()
+}
+
+/// The `VmRSS` of every process in `pids` together, in KiB; `None` if there is none or one is unreadable.
+pub fn rss_kib_all(pids: &[u32]) -> Option<u64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|&p| rss_kib(p)).sum()
+}
+
 /// Total size of the regular files directly in `dir` (the sandbox's database and its WAL), in bytes.
 pub fn dir_bytes(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
