@@ -17,6 +17,11 @@ use tokio::sync::{watch, Notify};
 use crate::clock::real_now_ms;
 use crate::store::{DeliveryRecord, OutboxRecord, Store};
 
+/// How long a claimed notification stays with the process that claimed it (real milliseconds): longer than
+/// one attempt can take (the HTTP timeout, 15 s). A process that dies holding claims loses them when it ends:
+/// another instance on the shared store delivers them then.
+pub const CLAIM_LEASE_MS: i64 = 20_000;
+
 /// Retry intervals after each failed attempt, in seconds (trade.md).
 pub const RETRY_SCHEDULE_SECS: [u64; 7] = [240, 600, 600, 3600, 7200, 21600, 54000];
 
@@ -87,7 +92,13 @@ impl Notifier {
                 return;
             }
             let now = real_now_ms();
-            let due = self.store.read(move |r| r.due_outbox(now, 32)).await;
+            // A cheap read first (this loop wakes after every gateway call); then the due ones are claimed.
+            let due = match self.store.read(move |r| r.due_outbox(now, 1)).await {
+                Ok(some) if !some.is_empty() => {
+                    self.store.write(move |r| r.claim_outbox(now, now.saturating_add(CLAIM_LEASE_MS), 32)).await
+                }
+                other => other,
+            };
             match due {
                 Ok(items) if !items.is_empty() => {
                     futures_util::future::join_all(items.into_iter().map(|i| self.deliver(i))).await;

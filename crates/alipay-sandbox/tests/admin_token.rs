@@ -10,8 +10,8 @@ use alipay_sandbox::{AppJson, RunningSandbox, Sandbox};
 use alipay_sandbox_admin::{AdminClient, Method, NewBuyer};
 use serde_json::json;
 
-async fn start(dir: &Path, listen: &str) -> (RunningSandbox, AppJson) {
-    let sandbox = Sandbox::open(dir, common::test_config()).await.unwrap();
+async fn start(dir: &Path, config: &alipay_sandbox::Config, listen: &str) -> (RunningSandbox, AppJson) {
+    let sandbox = Sandbox::open(dir, config.clone()).await.unwrap();
     let running = sandbox.start(listen.parse().unwrap()).await.unwrap();
     let info: AppJson = serde_json::from_slice(&std::fs::read(dir.join("app.json")).unwrap()).unwrap();
     (running, info)
@@ -25,7 +25,8 @@ fn base(running: &RunningSandbox) -> String {
 #[tokio::test]
 async fn non_loopback_needs_the_token_and_a_refusal_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let (running, info) = start(dir.path(), "0.0.0.0:0").await;
+    let config = common::test_config();
+    let (running, info) = start(dir.path(), &config, "0.0.0.0:0").await;
     let token = info.admin_token.clone().expect("app.json has admin_token");
     assert!(token.len() >= 32, "at least 128 bits: {token}");
     assert_eq!(running.sandbox().admin_token(), token);
@@ -81,7 +82,7 @@ async fn non_loopback_needs_the_token_and_a_refusal_changes_nothing() {
     admin.reset().await.unwrap();
     assert!(anonymous.clock().await.unwrap_err().is_unauthorized());
     running.stop().await;
-    let (running, info) = start(dir.path(), "0.0.0.0:0").await;
+    let (running, info) = start(dir.path(), &config, "0.0.0.0:0").await;
     assert_eq!(info.admin_token.as_deref(), Some(token.as_str()));
     let admin = AdminClient::new(base(&running)).with_token(&token);
     admin.clock().await.unwrap();
@@ -92,7 +93,7 @@ async fn non_loopback_needs_the_token_and_a_refusal_changes_nothing() {
 #[tokio::test]
 async fn loopback_stays_open_and_still_writes_the_token() {
     let dir = tempfile::tempdir().unwrap();
-    let (running, info) = start(dir.path(), "127.0.0.1:0").await;
+    let (running, info) = start(dir.path(), &common::test_config(), "127.0.0.1:0").await;
     assert!(info.admin_token.is_some(), "app.json always has admin_token");
     let open = AdminClient::new(base(&running));
     open.create_buyer(&NewBuyer::new("1.00", "1.00")).await.unwrap();

@@ -663,7 +663,7 @@ pub(crate) async fn bill_download(State(state): St, Form(f): Form<BillForm>) -> 
         bill::build(&app.merchant_pid, &period, now, &rows)
     };
     let file = packed?;
-    let token = crate::products::bill::download::issue(&state.data_dir, file, state.config.bill_url_ttl);
+    let token = crate::products::bill::download::issue(&state.store, file, state.config.bill_url_ttl).await?;
     Ok((axum::http::StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, format!("/bills/{token}"))]).into_response())
 }
 

@@ -28,7 +28,7 @@ pub use records::*;
 #[non_exhaustive]
 pub enum StoreError {
     /// The database refused or failed.
-    #[error("database error")]
+    #[error("database error: {0}")]
     Backend(#[source] Arc<dyn std::error::Error + Send + Sync>),
     /// A stored value could not be read back.
     #[error("corrupt row: {0}")]
@@ -53,6 +53,7 @@ pub trait Repo:
     + crate::products::ebpp::store::EbppRepo
     + crate::products::deduct::store::DeductRepo
     + crate::products::coupon::store::CouponRepo
+    + crate::products::bill::store::BillRepo
     + ledger::LedgerRepo
     + crate::modes::ModesRepo
 {
@@ -95,6 +96,11 @@ pub trait Repo:
     fn insert_outbox(&self, item: &OutboxRecord) -> Result<i64, StoreError>;
     /// Pending notifications due at `now_ms` (real time).
     fn due_outbox(&self, now_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError>;
+    /// Claims up to `limit` notifications due at `now_ms` for delivery by this process: their next attempt
+    /// moves to `lease_until_ms`, so no other process (on a shared store) takes them meanwhile, and if this one
+    /// dies before recording the attempt they are due again when the lease ends. Rows another transaction holds
+    /// are skipped (PostgreSQL's `FOR UPDATE SKIP LOCKED`).
+    fn claim_outbox(&self, now_ms: i64, lease_until_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError>;
     /// The earliest pending attempt time, if any.
     fn next_outbox_due(&self) -> Result<Option<i64>, StoreError>;
     /// Records an attempt and the notification's new status.

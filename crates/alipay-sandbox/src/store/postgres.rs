@@ -30,6 +30,24 @@ use postgres::{NoTls, Statement};
 use super::sql::{Conn, Dialect, Row, SqlRepo, Value};
 use super::{Repo, StoreError};
 
+/// A PostgreSQL failure, described by the server's message and SQLSTATE (the client's own text is "db error").
+#[derive(Debug, thiserror::Error)]
+#[error("{detail}")]
+struct PgFailure {
+    detail: String,
+    #[source]
+    cause: postgres::Error,
+}
+
+/// A store error from a PostgreSQL error.
+fn pg(e: postgres::Error) -> StoreError {
+    let detail = match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => e.to_string(),
+    };
+    StoreError::backend(PgFailure { detail, cause: e })
+}
+
 /// Connections one instance keeps at most.
 const POOL_SIZE: u32 = 16;
 
@@ -51,7 +69,7 @@ impl PgClient {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let statement = self.client()?.prepare(&dialect_sql(sql)).map_err(StoreError::backend)?;
+        let statement = self.client()?.prepare(&dialect_sql(sql)).map_err(pg)?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -62,7 +80,7 @@ impl PgClient {
 
     /// Runs statements without arguments (transaction control).
     fn run(&mut self, sql: &str) -> Result<(), StoreError> {
-        self.client()?.batch_execute(sql).map_err(StoreError::backend)
+        self.client()?.batch_execute(sql).map_err(pg)
     }
 }
 
@@ -140,7 +158,7 @@ impl PgStore {
 
     fn migrate(&self) -> Result<(), StoreError> {
         let mut client = self.pool.get().map_err(StoreError::backend)?;
-        client.client()?.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(StoreError::backend)?;
+        client.client()?.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(pg)?;
         let result = (|| -> Result<(), StoreError> {
             let steps = super::schema::pending(&PgConn::new(&mut client))?;
             for step in steps {
@@ -153,7 +171,7 @@ impl PgStore {
         })();
         let unlock = client.client()?.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
         result?;
-        unlock.map_err(StoreError::backend)?;
+        unlock.map_err(pg)?;
         Ok(())
     }
 
@@ -219,7 +237,7 @@ where
         match client.client()?.batch_execute("COMMIT") {
             Ok(()) => return result,
             Err(e) if is_conflict(&e) && attempt < MAX_ATTEMPTS => backoff(attempt),
-            Err(e) => return Err(E::from(StoreError::backend(e))),
+            Err(e) => return Err(E::from(pg(e))),
         }
     }
 }
@@ -256,7 +274,7 @@ impl<'a> PgConn<'a> {
         if is_conflict(&e) {
             self.conflict.set(true);
         }
-        StoreError::backend(e)
+        pg(e)
     }
 }
 
@@ -303,7 +321,7 @@ impl Conn for PgConn<'_> {
 /// Reads column `i` of a row as a [`Value`].
 fn value_at(row: &postgres::Row, i: usize) -> Result<Value, StoreError> {
     let ty = row.columns().get(i).map(|c| c.type_().clone()).unwrap_or(Type::UNKNOWN);
-    let get_err = StoreError::backend;
+    let get_err = pg;
     Ok(match ty {
         Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(get_err)?.map_or(Value::Null, Value::Int),
         Type::INT4 => row.try_get::<_, Option<i32>>(i).map_err(get_err)?.map_or(Value::Null, |v| Value::Int(v.into())),
@@ -401,7 +419,7 @@ mod tests {
     #[test]
     fn placeholders_and_instr_are_rewritten_outside_quotes() {
         assert_eq!(
-            dialect_sql("SELECT a FROM t WHERE (?1 IS NULL OR instr(b, ?1) > 0) AND c = '?' LIMIT ?2"),
+            dialect_sql("SELECT a FROM t WHERE (CAST(?1 AS TEXT) IS NULL OR instr(b, ?1) > 0) AND c = '?' LIMIT ?2"),
             "SELECT a FROM t WHERE ($1 IS NULL OR strpos(b, $1) > 0) AND c = '?' LIMIT $2"
         );
     }

@@ -233,6 +233,22 @@ impl Repo for SqlRepo<'_> {
         Ok(rows)
     }
 
+    fn claim_outbox(&self, now_ms: i64, lease_until_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError> {
+        let lock = match self.dialect() {
+            super::sql::Dialect::Sqlite => "",
+            super::sql::Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM notifications WHERE status = 'pending' AND next_attempt_at_ms <= ?1 \
+             ORDER BY next_attempt_at_ms, id LIMIT ?2{lock}"
+        );
+        let rows = self.rows(&sql, params![now_ms, limit_arg(limit)], outbox_row)?;
+        for n in &rows {
+            self.exec("UPDATE notifications SET next_attempt_at_ms = ?2 WHERE id = ?1", params![n.id, lease_until_ms])?;
+        }
+        Ok(rows)
+    }
+
     fn next_outbox_due(&self) -> Result<Option<i64>, StoreError> {
         self.one("SELECT MIN(next_attempt_at_ms) AS due FROM notifications WHERE status = 'pending'", params![], |r| {
             r.get("due")
@@ -260,8 +276,8 @@ impl Repo for SqlRepo<'_> {
     ) -> Result<Vec<OutboxRecord>, StoreError> {
         let limit = limit_arg(limit);
         let sql = format!(
-            "SELECT {OUTBOX_COLUMNS} FROM notifications WHERE (?1 IS NULL OR app_id = ?1) \
-             AND (?2 IS NULL OR out_trade_no = ?2) ORDER BY id DESC LIMIT ?3"
+            "SELECT {OUTBOX_COLUMNS} FROM notifications WHERE (CAST(?1 AS TEXT) IS NULL OR app_id = ?1) \
+             AND (CAST(?2 AS TEXT) IS NULL OR out_trade_no = ?2) ORDER BY id DESC LIMIT ?3"
         );
         let rows = self.rows(&sql, params![app_id, out_trade_no, limit], outbox_row)?;
         Ok(rows)
@@ -325,7 +341,7 @@ impl Repo for SqlRepo<'_> {
         let limit = limit_arg(limit);
         let sql = format!(
             "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers \
-             WHERE (?1 IS NULL OR instr(user_id, ?1) > 0 OR instr(logon_id, ?1) > 0) ORDER BY rowid DESC LIMIT ?2"
+             WHERE (CAST(?1 AS TEXT) IS NULL OR instr(user_id, ?1) > 0 OR instr(logon_id, ?1) > 0) ORDER BY rowid DESC LIMIT ?2"
         );
         let rows = self.rows(&sql, params![query, limit], |r| {
             Ok(BuyerRecord {

@@ -55,6 +55,7 @@ const COMPONENTS: &[(&str, &[&str])] = &[
     ("ledger", super::ledger::MIGRATIONS),
     ("deduct", crate::products::deduct::store::MIGRATIONS),
     ("modes", crate::modes::MIGRATIONS),
+    ("bill", crate::products::bill::store::MIGRATIONS),
 ];
 
 /// One migration still to apply: the core's (`component` `None`) or a component's.

@@ -6,18 +6,14 @@
 //! target's authority or its `Host` header: the sandbox's listen address for direct clients) and `<token>` is
 //! 32 random letters and digits.
 //!
-//! Storage decision: downloads are kept **in memory**, not in the store. A URL is valid for
-//! [`crate::Config::bill_url_ttl`] of **real** time (30 s by default; the sandbox clock does not shorten
-//! it) and is **single use**: the first `GET` takes the file, a second one, an expired token, or an unknown
-//! token answers `404`. Nothing is lost that matters across a restart: an unused URL is simply gone, as it
-//! would be 30 s later anyway. The registry is process-wide and each entry is bound to the data directory
-//! of the sandbox that issued it, so one sandbox never serves another's bills; expired entries are dropped
-//! whenever a new one is added.
+//! A URL is valid for [`crate::Config::bill_url_ttl`] of **real** time (30 s by default; the sandbox clock does
+//! not shorten it) and is **single use**: the first `GET` takes the file, a second one, an expired token, or an
+//! unknown token answers `404`. The file is kept in the store ([`super::store`]) from the query to the download,
+//! so on a shared store any instance serves a URL another made; expired files are dropped whenever a new one is
+//! added.
 
-use std::collections::HashMap;
-use std::path::{Path as FsPath, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use alipay_api::bill::{BillDownloadUrlQuery, BillType};
 use alipay_core::ResultCode;
@@ -29,43 +25,17 @@ use axum::response::{IntoResponse, Response};
 use super::engine::{self as bill, BillError, BillZip};
 use crate::gateway::methods::Call;
 use crate::gateway::Reply;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 use crate::SandboxState;
 
-/// One issued download.
-struct Download {
-    owner: PathBuf,
-    file: BillZip,
-    expires: Instant,
-}
-
-fn registry() -> &'static Mutex<HashMap<String, Download>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<String, Download>>> = OnceLock::new();
-    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn lock() -> std::sync::MutexGuard<'static, HashMap<String, Download>> {
-    registry().lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Registers `file` for download by the sandbox on `owner` (its data directory) for `ttl`; returns the token.
-pub fn issue(owner: &FsPath, file: BillZip, ttl: Duration) -> String {
-    let now = Instant::now();
+/// Stores `file` for download for `ttl` (real time); returns the token (32 random letters and digits).
+pub(crate) async fn issue(store: &Store, file: BillZip, ttl: Duration) -> Result<String, StoreError> {
     let token = crate::ids::alnum(32);
-    let mut map = lock();
-    map.retain(|_, d| d.expires > now);
-    map.insert(token.clone(), Download { owner: owner.to_owned(), file, expires: now + ttl });
-    token
-}
-
-/// Takes the file of `token` if `owner` issued it and it has not expired: a token serves once.
-pub fn take(owner: &FsPath, token: &str) -> Option<BillZip> {
-    let mut map = lock();
-    if map.get(token).is_none_or(|d| d.owner != owner) {
-        return None;
-    }
-    let d = map.remove(token)?;
-    (d.expires > Instant::now()).then_some(d.file)
+    let now_ms = crate::clock::real_now_ms();
+    let expires = now_ms.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+    let t = token.clone();
+    store.write(move |r| r.insert_download(&t, &file.file_name, &file.bytes, expires, now_ms)).await?;
+    Ok(token)
 }
 
 /// Answers the bill query of `call`; its `base_url` is `http://<host>` of the query.
@@ -99,19 +69,26 @@ pub(crate) async fn query(state: &SandboxState, call: Call<BillDownloadUrlQuery>
             return Ok(Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙"));
         }
     };
-    let token = issue(&state.data_dir, file, state.config.bill_url_ttl);
+    let token = issue(&state.store, file, state.config.bill_url_ttl).await?;
     Ok(Reply::success().with("bill_download_url", format!("{base_url}/bills/{token}")))
 }
 
 /// `GET /bills/{token}`: the zip once, then `404`.
 pub async fn download(State(state): State<Arc<SandboxState>>, Path(token): Path<String>) -> Response {
-    let Some(file) = take(&state.data_dir, &token) else {
-        return (StatusCode::NOT_FOUND, "bill not found, already downloaded, or expired").into_response();
+    let now_ms = crate::clock::real_now_ms();
+    let taken = state.store.write(move |r| r.take_download(&token, now_ms)).await;
+    let (file_name, bytes) = match taken {
+        Ok(Some(file)) => file,
+        Ok(None) => return (StatusCode::NOT_FOUND, "bill not found, already downloaded, or expired").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a bill download");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "store failure").into_response();
+        }
     };
-    let mut resp = Response::new(Body::from(file.bytes));
+    let mut resp = Response::new(Body::from(bytes));
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.file_name)) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     resp

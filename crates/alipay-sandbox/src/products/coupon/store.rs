@@ -411,7 +411,7 @@ impl CouponRepo for SqlRepo<'_> {
 
     fn coupon_orders(&self, app_id: Option<&str>, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError> {
         self.coupon_orders_where(
-            "(?1 IS NULL OR app_id = ?1) ORDER BY gmt_create DESC, auth_no DESC LIMIT ?2",
+            "(CAST(?1 AS TEXT) IS NULL OR app_id = ?1) ORDER BY gmt_create DESC, auth_no DESC LIMIT ?2",
             params![app_id, limit_of(limit)],
         )
     }

@@ -343,7 +343,7 @@ impl DeductRepo for SqlRepo<'_> {
     fn search_deductions(&self, query: Option<&str>, limit: usize) -> Result<Vec<DeductionRecord>, StoreError> {
         let limit = crate::store::sql::limit_arg(limit);
         let sql = format!(
-            "SELECT {DEDUCTION_COLUMNS} FROM ebpp_deductions WHERE (?1 IS NULL OR instr(out_order_no, ?1) > 0 \
+            "SELECT {DEDUCTION_COLUMNS} FROM ebpp_deductions WHERE (CAST(?1 AS TEXT) IS NULL OR instr(out_order_no, ?1) > 0 \
              OR instr(bill_no, ?1) > 0 OR instr(agreement_id, ?1) > 0 OR instr(user_id, ?1) > 0) \
              ORDER BY gmt_create DESC, rowid DESC LIMIT ?2"
         );
@@ -354,7 +354,7 @@ impl DeductRepo for SqlRepo<'_> {
     fn search_agreements(&self, query: Option<&str>, limit: usize) -> Result<Vec<AgreementRecord>, StoreError> {
         let limit = crate::store::sql::limit_arg(limit);
         let sql = format!(
-            "SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE (?1 IS NULL OR instr(agreement_id, ?1) > 0 \
+            "SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE (CAST(?1 AS TEXT) IS NULL OR instr(agreement_id, ?1) > 0 \
              OR instr(user_id, ?1) > 0 OR instr(bill_key, ?1) > 0) ORDER BY sign_date DESC, rowid DESC LIMIT ?2"
         );
         let rows = self.rows(&sql, params![query, limit], agreement_row)?;

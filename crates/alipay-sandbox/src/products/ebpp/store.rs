@@ -114,7 +114,7 @@ impl EbppRepo for SqlRepo<'_> {
     fn search_ebpp_bills(&self, query: Option<&str>, limit: usize) -> Result<Vec<EbppBillRecord>, StoreError> {
         let limit = crate::store::sql::limit_arg(limit);
         let sql = format!(
-            "SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE (?1 IS NULL OR instr(merchant_order_no, ?1) > 0 \
+            "SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE (CAST(?1 AS TEXT) IS NULL OR instr(merchant_order_no, ?1) > 0 \
              OR instr(alipay_order_no, ?1) > 0 OR instr(coalesce(buyer_id, ''), ?1) > 0) \
              ORDER BY gmt_create DESC, rowid DESC LIMIT ?2"
         );

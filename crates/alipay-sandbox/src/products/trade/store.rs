@@ -416,7 +416,7 @@ impl TradeRepo for SqlRepo<'_> {
     fn search_trades(&self, query: Option<&str>, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
         let limit = crate::store::sql::limit_arg(limit);
         self.trades_where(
-            "(?1 IS NULL OR instr(trade_no, ?1) > 0 OR instr(out_trade_no, ?1) > 0 OR instr(coalesce(buyer_id, ''), ?1) > 0 \
+            "(CAST(?1 AS TEXT) IS NULL OR instr(trade_no, ?1) > 0 OR instr(out_trade_no, ?1) > 0 OR instr(coalesce(buyer_id, ''), ?1) > 0 \
              OR instr(seller_id, ?1) > 0 OR instr(app_id, ?1) > 0) ORDER BY gmt_create DESC, rowid DESC LIMIT ?2",
             params![query, limit],
         )
