@@ -309,7 +309,9 @@ fn sandbox(args: SandboxArgs) -> Result<ExitCode> {
         println!("try: alipay call alipay.trade.precreate --config {} \\", app_json.display());
         println!("       --biz-content '{{\"out_trade_no\":\"T1\",\"total_amount\":\"88.88\",\"subject\":\"demo\"}}'");
         match running.sandbox().store_display() {
-            Some(shared) => println!("Ctrl-C stops it; the state is kept in {shared} (shared by every instance on it)."),
+            Some(shared) => {
+                println!("Ctrl-C stops it; the state is kept in {shared} (shared by every instance on it).")
+            }
             None => println!("Ctrl-C stops it; everything is kept in {}.", args.data.display()),
         }
         tokio::signal::ctrl_c().await?;

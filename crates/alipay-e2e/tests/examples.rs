@@ -38,10 +38,10 @@ async fn every_example_runs_against_the_sandbox() {
 
     let data = tempfile::tempdir().unwrap();
     let config = Config {
-            notify_time_scale: 0.001,
-            store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
-            ..Config::default()
-        };
+        notify_time_scale: 0.001,
+        store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
+        ..Config::default()
+    };
     let running =
         Sandbox::open(data.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let app_json = data.path().join("app.json");

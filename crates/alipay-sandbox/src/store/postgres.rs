@@ -420,7 +420,7 @@ mod tests {
     fn placeholders_and_instr_are_rewritten_outside_quotes() {
         assert_eq!(
             dialect_sql("SELECT a FROM t WHERE (CAST(?1 AS TEXT) IS NULL OR instr(b, ?1) > 0) AND c = '?' LIMIT ?2"),
-            "SELECT a FROM t WHERE ($1 IS NULL OR strpos(b, $1) > 0) AND c = '?' LIMIT $2"
+            "SELECT a FROM t WHERE (CAST($1 AS TEXT) IS NULL OR strpos(b, $1) > 0) AND c = '?' LIMIT $2"
         );
     }
 

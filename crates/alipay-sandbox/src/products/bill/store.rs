@@ -49,7 +49,9 @@ impl BillRepo for SqlRepo<'_> {
         let found = self.row(
             "DELETE FROM bill_downloads WHERE token = ?1 RETURNING file_name, bytes, expires_at_ms",
             [token],
-            |r| Ok((r.get::<_, String>("file_name")?, r.get::<_, Vec<u8>>("bytes")?, r.get::<_, i64>("expires_at_ms")?)),
+            |r| {
+                Ok((r.get::<_, String>("file_name")?, r.get::<_, Vec<u8>>("bytes")?, r.get::<_, i64>("expires_at_ms")?))
+            },
         )?;
         Ok(found.filter(|(_, _, expires)| *expires > now_ms).map(|(name, bytes, _)| (name, bytes)))
     }
