@@ -152,6 +152,10 @@ struct SandboxArgs {
     /// notifications); each still writes its own --data/app.json.
     #[arg(long, env = "ALIPAY_SANDBOX_STORE", hide_env_values = true)]
     store: Option<String>,
+    /// Seconds a notification claimed by this instance for delivery stays with it; with --store, another
+    /// instance delivers the claims of one that died after this. Keep it above 15 (one attempt's timeout).
+    #[arg(long, default_value_t = 20)]
+    notify_lease_secs: u64,
 }
 
 #[derive(Debug, Args)]
@@ -288,6 +292,7 @@ fn sandbox(args: SandboxArgs) -> Result<ExitCode> {
         timestamp_skew_secs: args.timestamp_skew,
         notify_time_scale: args.notify_time_scale,
         store: args.store.clone(),
+        notify_lease: std::time::Duration::from_secs(args.notify_lease_secs),
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -385,3 +385,48 @@ async fn sigkill_of_one_instance_loses_no_acknowledged_write_nor_notification() 
     );
     assert_eq!(per_notify_id.len(), expected.len(), "one notify_id per notification");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_claimed_by_a_killed_instance_are_delivered_by_the_others() {
+    // A short lease, so that the others take over the dead instance's claims within seconds.
+    let Some((mut instances, gws)) = cluster("claimed", &["--notify-lease-secs", "3"]) else { return };
+    // The merchant's endpoint holds every request: the deliveries stay in flight, claimed, until released.
+    let receiver = NotifyReceiver::start_held().await;
+    let buyer = new_buyer(&gws[0], "1000.00").await;
+    const N: usize = 8;
+    for i in 0..N {
+        let code = gws[0].admin.issue_payment_code(&buyer, &NewPaymentCode::default()).await.unwrap().auth_code;
+        let biz = json!({
+            "out_trade_no": format!("HELD{i}"), "scene": "bar_code", "auth_code": code, "subject": "held",
+            "total_amount": "1.00",
+        });
+        let paid = gws[0].call_with("alipay.trade.pay", biz, &[("notify_url", receiver.url.as_str())]).await.unwrap();
+        assert!(is_success(&paid), "{paid}");
+    }
+    eventually("every notification claimed and in flight", || async {
+        (receiver.arrived.load(Ordering::SeqCst) >= N).then_some(())
+    })
+    .await;
+    // Instance 1 (whose writes woke its notifier first) dies holding its claims; its requests are abandoned.
+    instances[0].kill();
+    let abandoned = eventually("the killed instance's deliveries abandoned", || async {
+        let n = receiver.aborted.load(Ordering::SeqCst);
+        (n > 0).then_some(n)
+    })
+    .await;
+    receiver.release();
+
+    // The other two deliver everything, the dead instance's claims after their lease.
+    let expected: BTreeSet<String> = (0..N).map(|i| format!("HELD{i}")).collect();
+    let delivered = eventually("every notification delivered by the surviving instances", || async {
+        let got: BTreeSet<String> =
+            receiver.snapshot().iter().filter_map(|r| r.get("out_trade_no").map(str::to_owned)).collect();
+        (got == expected).then_some(got.len())
+    })
+    .await;
+    for (n, gw) in gws.iter().enumerate().skip(1) {
+        let list = gw.admin.notifications(&Default::default()).await.unwrap();
+        assert!(list.iter().all(|n| n.status == "delivered"), "instance {n}: {list:?}");
+    }
+    println!("{abandoned} deliveries abandoned by the killed instance; {delivered} of {N} delivered by the others");
+}

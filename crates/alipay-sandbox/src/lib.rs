@@ -114,6 +114,9 @@ pub struct Config {
     /// Where the state lives: `None` for SQLite in the data directory (the default), or a PostgreSQL URL
     /// (`postgres://USER:PASSWORD@HOST:PORT/DB`) that several instances share.
     pub store: Option<String>,
+    /// How long a notification claimed by this instance for delivery stays with it (real time, default 20 s):
+    /// on a shared store, the claims of an instance that died are delivered by another after this.
+    pub notify_lease: Duration,
 }
 
 impl Default for Config {
@@ -127,6 +130,7 @@ impl Default for Config {
             default_buyer_limit: Money::from_fen(200_000),
             bill_url_ttl: Duration::from_secs(30),
             store: None,
+            notify_lease: Duration::from_secs(20),
         }
     }
 }
@@ -335,7 +339,8 @@ impl Sandbox {
             self.state.config.notify_time_scale,
             Arc::clone(&self.state.wake),
         )
-        .with_authority(Arc::clone(&self.state.authority));
+        .with_authority(Arc::clone(&self.state.authority))
+        .with_lease(self.state.config.notify_lease);
         tasks.push(tokio::spawn(notifier.run(stop_rx.clone())));
 
         let state = Arc::clone(&self.state);

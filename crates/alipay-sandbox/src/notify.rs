@@ -17,10 +17,8 @@ use tokio::sync::{watch, Notify};
 use crate::clock::real_now_ms;
 use crate::store::{DeliveryRecord, OutboxRecord, Store};
 
-/// How long a claimed notification stays with the process that claimed it (real milliseconds): longer than
-/// one attempt can take (the HTTP timeout, 15 s). A process that dies holding claims loses them when it ends:
-/// another instance on the shared store delivers them then.
-pub const CLAIM_LEASE_MS: i64 = 20_000;
+/// How long one delivery attempt may take (the HTTP timeout).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Retry intervals after each failed attempt, in seconds (trade.md).
 pub const RETRY_SCHEDULE_SECS: [u64; 7] = [240, 600, 600, 3600, 7200, 21600, 54000];
@@ -54,20 +52,29 @@ pub struct Notifier {
     http: reqwest::Client,
     time_scale: f64,
     wake: Arc<Notify>,
+    /// How long a claimed notification stays with this process ([`Notifier::with_lease`]).
+    lease: Duration,
 }
 
 impl Notifier {
     /// A worker over `store`, signing with `key`; retry intervals are multiplied by `time_scale`.
     pub fn new(store: Arc<Store>, key: PrivateKey, time_scale: f64, wake: Arc<Notify>) -> Notifier {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
-        Notifier { store, key, authority: None, http, time_scale, wake }
+        let http =
+            reqwest::Client::builder().timeout(ATTEMPT_TIMEOUT).build().unwrap_or_else(|_| reqwest::Client::new());
+        Notifier { store, key, authority: None, http, time_scale, wake, lease: Duration::from_secs(20) }
     }
 
     /// Signs the notifications of a cert-mode app with the Alipay certificate it was configured with (the key
     /// its client verifies notifications with), the others with the sandbox's Alipay key.
+    /// How long a notification this worker claimed stays with it (real time; default 20 s, more than the 15 s
+    /// one attempt may take). A process that dies holding claims loses them when the lease ends: another
+    /// instance on the shared store delivers them then. A lease shorter than an attempt can make two instances
+    /// deliver the same notification (allowed: delivery is at least once), so only tests shorten it.
+    pub fn with_lease(mut self, lease: Duration) -> Notifier {
+        self.lease = lease;
+        self
+    }
+
     pub fn with_authority(mut self, authority: Arc<crate::modes::Authority>) -> Notifier {
         self.authority = Some(authority);
         self
@@ -92,10 +99,11 @@ impl Notifier {
                 return;
             }
             let now = real_now_ms();
+            let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX);
             // A cheap read first (this loop wakes after every gateway call); then the due ones are claimed.
             let due = match self.store.read(move |r| r.due_outbox(now, 1)).await {
                 Ok(some) if !some.is_empty() => {
-                    self.store.write(move |r| r.claim_outbox(now, now.saturating_add(CLAIM_LEASE_MS), 32)).await
+                    self.store.write(move |r| r.claim_outbox(now, now.saturating_add(lease_ms), 32)).await
                 }
                 other => other,
             };

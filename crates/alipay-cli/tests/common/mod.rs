@@ -418,28 +418,66 @@ impl Received {
     }
 }
 
-/// A `notify_url` on loopback (axum, in the test's runtime): records every POST and answers `success`.
+/// A `notify_url` on loopback (axum, in the test's runtime): records every POST and answers `success` —
+/// at once, or (`start_held`) only once released, to hold deliveries in flight.
 pub struct NotifyReceiver {
     /// `http://127.0.0.1:PORT/notify`.
     pub url: String,
-    /// Everything received, in order (duplicates too: delivery is at least once).
+    /// Everything received and answered, in order (duplicates too: delivery is at least once).
     pub received: Arc<Mutex<Vec<Received>>>,
+    /// Requests that arrived (answered or not).
+    pub arrived: Arc<std::sync::atomic::AtomicUsize>,
+    /// Requests whose sender went away before the answer (a killed sandbox's deliveries in flight).
+    pub aborted: Arc<std::sync::atomic::AtomicUsize>,
+    gate: tokio::sync::watch::Sender<bool>,
+}
+
+/// Counts a request as aborted unless it was answered (axum drops the handler when the client goes away).
+struct Abandoned(Option<Arc<std::sync::atomic::AtomicUsize>>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(n) = self.0.take() {
+            n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 impl NotifyReceiver {
-    /// Binds a free loopback port and serves on the current tokio runtime.
+    /// Binds a free loopback port and serves on the current tokio runtime, answering at once.
     pub async fn start() -> NotifyReceiver {
+        NotifyReceiver::serve(true).await
+    }
+
+    /// Like `start`, but every request waits for [`NotifyReceiver::release`].
+    pub async fn start_held() -> NotifyReceiver {
+        NotifyReceiver::serve(false).await
+    }
+
+    /// Answers the held requests and every later one at once.
+    pub fn release(&self) {
+        let _ = self.gate.send(true);
+    }
+
+    async fn serve(open: bool) -> NotifyReceiver {
         use axum::{body::Bytes, http::HeaderMap, routing::post, Router};
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let sink = received.clone();
+        let (arrived, aborted) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (gate, _) = tokio::sync::watch::channel(open);
+        let (sink, count, lost, opened) = (received.clone(), arrived.clone(), aborted.clone(), gate.clone());
         let app = Router::new().route(
             "/notify",
             post(move |headers: HeaderMap, body: Bytes| {
-                let sink = sink.clone();
+                let (sink, lost, mut opened) = (sink.clone(), lost.clone(), opened.subscribe());
+                count.fetch_add(1, Ordering::SeqCst);
                 async move {
+                    let mut pending = Abandoned(Some(lost));
+                    let _ = opened.wait_for(|open| *open).await;
                     let params = url::form_urlencoded::parse(&body).into_owned().collect();
                     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
                     sink.lock().unwrap().push(Received { body: body.to_vec(), content_type, params });
+                    pending.0 = None;
                     "success"
                 }
             }),
@@ -449,7 +487,7 @@ impl NotifyReceiver {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        NotifyReceiver { url: format!("http://{addr}/notify"), received }
+        NotifyReceiver { url: format!("http://{addr}/notify"), received, arrived, aborted, gate }
     }
 
     /// A copy of what was received so far.
