@@ -184,6 +184,27 @@ fn drop_schemas_of_dead_processes(admin: &mut postgres::Client) {
     }
 }
 
+/// The store of a test target named `target` (pass `env!("CARGO_CRATE_NAME")`): a fresh schema
+/// ([`postgres_store`]) when the name ends in `_pg`, `None` (the embedded SQLite store) otherwise.
+///
+/// A test file runs on both stores by being two `[[test]]` targets, `trade` and `trade_pg` (see
+/// `crates/alipay-sandbox/Cargo.toml`): the same tests, parameterised by the target's name, not copied. A `_pg`
+/// target without `ALIPAY_TEST_POSTGRES` runs on SQLite and says so (or fails, with `ALIPAY_REQUIRE_POSTGRES=1`).
+///
+/// ```no_run
+/// let store: Option<String> = alipay_testkit::store_for(env!("CARGO_CRATE_NAME"));
+/// ```
+pub fn store_for(target: &str) -> Option<String> {
+    if !target.ends_with("_pg") {
+        return None;
+    }
+    let store = postgres_store();
+    if store.is_none() {
+        eprintln!("{target}: on SQLite, not PostgreSQL: {POSTGRES_SKIP_REASON}");
+    }
+    store
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -244,25 +265,4 @@ mod tests {
         assert_eq!(n, 7);
         assert!(cb.query("SELECT x FROM probe", &[]).is_err(), "schemas must not share tables");
     }
-}
-
-/// The store of a test target named `target` (pass `env!("CARGO_CRATE_NAME")`): a fresh schema
-/// ([`postgres_store`]) when the name ends in `_pg`, `None` (the embedded SQLite store) otherwise.
-///
-/// A test file runs on both stores by being two `[[test]]` targets, `trade` and `trade_pg` (see
-/// `crates/alipay-sandbox/Cargo.toml`): the same tests, parameterised by the target's name, not copied. A `_pg`
-/// target without `ALIPAY_TEST_POSTGRES` runs on SQLite and says so (or fails, with `ALIPAY_REQUIRE_POSTGRES=1`).
-///
-/// ```no_run
-/// let store: Option<String> = alipay_testkit::store_for(env!("CARGO_CRATE_NAME"));
-/// ```
-pub fn store_for(target: &str) -> Option<String> {
-    if !target.ends_with("_pg") {
-        return None;
-    }
-    let store = postgres_store();
-    if store.is_none() {
-        eprintln!("{target}: on SQLite, not PostgreSQL: {POSTGRES_SKIP_REASON}");
-    }
-    store
 }

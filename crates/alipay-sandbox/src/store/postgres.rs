@@ -55,7 +55,7 @@ const POOL_SIZE: u32 = 16;
 const MAX_ATTEMPTS: u32 = 50;
 
 /// The advisory lock held while migrating, so that instances starting together migrate once.
-const MIGRATION_LOCK: i64 = 0x616c_6970_6179_01;
+const MIGRATION_LOCK: i64 = 0x0061_6c69_7061_7901;
 
 /// A pooled connection and the statements prepared on it.
 pub struct PgClient {
@@ -222,10 +222,11 @@ where
     loop {
         attempt += 1;
         client.run("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
-        let conn = PgConn::new(&mut client);
-        let result = f(&SqlRepo::new(&conn));
-        let conflict = conn.conflict.get();
-        drop(conn);
+        let (result, conflict) = {
+            let conn = PgConn::new(&mut client);
+            let result = f(&SqlRepo::new(&conn));
+            (result, conn.conflict.get())
+        };
         if conflict || result.is_err() {
             client.run("ROLLBACK")?;
             if conflict && attempt < MAX_ATTEMPTS {
@@ -369,8 +370,7 @@ impl ToSql for Value {
 fn dialect_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut quoted = false;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in sql.chars() {
         match c {
             '\'' => {
                 quoted = !quoted;

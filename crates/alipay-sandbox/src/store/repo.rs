@@ -47,7 +47,7 @@ fn delivery_row(r: &Row) -> Result<DeliveryRecord, StoreError> {
 
 impl Repo for SqlRepo<'_> {
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))?)
+        self.row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
     }
 
     fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {

@@ -258,14 +258,14 @@ fn deduction_row(r: &Row) -> Result<DeductionRecord, StoreError> {
 
 impl DeductRepo for SqlRepo<'_> {
     fn pay_token(&self, token: &str) -> Result<Option<PayTokenRecord>, StoreError> {
-        Ok(self.row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
+        self.row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
             Ok(PayTokenRecord {
                 token: r.get("token")?,
                 user_id: r.get("user_id")?,
                 expires_at: r.get("expires_at")?,
                 used: r.get::<_, i64>("used")? != 0,
             })
-        })?)
+        })
     }
 
     fn insert_pay_token(&self, t: &PayTokenRecord) -> Result<(), StoreError> {
@@ -283,7 +283,7 @@ impl DeductRepo for SqlRepo<'_> {
 
     fn agreement(&self, seller_id: &str, agreement_id: &str) -> Result<Option<AgreementRecord>, StoreError> {
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE seller_id = ?1 AND agreement_id = ?2");
-        Ok(self.row(&sql, [seller_id, agreement_id], agreement_row)?)
+        self.row(&sql, [seller_id, agreement_id], agreement_row)
     }
 
     fn agreement_by_bill(
@@ -298,11 +298,11 @@ impl DeductRepo for SqlRepo<'_> {
              AND sub_biz_type = ?4 AND charge_inst = ?5 AND bill_key = ?6 AND status = ?7 \
              ORDER BY sign_date DESC LIMIT 1"
         );
-        Ok(self.row(
+        self.row(
             &sql,
             params![seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key, AgreementStatus::Normal],
             agreement_row,
-        )?)
+        )
     }
 
     fn insert_agreement(&self, a: &AgreementRecord) -> Result<(), StoreError> {
@@ -363,7 +363,7 @@ impl DeductRepo for SqlRepo<'_> {
 
     fn deduction(&self, seller_id: &str, out_order_no: &str) -> Result<Option<DeductionRecord>, StoreError> {
         let sql = format!("SELECT {DEDUCTION_COLUMNS} FROM ebpp_deductions WHERE seller_id = ?1 AND out_order_no = ?2");
-        Ok(self.row(&sql, [seller_id, out_order_no], deduction_row)?)
+        self.row(&sql, [seller_id, out_order_no], deduction_row)
     }
 
     fn insert_deduction(&self, d: &DeductionRecord) -> Result<(), StoreError> {

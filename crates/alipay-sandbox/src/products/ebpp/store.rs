@@ -108,7 +108,7 @@ fn bill_row(r: &Row) -> Result<EbppBillRecord, StoreError> {
 impl EbppRepo for SqlRepo<'_> {
     fn ebpp_bill(&self, seller_id: &str, merchant_order_no: &str) -> Result<Option<EbppBillRecord>, StoreError> {
         let sql = format!("SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE seller_id = ?1 AND merchant_order_no = ?2");
-        Ok(self.row(&sql, [seller_id, merchant_order_no], bill_row)?)
+        self.row(&sql, [seller_id, merchant_order_no], bill_row)
     }
 
     fn search_ebpp_bills(&self, query: Option<&str>, limit: usize) -> Result<Vec<EbppBillRecord>, StoreError> {
