@@ -45,6 +45,11 @@ impl StoreError {
     }
 }
 
+/// The named counters of [`Repo::next_seq`] (trade numbers, red-packet numbers, …): kept in `meta` on SQLite
+/// (one writer), and as sequences (`alipay_seq_<name>`) on PostgreSQL.
+pub(crate) const SEQUENCES: &[&str] =
+    &["trade_no", "ebpp_agreement", "ebpp_deduction", "ebpp_bill", "coupon_auth_no", "coupon_operation_id"];
+
 /// Everything the engine may do to persistent state, inside one transaction.
 ///
 /// All lookups of trades are scoped by seller: there is no way to read a trade without naming its merchant.

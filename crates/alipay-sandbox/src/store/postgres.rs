@@ -167,6 +167,9 @@ impl PgStore {
                 client.run(if applied.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
                 applied?;
             }
+            for name in super::SEQUENCES {
+                client.run(&format!("CREATE SEQUENCE IF NOT EXISTS alipay_seq_{name}"))?;
+            }
             Ok(())
         })();
         let unlock = client.client()?.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);

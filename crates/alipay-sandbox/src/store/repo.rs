@@ -59,6 +59,11 @@ impl Repo for SqlRepo<'_> {
     }
 
     fn next_seq(&self, name: &str) -> Result<i64, StoreError> {
+        if self.dialect() == super::sql::Dialect::Postgres && SEQUENCES.contains(&name) {
+            // A database sequence: concurrent transactions never wait for (nor conflict on) one counter row; a
+            // unit of work that rolls back or runs again leaves a gap, as Alipay's own numbers have.
+            return self.one(&format!("SELECT nextval('alipay_seq_{name}') AS n"), params![], |r| r.get("n"));
+        }
         let key = format!("seq.{name}");
         let current: i64 = self.meta(&key)?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let next = current + 1;
