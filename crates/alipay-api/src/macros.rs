@@ -91,22 +91,6 @@ macro_rules! string_enum {
                 Ok($name::from(s.as_str()))
             }
         }
-
-        /// Stored as its wire text (feature `rusqlite`).
-        #[cfg(feature = "rusqlite")]
-        impl ::rusqlite::types::ToSql for $name {
-            fn to_sql(&self) -> ::rusqlite::Result<::rusqlite::types::ToSqlOutput<'_>> {
-                Ok(::rusqlite::types::ToSqlOutput::from(self.as_str()))
-            }
-        }
-
-        /// Read from its wire text (feature `rusqlite`); an unknown text is [`Self::Unknown`].
-        #[cfg(feature = "rusqlite")]
-        impl ::rusqlite::types::FromSql for $name {
-            fn column_result(value: ::rusqlite::types::ValueRef<'_>) -> ::rusqlite::types::FromSqlResult<Self> {
-                value.as_str().map($name::from)
-            }
-        }
     };
 }
 

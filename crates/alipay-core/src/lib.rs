@@ -56,8 +56,6 @@ pub mod form;
 pub mod key;
 pub mod money;
 pub mod sign;
-#[cfg(feature = "rusqlite")]
-mod sql;
 pub mod time;
 pub mod v3;
 

@@ -37,12 +37,11 @@ pub(crate) async fn refresh(state: &SandboxState) -> Result<(), StoreError> {
     if !state.store.is_shared() {
         return Ok(());
     }
-    let (generation, offset, faults) = state
-        .store
-        .lookup(|r| {
-            Ok((r.meta(GENERATION_KEY)?, r.meta(crate::clock::OFFSET_KEY)?, r.meta(crate::faults::FAULTS_KEY)?))
-        })
-        .await?;
+    let keys = [GENERATION_KEY, crate::clock::OFFSET_KEY, crate::faults::FAULTS_KEY];
+    let values = state.store.lookup(move |r| r.metas(&keys)).await?;
+    let value = |key: &str| values.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let (generation, offset, faults) =
+        (value(GENERATION_KEY), value(crate::clock::OFFSET_KEY), value(crate::faults::FAULTS_KEY));
     state.clock.set_offset(offset.and_then(|o| o.parse().ok()).unwrap_or(0));
     state.faults.set_hint(faults.is_some_and(|f| f.trim() != "[]"));
     let generation = generation.and_then(|g| g.parse().ok()).unwrap_or(0);

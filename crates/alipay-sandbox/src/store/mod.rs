@@ -64,6 +64,8 @@ pub trait Repo:
 {
     /// A value of the key-value `meta` table.
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// The `meta` values of `keys` that are set, in one query.
+    fn metas(&self, keys: &[&str]) -> Result<Vec<(String, String)>, StoreError>;
     /// Sets a `meta` value.
     fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
     /// Increments and returns a named counter.
@@ -216,7 +218,8 @@ impl Store {
     }
 
     /// Like [`Store::read`], for point lookups by key: on SQLite it runs on the calling thread (tens of
-    /// microseconds, less than the hand-off to a pool thread and back; a WAL reader never waits for the writer).
+    /// microseconds, less than the hand-off to a pool thread and back; a WAL reader never waits for the writer);
+    /// on PostgreSQL without a transaction of its own (each statement sees what was committed when it started).
     pub async fn lookup<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
@@ -224,7 +227,7 @@ impl Store {
     {
         match &self.backend {
             Backend::Sqlite(s) => s.read_now(f),
-            Backend::Postgres(p) => p.read(f).await,
+            Backend::Postgres(p) => p.lookup(f).await,
         }
     }
 

@@ -210,6 +210,22 @@ impl PgStore {
         .map_err(StoreError::backend)?
     }
 
+    /// Runs `f` without a transaction of its own, on a blocking-pool thread: each statement sees what was
+    /// committed when it started (point lookups by key, one round trip each; [`PgStore::read`] for a snapshot).
+    pub async fn lookup<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn Repo) -> Result<R, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut client = pool.get().map_err(StoreError::backend)?;
+            f(&SqlRepo::new(&PgConn::new(&mut client)))
+        })
+        .await
+        .map_err(StoreError::backend)?
+    }
+
     /// The URL without its password.
     pub fn display(&self) -> &str {
         &self.display

@@ -58,6 +58,13 @@ impl Repo for SqlRepo<'_> {
         Ok(())
     }
 
+    fn metas(&self, keys: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
+        let marks: Vec<String> = (1..=keys.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!("SELECT key, value FROM meta WHERE key IN ({})", marks.join(", "));
+        let args: Vec<super::sql::Value> = keys.iter().map(|k| super::sql::Value::Text((*k).to_owned())).collect();
+        self.rows(&sql, args, |r| Ok((r.get("key")?, r.get("value")?)))
+    }
+
     fn next_seq(&self, name: &str) -> Result<i64, StoreError> {
         if self.dialect() == super::sql::Dialect::Postgres && SEQUENCES.contains(&name) {
             // A database sequence: concurrent transactions never wait for (nor conflict on) one counter row; a
