@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alipay_client::AlipayClient;
-use alipay_sandbox_admin::{FaultKind, FaultSpec, NewBuyer, NewPaymentCode, ScanTrade, TradeLocator};
+use alipay_sandbox_admin::{FaultKind, FaultSpec, Method, NewBuyer, NewPaymentCode, ScanTrade, TradeLocator};
 use common::{check_trades, fen, is_success, random_millis, worker, yuan, Gw, Instance, NotifyReceiver, PayAttempt};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
@@ -429,4 +429,87 @@ async fn notifications_claimed_by_a_killed_instance_are_delivered_by_the_others(
         assert!(list.iter().all(|n| n.status == "delivered"), "instance {n}: {list:?}");
     }
     println!("{abandoned} deliveries abandoned by the killed instance; {delivered} of {N} delivered by the others");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reservations_and_payments_racing_on_one_balance_never_overdraw_it() {
+    // Snapshot isolation lets two transactions decide on the same balance and both commit when neither writes
+    // what the other read (write skew): a pending deduction reserving the available balance while a payment
+    // spends it. The store makes the reservation write the buyer's row, so one of the two runs again.
+    let Some((_instances, gws)) = cluster("reservations", &[]) else { return };
+    let buyer = new_buyer(&gws[0], "100.00").await;
+    let admin = &gws[0].admin;
+    let token = admin.call(Method::POST, "deduct/pay-password-tokens", Some(json!({"user_id": buyer}))).await.unwrap();
+    assert!(token["pay_password_token"].is_string(), "{token}");
+    let pid = gws[0].info["merchant_pid"].as_str().unwrap().to_owned();
+    // Direct deduct's methods travel as top-level parameters, not in biz_content.
+    let fields = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let sign = fields(&[
+        ("pay_password_token", token["pay_password_token"].as_str().unwrap()),
+        ("user_id", &buyer),
+        ("biz_type", "JF"),
+        ("sub_biz_type", "ELECTRIC"),
+        ("bill_key", "RACE-1"),
+        ("pid", &pid),
+        ("charge_inst", "CQCENTERELECTRIC"),
+        ("agent_channel", "PUBLICPLATFORM"),
+    ]);
+    let sign: Vec<(&str, &str)> = sign.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let signed = gws[1].call_with("alipay.ebpp.pdeduct.sign.add", json!({}), &sign).await.unwrap();
+    assert!(is_success(&signed), "{signed}");
+    let agreement = signed["agreement_id"].as_str().unwrap().to_owned();
+    // Every deduction of this user stays pending, reserving its amount while the available balance covers it.
+    admin.call(Method::POST, "deduct/holds", Some(json!({"user_id": buyer, "count": 1000}))).await.unwrap();
+    let mut codes = Vec::new();
+    for _ in 0..12 {
+        codes.push(admin.issue_payment_code(&buyer, &NewPaymentCode::default()).await.unwrap().auth_code);
+    }
+
+    // 12 payments and 12 deductions of 30.00 on 100.00, interleaved over the three instances, all at once.
+    let answers = spread(&gws, 24, 24, |i| {
+        if i % 2 == 0 {
+            let biz = json!({
+                "out_trade_no": format!("RACE_P{i}"), "scene": "bar_code", "auth_code": codes[i / 2],
+                "subject": "race", "total_amount": "30.00",
+            });
+            ("alipay.trade.pay", biz, Vec::new())
+        } else {
+            let out_order_no = format!("RACE_D{i}");
+            let pay = fields(&[
+                ("agreement_id", &agreement),
+                ("user_id", &buyer),
+                ("bill_key", "RACE-1"),
+                ("pid", &pid),
+                ("out_order_no", &out_order_no),
+                ("pay_amount", "30.00"),
+                ("fine_amount", "0.00"),
+                ("agent_channel", "PUBLICFORM"),
+                ("agent_code", "SECOND"),
+            ]);
+            ("alipay.ebpp.pdeduct.pay", json!({}), pay)
+        }
+    })
+    .await;
+    let mut paid = 0i64;
+    for (i, a) in answers.iter().enumerate() {
+        if i % 2 == 0 {
+            if is_success(a) {
+                paid += 3000;
+            } else {
+                assert_eq!(a["sub_code"], "ACQ.BUYER_BALANCE_NOT_ENOUGH", "payment {i}: {a}");
+            }
+        } else {
+            assert!(is_success(a) && a["result_status"] == "0", "deduction {i} must stay pending: {a}");
+        }
+    }
+    let b = gws[2].admin.buyer(&buyer).await.unwrap();
+    let (balance, reserved, available) =
+        (b.balance.fen(), b.reserved.unwrap().fen(), b.available_balance.unwrap().fen());
+    assert_eq!(balance, 10_000 - paid, "payments moved exactly what they answered");
+    assert_eq!(available, balance - reserved, "{b:?}");
+    assert!(available >= 0, "overdrawn: {} paid, {} reserved of 100.00", yuan(paid), yuan(reserved));
+    assert_eq!(paid + reserved, 9_000, "3 × 30.00 fit in 100.00, by payments or reservations: {b:?}");
+    println!("payments {} and reservations {} of 100.00 over three instances", yuan(paid), yuan(reserved));
 }

@@ -52,10 +52,11 @@ run() { # N round
     echo "postgres CPU during the $m run (its setup and warm-up included): $(echo "$after - $before" | bc) s"
   done
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
-  psql -q "$PG" -c "DROP SCHEMA $schema CASCADE" >/dev/null
+  psql -q "$PG" -c "SET client_min_messages = warning" -c "DROP SCHEMA $schema CASCADE" >/dev/null
 }
 
 for r in $(seq 1 "$ROUNDS"); do
-  run 1 "$r"
-  run 2 "$r"
+  for n in ${INSTANCES:-1 2}; do
+    run "$n" "$r"
+  done
 done

@@ -100,22 +100,22 @@ impl Notifier {
             }
             let now = real_now_ms();
             let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX);
-            // A cheap read first (this loop wakes after every gateway call); then the due ones are claimed.
-            let due = match self.store.read(move |r| r.due_outbox(now, 1)).await {
-                Ok(some) if !some.is_empty() => {
-                    self.store.write(move |r| r.claim_outbox(now, now.saturating_add(lease_ms), 32)).await
+            // One point read (this loop wakes after every gateway call): when is the earliest pending attempt due?
+            // Only then a write, which claims what is due (another instance may have claimed it first).
+            let next = self.store.lookup(|r| r.next_outbox_due()).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read the notification outbox");
+                None
+            });
+            if next.is_some_and(|t| t <= now) {
+                match self.store.write(move |r| r.claim_outbox(now, now.saturating_add(lease_ms), 32)).await {
+                    Ok(items) if !items.is_empty() => {
+                        futures_util::future::join_all(items.into_iter().map(|i| self.deliver(i))).await;
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot claim notifications"),
                 }
-                other => other,
-            };
-            match due {
-                Ok(items) if !items.is_empty() => {
-                    futures_util::future::join_all(items.into_iter().map(|i| self.deliver(i))).await;
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "cannot read the notification outbox"),
             }
-            let next = self.store.read(|r| r.next_outbox_due()).await.ok().flatten();
             let wait_ms = next.map(|t| (t - real_now_ms()).clamp(5, 1000)).unwrap_or(1000);
             let wait = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(1000));
             tokio::select! {

@@ -2,7 +2,7 @@
 //!
 //! - **SQLite** in the data directory (the default, [`sqlite`]): WAL, `synchronous=FULL`, one writer thread that
 //!   commits queued units of work together (group commit). One process.
-//! - **PostgreSQL** ([`postgres`]): `SERIALIZABLE` transactions on a pool, retried on conflicts; several
+//! - **PostgreSQL** ([`postgres`]): snapshot-isolated transactions on a pool, run again on a conflict; several
 //!   sandbox processes share one state.
 //!
 //! The repositories' queries are written once ([`sql`]) and run on either. A caller never sees a result that a
@@ -90,6 +90,10 @@ pub trait Repo:
     fn buyer(&self, user_id: &str) -> Result<Option<BuyerRecord>, StoreError>;
     /// Creates a buyer.
     fn insert_buyer(&self, buyer: &BuyerRecord) -> Result<(), StoreError>;
+    /// Writes the buyer's row without changing it, so that a transaction deciding on the buyer's available
+    /// balance without moving it (a pending deduction's reservation) conflicts with one that moves it: under the
+    /// shared store's snapshot isolation both could otherwise commit on what each saw (write skew).
+    fn lock_buyer(&self, user_id: &str) -> Result<(), StoreError>;
     /// Sets a buyer's balance.
     fn set_buyer_balance(&self, user_id: &str, balance: Money) -> Result<(), StoreError>;
     /// A payment code.
@@ -101,8 +105,6 @@ pub trait Repo:
 
     /// Queues a notification.
     fn insert_outbox(&self, item: &OutboxRecord) -> Result<i64, StoreError>;
-    /// Pending notifications due at `now_ms` (real time).
-    fn due_outbox(&self, now_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError>;
     /// Claims up to `limit` notifications due at `now_ms` for delivery by this process: their next attempt
     /// moves to `lease_until_ms`, so no other process (on a shared store) takes them meanwhile, and if this one
     /// dies before recording the attempt they are due again when the lease ends. Rows another transaction holds

@@ -180,6 +180,11 @@ impl Repo for SqlRepo<'_> {
         Ok(())
     }
 
+    fn lock_buyer(&self, user_id: &str) -> Result<(), StoreError> {
+        self.exec("UPDATE buyers SET balance = balance WHERE user_id = ?1", [user_id])?;
+        Ok(())
+    }
+
     fn set_buyer_balance(&self, user_id: &str, balance: Money) -> Result<(), StoreError> {
         // `balance` is the available balance: what pending deductions reserve stays in the column.
         let sql = format!("UPDATE buyers SET balance = ?2 + {RESERVED_OF_BUYER} WHERE user_id = ?1");
@@ -233,16 +238,6 @@ impl Repo for SqlRepo<'_> {
             ],
             |r| r.get("id"),
         )
-    }
-
-    fn due_outbox(&self, now_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError> {
-        let limit = limit_arg(limit);
-        let sql = format!(
-            "SELECT {OUTBOX_COLUMNS} FROM notifications WHERE status = 'pending' AND next_attempt_at_ms <= ?1 \
-             ORDER BY next_attempt_at_ms, id LIMIT ?2"
-        );
-        let rows = self.rows(&sql, params![now_ms, limit], outbox_row)?;
-        Ok(rows)
     }
 
     fn claim_outbox(&self, now_ms: i64, lease_until_ms: i64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError> {

@@ -329,7 +329,9 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
     let held = repo.take_hold(HOLD_AGREEMENT, &agreement.agreement_id)? || repo.take_hold(HOLD_USER, &req.user_id)?;
     if held {
         // Pending: the amount is reserved (no longer available to other payments) when the available balance
-        // covers it; otherwise nothing is reserved and resolving it as success needs the balance then.
+        // covers it; otherwise nothing is reserved and resolving it as success needs the balance then. The
+        // buyer's row is written, so a concurrent payment that moves the balance conflicts with this decision.
+        repo.lock_buyer(&d.user_id)?;
         let available = repo.buyer(&d.user_id)?.map_or(Money::ZERO, |b| b.balance);
         if available >= d.amount {
             d.reserved = d.amount;

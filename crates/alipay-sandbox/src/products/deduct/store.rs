@@ -22,6 +22,12 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE ebpp_deductions ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX ebpp_deductions_pending ON ebpp_deductions(user_id, status);
     "#,
+    // 2: one usable agreement per user and bill identity, by the database (two instances on a shared store
+    // signing the same identity at once cannot both succeed).
+    r#"
+    CREATE UNIQUE INDEX ebpp_agreements_one_normal
+        ON ebpp_agreements(seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key) WHERE status = 'NORMAL';
+    "#,
 ];
 
 /// What the pending deductions of the buyer row `buyers` reserve, in fen: an SQL expression over the
