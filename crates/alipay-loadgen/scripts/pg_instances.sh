@@ -5,6 +5,7 @@
 #   cargo build --release -p alipay-cli -p alipay-loadgen
 #   PG=postgres://alipay:alipay@127.0.0.1:5432/alipay crates/alipay-loadgen/scripts/pg_instances.sh [ROUNDS] [LOADGEN ARGS...]
 #
+# INSTANCES="sqlite 1 2" by default: the embedded store for comparison, then 1 and 2 instances on PostgreSQL.
 # Defaults: 2 rounds, METHODS="precreate query" (one loadgen invocation each, so PostgreSQL's CPU is per
 # method), `--concurrency 32,64 --runs 2 --no-half-load`.
 set -euo pipefail
@@ -32,12 +33,16 @@ pg_cpu() {
 
 wait_for() { for _ in $(seq 1 200); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "no $1" >&2; exit 1; }
 
-run() { # N round
-  local n=$1 r=$2 schema="lg_${1}_${2}_$$" configs=() pids=() i
-  psql -q "$PG" -c "CREATE SCHEMA $schema" >/dev/null
+run() { # N|sqlite round
+  local n=$1 r=$2 schema="lg_${1}_${2}_$$" configs=() pids=() i store=()
+  if [ "$n" = sqlite ]; then
+    n=1 # the embedded store, for comparison
+  else
+    psql -q "$PG" -c "CREATE SCHEMA $schema" >/dev/null
+    store=(--store "$PG?options=-csearch_path%3D$schema")
+  fi
   for i in $(seq 1 "$n"); do
-    "$BIN/alipay" sandbox --data "$WORK/$schema-$i" --listen 127.0.0.1:0 \
-      --store "$PG?options=-csearch_path%3D$schema" >"$WORK/$schema-$i.log" 2>&1 &
+    "$BIN/alipay" sandbox --data "$WORK/$schema-$i" --listen 127.0.0.1:0 "${store[@]}" >"$WORK/$schema-$i.log" 2>&1 &
     pids+=($!)
     configs+=("$WORK/$schema-$i/app.json")
   done
@@ -45,18 +50,18 @@ run() { # N round
   local before after m
   for m in $METHODS; do
     before=$(pg_cpu)
-    echo "== $n instance(s), round $r, $m (schema $schema)"
+    echo "== $1 instance(s), round $r, $m (schema $schema)"
     "$BIN/alipay-loadgen" --config "$(IFS=,; echo "${configs[*]}")" --pid "$(IFS=,; echo "${pids[*]}")" \
       --methods "$m" "${ARGS[@]}"
     after=$(pg_cpu)
     echo "postgres CPU during the $m run (its setup and warm-up included): $(echo "$after - $before" | bc) s"
   done
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
-  psql -q "$PG" -c "SET client_min_messages = warning" -c "DROP SCHEMA $schema CASCADE" >/dev/null
+  [ ${#store[@]} -eq 0 ] || psql -q "$PG" -c "SET client_min_messages = warning" -c "DROP SCHEMA $schema CASCADE" >/dev/null
 }
 
 for r in $(seq 1 "$ROUNDS"); do
-  for n in ${INSTANCES:-1 2}; do
+  for n in ${INSTANCES:-sqlite 1 2}; do
     run "$n" "$r"
   done
 done
