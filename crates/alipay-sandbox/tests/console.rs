@@ -30,6 +30,23 @@ async fn post_form(client: &reqwest::Client, url: &str, form: &[(&str, &str)], h
 }
 
 #[tokio::test]
+async fn home_says_where_the_state_lives_without_the_password() {
+    let h = Harness::start().await;
+    let (status, body) = page(&h, "/").await;
+    assert_eq!(status, 200);
+    match &h.config.store {
+        Some(url) => {
+            assert!(body.contains("State: PostgreSQL"), "{body}");
+            let password = url::Url::parse(url).unwrap().password().map(str::to_owned);
+            if let Some(p) = password {
+                assert!(!body.contains(&format!(":{p}@")), "the store's password is on the page");
+            }
+        }
+        None => assert!(body.contains("State: SQLite in"), "{body}"),
+    }
+}
+
+#[tokio::test]
 async fn every_page_renders_with_a_title() {
     let h = Harness::start().await;
     h.pay("CONSOLE_T1", "10.00", &h.info.buyer_user_id).await;

@@ -153,6 +153,13 @@ pub(crate) async fn home(State(state): St, Query(lq): Query<ListQuery>) -> PageR
             p { "Sandbox clock: " strong data-testid="clock-now" { (when(state.clock.now())) } " (offset " (state.clock.offset()) " s) — "
                 a href="/controls" { "advance it, inject faults, reset" } "." }
             @if let Some(b) = &buyer { p { "Default buyer: " code { (b) } " — " a href="/wallet" { "its wallet" } } }
+            p data-testid="store" {
+                @match state.store.display() {
+                    Some(shared) => { "State: PostgreSQL " code { (shared) } ", shared by every instance started on it (this page shows them all; "
+                        "the Inspector shows the calls this instance answered)." }
+                    None => { "State: SQLite in " code { (state.data_dir.display()) } " (this process only)." }
+                }
+            }
         }
         h2 { "Apps" }
         table {
