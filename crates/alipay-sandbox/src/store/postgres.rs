@@ -75,6 +75,9 @@ pub struct PgClient {
     /// Always `Some` until dropped.
     client: Option<postgres::Client>,
     statements: HashMap<String, Statement>,
+    /// Inside a transaction this code began: a connection handed back in that state (a unit of work that
+    /// panicked) is discarded by the pool, never reused mid-transaction.
+    in_transaction: bool,
 }
 
 impl PgClient {
@@ -93,7 +96,14 @@ impl PgClient {
 
     /// Runs statements without arguments (transaction control).
     fn run(&mut self, sql: &str) -> Result<(), StoreError> {
-        self.client()?.batch_execute(sql).map_err(pg)
+        let result = self.client()?.batch_execute(sql).map_err(pg);
+        if sql.starts_with("BEGIN") {
+            self.in_transaction = result.is_ok();
+        } else if sql == "COMMIT" || sql == "ROLLBACK" {
+            // Over either way: a failed COMMIT rolls back.
+            self.in_transaction = false;
+        }
+        result
     }
 }
 
@@ -121,7 +131,7 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<PgClient, postgres::Error> {
         let client = self.config.connect(NoTls)?;
-        Ok(PgClient { client: Some(client), statements: HashMap::new() })
+        Ok(PgClient { client: Some(client), statements: HashMap::new(), in_transaction: false })
     }
 
     fn is_valid(&self, conn: &mut PgClient) -> Result<(), postgres::Error> {
@@ -132,7 +142,7 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn has_broken(&self, conn: &mut PgClient) -> bool {
-        conn.client.as_ref().is_none_or(postgres::Client::is_closed)
+        conn.in_transaction || conn.client.as_ref().is_none_or(postgres::Client::is_closed)
     }
 }
 
@@ -267,7 +277,9 @@ where
             }
             return result;
         }
-        match client.client()?.batch_execute("COMMIT") {
+        let committed = client.client()?.batch_execute("COMMIT");
+        client.in_transaction = false;
+        match committed {
             Ok(()) => return result,
             Err(e) if is_conflict(&e) && attempt < MAX_ATTEMPTS => backoff(attempt),
             Err(e) => return Err(E::from(pg(e))),
