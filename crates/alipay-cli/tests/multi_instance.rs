@@ -513,3 +513,33 @@ async fn reservations_and_payments_racing_on_one_balance_never_overdraw_it() {
     assert_eq!(paid + reserved, 9_000, "3 × 30.00 fit in 100.00, by payments or reservations: {b:?}");
     println!("payments {} and reservations {} of 100.00 over three instances", yuan(paid), yuan(reserved));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bill_url_made_by_one_instance_downloads_once_from_another() {
+    let Some((_instances, gws)) = cluster("bill_url", &[]) else { return };
+    let buyer = new_buyer(&gws[0], "100.00").await;
+    let code = gws[0].admin.issue_payment_code(&buyer, &NewPaymentCode::default()).await.unwrap().auth_code;
+    let biz = json!({
+        "out_trade_no": "BILL1", "scene": "bar_code", "auth_code": code, "subject": "bill", "total_amount": "8.88",
+    });
+    let paid = gws[0].call("alipay.trade.pay", biz).await.unwrap();
+    assert!(is_success(&paid), "{paid}");
+    // The payment's Beijing date, then a day later (the shared clock) the bill of that date, through instance 2.
+    let day = paid["gmt_payment"].as_str().unwrap()[..10].to_owned();
+    gws[0].admin.advance_clock(86_400).await.unwrap();
+    let query = json!({"bill_type": "trade", "bill_date": day});
+    let answer = gws[1].call("alipay.data.dataservice.bill.downloadurl.query", query).await.unwrap();
+    assert!(is_success(&answer), "{answer}");
+    let url = answer["bill_download_url"].as_str().unwrap();
+    let path = &url[url.find("/bills/").unwrap()..];
+    let base = |gw: &Gw| gw.gateway.trim_end_matches("/gateway.do").to_owned();
+    assert!(url.starts_with(&base(&gws[1])), "made by instance 2: {url}");
+
+    // Instance 3 serves it (a zip naming the payment), once; instance 1 then finds it gone.
+    let got = gws[2].http.get(format!("{}{path}", base(&gws[2]))).send().await.unwrap();
+    assert_eq!(got.status().as_u16(), 200);
+    let bytes = got.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK"), "a zip");
+    let again = gws[0].http.get(format!("{}{path}", base(&gws[0]))).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 404, "single use across instances");
+}
