@@ -6,6 +6,8 @@
 //! `ALIPAY_BROWSER=1` (CI), where they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
+mod common;
+
 #[path = "../../alipay-client/examples/merchant_site.rs"]
 #[allow(unused_imports, missing_docs)]
 mod merchant_site;
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use alipay_api::trade::{TradeAppPay, TradePrecreate, TradeQuery, TradeStatus};
 use alipay_client::AlipayClient;
-use alipay_sandbox::{Config, RunningSandbox, Sandbox};
+use alipay_sandbox::RunningSandbox;
 use alipay_sandbox_admin::AdminClient;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -136,14 +138,7 @@ struct Env {
 
 impl Env {
     async fn start() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            notify_time_scale: 0.001,
-            store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
-            ..Config::default()
-        };
-        let running =
-            Sandbox::open(dir.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let (dir, running) = common::start_sandbox().await;
         let path = dir.path().join("app.json");
         let cfg = alipay_client::ClientConfig::from_file(&path).unwrap();
         let base = cfg.gateway_url.trim_end_matches("/gateway.do").to_owned();

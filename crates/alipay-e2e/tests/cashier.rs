@@ -2,10 +2,12 @@
 //! (issue 10). The browser walk is `browser.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
+mod common;
+
 use alipay_api::coupon::CouponOrderPagePay;
 use alipay_api::trade::{TradeAppPay, TradePagePay, TradePrecreate, TradeQuery, TradeRefund, TradeStatus, TradeWapPay};
 use alipay_client::{AlipayClient, CallOptions};
-use alipay_sandbox::{Config, RunningSandbox, Sandbox};
+use alipay_sandbox::RunningSandbox;
 use alipay_sandbox_admin::{AdminClient, NotificationQuery};
 use reqwest::header::{ACCEPT, LOCATION};
 use reqwest::redirect::Policy;
@@ -21,14 +23,7 @@ struct Env {
 
 impl Env {
     async fn start() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            notify_time_scale: 0.001,
-            store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
-            ..Config::default()
-        };
-        let running =
-            Sandbox::open(dir.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let (dir, running) = common::start_sandbox().await;
         let path = dir.path().join("app.json");
         let cfg = alipay_client::ClientConfig::from_file(&path).unwrap();
         let base = cfg.gateway_url.trim_end_matches("/gateway.do").to_owned();

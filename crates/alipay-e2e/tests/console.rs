@@ -13,6 +13,8 @@
 //! otherwise prints a note and passes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use std::time::Duration;
 use alipay_api::trade::{TradePay, TradePrecreate, TradeQuery, TradeStatus};
 use alipay_client::AlipayClient;
 use alipay_core::PrivateKey;
-use alipay_sandbox::{AppJson, Config, Sandbox};
+use alipay_sandbox::AppJson;
 use alipay_sandbox_admin::{AdminClient, NewApp, NewPaymentCode, ScanTrade};
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -122,14 +124,7 @@ async fn console_actions_change_what_the_gateway_answers() {
         return;
     };
 
-    let data = tempfile::tempdir().unwrap();
-    let config = Config {
-        notify_time_scale: 0.001,
-        store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
-        ..Config::default()
-    };
-    let running =
-        Sandbox::open(data.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let (data, running) = common::start_sandbox().await;
     let base = format!("http://{}", running.addr());
     let app_json = data.path().join("app.json");
     let info: AppJson = serde_json::from_slice(&std::fs::read(&app_json).unwrap()).unwrap();

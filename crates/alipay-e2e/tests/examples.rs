@@ -6,10 +6,10 @@
 //! and otherwise prints a note and passes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
-
-use alipay_sandbox::{Config, Sandbox};
 
 /// The examples that run to completion on their own (`notify_endpoint` is a server and is not listed).
 const EXAMPLES: &[&str] = &["face_to_face", "ebpp", "deduct", "red_packets"];
@@ -36,14 +36,7 @@ async fn every_example_runs_against_the_sandbox() {
         return;
     }
 
-    let data = tempfile::tempdir().unwrap();
-    let config = Config {
-        notify_time_scale: 0.001,
-        store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
-        ..Config::default()
-    };
-    let running =
-        Sandbox::open(data.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let (data, running) = common::start_sandbox().await;
     let app_json = data.path().join("app.json");
 
     for name in EXAMPLES {

@@ -1,6 +1,8 @@
 //! The SDK's prescribed flows end to end against the running local Alipay.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +12,7 @@ use alipay_api::trade::{CancelAction, TradePay, TradePrecreate, TradeQuery, Trad
 use alipay_client::flows::{PayOutcome, PollPolicy, RetryPolicy};
 use alipay_client::{AlipayClient, ResponseExt};
 use alipay_core::{Charset, Money};
-use alipay_sandbox::{Config, RunningSandbox, Sandbox};
+use alipay_sandbox::RunningSandbox;
 use alipay_sandbox_admin::{AdminClient, FaultKind, FaultSpec, NewBuyer, NewPaymentCode, ScanTrade, TradeLocator};
 
 struct Env {
@@ -22,14 +24,7 @@ struct Env {
 
 impl Env {
     async fn start(charset: Charset, notify_url: Option<&str>) -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            notify_time_scale: 0.001,
-            store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
-            ..Config::default()
-        };
-        let running =
-            Sandbox::open(dir.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let (dir, running) = common::start_sandbox().await;
         let path = dir.path().join("app.json");
         let mut cfg = alipay_client::ClientConfig::from_file(&path).unwrap();
         cfg.charset = charset.as_str().into();

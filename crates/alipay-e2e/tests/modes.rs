@@ -3,10 +3,12 @@
 //! certificate rotated under a running client.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
+mod common;
+
 use alipay_api::trade::{TradePay, TradePrecreate, TradeQuery, TradeStatus};
 use alipay_client::{AlipayClient, ClientConfig, Protocol, ResponseExt};
 use alipay_core::Money;
-use alipay_sandbox::{Config, RunningSandbox, Sandbox};
+use alipay_sandbox::RunningSandbox;
 use alipay_sandbox_admin::{AdminClient, NewApp, NewBuyer, NewPaymentCode, RegisteredApp};
 
 struct Env {
@@ -17,14 +19,7 @@ struct Env {
 
 impl Env {
     async fn start() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            notify_time_scale: 0.001,
-            store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
-            ..Config::default()
-        };
-        let running =
-            Sandbox::open(dir.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let (dir, running) = common::start_sandbox().await;
         let admin = AdminClient::from_app_json(dir.path().join("app.json")).unwrap();
         Env { _dir: dir, _running: running, admin }
     }

@@ -1,6 +1,8 @@
 //! EBPP bills, direct deduct and red packets: the SDK's typed calls and flows against the running sandbox.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
+mod common;
+
 use std::time::Duration;
 
 use alipay_api::bill::{BillDownloadUrlQuery, BillType};
@@ -12,7 +14,7 @@ use alipay_api::trade::{TradePay, TradeRefund};
 use alipay_client::flows::{CouponOutcome, PollPolicy, RetryPolicy};
 use alipay_client::{AlipayClient, ResponseExt};
 use alipay_core::Money;
-use alipay_sandbox::{Config, RunningSandbox, Sandbox};
+use alipay_sandbox::RunningSandbox;
 use alipay_sandbox_admin::{
     AdminClient, FaultKind, FaultSpec, NewBuyer, NewHold, NewPayPasswordToken, NewPaymentCode, PayBill,
     ResolveDeduction,
@@ -29,14 +31,7 @@ struct Env {
 
 impl Env {
     async fn start() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            notify_time_scale: 0.001,
-            store: alipay_testkit::store_for(env!("CARGO_CRATE_NAME")),
-            ..Config::default()
-        };
-        let running =
-            Sandbox::open(dir.path(), config).await.unwrap().start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let (dir, running) = common::start_sandbox().await;
         let path = dir.path().join("app.json");
         let app: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let client = AlipayClient::from_config_file(&path).unwrap();

@@ -34,6 +34,44 @@ fn outbox_row(r: &Row) -> Result<OutboxRecord, StoreError> {
     })
 }
 
+const APP_COLUMNS: &str = "app_id, merchant_pid, public_key, sign_type, created_at";
+const MERCHANT_COLUMNS: &str = "pid, name, email, balance, primary_app_id";
+
+/// A buyer with its available balance: what pending deductions reserve is not spendable
+/// (`crate::products::deduct`).
+fn buyer_select() -> String {
+    format!("SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers")
+}
+
+fn app_row(r: &Row) -> Result<AppRecord, StoreError> {
+    Ok(AppRecord {
+        app_id: r.get("app_id")?,
+        merchant_pid: r.get("merchant_pid")?,
+        public_key: r.get("public_key")?,
+        sign_type: r.get("sign_type")?,
+        created_at: r.get("created_at")?,
+    })
+}
+
+fn merchant_row(r: &Row) -> Result<MerchantRecord, StoreError> {
+    Ok(MerchantRecord {
+        pid: r.get("pid")?,
+        name: r.get("name")?,
+        email: r.get("email")?,
+        balance: r.get("balance")?,
+        primary_app_id: r.get("primary_app_id")?,
+    })
+}
+
+fn buyer_row(r: &Row) -> Result<BuyerRecord, StoreError> {
+    Ok(BuyerRecord {
+        user_id: r.get("user_id")?,
+        logon_id: r.get("logon_id")?,
+        balance: r.get("balance")?,
+        password_free_limit: r.get("password_free_limit")?,
+    })
+}
+
 fn delivery_row(r: &Row) -> Result<DeliveryRecord, StoreError> {
     Ok(DeliveryRecord {
         notification_id: r.get(0)?,
@@ -79,20 +117,7 @@ impl Repo for SqlRepo<'_> {
     }
 
     fn app(&self, app_id: &str) -> Result<Option<AppRecord>, StoreError> {
-        let row = self.row(
-            "SELECT app_id, merchant_pid, public_key, sign_type, created_at FROM apps WHERE app_id = ?1",
-            [app_id],
-            |r| {
-                Ok(AppRecord {
-                    app_id: r.get(0)?,
-                    merchant_pid: r.get(1)?,
-                    public_key: r.get(2)?,
-                    sign_type: r.get(3)?,
-                    created_at: r.get(4)?,
-                })
-            },
-        )?;
-        Ok(row)
+        self.row(&format!("SELECT {APP_COLUMNS} FROM apps WHERE app_id = ?1"), [app_id], app_row)
     }
 
     fn insert_app(&self, app: &AppRecord) -> Result<(), StoreError> {
@@ -104,17 +129,7 @@ impl Repo for SqlRepo<'_> {
     }
 
     fn merchant(&self, pid: &str) -> Result<Option<MerchantRecord>, StoreError> {
-        let row =
-            self.row("SELECT pid, name, email, balance, primary_app_id FROM merchants WHERE pid = ?1", [pid], |r| {
-                Ok(MerchantRecord {
-                    pid: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    balance: Money::from_fen(r.get(3)?),
-                    primary_app_id: r.get(4)?,
-                })
-            })?;
-        Ok(row)
+        self.row(&format!("SELECT {MERCHANT_COLUMNS} FROM merchants WHERE pid = ?1"), [pid], merchant_row)
     }
 
     fn insert_merchant(&self, m: &MerchantRecord) -> Result<(), StoreError> {
@@ -131,7 +146,7 @@ impl Repo for SqlRepo<'_> {
     }
 
     fn auth_token(&self, token: &str) -> Result<Option<AuthTokenRecord>, StoreError> {
-        let row = self.row(
+        self.row(
             "SELECT token, app_id, merchant_pid, auth_app_id, expires_at FROM app_auth_tokens WHERE token = ?1",
             [token],
             |r| {
@@ -143,8 +158,7 @@ impl Repo for SqlRepo<'_> {
                     expires_at: r.get(4)?,
                 })
             },
-        )?;
-        Ok(row)
+        )
     }
 
     fn insert_auth_token(&self, t: &AuthTokenRecord) -> Result<(), StoreError> {
@@ -156,20 +170,7 @@ impl Repo for SqlRepo<'_> {
     }
 
     fn buyer(&self, user_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
-        // The available balance: what pending deductions reserve is not spendable (crate::products::deduct).
-        let sql = format!(
-            "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers \
-             WHERE user_id = ?1"
-        );
-        let row = self.row(&sql, [user_id], |r| {
-            Ok(BuyerRecord {
-                user_id: r.get(0)?,
-                logon_id: r.get(1)?,
-                balance: Money::from_fen(r.get(2)?),
-                password_free_limit: Money::from_fen(r.get(3)?),
-            })
-        })?;
-        Ok(row)
+        self.row(&format!("{} WHERE user_id = ?1", buyer_select()), [user_id], buyer_row)
     }
 
     fn insert_buyer(&self, b: &BuyerRecord) -> Result<(), StoreError> {
@@ -193,16 +194,14 @@ impl Repo for SqlRepo<'_> {
     }
 
     fn payment_code(&self, code: &str) -> Result<Option<PaymentCodeRecord>, StoreError> {
-        let row =
-            self.row("SELECT code, user_id, expires_at, used FROM payment_codes WHERE code = ?1", [code], |r| {
-                Ok(PaymentCodeRecord {
-                    code: r.get(0)?,
-                    user_id: r.get(1)?,
-                    expires_at: r.get(2)?,
-                    used: r.get::<_, i64>(3)? != 0,
-                })
-            })?;
-        Ok(row)
+        self.row("SELECT code, user_id, expires_at, used FROM payment_codes WHERE code = ?1", [code], |r| {
+            Ok(PaymentCodeRecord {
+                code: r.get(0)?,
+                user_id: r.get(1)?,
+                expires_at: r.get(2)?,
+                used: r.get::<_, i64>(3)? != 0,
+            })
+        })
     }
 
     fn insert_payment_code(&self, c: &PaymentCodeRecord) -> Result<(), StoreError> {
@@ -286,18 +285,16 @@ impl Repo for SqlRepo<'_> {
             "SELECT {OUTBOX_COLUMNS} FROM notifications WHERE (CAST(?1 AS TEXT) IS NULL OR app_id = ?1) \
              AND (CAST(?2 AS TEXT) IS NULL OR out_trade_no = ?2) ORDER BY id DESC LIMIT ?3"
         );
-        let rows = self.rows(&sql, params![app_id, out_trade_no, limit], outbox_row)?;
-        Ok(rows)
+        self.rows(&sql, params![app_id, out_trade_no, limit], outbox_row)
     }
 
     fn deliveries(&self, notification_id: i64) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let rows = self.rows(
+        self.rows(
             "SELECT notification_id, attempt, at_ms, http_status, response_body, error FROM deliveries \
              WHERE notification_id = ?1 ORDER BY attempt",
             [notification_id],
             delivery_row,
-        )?;
-        Ok(rows)
+        )
     }
 
     fn requeue_notification(&self, id: i64, now_ms: i64) -> Result<bool, StoreError> {
@@ -309,56 +306,21 @@ impl Repo for SqlRepo<'_> {
     }
 
     fn apps(&self, limit: usize) -> Result<Vec<AppRecord>, StoreError> {
-        let limit = limit_arg(limit);
-        let rows = self.rows(
-            "SELECT app_id, merchant_pid, public_key, sign_type, created_at FROM apps ORDER BY rowid DESC LIMIT ?1",
-            [limit],
-            |r| {
-                Ok(AppRecord {
-                    app_id: r.get(0)?,
-                    merchant_pid: r.get(1)?,
-                    public_key: r.get(2)?,
-                    sign_type: r.get(3)?,
-                    created_at: r.get(4)?,
-                })
-            },
-        )?;
-        Ok(rows)
+        self.rows(&format!("SELECT {APP_COLUMNS} FROM apps ORDER BY rowid DESC LIMIT ?1"), [limit_arg(limit)], app_row)
     }
 
     fn merchants(&self, limit: usize) -> Result<Vec<MerchantRecord>, StoreError> {
-        let limit = limit_arg(limit);
-        let rows = self.rows(
-            "SELECT pid, name, email, balance, primary_app_id FROM merchants ORDER BY rowid DESC LIMIT ?1",
-            [limit],
-            |r| {
-                Ok(MerchantRecord {
-                    pid: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    balance: Money::from_fen(r.get(3)?),
-                    primary_app_id: r.get(4)?,
-                })
-            },
-        )?;
-        Ok(rows)
+        let sql = format!("SELECT {MERCHANT_COLUMNS} FROM merchants ORDER BY rowid DESC LIMIT ?1");
+        self.rows(&sql, [limit_arg(limit)], merchant_row)
     }
 
     fn buyers(&self, query: Option<&str>, limit: usize) -> Result<Vec<BuyerRecord>, StoreError> {
-        let limit = limit_arg(limit);
         let sql = format!(
-            "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers \
-             WHERE (CAST(?1 AS TEXT) IS NULL OR instr(user_id, ?1) > 0 OR instr(logon_id, ?1) > 0) ORDER BY rowid DESC LIMIT ?2"
+            "{} WHERE (CAST(?1 AS TEXT) IS NULL OR instr(user_id, ?1) > 0 OR instr(logon_id, ?1) > 0) \
+             ORDER BY rowid DESC LIMIT ?2",
+            buyer_select()
         );
-        let rows = self.rows(&sql, params![query, limit], |r| {
-            Ok(BuyerRecord {
-                user_id: r.get(0)?,
-                logon_id: r.get(1)?,
-                balance: Money::from_fen(r.get(2)?),
-                password_free_limit: Money::from_fen(r.get(3)?),
-            })
-        })?;
-        Ok(rows)
+        self.rows(&sql, params![query, limit_arg(limit)], buyer_row)
     }
 
     fn wipe(&self, keep_meta: &[&str]) -> Result<(), StoreError> {
