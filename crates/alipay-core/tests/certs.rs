@@ -84,9 +84,11 @@ fn issued_certificates_chain_and_foreign_ones_do_not() {
     let cert = ca.issue("2088000000000001-2021000000000001", key.public_key()).unwrap();
     ca.roots().verify_chain(std::slice::from_ref(&cert)).unwrap();
     assert_eq!(cert.public_key().unwrap(), *key.public_key());
-    assert_eq!(ca.roots().certs().len(), 2);
-    assert!(!ca.roots().certs()[0].is_rsa_signed());
-    assert_eq!(ca.roots().sn(), ca.roots().certs()[1].sn());
+    // Alipay's bundle layout (fixtures/certs/alipayRootCert.crt): SM2, RSA R1, ECDSA E1, RSA; the SN joins the
+    // RSA roots.
+    let roots = ca.roots().certs();
+    assert_eq!(roots.iter().map(Certificate::is_rsa_signed).collect::<Vec<_>>(), [false, true, false, true]);
+    assert_eq!(ca.roots().sn(), format!("{}_{}", roots[1].sn(), roots[3].sn()));
 
     // Same names, other keys: the signature does not verify.
     let other = CertAuthority::generate().unwrap();
@@ -106,6 +108,28 @@ fn issued_certificates_chain_and_foreign_ones_do_not() {
     let restored = CertAuthority::from_parts(ca.root_key(), &ca.root_bundle_pem()).unwrap();
     assert_eq!(restored.roots().sn(), ca.roots().sn());
     ca.roots().verify_chain(&[restored.issue("y", key.public_key()).unwrap()]).unwrap();
+
+    // Alipay certificates come from "Class 2 R1" and ship with it (fixtures/certs/alipayCertPublicKey_RSA2_chain_
+    // 2025.crt); the leaf alone does not reach a root. A CA restored with its intermediates issues from the same
+    // ones; restored without them, it makes new ones under the same root.
+    let leaf = ca.issue_alipay("支付宝(中国)网络技术有限公司-2088000000000001", key.public_key()).unwrap();
+    let chain = Certificate::all_from_pem(&ca.chain_pem(&leaf)).unwrap();
+    assert_eq!(chain.len(), 2);
+    ca.roots().verify_chain(&chain).unwrap();
+    assert!(matches!(ca.roots().verify_chain(&chain[..1]), Err(CertError::UnknownIssuer { .. })));
+    let kept = CertAuthority::restore(ca.root_key(), &ca.root_bundle_pem(), Some(&ca.intermediates())).unwrap();
+    assert_eq!(kept.intermediates()[1].cert, ca.intermediates()[1].cert);
+    let again = kept.issue_alipay("z", key.public_key()).unwrap();
+    assert_eq!(Certificate::all_from_pem(&kept.chain_pem(&again)).unwrap()[1], chain[1]);
+    let renewed = CertAuthority::from_parts(ca.root_key(), &ca.root_bundle_pem()).unwrap();
+    let other_chain =
+        Certificate::all_from_pem(&renewed.chain_pem(&renewed.issue_alipay("w", key.public_key()).unwrap())).unwrap();
+    ca.roots().verify_chain(&other_chain).unwrap();
+    // App certificates come from "Class 1 R1" (Alipay ships them alone: fixtures/certs/appCertPublicKey_*.crt);
+    // `chain_pem` would add their intermediate too.
+    let app = ca.issue_app("2088000000000001-2021000000000001", key.public_key()).unwrap();
+    assert!(app.issuer().starts_with("CN=alipay-rs Local Certification Authority Class 1 R1,"), "{}", app.issuer());
+    assert_eq!(Certificate::all_from_pem(&ca.chain_pem(&app)).unwrap().len(), 2);
 }
 
 #[test]

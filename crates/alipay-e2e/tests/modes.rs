@@ -103,14 +103,19 @@ async fn admin_answer_is_a_complete_config_in_every_mode() {
     let cert = env.app(NewApp { cert_mode: true, aes: true, ..Default::default() }).await;
     assert!(cert.alipay_public_key.is_none());
     let root = alipay_core::cert::RootCerts::from_pem(cert.alipay_root_cert.as_deref().unwrap()).unwrap();
-    assert_eq!(root.certs().len(), 2, "a non-RSA root first, then the RSA root");
-    assert!(!root.certs()[0].is_rsa_signed() && root.certs()[1].is_rsa_signed());
+    // Alipay's bundle: SM2 root, RSA root R1, ECDSA root E1, a second RSA root (alipay-core's fixtures/certs).
+    let kinds: Vec<bool> = root.certs().iter().map(|c| c.is_rsa_signed()).collect();
+    assert_eq!(kinds, [false, true, false, true], "four roots, the RSA ones second and fourth");
     assert_eq!(cert.alipay_root_cert_sn.as_deref(), Some(root.sn()));
     let app_cert = alipay_core::cert::Certificate::from_pem(cert.app_cert.as_deref().unwrap()).unwrap();
     assert_eq!(cert.app_cert_sn.as_deref(), Some(app_cert.sn()));
-    let alipay_cert = alipay_core::cert::Certificate::from_pem(cert.alipay_cert.as_deref().unwrap()).unwrap();
-    root.verify_chain(&[app_cert]).unwrap();
-    root.verify_chain(&[alipay_cert]).unwrap();
+    // Issued by the intermediates, as Alipay does: the app certificate by "Class 1 R1" (its file holds it
+    // alone), the Alipay certificate by "Class 2 R1", which its file carries after it.
+    assert!(app_cert.issuer().contains("Class 1 R1"), "{}", app_cert.issuer());
+    let alipay_chain = alipay_core::cert::Certificate::all_from_pem(cert.alipay_cert.as_deref().unwrap()).unwrap();
+    assert_eq!(alipay_chain.len(), 2);
+    root.verify_chain(&alipay_chain).unwrap();
+    assert!(root.verify_chain(&alipay_chain[..1]).is_err(), "the leaf alone does not reach a root");
     assert_eq!(cert.encrypt_type.as_deref(), Some("AES"));
     assert_eq!(alipay_core::aes::AesKey::from_base64(cert.aes_key.as_deref().unwrap()).unwrap().bits(), 128);
     let c = client(&cert, Protocol::V2);
@@ -296,4 +301,52 @@ async fn notifications_of_cert_mode_apps_verify_with_their_configured_certificat
         assert!(tokio::time::Instant::now() < deadline, "not verified: {:?}", received.lock().unwrap());
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// Issue 21, the SDK side: a cert-mode app's files written as Alipay names them load with
+/// `ClientBuilder::cert_paths`; the Alipay certificate file is a chain (leaf + "Class 2 R1", Alipay's layout:
+/// `crates/alipay-core/tests/fixtures/certs/alipayCertPublicKey_RSA2_chain_2025.crt`, a production file) and
+/// the four-root bundle is Alipay's shape; answers verify. The real production chain and root bundle load too
+/// (the chain check accepts them), and answers signed by another key are then refused.
+#[tokio::test]
+async fn cert_paths_load_alipays_file_layout_and_verify_answers() {
+    let env = Env::start().await;
+    let app = env.app(NewApp { cert_mode: true, ..Default::default() }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app_cert = dir.path().join(format!("appCertPublicKey_{}.crt", app.app_id));
+    let alipay_cert = dir.path().join("alipayCertPublicKey_RSA2.crt");
+    let root_cert = dir.path().join("alipayRootCert.crt");
+    std::fs::write(&app_cert, app.app_cert.as_deref().unwrap()).unwrap();
+    std::fs::write(&alipay_cert, app.alipay_cert.as_deref().unwrap()).unwrap();
+    std::fs::write(&root_cert, app.alipay_root_cert.as_deref().unwrap()).unwrap();
+    let pem = std::fs::read_to_string(&alipay_cert).unwrap();
+    assert_eq!(alipay_core::cert::Certificate::all_from_pem(&pem).unwrap().len(), 2, "leaf + intermediate");
+    let roots = std::fs::read_to_string(&root_cert).unwrap();
+    assert_eq!(alipay_core::cert::Certificate::all_from_pem(&roots).unwrap().len(), 4, "four roots");
+
+    let key = app.app_private_key.as_deref().unwrap();
+    let gateway = app.gateway_url.as_deref().unwrap();
+    let client = AlipayClient::builder(&app.app_id, key, "")
+        .gateway(gateway)
+        .cert_paths(&app_cert, &alipay_cert, &root_cert)
+        .unwrap()
+        .build()
+        .unwrap();
+    let answer = client.execute(&precreate("CP1")).await.unwrap();
+    assert!(answer.status.is_success(), "{:?}", answer.status);
+
+    // Alipay's production chain and bundle (public certificates): the chain check accepts them; the sandbox's
+    // answers, signed by another key, are then refused.
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../alipay-core/tests/fixtures/certs");
+    let real = AlipayClient::builder(&app.app_id, key, "")
+        .gateway(gateway)
+        .cert_paths(
+            &app_cert,
+            format!("{fixtures}/alipayCertPublicKey_RSA2_chain_2025.crt"),
+            format!("{fixtures}/alipayRootCert.crt"),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(real.execute(&precreate("CP2")).await.is_err(), "an answer not signed by the configured certificate");
 }

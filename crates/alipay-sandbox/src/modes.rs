@@ -3,10 +3,15 @@
 //!
 //! # The CA and the Alipay certificates
 //!
-//! At first start the sandbox makes a CA ([`alipay_core::ca::CertAuthority`]): a root bundle shaped like
-//! Alipay's `alipayRootCert.crt` (a non-RSA root first, then the RSA root that signs everything) and an Alipay
-//! certificate for the sandbox's Alipay key (the key plain-key apps verify with). Both are kept in the store's
-//! `meta` table ([`meta_keys`]), so restarts (and instances sharing a store) keep them; reset keeps them too.
+//! At first start the sandbox makes a CA ([`alipay_core::ca::CertAuthority`]) laid out like Alipay's: a root
+//! bundle shaped like `alipayRootCert.crt` (four roots: an SM2 stand-in, the RSA root R1, an ECDSA root E1 and a
+//! second RSA root; the root SN joins the two RSA roots' SNs), and under R1 the intermediates "Class 1 R1" (issues
+//! app certificates: a file of one certificate) and "Class 2 R1" (issues Alipay certificates, shipped as the leaf
+//! followed by Class 2 R1, as in Alipay's `alipayCertPublicKey_RSA2.crt`). The first Alipay certificate is for
+//! the sandbox's Alipay key (the key plain-key apps verify with). All of it is kept in the store's `meta` table
+//! ([`meta_keys`]), so restarts (and instances sharing a store) keep them; reset keeps them too. A store made
+//! before the intermediates existed keeps its two-root bundle and its certificates, and gets intermediates for
+//! what it issues from then on.
 //! `POST /admin/alipay-cert/rotate` adds a new Alipay key pair and certificate issued by the same CA: from then
 //! on cert-mode answers are signed with it; every older certificate stays downloadable with
 //! `alipay.open.app.alipaycert.download`.
@@ -31,7 +36,7 @@
 use std::sync::RwLock;
 
 use alipay_core::aes::AesKey;
-use alipay_core::ca::CertAuthority;
+use alipay_core::ca::{CertAuthority, IntermediateParts};
 use alipay_core::cert::Certificate;
 use alipay_core::{PrivateKey, PublicKey, SignType};
 use alipay_sandbox_admin::{NewApp as NewAppRequest, RegisteredApp, RotatedAlipayCert};
@@ -57,6 +62,8 @@ pub mod meta_keys {
     pub const CA_ROOT_BUNDLE: &str = "ca.root_bundle";
     /// Every Alipay certificate with its key, oldest first (JSON `[{cert, key}]`).
     pub const ALIPAY_CERTS: &str = "alipay.certs";
+    /// The intermediates "Class 1 R1" and "Class 2 R1" with their keys (JSON `[{cert, key}]`, in that order).
+    pub const CA_INTERMEDIATES: &str = "ca.intermediates";
 }
 
 /// The mode settings of one app (stored as JSON in `app_modes`).
@@ -159,60 +166,109 @@ pub enum ModesError {
     /// Stored JSON is broken.
     #[error("stored Alipay certificates: {0}")]
     Json(#[from] serde_json::Error),
+    /// The stored intermediates are not two.
+    #[error("the stored CA intermediates are not Class 1 and Class 2")]
+    Intermediates,
 }
 
-const ALIPAY_CERT_CN: &str = "alipay-rs Local Alipay RSA2";
+/// The CN of the sandbox's Alipay certificates, in Alipay's pattern (`支付宝(中国)网络技术有限公司-<pid>`).
+const ALIPAY_CERT_CN: &str = "支付宝(中国)网络技术有限公司-alipay-rs Local";
 
 fn stored(c: &AlipayCert) -> StoredCert {
     StoredCert { cert: c.cert.to_pem(), key: c.key.to_pkcs8_base64() }
 }
 
+fn stored_intermediates(ca: &CertAuthority) -> Result<String, serde_json::Error> {
+    let list: Vec<StoredCert> =
+        ca.intermediates().iter().map(|p| StoredCert { cert: p.cert.to_pem(), key: p.key.to_pkcs8_base64() }).collect();
+    serde_json::to_string(&list)
+}
+
+fn parse_intermediates(text: &str) -> Result<[IntermediateParts; 2], ModesError> {
+    let list: Vec<StoredCert> = serde_json::from_str(text)?;
+    let mut parts = Vec::with_capacity(2);
+    for s in list {
+        parts.push(IntermediateParts { cert: Certificate::from_pem(&s.cert)?, key: PrivateKey::from_text(&s.key)? });
+    }
+    <[IntermediateParts; 2]>::try_from(parts).map_err(|_| ModesError::Intermediates)
+}
+
 impl Authority {
     /// Loads the CA and the Alipay certificates from `meta`, creating them (for `alipay_key`) on first start.
+    /// A store made before the CA had intermediates gets them now (kept in `meta`); its root bundle and the
+    /// certificates already issued stay as they were.
     pub async fn load_or_create(store: &Store, alipay_key: &PrivateKey) -> Result<Authority, ModesError> {
-        let existing = store
-            .read(|r| {
-                Ok((
-                    r.meta(meta_keys::CA_ROOT_KEY)?,
-                    r.meta(meta_keys::CA_ROOT_BUNDLE)?,
-                    r.meta(meta_keys::ALIPAY_CERTS)?,
-                ))
-            })
-            .await?;
-        if let (Some(k), Some(b), Some(c)) = existing {
-            return Authority::from_stored(&k, &b, &c);
+        let read = |r: &dyn Repo| -> Result<[Option<String>; 4], StoreError> {
+            Ok([
+                r.meta(meta_keys::CA_ROOT_KEY)?,
+                r.meta(meta_keys::CA_ROOT_BUNDLE)?,
+                r.meta(meta_keys::ALIPAY_CERTS)?,
+                r.meta(meta_keys::CA_INTERMEDIATES)?,
+            ])
+        };
+        if let [Some(k), Some(b), Some(c), Some(i)] = store.read(read).await? {
+            return Authority::from_stored(&k, &b, &c, &i);
         }
-        // First start: make them, and store them unless another instance sharing the store just did.
-        let ca = CertAuthority::generate()?;
-        let cert = ca.issue(ALIPAY_CERT_CN, alipay_key.public_key())?;
-        let texts = (
-            ca.root_key().to_pkcs8_base64(),
-            ca.root_bundle_pem(),
-            serde_json::to_string(&[stored(&AlipayCert { cert, key: alipay_key.clone() })])?,
-        );
-        let (k, b, c) = store
-            .write(move |r| -> Result<(String, String, String), StoreError> {
-                if let (Some(k), Some(b), Some(c)) = (
-                    r.meta(meta_keys::CA_ROOT_KEY)?,
-                    r.meta(meta_keys::CA_ROOT_BUNDLE)?,
-                    r.meta(meta_keys::ALIPAY_CERTS)?,
-                ) {
-                    return Ok((k, b, c));
+        // First start (or a store from before the intermediates): make what is missing, and store it unless
+        // another instance sharing the store just did.
+        let texts = match store.read(read).await? {
+            [Some(k), Some(b), Some(c), None] => {
+                let ca = CertAuthority::restore(&PrivateKey::from_text(&k)?, &b, None)?;
+                [k, b, c, stored_intermediates(&ca)?]
+            }
+            _ => {
+                let ca = CertAuthority::generate()?;
+                let cert = ca.issue_alipay(ALIPAY_CERT_CN, alipay_key.public_key())?;
+                [
+                    ca.root_key().to_pkcs8_base64(),
+                    ca.root_bundle_pem(),
+                    serde_json::to_string(&[stored(&AlipayCert { cert, key: alipay_key.clone() })])?,
+                    stored_intermediates(&ca)?,
+                ]
+            }
+        };
+        let [k, b, c, i] = store
+            .write(move |r| -> Result<[String; 4], StoreError> {
+                let now = read(r)?;
+                let keys = [
+                    meta_keys::CA_ROOT_KEY,
+                    meta_keys::CA_ROOT_BUNDLE,
+                    meta_keys::ALIPAY_CERTS,
+                    meta_keys::CA_INTERMEDIATES,
+                ];
+                let mut out = texts.clone();
+                // The root and the certificates go together: keep another instance's if it stored them first.
+                if let [Some(k), Some(b), Some(c), _] = &now {
+                    out[0].clone_from(k);
+                    out[1].clone_from(b);
+                    out[2].clone_from(c);
                 }
-                r.set_meta(meta_keys::CA_ROOT_KEY, &texts.0)?;
-                r.set_meta(meta_keys::CA_ROOT_BUNDLE, &texts.1)?;
-                r.set_meta(meta_keys::ALIPAY_CERTS, &texts.2)?;
-                Ok(texts.clone())
+                if let Some(i) = &now[3] {
+                    out[3].clone_from(i);
+                }
+                for (key, (value, old)) in keys.iter().zip(out.iter().zip(now.iter())) {
+                    if old.is_none() {
+                        r.set_meta(key, value)?;
+                    }
+                }
+                Ok(out)
             })
             .await?;
-        Authority::from_stored(&k, &b, &c)
+        Authority::from_stored(&k, &b, &c, &i)
     }
 
-    fn from_stored(root_key: &str, bundle: &str, certs: &str) -> Result<Authority, ModesError> {
-        let ca = CertAuthority::from_parts(&PrivateKey::from_text(root_key)?, bundle)?;
+    fn from_stored(root_key: &str, bundle: &str, certs: &str, intermediates: &str) -> Result<Authority, ModesError> {
+        let parts = parse_intermediates(intermediates)?;
+        let ca = CertAuthority::restore(&PrivateKey::from_text(root_key)?, bundle, Some(&parts))?;
         let authority = Authority { ca, certs: RwLock::new(Vec::new()) };
         authority.replace_certs(certs)?;
         Ok(authority)
+    }
+
+    /// An Alipay certificate's file as Alipay ships it (`alipayCertPublicKey_RSA2.crt`): the certificate, then
+    /// the intermediate that issued it.
+    pub fn chain_pem(&self, cert: &Certificate) -> String {
+        self.ca.chain_pem(cert)
     }
 
     /// Reads the stored Alipay certificates again (another instance may have rotated).
@@ -250,6 +306,17 @@ impl Authority {
         self.certs.read().ok().and_then(|c| c.iter().find(|c| c.cert.sn() == sn).cloned())
     }
 
+    /// The key that signs what an app verifies outside a gateway answer (notifications, the cashier's
+    /// synchronous return): for a cert-mode app, the key of the Alipay certificate it was configured with (what its
+    /// client verifies with); for the others, `plain` (the sandbox's Alipay key).
+    pub fn configured_key(&self, modes: Option<&AppModes>, plain: &PrivateKey) -> PrivateKey {
+        modes
+            .filter(|m| m.cert_mode)
+            .and_then(|m| m.alipay_cert_sn.as_deref())
+            .and_then(|sn| self.by_sn(sn))
+            .map_or_else(|| plain.clone(), |c| c.key)
+    }
+
     /// Every known SN, oldest first.
     pub fn sns(&self) -> Vec<String> {
         self.certs.read().map(|c| c.iter().map(|c| c.cert.sn().to_owned()).collect()).unwrap_or_default()
@@ -259,7 +326,7 @@ impl Authority {
     pub async fn rotate(&self, store: &Store) -> Result<RotatedAlipayCert, ModesError> {
         let key = PrivateKey::generate()?;
         let n = self.certs.read().map(|c| c.len()).unwrap_or(0) + 1;
-        let cert = self.ca.issue(&format!("{ALIPAY_CERT_CN} {n}"), key.public_key())?;
+        let cert = self.ca.issue_alipay(&format!("{ALIPAY_CERT_CN} {n}"), key.public_key())?;
         let new = AlipayCert { cert, key };
         // Appended to the stored list (another instance on a shared store may have rotated meanwhile), then this
         // process's list is the stored one.
@@ -281,7 +348,7 @@ impl Authority {
         tracing::info!(sn = new.cert.sn(), "Alipay certificate rotated");
         Ok(RotatedAlipayCert {
             alipay_cert_sn: new.cert.sn().to_owned(),
-            alipay_cert: new.cert.to_pem(),
+            alipay_cert: self.chain_pem(&new.cert),
             known_sns: self.sns(),
         })
     }
@@ -340,7 +407,7 @@ pub(crate) async fn register(
                 let cn = format!("{}-{}", merchant.pid, app.app_id);
                 let cert = authority
                     .ca()
-                    .issue(&cn, &issue_key)
+                    .issue_app(&cn, &issue_key)
                     .map_err(|e| AccountError::Invalid(format!("cannot issue the app certificate: {e}")))?;
                 settings.app_cert_sn = Some(cert.sn().to_owned());
                 settings.app_cert = Some(cert.to_pem());
@@ -367,7 +434,7 @@ pub(crate) async fn register(
         Some(a) => {
             out.app_cert = settings.app_cert.clone();
             out.app_cert_sn = settings.app_cert_sn.clone();
-            out.alipay_cert = Some(a.cert.to_pem());
+            out.alipay_cert = Some(state.authority.chain_pem(&a.cert));
             out.alipay_cert_sn = Some(a.cert.sn().to_owned());
             out.alipay_root_cert = Some(state.authority.ca().root_bundle_pem());
             out.alipay_root_cert_sn = Some(state.authority.ca().roots().sn().to_owned());
@@ -427,7 +494,8 @@ impl crate::gateway::methods::Handler for AlipayCertDownload {
             Some(c) => crate::gateway::Reply::typed(
                 alipay_core::ApiStatus::success(),
                 &AlipayCertDownloadResponse {
-                    alipay_cert_content: base64::engine::general_purpose::STANDARD.encode(c.cert.to_pem()),
+                    alipay_cert_content: base64::engine::general_purpose::STANDARD
+                        .encode(state.authority.chain_pem(&c.cert)),
                 },
             ),
             None => crate::gateway::Reply::business("isv.cert-not-exist", "证书不存在"),

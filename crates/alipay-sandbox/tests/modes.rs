@@ -153,6 +153,104 @@ async fn cert_mode_bad_inputs_answer_signed_and_change_nothing() {
     assert_eq!(sub_code_of(&a.obj), "isv.cert-not-exist");
 }
 
+/// A certificate file checked the way Alipay's PHP SDK does (`v2/aop/AopCertification.php` of
+/// `alipay/alipay-sdk-php-all`, `verifySignature`/`isTrusted`): the file's first certificate is signed by its
+/// second, and the second by a root of the bundle with that name. The real layout is the fixture
+/// `crates/alipay-core/tests/fixtures/certs/alipayCertPublicKey_RSA2_chain_2025.crt` (a production file).
+fn php_style_chain_check(file: &str, bundle: &str) -> Result<(), String> {
+    let certs = Certificate::all_from_pem(file).map_err(|e| e.to_string())?;
+    let [leaf, intermediate, ..] = certs.as_slice() else {
+        return Err(format!(
+            "{} certificate(s): PHP dies: Failed to extract the public key from the ca cert.",
+            certs.len()
+        ));
+    };
+    leaf.verify_signed_by(intermediate).map_err(|e| format!("leaf not signed by the second: {e}"))?;
+    let roots = Certificate::all_from_pem(bundle).map_err(|e| e.to_string())?;
+    let root = roots.iter().find(|r| r.subject() == intermediate.issuer()).ok_or("no root of that name")?;
+    intermediate.verify_signed_by(root).map_err(|e| format!("intermediate not signed by the root: {e}"))
+}
+
+/// Issue 21: the certificate files of a cert-mode app have Alipay's layout (the production fixtures of
+/// `crates/alipay-core/tests/fixtures/certs/`, README there): `alipayCertPublicKey_RSA2.crt` is the leaf
+/// (issuer "… Class 2 R1") followed by that intermediate (issuer "… R1"), configured, downloaded through
+/// `alipay.open.app.alipaycert.download`, and after a rotation; the root bundle holds four roots (SM2 stand-in,
+/// RSA R1, ECDSA E1, a second RSA root) whose SN joins the two RSA roots; the app certificate is one certificate
+/// issued by "… Class 1 R1" with subject `CN=<pid>-<app_id>, OU=Alipay`.
+#[tokio::test]
+async fn certificate_files_have_alipays_layout() {
+    let h = Harness::start().await;
+    let app = h.admin.register_app(&NewApp { cert_mode: true, ..Default::default() }).await.unwrap();
+    let bundle = app.alipay_root_cert.clone().unwrap();
+    let roots = Certificate::all_from_pem(&bundle).unwrap();
+    let kinds: Vec<bool> = roots.iter().map(Certificate::is_rsa_signed).collect();
+    assert_eq!(kinds, [false, true, false, true], "SM2 stand-in, R1, E1, second RSA root");
+    assert!(roots[1].subject().contains("Certification Authority R1"), "{}", roots[1].subject());
+    assert!(roots[2].subject().contains("Certification Authority E1"), "{}", roots[2].subject());
+    assert_eq!(app.alipay_root_cert_sn.as_deref().unwrap().split('_').count(), 2);
+    assert_eq!(app.alipay_root_cert_sn.as_deref(), Some(alipay_core::cert::RootCerts::new(roots).sn()));
+
+    let check_alipay_file = |file: &str, sn: &str| {
+        let chain = Certificate::all_from_pem(file).unwrap();
+        assert_eq!(chain.len(), 2, "leaf + intermediate: {file}");
+        assert!(
+            chain[0].issuer().starts_with("CN=alipay-rs Local Certification Authority Class 2 R1,"),
+            "{}",
+            chain[0].issuer()
+        );
+        assert!(chain[0].subject().starts_with("CN=支付宝(中国)网络技术有限公司-"), "{}", chain[0].subject());
+        assert!(chain[0].subject().contains(",OU=Alipay,"), "{}", chain[0].subject());
+        assert_eq!(chain[1].subject(), chain[0].issuer());
+        assert!(
+            chain[1].issuer().starts_with("CN=alipay-rs Local Certification Authority R1,"),
+            "{}",
+            chain[1].issuer()
+        );
+        assert_eq!(chain[0].sn(), sn, "the SN is the leaf's");
+        php_style_chain_check(file, &bundle).unwrap();
+        alipay_core::cert::RootCerts::from_pem(&bundle).unwrap().verify_chain(&chain).unwrap();
+    };
+    check_alipay_file(app.alipay_cert.as_deref().unwrap(), app.alipay_cert_sn.as_deref().unwrap());
+
+    let app_cert = Certificate::all_from_pem(app.app_cert.as_deref().unwrap()).unwrap();
+    assert_eq!(app_cert.len(), 1, "an app certificate file holds one certificate");
+    assert!(
+        app_cert[0].issuer().starts_with("CN=alipay-rs Local Certification Authority Class 1 R1,"),
+        "{}",
+        app_cert[0].issuer()
+    );
+    assert!(
+        app_cert[0].subject().starts_with(&format!("CN={}-{},OU=Alipay,", app.merchant_pid, app.app_id)),
+        "{}",
+        app_cert[0].subject()
+    );
+    assert_eq!(Some(app_cert[0].sn()), app.app_cert_sn.as_deref());
+
+    // Rotated, and downloaded as a merchant's SDK does when it meets the new SN.
+    let rotated = h.admin.rotate_alipay_cert().await.unwrap();
+    check_alipay_file(&rotated.alipay_cert, &rotated.alipay_cert_sn);
+    let key = cert_key(app.alipay_cert.as_deref().unwrap());
+    let a = call(
+        &h,
+        &app,
+        "alipay.open.app.alipaycert.download",
+        json!({"alipay_cert_sn": rotated.alipay_cert_sn}),
+        &Send::default(),
+        &key,
+    )
+    .await;
+    check_alipay_file(&base64_decode(a.obj["alipay_cert_content"].as_str().unwrap()), &rotated.alipay_cert_sn);
+    // A broken chain is refused by the same check: the leaf with another CA's intermediate.
+    let other = alipay_core::ca::CertAuthority::generate().unwrap();
+    let foreign = other.chain_pem(&other.issue_alipay("x", key_of(&app).public_key()).unwrap());
+    let mixed = format!(
+        "{}{}",
+        Certificate::from_pem(&rotated.alipay_cert).unwrap().to_pem(),
+        Certificate::all_from_pem(&foreign).unwrap()[1].to_pem()
+    );
+    assert!(php_style_chain_check(&mixed, &bundle).is_err());
+}
+
 fn base64_decode(s: &str) -> String {
     use base64::Engine as _;
     String::from_utf8(base64::engine::general_purpose::STANDARD.decode(s).unwrap()).unwrap()
@@ -185,12 +283,20 @@ async fn aes_answers_encrypted_and_bad_inputs_change_nothing() {
             None => PublicKey::from_text(app.alipay_public_key.as_deref().unwrap()).unwrap(),
         };
         let enc = Send { encrypt: true, ..Send::default() };
-        // Bad ciphertext: decryption-error, in clear (the gateway cannot use the key), signed.
+        // The codes are those of Alipay's public error table (opendocs.alipay.com/common/02km9f, "公共错误码":
+        // 40001 isv.decryption-error-missing-encrypt-type, 40002 isv.decryption-error-unknown).
+        // Bad ciphertext: decryption-error-unknown, in clear (the gateway cannot use the key), signed.
         let a = call(&h, &app, PRECREATE, pre("AB1"), &Send { garbage_cipher: true, ..Send::default() }, &key).await;
-        assert_eq!((code_of(&a.obj), sub_code_of(&a.obj), a.encrypted), ("40002", "isv.decryption-error", false));
+        assert_eq!(
+            (code_of(&a.obj), sub_code_of(&a.obj), a.encrypted),
+            ("40002", "isv.decryption-error-unknown", false)
+        );
         // Encryption required: a clear request is refused.
         let a = call(&h, &app, PRECREATE, pre("AB2"), &Send::default(), &key).await;
-        assert_eq!((code_of(&a.obj), sub_code_of(&a.obj), a.encrypted), ("40002", "isv.missing-encrypt-type", false));
+        assert_eq!(
+            (code_of(&a.obj), sub_code_of(&a.obj), a.encrypted),
+            ("40001", "isv.decryption-error-missing-encrypt-type", false)
+        );
         for no in ["AB1", "AB2"] {
             let a = call(&h, &app, QUERY, json!({"out_trade_no": no}), &enc, &key).await;
             assert_eq!((sub_code_of(&a.obj), a.encrypted), ("ACQ.TRADE_NOT_EXIST", true), "errors are encrypted too");
@@ -265,7 +371,8 @@ async fn v3_bad_inputs_answer_signed_http_errors_and_change_nothing() {
     let (status, _, text) = v3(&h, &app, path, "bm90IGEgY2lwaGVydGV4dA==", good_sn, true, &key).await;
     assert_eq!(
         (status, serde_json::from_str::<Value>(&text).unwrap()["code"].as_str()),
-        (400, Some("decryption-error"))
+        (400, Some("decryption-error-unknown")),
+        "the public error table's isv.decryption-error-unknown, without its prefix (opendocs.alipay.com/common/02km9f)"
     );
     // Signed by another key.
     let stranger =

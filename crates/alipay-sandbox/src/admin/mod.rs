@@ -438,8 +438,8 @@ async fn reset(State(state): St) -> AdminResult<Reset> {
     Ok(Json(Reset { app_id, buyer_user_id }))
 }
 
-/// Wipes the store (keeping the keys, the default app id and the admin token), the clock offset and the
-/// faults, and seeds again; the default app id and buyer.
+/// Wipes the store (keeping the keys, the CA, the default app id and its merchant's PID, and the admin token), the
+/// clock offset and the faults, and seeds again; the default app id and buyer.
 pub(crate) async fn reset_all(state: &SandboxState) -> Result<(Option<String>, Option<String>), AdminError> {
     state
         .store
@@ -448,10 +448,12 @@ pub(crate) async fn reset_all(state: &SandboxState) -> Result<(Option<String>, O
                 meta_keys::ALIPAY_KEY,
                 meta_keys::DEFAULT_APP_ID,
                 meta_keys::DEFAULT_APP_KEY,
+                meta_keys::DEFAULT_MERCHANT,
                 meta_keys::ADMIN_TOKEN,
                 crate::modes::meta_keys::CA_ROOT_KEY,
                 crate::modes::meta_keys::CA_ROOT_BUNDLE,
                 crate::modes::meta_keys::ALIPAY_CERTS,
+                crate::modes::meta_keys::CA_INTERMEDIATES,
                 crate::shared::GENERATION_KEY,
             ])?;
             crate::shared::bump(r)
