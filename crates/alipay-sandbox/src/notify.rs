@@ -4,7 +4,8 @@
 //! state change it reports (e.g. `crate::products::trade::notify`), so an acknowledged change always has its notification, even
 //! after `kill -9`. The [`Notifier`] worker signs each one with the sandbox's Alipay key under the V1 rule
 //! (all parameters but `sign` and `sign_type`, sorted), form-encodes it in the request's charset and POSTs it
-//! to the `notify_url`. Only an answer body of exactly `success` ends the retries; otherwise it retries after
+//! to the `notify_url`, following no redirect. Only a `2xx` answer whose body is `success` ends the retries
+//! ([`is_acknowledgement`]: whitespace around it allowed, as Alipay's own demos answer); otherwise it retries after
 //! 4m, 10m, 10m, 1h, 2h, 6h, 15h (8 attempts in all), each interval multiplied by the configurable time
 //! scale. Every attempt goes into the delivery log. Pending notifications resume after a restart.
 
@@ -34,6 +35,15 @@ pub enum NotifyError {
     Sign(#[from] alipay_core::SignError),
 }
 
+/// Whether a notify page's answer acknowledges the notification: a `2xx` status (a redirect is not followed and
+/// never acknowledges: Alipay's rule is that the page must not redirect) and the body `success`, with any ASCII
+/// whitespace around it. Alipay's own Java page-pay demo answers `out.println("success")` (`success\n`) and every
+/// PHP page that loads the PHP SDK answers `\nsuccess` (its `AlipayConfig.php` starts with a blank line), both
+/// working in production; `SUCCESS`, `ok`, JSON or HTML do not acknowledge.
+pub fn is_acknowledgement(status: u16, body: &[u8]) -> bool {
+    (200..300).contains(&status) && body.trim_ascii() == b"success"
+}
+
 /// The signed form body of a notification.
 pub fn signed_body(item: &OutboxRecord, key: &PrivateKey) -> Result<Vec<u8>, NotifyError> {
     let charset: Charset = item.charset.parse()?;
@@ -59,8 +69,11 @@ pub struct Notifier {
 impl Notifier {
     /// A worker over `store`, signing with `key`; retry intervals are multiplied by `time_scale`.
     pub fn new(store: Arc<Store>, key: PrivateKey, time_scale: f64, wake: Arc<Notify>) -> Notifier {
-        let http =
-            reqwest::Client::builder().timeout(ATTEMPT_TIMEOUT).build().unwrap_or_else(|_| reqwest::Client::new());
+        let http = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
         Notifier { store, key, authority: None, http, time_scale, wake, lease: Duration::from_secs(20) }
     }
 
@@ -85,11 +98,7 @@ impl Notifier {
         let Some(authority) = &self.authority else { return self.key.clone() };
         let id = app_id.to_owned();
         let modes = self.store.read(move |r| r.app_modes(&id)).await.ok().flatten();
-        modes
-            .filter(|m| m.cert_mode)
-            .and_then(|m| m.alipay_cert_sn)
-            .and_then(|sn| authority.by_sn(&sn))
-            .map_or_else(|| self.key.clone(), |c| c.key)
+        authority.configured_key(modes.as_ref(), &self.key)
     }
 
     /// Delivers due notifications until `shutdown` turns true.
@@ -153,10 +162,11 @@ impl Notifier {
                     .await;
                 match sent {
                     Ok(resp) => {
-                        delivery.http_status = Some(i64::from(resp.status().as_u16()));
+                        let status = resp.status().as_u16();
+                        delivery.http_status = Some(i64::from(status));
                         match resp.bytes().await {
                             Ok(bytes) => {
-                                ok = bytes.as_ref() == b"success";
+                                ok = is_acknowledgement(status, &bytes);
                                 let text = String::from_utf8_lossy(&bytes);
                                 delivery.response_body = Some(text.chars().take(1024).collect());
                             }
@@ -191,5 +201,22 @@ impl Notifier {
         } else {
             0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_acknowledgement;
+
+    #[test]
+    fn success_with_whitespace_around_it_acknowledges_and_nothing_else_does() {
+        for body in [&b"success"[..], b"success\n", b"\r\nsuccess", b" success ", b"\tsuccess\r\n"] {
+            assert!(is_acknowledgement(200, body), "{body:?}");
+        }
+        for body in [&b"SUCCESS"[..], b"ok", b"", b"succ ess", b"{\"code\":\"success\"}", b"<html>success</html>"] {
+            assert!(!is_acknowledgement(200, body), "{body:?}");
+        }
+        assert!(!is_acknowledgement(302, b"success"));
+        assert!(!is_acknowledgement(500, b"success"));
     }
 }

@@ -269,3 +269,84 @@ async fn moving_the_clock_closes_unpaid_trades_and_notifies() {
     let (s, _) = h.admin_post("/admin/clock/advance", json!({"seconds": -5})).await;
     assert_eq!(s, 400);
 }
+
+/// A notify page that answers what its path says: `/ack/<n>` answers `REPLIES[n]`, `/redirect` answers `302` to
+/// `/ack/0` (a page printing `success`).
+const REPLIES: [&str; 6] = ["success\n", "\r\nsuccess", " success ", "SUCCESS", "ok", "success"];
+
+async fn start_ack_endpoint() -> (String, Arc<AtomicUsize>) {
+    use axum::extract::Path;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let app = axum::Router::new()
+        .route(
+            "/ack/{n}",
+            post(move |Path(n): Path<usize>| {
+                let calls = Arc::clone(&counted);
+                async move {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    REPLIES[n]
+                }
+            }),
+        )
+        .route(
+            "/redirect",
+            post(|| async { (axum::http::StatusCode::FOUND, [(axum::http::header::LOCATION, "/ack/5")], "") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), calls)
+}
+
+/// Acknowledgements as Alipay reads them: `success` with whitespace around it is delivered once (Alipay's own
+/// Java page-pay demo answers `out.println("success")`, i.e. `success\n`; the PHP SDK's `v2/aop/AlipayConfig.php`
+/// in `alipay/alipay-sdk-php-all` starts with a blank line, so a PHP notify page answers `\nsuccess`); `SUCCESS`,
+/// `ok` and a `302` to a page printing `success` are retried (the demos' rule: exactly the 7 characters, and the
+/// notify page must not redirect: `../shared/design/acceptance.md` §1.4), and the delivery log keeps the raw reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn success_with_whitespace_acknowledges_but_other_replies_and_redirects_are_retried() {
+    let h = Harness::start().await;
+    let (base, _calls) = start_ack_endpoint().await;
+    let mut cases: Vec<(String, String)> = (0..5).map(|n| (format!("ACK{n}"), format!("{base}/ack/{n}"))).collect();
+    cases.push(("ACKR".into(), format!("{base}/redirect")));
+    for (out_trade_no, url) in &cases {
+        let code = h.code(&h.info.buyer_user_id).await;
+        let biz = json!({"out_trade_no": out_trade_no, "scene": "bar_code", "auth_code": code, "subject": "ack",
+                         "total_amount": "1.00"});
+        let r = h.call_as(&h.app, "alipay.trade.pay", biz, &[("notify_url", url.as_str())]).await;
+        assert_eq!(code_of(&r), "10000", "{r}");
+    }
+    // The refused replies are retried (after 240 ms at this time scale): wait until each has two attempts.
+    let mut logs = std::collections::HashMap::new();
+    for _ in 0..300 {
+        for (out_trade_no, _) in &cases {
+            logs.insert(out_trade_no.clone(), notifications(&h, out_trade_no).await[0].clone());
+        }
+        let retried = ["ACK3", "ACK4", "ACKR"].iter().all(|k| logs[*k]["deliveries"].as_array().unwrap().len() >= 2);
+        let delivered = ["ACK0", "ACK1", "ACK2"].iter().all(|k| logs[*k]["status"] == "delivered");
+        if retried && delivered {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (n, k) in ["ACK0", "ACK1", "ACK2"].iter().enumerate() {
+        let log = &logs[*k];
+        assert_eq!(log["status"], "delivered", "{log}");
+        let deliveries = log["deliveries"].as_array().unwrap();
+        assert_eq!(deliveries.len(), 1, "delivered once: {log}");
+        assert_eq!(deliveries[0]["response_body"], REPLIES[n], "the raw reply is logged: {log}");
+    }
+    for (k, body) in [("ACK3", "SUCCESS"), ("ACK4", "ok")] {
+        let log = &logs[k];
+        assert_eq!(log["status"], "pending", "{log}");
+        let deliveries = log["deliveries"].as_array().unwrap();
+        assert!(deliveries.len() >= 2, "retried: {log}");
+        assert_eq!(deliveries[0]["response_body"], body, "{log}");
+    }
+    let log = &logs["ACKR"];
+    assert_eq!(log["status"], "pending", "a redirect is not an acknowledgement: {log}");
+    let first = &log["deliveries"][0];
+    assert_eq!(first["http_status"], 302, "the redirect is not followed: {log}");
+    assert!(log["deliveries"].as_array().unwrap().len() >= 2, "retried: {log}");
+}
