@@ -299,8 +299,23 @@ impl AlipayClient {
     ) -> Result<envelope::VerifiedResponse, Error> {
         let inner = &self.inner;
         let verified = envelope::verify_response(bytes, method, inner.charset, key, inner.sign_type)
+            .map_err(unsigned_refusal)
             .inspect_err(|e| tracing::warn!(method, error = %e, "alipay response rejected"))?;
         Ok(verified)
+    }
+}
+
+/// An unsigned answer that claims a parameter refusal (`40001`/`40002`, e.g. `isv.invalid-app-id`) becomes
+/// [`Error::UnsignedRefusal`]; every other verification failure stays [`Error::Verify`].
+fn unsigned_refusal(e: EnvelopeError) -> Error {
+    use alipay_core::ResultCode::{InvalidArgument, MissingArgument};
+    match e {
+        EnvelopeError::Unsigned { claimed: Some(status) }
+            if matches!(status.code, MissingArgument | InvalidArgument) =>
+        {
+            Error::UnsignedRefusal { status }
+        }
+        other => Error::Verify(other),
     }
 }
 

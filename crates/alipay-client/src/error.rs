@@ -90,6 +90,26 @@ pub enum Error {
     /// The answer failed verification: it is not from Alipay, was altered, or the Alipay key is wrong.
     #[error("the response failed verification: {0}")]
     Verify(#[from] EnvelopeError),
+    /// The gateway refused the call before it could sign an answer: Alipay answers an unknown `app_id`
+    /// (`40002 isv.invalid-app-id`) without a signature, since it has no app to answer for. `status` is what the
+    /// answer claims, **not verified**: only a parameter refusal (`40001`/`40002`) is taken this way; any other
+    /// unsigned answer (a success, a business result) stays [`Error::Verify`]. Nothing was done for the call;
+    /// check the app id the client is configured with.
+    ///
+    /// ```
+    /// # use alipay_client::Error;
+    /// fn explain(e: &Error) -> String {
+    ///     match e {
+    ///         Error::UnsignedRefusal { status } => format!("check the configuration: {status}"),
+    ///         other => other.to_string(),
+    ///     }
+    /// }
+    /// ```
+    #[error("the gateway refused the call with an unsigned answer (not verified): {status}")]
+    UnsignedRefusal {
+        /// The status the unsigned answer claims.
+        status: ApiStatus,
+    },
     /// The verified answer does not fit the method's response model.
     #[error("the verified response does not match the {method} model: {reason}")]
     Decode {

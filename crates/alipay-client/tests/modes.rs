@@ -310,7 +310,7 @@ async fn wrong_aes_key_or_bad_ciphertext_is_a_decrypt_error() {
     let client = gw.builder().aes_key(&alipay_core::aes::AesKey::generate().to_base64()).build().unwrap();
     answer_success(&gw);
     let answer = client.execute(&query()).await.unwrap();
-    assert_eq!(answer.status.sub_code.as_deref(), Some("isv.decryption-error"));
+    assert_eq!(answer.status.sub_code.as_deref(), Some("isv.decryption-error-unknown"));
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 //! ([`crate::notify::PageReturn`]) and `alipay.trade.query`. `return_url` and `notify_url` are common
 //! parameters, not fields of these models.
 //!
-//! Field rules follow `alipay.trade.pay`'s (the same catalogue): `out_trade_no` ≤ 64 of letters, digits and `_`,
+//! Field rules follow `alipay.trade.pay`'s (the same catalogue): `out_trade_no` ≤ 64 of letters, digits, `_` and `-`,
 //! `total_amount` `0.01 ..= 100000000.00`, `subject` ≤ 256, `body` ≤ 128, `passback_params` ≤ 512,
 //! `timeout_express` `1m ..= 15d` or `1c`; `product_code` is required and must be the method's own code.
 
@@ -75,7 +75,7 @@ impl Common<'_> {
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TradePagePay {
-    /// The merchant's order number: ≤ 64 letters, digits, `_`.
+    /// The merchant's order number: ≤ 64 letters, digits, `_`, `-`.
     #[serde(default)]
     pub out_trade_no: String,
     /// Order amount, `0.01 ..= 100000000.00`.
@@ -173,7 +173,7 @@ impl AlipayRequest for TradePagePay {
 /// `quit_url` is where the buyer goes when leaving it unpaid.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TradeWapPay {
-    /// The merchant's order number: ≤ 64 letters, digits, `_`.
+    /// The merchant's order number: ≤ 64 letters, digits, `_`, `-`.
     #[serde(default)]
     pub out_trade_no: String,
     /// Order amount, `0.01 ..= 100000000.00`.
@@ -253,7 +253,7 @@ impl AlipayRequest for TradeWapPay {
 /// hand it to the Alipay mobile SDK (in the sandbox: paste it in the wallet page, `GET /wallet`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TradeAppPay {
-    /// The merchant's order number: ≤ 64 letters, digits, `_`.
+    /// The merchant's order number: ≤ 64 letters, digits, `_`, `-`.
     #[serde(default)]
     pub out_trade_no: String,
     /// Order amount, `0.01 ..= 100000000.00`.
@@ -386,7 +386,8 @@ mod tests {
         wap.validate().unwrap();
         assert!(TradeWapPay { quit_url: Some("u".repeat(401)), ..wap.clone() }.validate().is_err());
         assert!(TradeWapPay { total_amount: Money::ZERO, ..wap.clone() }.validate().is_err());
-        assert!(TradeWapPay { out_trade_no: "a-b".into(), ..wap }.validate().is_err());
+        assert!(TradeWapPay { out_trade_no: "a b".into(), ..wap.clone() }.validate().is_err());
+        TradeWapPay { out_trade_no: "a-b".into(), ..wap }.validate().unwrap();
 
         let app = TradeAppPay::new("A_1", "9.00".parse().unwrap(), "s");
         app.validate().unwrap();

@@ -37,7 +37,7 @@ string_enum! {
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TradePay {
-    /// The merchant's order number: ≤ 64 letters, digits, `_`; never reused, even after a failure.
+    /// The merchant's order number: ≤ 64 letters, digits, `_`, `-`; never reused, even after a failure.
     #[serde(default)]
     pub out_trade_no: String,
     /// Always `bar_code` (the default).
@@ -193,7 +193,7 @@ pub struct TradePayResponse {
 /// `alipay.trade.precreate`: create a trade and get a QR code for the buyer to scan.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TradePrecreate {
-    /// The merchant's order number: ≤ 64 letters, digits, `_`.
+    /// The merchant's order number: ≤ 64 letters, digits, `_`, `-`.
     #[serde(default)]
     pub out_trade_no: String,
     /// Order amount, `0.01 ..= 100000000.00`.
@@ -216,6 +216,10 @@ pub struct TradePrecreate {
     /// Relative timeout of the trade, `1m` ..= `15d` or `1c`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_express: Option<String>,
+    /// Absolute timeout (`yyyy-MM-dd HH:mm:ss`, Beijing time); wins over `timeout_express` when both are sent.
+    /// Alipay's current precreate documents it beside `timeout_express`; the seed does not list it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_expire: Option<Timestamp>,
     /// Relative timeout counted from the QR code's creation, same format as `timeout_express`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_code_timeout_express: Option<String>,
@@ -320,9 +324,13 @@ mod tests {
         assert_eq!(check(|p| p.out_trade_no.clear()), ValidationError::Missing { field: "out_trade_no" });
         assert!(matches!(check(|p| p.out_trade_no = "a".repeat(65)), ValidationError::TooLong { max: 64, .. }));
         assert!(matches!(
-            check(|p| p.out_trade_no = "2015-03".into()),
+            check(|p| p.out_trade_no = "2015.03".into()),
             ValidationError::Invalid { field: "out_trade_no", .. }
         ));
+        // `-` is accepted, as by Alipay (UUIDs: see `validate::merchant_no`).
+        let mut uuid = seed_pay();
+        uuid.out_trade_no = "6f1c2a9e-3b7d-4e0a-9c51-8d2f4b6a7e10".into();
+        uuid.validate().unwrap();
         assert!(matches!(
             check(|p| p.scene = PayScene::Unknown("wave".into())),
             ValidationError::Invalid { field: "scene", .. }

@@ -169,7 +169,7 @@ async fn v2(State(gw): State<Arc<Gw>>, RawQuery(query): RawQuery, body: Bytes) -
         json!({"code":"40002","msg":"Invalid Arguments","sub_code":"isv.app-cert-not-exist","sub_msg":"应用证书不存在"})
     } else if decrypt_failed {
         encrypt_answer = false;
-        json!({"code":"40002","msg":"Invalid Arguments","sub_code":"isv.decryption-error","sub_msg":"解密出错, 未知错误"})
+        json!({"code":"40002","msg":"Invalid Arguments","sub_code":"isv.decryption-error-unknown","sub_msg":"解密出错，未知异常"})
     } else if method == DOWNLOAD {
         *gw.downloads.lock().unwrap() += 1;
         let delay = *gw.download_delay.lock().unwrap();

@@ -10,32 +10,39 @@
 //! 2. `app_id` missing → `40001 isv.missing-app-id`.
 //! 3. `method` missing → `40001 isv.missing-method`.
 //! 4. `method` not served here → `40002 isv.invalid-method`.
-//! 5. `format` present and not `json` (any case) → `40002 isv.invalid-format`.
-//! 6. `sign_type` missing → `40001 isv.missing-signature-type`; not `RSA2`/`RSA` →
+//! 5. `app_id` not registered → `40002 isv.invalid-app-id`, **unsigned** (Alipay has no app to answer for),
+//!    under `<method>_response`, and before the signature's presence is checked: a captured production answer
+//!    (openapi.alipay.com, 2026-09-11: `app_id=test`, `sign=ZmFrZQ==`, with and without `sign`) is
+//!    `{"alipay_trade_query_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id",
+//!    "sub_msg":"无效的AppID参数"}}` with no `sign`.
+//! 6. `format` present and not `json` (any case) → `40002 isv.invalid-format`.
+//! 7. `sign_type` missing → `40001 isv.missing-signature-type`; not `RSA2`/`RSA` →
 //!    `40002 isv.invalid-signature-type`.
-//! 7. `sign` missing → `40001 isv.missing-signature`.
-//! 8. `timestamp` missing → `40001 isv.missing-timestamp`; not `yyyy-MM-dd HH:mm:ss` or further than the
+//! 8. `sign` missing → `40001 isv.missing-signature`.
+//! 9. `timestamp` missing → `40001 isv.missing-timestamp`; not `yyyy-MM-dd HH:mm:ss` or further than the
 //!    configured skew from the real clock (Beijing time) → `40002 isv.invalid-timestamp`.
-//! 9. `version` missing → `40001 isv.missing-version`; not `1.0` → `40002 isv.invalid-version`.
-//! 10. `app_id` not registered → `40002 isv.invalid-app-id`.
+//! 10. `version` missing → `40001 isv.missing-version`; not `1.0` → `40002 isv.invalid-version`.
 //! 11. `sign_type` differs from the one the app registered → `40002 isv.invalid-signature-type`.
 //! 12. signature does not verify with the app's public key → `40002 isv.invalid-signature`, `sub_msg`
 //!     echoing the computed sign content (protocol.md's rule), HTML-escaped. Requests whose signature
 //!     covers their empty-valued parameters are accepted too: see `signature_verifies`.
-//! 13. `encrypt_type` present: not `AES`, the app has no AES key, or `biz_content` does not decrypt (to
-//!     text in the request charset) → `40002 isv.decryption-error` (answered in clear: the gateway cannot
+//! 13. `encrypt_type` present: not `AES` → `40002 isv.decryption-error-not-valid-encrypt-type`; the app has no
+//!     AES key → `40002 isv.decryption-error-not-valid-encrypt-key`; `biz_content` does not decrypt (to text in
+//!     the request charset) → `40002 isv.decryption-error-unknown` (all answered in clear: the gateway cannot
 //!     answer in a key it could not use). A decrypted `biz_content` replaces the ciphertext before decoding.
+//!     The codes are those of Alipay's public error table (opendocs.alipay.com/common/02km9f, "公共错误码").
 //! 14. cert-mode app (`crate::modes`): `app_cert_sn` missing → `40002 isv.missing-app-cert-sn`; not the
 //!     app certificate's SN → `40002 isv.app-cert-not-exist`; `alipay_root_cert_sn` missing or not the root
 //!     bundle's SN → `40002 isv.invalid-alipay-root-cert-sn`.
 //! 15. plain-key app calling a method of its `cert_required_methods` (default none) →
 //!     `40002 isv.missing-app-cert-sn`.
-//! 16. no `encrypt_type` while the app has `encrypt_required` → `40002 isv.missing-encrypt-type`.
+//! 16. no `encrypt_type` while the app has `encrypt_required` → `40001 isv.decryption-error-missing-encrypt-type`
+//!     (the public error table lists it under 40001, "缺少必选参数").
 //! 17. `app_auth_token` present but unknown, expired, or issued to another app →
 //!     `20001 aop.invalid-app-auth-token`.
 //!
-//! Answers to failures of steps 1–4 and 10 use the `error_response` key (the method or the app is not
-//! known); all others use `<method>_response`. Every answer is signed with the sandbox's Alipay key, except
+//! Answers to failures of steps 1–4 use the `error_response` key (the method is not known); all others use
+//! `<method>_response`. Every answer but step 5's is signed with the sandbox's Alipay key, except
 //! that once the app is known (step 11 on) a cert-mode app's answers are signed with the current Alipay
 //! certificate's key and carry its `alipay_cert_sn` (`alipay.open.app.alipaycert.download`: the certificate
 //! the app was configured with, see `crate::modes`), and from step 14 on the answers to an encrypted request
@@ -162,24 +169,45 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
     }
     let key = alipay_core::envelope::response_key(&method);
 
-    // 5. format.
+    // 5. app (and its parsed key, cached: apps never change after registration), before the signature exists.
+    let (app, public_key, app_modes) = match cached_app(state, &app_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            let mut refused = reject(&key, charset, SignType::Rsa2, E40002, "isv.invalid-app-id", "无效的AppID参数");
+            refused.modes.unsigned = true;
+            return Err(refused);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "app lookup failed");
+            return Err(reject(
+                &key,
+                charset,
+                SignType::Rsa2,
+                ResultCode::UnknownError,
+                "isp.unknow-error",
+                "系统繁忙",
+            ));
+        }
+    };
+
+    // 6. format.
     if let Some(format) = present(&params, "format") {
         if !format.eq_ignore_ascii_case("json") {
             return Err(reject(&key, charset, SignType::Rsa2, E40002, "isv.invalid-format", "无效的数据格式"));
         }
     }
-    // 6. sign_type.
+    // 7. sign_type.
     let Some(sign_type_text) = present(&params, "sign_type") else {
         return Err(reject(&key, charset, SignType::Rsa2, E40001, "isv.missing-signature-type", "缺少签名类型参数"));
     };
     let Ok(sign_type) = sign_type_text.parse::<SignType>() else {
         return Err(reject(&key, charset, SignType::Rsa2, E40002, "isv.invalid-signature-type", "无效的签名类型"));
     };
-    // 7. sign.
+    // 8. sign.
     if present(&params, "sign").is_none() {
         return Err(reject(&key, charset, sign_type, E40001, "isv.missing-signature", "缺少签名参数"));
     }
-    // 8. timestamp.
+    // 9. timestamp.
     let Some(ts_text) = present(&params, "timestamp") else {
         return Err(reject(&key, charset, sign_type, E40001, "isv.missing-timestamp", "缺少时间戳参数"));
     };
@@ -190,24 +218,13 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
     if !in_window {
         return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-timestamp", "非法的时间戳参数"));
     }
-    // 9. version.
+    // 10. version.
     let Some(version) = present(&params, "version") else {
         return Err(reject(&key, charset, sign_type, E40001, "isv.missing-version", "缺少版本参数"));
     };
     if version != "1.0" {
         return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-version", "版本号不正确"));
     }
-    // 10. app (and its parsed key, cached: apps never change after registration).
-    let (app, public_key, app_modes) = match cached_app(state, &app_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            return Err(reject(&error_key, charset, sign_type, E40002, "isv.invalid-app-id", "无效的AppID参数"));
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "app lookup failed");
-            return Err(reject(&key, charset, sign_type, ResultCode::UnknownError, "isp.unknow-error", "系统繁忙"));
-        }
-    };
     let mut answer = answer_modes(state, &app_modes, &method);
     // 11. sign type registered.
     if app.sign_type != sign_type {
@@ -277,10 +294,18 @@ pub(crate) fn decrypt(
     cipher: &str,
     charset: Charset,
 ) -> Result<(alipay_core::aes::AesKey, String), Failure> {
-    app.aes()
-        .filter(|_| kind == alipay_core::aes::ENCRYPT_TYPE_AES)
-        .and_then(|aes| aes.decrypt(cipher, charset).ok().map(|p| (aes, p)))
-        .ok_or((ResultCode::InvalidArgument, "isv.decryption-error", "解密出错, 未知错误"))
+    use ResultCode::InvalidArgument as E40002;
+    if kind != alipay_core::aes::ENCRYPT_TYPE_AES {
+        return Err((E40002, "isv.decryption-error-not-valid-encrypt-type", "解密出错，不受支持的加密算法"));
+    }
+    let aes = app.aes().ok_or((
+        E40002,
+        "isv.decryption-error-not-valid-encrypt-key",
+        "解密出错，未配置加密密钥或加密密钥格式错误",
+    ))?;
+    let plain =
+        aes.decrypt(cipher, charset).map_err(|_| (E40002, "isv.decryption-error-unknown", "解密出错，未知异常"))?;
+    Ok((aes, plain))
 }
 
 /// Steps 14–16: cert mode (`app_cert_sn`, `alipay_root_cert_sn`), methods that require it, encryption
@@ -309,7 +334,11 @@ pub(crate) fn mode_checks(
         return Err((E40002, "isv.missing-app-cert-sn", "该接口需使用公钥证书模式调用"));
     }
     if app.encrypt_required && !encrypted {
-        return Err((E40002, "isv.missing-encrypt-type", "缺少加密类型参数"));
+        return Err((
+            ResultCode::MissingArgument,
+            "isv.decryption-error-missing-encrypt-type",
+            "解密出错, 未指定加密算法",
+        ));
     }
     Ok(())
 }
@@ -340,7 +369,7 @@ pub(crate) fn answer_modes(state: &SandboxState, app: &AppModes, method: &str) -
         .then(|| app.alipay_cert_sn.as_deref().and_then(|sn| state.authority.by_sn(sn)))
         .flatten();
     let cert = configured.or_else(|| state.authority.current());
-    AnswerModes { cert: cert.map(|c| (c.key, c.cert.sn().to_owned())), aes: None }
+    AnswerModes { cert: cert.map(|c| (c.key, c.cert.sn().to_owned())), aes: None, unsigned: false }
 }
 
 /// Step 12: does the request's `sign` verify with the app's key?

@@ -54,6 +54,9 @@ pub(crate) struct AnswerModes {
     pub cert: Option<(PrivateKey, String)>,
     /// AES: the answer is encrypted with this key (the request was).
     pub aes: Option<AesKey>,
+    /// The answer is not signed: the app is unknown, so Alipay has no key of the app's to answer for
+    /// (`isv.invalid-app-id`, see `common.rs`).
+    pub unsigned: bool,
 }
 
 /// The signed answer and its body bytes (for the request inspector; shared, not copied).
@@ -68,7 +71,20 @@ pub(crate) fn signed(
     let signer = modes.cert.as_ref().map_or(&state.alipay_key, |(k, _)| k);
     let extra =
         ResponseModes { alipay_cert_sn: modes.cert.as_ref().map(|(_, sn)| sn.as_str()), aes: modes.aes.as_ref() };
-    match envelope_modes::build_response_with(key, reply, signer, sign_type, charset, &extra) {
+    let built = if modes.unsigned {
+        envelope::to_gateway_json(reply, charset).map(|object| {
+            let mut body = Vec::with_capacity(object.len() + key.len() + 6);
+            body.extend_from_slice(b"{\"");
+            body.extend_from_slice(key.as_bytes());
+            body.extend_from_slice(b"\":");
+            body.extend_from_slice(&object);
+            body.push(b'}');
+            body
+        })
+    } else {
+        envelope_modes::build_response_with(key, reply, signer, sign_type, charset, &extra)
+    };
+    match built {
         Ok(body) => {
             let body = Bytes::from(body);
             let mut resp = Response::new(Body::from(body.clone()));

@@ -8,14 +8,15 @@
 //!    nonce=..,timestamp=..,sign=..` → 401 `invalid-signature`.
 //! 3. `timestamp` (unix ms) not a number or further than the configured skew from the real clock → 400
 //!    `invalid-timestamp`.
-//! 4. `app_id` not registered → 400 `invalid-app-id`.
+//! 4. `app_id` not registered → 400 `invalid-app-id`, unsigned (no `alipay-signature`: Alipay has no app to
+//!    answer for).
 //! 5. the signature (over `auth string \n METHOD \n path?query \n body \n [app_auth_token \n]`, the body
 //!    exactly as received) does not verify with the app's key → 401 `invalid-signature`.
 //! 6. `alipay-encrypt-type: AES` on a POST: the body does not decrypt with the app's AES key → 400
-//!    `decryption-error`.
+//!    `decryption-error-unknown` (`decryption-error-not-valid-encrypt-key` when the app has no AES key).
 //! 7. the mode checks of v2 (`common::mode_checks`): cert mode (`app_cert_sn` of the `Authorization`, header
 //!    `alipay-root-cert-sn`), methods that require it, encryption required → 400 `missing-app-cert-sn`,
-//!    `app-cert-not-exist`, `invalid-alipay-root-cert-sn`, `missing-encrypt-type` (never for a GET, which has
+//!    `app-cert-not-exist`, `invalid-alipay-root-cert-sn`, `decryption-error-missing-encrypt-type` (never for a GET, which has
 //!    no body to encrypt).
 //! 8. header `alipay-app-auth-token` unknown, expired or another app's → 401 `invalid-app-auth-token`.
 //!
@@ -144,7 +145,11 @@ async fn check(
     // 4. app.
     let (app, public_key, app_modes) = match common::cached_app(state, &auth.app_id).await {
         Ok(Some(found)) => found,
-        Ok(None) => return Err(refused(400, "invalid-app-id", "无效的AppID参数", &plain)),
+        // Unsigned: a captured production answer (openapi.alipay.com, 2026-09-11, `app_id=test`) is HTTP 400
+        // `{"code":"invalid-app-id",…,"message":"无效的AppID参数"}` with no `alipay-signature` header.
+        Ok(None) => {
+            return Err(refused(400, "invalid-app-id", "无效的AppID参数", &AnswerModes { unsigned: true, ..plain }))
+        }
         Err(e) => {
             tracing::error!(error = %e, "app lookup failed");
             return Err(refused(500, "unknow-error", "系统繁忙", &plain));
@@ -229,17 +234,21 @@ async fn check(
 fn signed(state: &SandboxState, status: u16, body: Vec<u8>, content_type: &str, modes: &AnswerModes) -> Response {
     let key = modes.cert.as_ref().map_or(&state.alipay_key, |(k, _)| k);
     let sn = modes.cert.as_ref().map(|(_, sn)| sn.as_str());
-    let headers = match ResponseHeaders::sign(key, &body, sn) {
-        Ok(h) => h,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot sign a v3 answer");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign the response").into_response();
+    let headers = if modes.unsigned {
+        None
+    } else {
+        match ResponseHeaders::sign(key, &body, sn) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot sign a v3 answer");
+                return (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign the response").into_response();
+            }
         }
     };
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let out = resp.headers_mut();
-    for (name, value) in headers.pairs() {
+    for (name, value) in headers.iter().flat_map(ResponseHeaders::pairs) {
         if let Ok(v) = HeaderValue::from_str(value) {
             out.insert(name, v);
         }

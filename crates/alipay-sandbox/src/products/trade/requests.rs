@@ -73,9 +73,13 @@ impl From<ValidationError> for BizError {
 }
 
 /// Turns `timeout_express` (`1m`..`15d`, units m/h/d, or `1c` = midnight today; already validated by the
-/// model) or `time_expire` (wins) into an absolute expiry.
+/// model) or `time_expire` (wins) into an absolute expiry. A `time_expire` that is not in the future is
+/// refused (`ACQ.INVALID_PARAMETER`: no captured answer shows Alipay's code for it; README "Fidelity decisions").
 fn expiry(timeout_express: Option<&str>, time_expire: Option<Timestamp>, now: i64) -> Result<Option<i64>, BizError> {
     if let Some(ts) = time_expire {
+        if ts.unix() <= now {
+            return Err(BizError::InvalidParameter(format!("time_expire {ts} 早于当前时间")));
+        }
         return Ok(Some(ts.unix()));
     }
     let Some(te) = timeout_express.filter(|t| !t.is_empty()) else {
@@ -114,7 +118,7 @@ pub fn pay(r: TradePay, now: i64) -> Result<PayRequest, BizError> {
 
 /// Reads `alipay.trade.precreate`.
 pub fn precreate(r: TradePrecreate, now: i64) -> Result<PrecreateRequest, BizError> {
-    let expire_at = expiry(r.timeout_express.as_deref(), None, now)?;
+    let expire_at = expiry(r.timeout_express.as_deref(), r.time_expire, now)?;
     let qr_expire_at = expiry(r.qr_code_timeout_express.as_deref(), None, now)?;
     Ok(PrecreateRequest {
         out_trade_no: r.out_trade_no,

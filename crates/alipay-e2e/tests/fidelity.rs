@@ -1,0 +1,135 @@
+//! Where today's Alipay differs from the 2016–2019 documents, the SDK against the local Alipay behaves as
+//! against production (issue 16): each test names its evidence.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+
+mod common;
+
+use alipay_api::trade::{TradePay, TradePrecreate, TradeQuery, TradeStatus};
+use alipay_client::{AlipayClient, ClientConfig, Error};
+use alipay_core::{ResultCode, Timestamp};
+use alipay_sandbox::RunningSandbox;
+use alipay_sandbox_admin::{AdminClient, NewBuyer, NewPaymentCode};
+
+struct Env {
+    _dir: tempfile::TempDir,
+    _running: RunningSandbox,
+    config: ClientConfig,
+    client: AlipayClient,
+    admin: AdminClient,
+}
+
+impl Env {
+    async fn start() -> Env {
+        let (dir, running) = common::start_sandbox().await;
+        let path = dir.path().join("app.json");
+        let config = ClientConfig::from_file(&path).unwrap();
+        let client = AlipayClient::from_config(&config).unwrap();
+        let admin = AdminClient::from_app_json(&path).unwrap();
+        Env { _dir: dir, _running: running, config, client, admin }
+    }
+
+    async fn code(&self) -> String {
+        let b = self.admin.create_buyer(&NewBuyer::new("1000.00", "500.00")).await.unwrap();
+        self.admin.issue_payment_code(&b.user_id, &NewPaymentCode::default()).await.unwrap().auth_code
+    }
+}
+
+fn precreate(no: &str) -> TradePrecreate {
+    TradePrecreate {
+        out_trade_no: no.into(),
+        total_amount: "1.00".parse().unwrap(),
+        subject: "s".into(),
+        ..Default::default()
+    }
+}
+
+/// An unknown `app_id` is answered unsigned by Alipay (a captured production answer, openapi.alipay.com,
+/// 2026-09-11: `{"alipay_trade_query_response":{"code":"40002","msg":"Invalid Arguments","sub_code":
+/// "isv.invalid-app-id","sub_msg":"无效的AppID参数"}}`, no `sign`); the SDK turns it into a typed refusal, not a
+/// signature failure, while an unsigned success is still refused as unverified.
+#[tokio::test]
+async fn an_unknown_app_is_an_unsigned_refusal_not_a_signature_failure() {
+    let env = Env::start().await;
+    let mut config = env.config.clone();
+    config.app_id = "2021999999999999".into();
+    let stranger = AlipayClient::from_config(&config).unwrap();
+    let err = stranger.execute(&TradeQuery { out_trade_no: Some("X".into()), ..Default::default() }).await.unwrap_err();
+    match &err {
+        Error::UnsignedRefusal { status } => {
+            assert_eq!(status.code, ResultCode::InvalidArgument);
+            assert_eq!(status.sub_code.as_deref(), Some("isv.invalid-app-id"));
+            assert_eq!(status.sub_msg.as_deref(), Some("无效的AppID参数"));
+        }
+        other => panic!("expected an unsigned refusal, got {other:?}"),
+    }
+    assert!(!err.outcome_unknown(), "nothing was done for the call");
+    // The registered app still gets verified answers.
+    assert!(env.client.execute(&precreate("KNOWN1")).await.unwrap().status.is_success());
+}
+
+/// `out_trade_no` with `-` (a UUID) is accepted, as by Alipay: its own production tests create trades with
+/// `UUID.randomUUID()` numbers and expect `10000` (`alipay/alipay-easysdk`,
+/// `java/src/test/java/com/alipay/easysdk/payment/common/ClientTest.java`, `testCreate`).
+#[tokio::test]
+async fn uuid_order_numbers_are_accepted() {
+    let env = Env::start().await;
+    let no = "6f1c2a9e-3b7d-4e0a-9c51-8d2f4b6a7e10";
+    let answer = env.client.execute(&precreate(no)).await.unwrap();
+    assert!(answer.status.is_success(), "{:?}", answer.status);
+    assert_eq!(answer.body.out_trade_no.as_deref(), Some(no));
+    let paid_no = "0b8e9d1c-7a65-4f32-8e10-c9d8b7a6f5e4";
+    let code = env.code().await;
+    let pay = TradePay {
+        out_trade_no: paid_no.into(),
+        auth_code: code,
+        subject: "uuid".into(),
+        total_amount: "2.00".parse().unwrap(),
+        ..Default::default()
+    };
+    let answer = env.client.execute(&pay).await.unwrap();
+    assert!(answer.status.is_success(), "{:?}", answer.status);
+    let q = env.client.execute(&TradeQuery { out_trade_no: Some(paid_no.into()), ..Default::default() }).await.unwrap();
+    assert_eq!(q.body.trade_status, Some(TradeStatus::TradeSuccess));
+}
+
+/// `time_expire` is honoured on precreate and pay (Alipay's precreate and pay documents: "订单绝对超时时间 …
+/// time_expire 和 timeout_express 两者只需传入一个或者都不传，如果两者都传，优先使用 time_expire"): an unpaid
+/// precreate closes when it passes; a past one is refused (`ACQ.INVALID_PARAMETER`, README "Fidelity
+/// decisions": no captured answer shows Alipay's code) and creates nothing.
+#[tokio::test]
+async fn time_expire_closes_the_trade_and_a_past_one_is_refused() {
+    let env = Env::start().await;
+    let clock = env.admin.clock().await.unwrap();
+    let now: Timestamp = clock.now.unwrap().parse().unwrap();
+    let now = now.unix();
+    let soon = Timestamp::from_unix(now + 120).unwrap();
+    let pre = TradePrecreate { time_expire: Some(soon), timeout_express: Some("2h".into()), ..precreate("TE1") };
+    assert!(env.client.execute(&pre).await.unwrap().status.is_success());
+    env.admin.advance_clock(180).await.unwrap();
+    // Unscanned precreates are not queryable; closing shows through the trade's state in the store.
+    let trade = env
+        .admin
+        .trade(&alipay_sandbox_admin::TradeLocator { out_trade_no: Some("TE1".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(trade.trade_status, "TRADE_CLOSED", "time_expire wins over timeout_express: {trade:?}");
+
+    let past = Timestamp::from_unix(now - 60).unwrap();
+    let answer = env.client.execute(&TradePrecreate { time_expire: Some(past), ..precreate("TE2") }).await.unwrap();
+    assert_eq!(answer.status.sub_code.as_deref(), Some("ACQ.INVALID_PARAMETER"), "{:?}", answer.status);
+    let code = env.code().await;
+    let pay = TradePay {
+        out_trade_no: "TE3".into(),
+        auth_code: code,
+        subject: "s".into(),
+        total_amount: "1.00".parse().unwrap(),
+        time_expire: Some(past),
+        ..Default::default()
+    };
+    let answer = env.client.execute(&pay).await.unwrap();
+    assert_eq!(answer.status.sub_code.as_deref(), Some("ACQ.INVALID_PARAMETER"), "{:?}", answer.status);
+    for no in ["TE2", "TE3"] {
+        let at = alipay_sandbox_admin::TradeLocator { out_trade_no: Some(no.into()), ..Default::default() };
+        assert!(env.admin.trade(&at).await.is_err(), "{no} was not created");
+    }
+}
