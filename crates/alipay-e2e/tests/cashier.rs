@@ -12,6 +12,13 @@ use alipay_sandbox_admin::{AdminClient, NotificationQuery};
 use reqwest::header::{ACCEPT, LOCATION};
 use reqwest::redirect::Policy;
 
+/// The headers a browser sends when it loads a page (Chromium's navigation request).
+fn browser(r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    r.header(ACCEPT, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+        .header("sec-fetch-dest", "document")
+        .header("sec-fetch-mode", "navigate")
+}
+
 struct Env {
     _dir: tempfile::TempDir,
     _running: RunningSandbox,
@@ -33,9 +40,10 @@ impl Env {
         Env { _dir: dir, _running: running, base, client, admin, http }
     }
 
+    /// A browser's page load (what Chromium sends when it follows a redirect): see `cashier::is_page_navigation`.
     async fn get_html(&self, url: &str) -> (u16, String) {
         let url = if url.starts_with('/') { format!("{}{url}", self.base) } else { url.to_owned() };
-        let r = self.http.get(url).header(ACCEPT, "text/html").send().await.unwrap();
+        let r = browser(self.http.get(url)).send().await.unwrap();
         (r.status().as_u16(), r.text().await.unwrap())
     }
 
@@ -165,8 +173,7 @@ async fn wap_pay_form_cancel_goes_to_quit_url_unpaid() {
     // Submit the form as the browser would: action URL + hidden inputs.
     let action = attr_near(&form, "action=", "action");
     let biz = attr_near(&form, "name=\"biz_content\"", "value").replace("&quot;", "\"");
-    let r =
-        env.http.post(&action).header(ACCEPT, "text/html").form(&[("biz_content", biz.as_str())]).send().await.unwrap();
+    let r = browser(env.http.post(&action)).form(&[("biz_content", biz.as_str())]).send().await.unwrap();
     let html = r.text().await.unwrap();
     assert!(html.contains("width=device-width"), "{html}");
     assert!(html.contains("class=\"phone\""));
@@ -206,6 +213,19 @@ async fn coupon_page_pay_is_json_for_clients_and_a_cashier_for_browsers() {
     let opts = CallOptions { return_url: Some("http://shop.test/rp".into()), ..Default::default() };
     let url = env.client.page_pay_url(&packet, &opts).unwrap();
     let json = env.http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(json.contains("alipay_fund_coupon_order_page_pay_response") && json.contains("INIT"), "{json}");
+    // The official Java SDK's execute() sends `Accept: text/plain,text/xml,text/javascript,text/html` and
+    // `User-Agent: aop-sdk-java` (com.alipay.api.internal.util.WebUtils, alipay-sdk-java 4.40.0.ALL): an API call,
+    // answered with the JSON envelope although its Accept names text/html.
+    let java = env
+        .http
+        .get(&url)
+        .header(ACCEPT, "text/plain,text/xml,text/javascript,text/html")
+        .header(reqwest::header::USER_AGENT, "aop-sdk-java")
+        .send()
+        .await
+        .unwrap();
+    let json = java.text().await.unwrap();
     assert!(json.contains("alipay_fund_coupon_order_page_pay_response") && json.contains("INIT"), "{json}");
     let (code, html) = env.get_html(&url).await;
     assert_eq!(code, 200);

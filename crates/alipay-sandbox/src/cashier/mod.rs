@@ -10,7 +10,7 @@
 //! |---|---|
 //! | `alipay.trade.page.pay` | always (the real gateway never answers JSON to it) |
 //! | `alipay.trade.wap.pay` | always, phone-sized layout |
-//! | `alipay.fund.coupon.order.page.pay` | the request `Accept`s `text/html` (browsers do); other clients keep the signed JSON envelope (`status` `INIT`) |
+//! | `alipay.fund.coupon.order.page.pay` | the request is a browser's page navigation (a followed redirect or an auto-submitted form: `Sec-Fetch-Dest: document` / `Sec-Fetch-Mode: navigate`, or, from a browser without Fetch Metadata, an `Accept` listing `application/xhtml+xml`); API calls keep the signed JSON envelope (`status` `INIT`), even with `text/html` in `Accept` as the official Java SDK's `execute()` sends it |
 //!
 //! The page shows the order (merchant, subject, amount), a sign-in as a sandbox buyer (the default buyer's
 //! logon id pre-filled: one click), then pay or cancel. Paying moves the money exactly as the admin controls
@@ -22,7 +22,9 @@
 //! auth_app_id, version, app_id, sign_type, seller_id, timestamp` and `sign`; of a red packet: `charset,
 //! method=alipay.fund.coupon.order.page.pay.return, out_order_no, auth_no, operation_id, amount, status,
 //! app_id, version, sign_type, timestamp` and `sign`. Signed like a notification: every parameter but `sign`
-//! and `sign_type`, sorted, with the sandbox's Alipay key, in the request's charset and sign type.
+//! and `sign_type`, sorted, with the key the app verifies notifications with (the sandbox's Alipay key; for a
+//! cert-mode app its configured Alipay certificate's, also after a rotation), in the request's charset and sign
+//! type.
 //!
 //! **Binding and cross-site requests.** The cashier of an order lives at `/cashier/<ref>?t=<ticket>`
 //! (`ref`: `T<trade_no>` or `C<auth_no>`); the ticket is an HMAC of the ref under the sandbox's admin token, so
@@ -96,13 +98,29 @@ pub(crate) fn page_method(query: &[u8], body: &[u8], headers: &HeaderMap) -> Opt
     match method.as_str() {
         "alipay.trade.page.pay" => Some(PageMethod::TradePage),
         "alipay.trade.wap.pay" => Some(PageMethod::TradeWap),
-        "alipay.fund.coupon.order.page.pay" if accepts_html(headers) => Some(PageMethod::CouponPage),
+        "alipay.fund.coupon.order.page.pay" if is_page_navigation(headers) => Some(PageMethod::CouponPage),
         _ => None,
     }
 }
 
-fn accepts_html(headers: &HeaderMap) -> bool {
-    headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains("text/html"))
+/// Whether a request is a browser loading a page (following a redirect, submitting a form), as opposed to an
+/// API call: Alipay decides page-vs-API by how the request is made, not by `Accept` alone. Browsers mark a page
+/// load with Fetch Metadata (`Sec-Fetch-Dest: document`, `Sec-Fetch-Mode: navigate`: Chromium, Firefox,
+/// Safari ≥ 16.4), and every browser's navigation `Accept` lists `application/xhtml+xml`. API clients send
+/// neither: the official Java SDK's `execute()` sends `Accept: text/plain,text/xml,text/javascript,text/html`
+/// and `User-Agent: aop-sdk-java` (`com.alipay.api.internal.util.WebUtils`, alipay-sdk-java 4.40.0.ALL), which
+/// must get the JSON envelope.
+fn is_page_navigation(headers: &HeaderMap) -> bool {
+    let has = |name: &str, wanted: &str| {
+        headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).any(|v| v.eq_ignore_ascii_case(wanted))
+    };
+    has("sec-fetch-dest", "document")
+        || has("sec-fetch-mode", "navigate")
+        || headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains("application/xhtml+xml"))
 }
 
 /// What the cashier keeps about one order (in `meta` under `cashier.<ref>`): where to send the buyer back,
@@ -428,9 +446,10 @@ async fn login(
     }
 }
 
-/// Signs return parameters like a notification (V1: `sign` and `sign_type` left out) and appends them.
+/// Signs return parameters like a notification (V1: `sign` and `sign_type` left out, with the key that signs the
+/// app's notifications: `modes::Authority::configured_key`) and appends them.
 fn signed_return(
-    state: &SandboxState,
+    key: &alipay_core::PrivateKey,
     url: &str,
     params: Vec<(String, String)>,
     charset: &str,
@@ -438,7 +457,7 @@ fn signed_return(
 ) -> Option<String> {
     let charset: Charset = charset.parse().unwrap_or(Charset::Utf8);
     let content = sign_content(SignScope::NotifyV1, params.iter().map(|(k, v)| (k, v)));
-    let sign = state.alipay_key.sign(sign_type, &charset.encode(&content).ok()?).ok()?;
+    let sign = key.sign(sign_type, &charset.encode(&content).ok()?).ok()?;
     let mut pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     pairs.push(("sign", sign.as_str()));
     let query = form::encode(pairs, charset).ok()?;
@@ -505,6 +524,12 @@ async fn pay(
     };
     let timestamp = Timestamp::from_unix(now).map(|t| t.to_string()).unwrap_or_default();
     let p = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let app_id = match &paid {
+        Paid::Trade(t) => t.app_id.clone(),
+        Paid::Coupon(o, _) => o.app_id.clone(),
+    };
+    let modes = state.store.read(move |r| r.app_modes(&app_id)).await.ok().flatten();
+    let key = state.authority.configured_key(modes.as_ref(), &state.alipay_key);
     let (params, charset, sign_type) = match paid {
         Paid::Trade(t) => (
             vec![
@@ -541,7 +566,7 @@ async fn pay(
             o.sign_type,
         ),
     };
-    match signed_return(&state, &return_url, params, &charset, sign_type) {
+    match signed_return(&key, &return_url, params, &charset, sign_type) {
         Some(url) => Redirect::to(&url).into_response(),
         None => render(&state, &reference, Some("cannot sign the return")).await,
     }
@@ -596,12 +621,18 @@ mod tests {
     fn page_methods_are_told_apart() {
         let html = headers(&[("accept", "text/html,application/xhtml+xml")]);
         let any = headers(&[("accept", "*/*")]);
+        // The official Java SDK's execute() (com.alipay.api.internal.util.WebUtils, alipay-sdk-java 4.40.0.ALL).
+        let java_sdk =
+            headers(&[("accept", "text/plain,text/xml,text/javascript,text/html"), ("user-agent", "aop-sdk-java")]);
+        let navigation = headers(&[("sec-fetch-dest", "document"), ("sec-fetch-mode", "navigate"), ("accept", "*/*")]);
         let q = b"method=alipay.trade.page.pay&app_id=1";
         assert_eq!(page_method(q, b"", &any), Some(PageMethod::TradePage));
         assert_eq!(page_method(b"", b"method=alipay.trade.wap.pay", &any), Some(PageMethod::TradeWap));
         let coupon = b"method=alipay.fund.coupon.order.page.pay";
         assert_eq!(page_method(coupon, b"", &any), None, "clients keep the JSON envelope");
         assert_eq!(page_method(coupon, b"", &html), Some(PageMethod::CouponPage));
+        assert_eq!(page_method(coupon, b"", &navigation), Some(PageMethod::CouponPage));
+        assert_eq!(page_method(coupon, b"", &java_sdk), None, "the Java SDK's execute() gets the JSON envelope");
         assert_eq!(page_method(b"method=alipay.trade.pay", b"", &html), None);
     }
 
