@@ -34,6 +34,18 @@ pub fn create_merchant(repo: &dyn Repo, name: &str) -> Result<MerchantRecord, Ac
             break pid;
         }
     };
+    insert_merchant(repo, pid, name)
+}
+
+/// The default merchant again after a reset: the same PID, so `app.json` stays true.
+pub(crate) fn recreate_merchant(repo: &dyn Repo, pid: &str, name: &str) -> Result<MerchantRecord, AccountError> {
+    match repo.merchant(pid)? {
+        Some(m) => Ok(m),
+        None => insert_merchant(repo, pid.to_owned(), name),
+    }
+}
+
+fn insert_merchant(repo: &dyn Repo, pid: String, name: &str) -> Result<MerchantRecord, AccountError> {
     let merchant = MerchantRecord {
         email: format!("{}@sandbox.example", &pid),
         pid,

@@ -55,6 +55,8 @@ mod meta_keys {
     pub const DEFAULT_APP_ID: &str = "default.app_id";
     pub const DEFAULT_APP_KEY: &str = "default.app_private_key";
     pub const DEFAULT_BUYER: &str = "default.buyer_id";
+    /// The default app's merchant (kept by reset, so `app.json`'s `merchant_pid` stays true).
+    pub const DEFAULT_MERCHANT: &str = "default.merchant_pid";
     /// The admin API's bearer token (kept by reset; in the store, so instances sharing a store share it).
     pub const ADMIN_TOKEN: &str = "admin.token";
 }
@@ -464,9 +466,15 @@ pub(crate) async fn seed(
                 Err(_) => app_public.clone(),
             };
             let wished = r.meta(meta_keys::DEFAULT_APP_ID)?;
-            let new = NewApp { public_key: public, sign_type: SignType::Rsa2, app_id: wished, merchant_pid: None };
-            let (app, _) = accounts::register_app(r, &new, now)?;
+            // After a reset, the default app's merchant comes back with its PID (`app.json` names it).
+            let merchant_pid = match r.meta(meta_keys::DEFAULT_MERCHANT)? {
+                Some(pid) => Some(accounts::recreate_merchant(r, &pid, "沙箱商户")?.pid),
+                None => None,
+            };
+            let new = NewApp { public_key: public, sign_type: SignType::Rsa2, app_id: wished, merchant_pid };
+            let (app, merchant) = accounts::register_app(r, &new, now)?;
             r.set_meta(meta_keys::DEFAULT_APP_ID, &app.app_id)?;
+            r.set_meta(meta_keys::DEFAULT_MERCHANT, &merchant.pid)?;
             let buyer = accounts::create_buyer(r, balance, limit, None)?;
             r.set_meta(meta_keys::DEFAULT_BUYER, &buyer.user_id)?;
             Ok(())
