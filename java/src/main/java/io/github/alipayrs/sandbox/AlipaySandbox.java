@@ -602,8 +602,22 @@ public final class AlipaySandbox implements AutoCloseable {
         return field("charset");
     }
 
-    /** @return the default app's merchant PID */
+    /**
+     * The default app's merchant PID ({@code seller_id} of its trades).
+     *
+     * <p>{@link #reset()} re-creates the default app under a new merchant; this follows it when the reset answer
+     * names it ({@code merchant_pid}). The sandbox this was written against does not (its reset answer is {@code
+     * {app_id, buyer_user_id}} and {@code app.json} keeps the old PID), so after a reset this throws rather than
+     * answer a PID that no longer exists.
+     *
+     * @return the PID
+     * @throws SandboxException after a reset whose answer did not name it
+     */
     public String merchantPid() {
+        if (info.get("merchant_pid") == null) {
+            throw new SandboxException("the default app's merchant PID is unknown after reset(): the sandbox's "
+                    + "reset answer does not name the new merchant (app.json still names the old one)");
+        }
         return field("merchant_pid");
     }
 
@@ -722,6 +736,9 @@ public final class AlipaySandbox implements AutoCloseable {
         if (answer.get("buyer_user_id") != null) {
             updated.put("buyer_user_id", answer.get("buyer_user_id"));
         }
+        // The reset default app belongs to a new merchant; app.json keeps naming the old one. Take the new PID
+        // from the answer when the sandbox gives it, else forget it rather than answer a stale one.
+        updated.put("merchant_pid", answer.get("merchant_pid"));
         info = updated;
         return answer;
     }

@@ -230,9 +230,13 @@ public class AlipaySandboxExtension implements BeforeAllCallback, BeforeEachCall
         }
     }
 
-    /** A sandbox in a JUnit store: stopped when its class or test is done. */
-    @SuppressWarnings("deprecation") // CloseableResource: closed by every JUnit 5 version (AutoCloseable only since 5.13)
-    private static final class Running implements ExtensionContext.Store.CloseableResource {
+    /**
+     * A sandbox in a JUnit store: stopped when its class or test is done. Both interfaces: JUnit before 5.13 closes
+     * only {@code CloseableResource}s, 5.13+ prefers {@code AutoCloseable} (and warns about the other alone); the
+     * close is idempotent.
+     */
+    @SuppressWarnings("deprecation")
+    private static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         final AlipaySandbox sandbox;
         int testsStarted;
 
@@ -247,7 +251,7 @@ public class AlipaySandboxExtension implements BeforeAllCallback, BeforeEachCall
     }
 
     @SuppressWarnings("deprecation")
-    private static final class Receiver implements ExtensionContext.Store.CloseableResource {
+    private static final class Receiver implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         final NotificationReceiver receiver;
 
         Receiver(NotificationReceiver receiver) {
