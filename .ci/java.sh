@@ -9,7 +9,7 @@
 # package, target/release or target/debug of this checkout). Tests tagged `discrepancy` pin known sandbox bugs;
 # JAVA_EXCLUDE_DISCREPANCIES=1 leaves them out.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+case $0 in */*) cd "${0%/*}/.." ;; *) cd .. ;; esac # no dirname: PATH may lack coreutils when java is missing too
 
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(java)

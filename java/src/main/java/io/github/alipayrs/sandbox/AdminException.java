@@ -6,8 +6,11 @@ import java.util.Map;
 public class AdminException extends SandboxException {
     private static final long serialVersionUID = 1L;
 
+    /** The HTTP status. */
     private final int status;
+    /** The admin route. */
     private final String path;
+    /** The parsed answer. */
     private final transient Object answer;
 
     /**

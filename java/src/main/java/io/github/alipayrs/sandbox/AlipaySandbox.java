@@ -403,7 +403,10 @@ public final class AlipaySandbox implements AutoCloseable {
         return process.pid();
     }
 
-    /** @return the last {@code lines} lines of {@code DIR/sandbox.log} (the sandbox's log) */
+    /**
+     * @param lines how many lines
+     * @return the last {@code lines} lines of {@code DIR/sandbox.log} (the sandbox's log)
+     */
     public String logTail(int lines) {
         try {
             List<String> all = Files.readAllLines(dataDir.resolve("sandbox.log"), StandardCharsets.UTF_8);

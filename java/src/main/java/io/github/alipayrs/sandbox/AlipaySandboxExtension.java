@@ -40,14 +40,16 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * {@code @Nested} classes), started before the first test (or {@code @BeforeAll} method) that needs it, {@link
  * AlipaySandbox#reset() reset} before every test after the first, stopped when the class is done. {@link
  * #perTest()}: a fresh sandbox for each test, stopped after it. Register it on a {@code static} field; a
- * per-class sandbox can then also be injected into {@code @BeforeAll} methods.
+ * per-class sandbox can then also be injected into {@code @BeforeAll} methods. (On a non-static field JUnit makes
+ * a new extension per test instance, which never sees the class: its sandbox is then per test.)
  *
  * <h2>Parameters it injects</h2>
  * <ul>
  *   <li>{@link AlipaySandbox}: the sandbox;</li>
  *   <li>{@link SandboxApp}: the default app's configuration;</li>
- *   <li>{@link NotificationReceiver}: a {@code notify_url} on loopback, started for the test (or class, in a
- *       {@code @BeforeAll} method) and stopped after it;</li>
+ *   <li>{@link NotificationReceiver}: a {@code notify_url} on loopback, started for the test (the same one in
+ *       its {@code @BeforeEach} methods; one for the whole class when asked for in {@code @BeforeAll}) and
+ *       stopped after it;</li>
  *   <li>{@code com.alipay.api.AlipayClient}, {@code AbstractAlipayClient} or {@code DefaultAlipayClient} of
  *       Alipay's official Java SDK, when it is on the test classpath: a new client for the default app (JSON,
  *       UTF-8, RSA2, response verification on with the sandbox's Alipay public key), built by reflection: this
@@ -72,6 +74,7 @@ public class AlipaySandboxExtension implements BeforeAllCallback, BeforeEachCall
     private final Lifecycle lifecycle;
     private final AlipaySandbox.Builder options;
     private final Object key = new Object(); // this extension's sandbox in the store (one per instance)
+    private volatile boolean beforeAllSeen; // false for an instance registered on a non-static field
 
     /** One sandbox per class with the default options: what {@code @ExtendWith(AlipaySandboxExtension.class)} uses. */
     public AlipaySandboxExtension() {
@@ -166,6 +169,7 @@ public class AlipaySandboxExtension implements BeforeAllCallback, BeforeEachCall
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        beforeAllSeen = true;
         if (lifecycle == Lifecycle.PER_CLASS) {
             running(context);
         }
@@ -181,7 +185,10 @@ public class AlipaySandboxExtension implements BeforeAllCallback, BeforeEachCall
 
     private Running running(ExtensionContext context) {
         ExtensionContext owner;
-        if (lifecycle == Lifecycle.PER_CLASS) {
+        // Registered on a non-static field (a new extension instance per test instance, never told about the
+        // class), a per-class sandbox would outlive its test by the whole class: it is per test instead.
+        boolean perClass = lifecycle == Lifecycle.PER_CLASS && (beforeAllSeen || context.getTestMethod().isEmpty());
+        if (perClass) {
             owner = context;
             while (owner.getTestMethod().isPresent() && owner.getParent().isPresent()) {
                 owner = owner.getParent().get();
@@ -208,11 +215,10 @@ public class AlipaySandboxExtension implements BeforeAllCallback, BeforeEachCall
         Parameter parameter = parameterContext.getParameter();
         Class<?> type = parameter.getType();
         if (type == NotificationReceiver.class) {
-            // One per test (or per class when asked for outside a test), stopped with its context.
-            String receiverKey = NotificationReceiver.class.getName() + "#" + parameterContext.getIndex() + "@"
-                    + extensionContext.getUniqueId();
+            // One per test, shared by its @BeforeEach methods (or one per class when asked for in @BeforeAll or a
+            // constructor, then also the tests'), stopped with its context.
             return extensionContext.getStore(NAMESPACE)
-                    .getOrComputeIfAbsent(receiverKey, k -> new Receiver(NotificationReceiver.start()), Receiver.class)
+                    .getOrComputeIfAbsent(Receiver.class, k -> new Receiver(NotificationReceiver.start()), Receiver.class)
                     .receiver;
         }
         AlipaySandbox sandbox = running(extensionContext).sandbox;
