@@ -51,6 +51,18 @@ step() { # step NAME DIR ARGS...: runs mvn in DIR, prints how long it took; a fa
 # said, so that the official SDK's suite runs too; then that suite.
 step "java/ tests (mvn test)" java test
 step "java/ install (no tests: they just ran)" java -q install -DskipTests
+# The public API's javadoc, doclint-clean (the JDK's javadoc: no plugin to download).
+doc_start=$(date +%s)
+echo "== java: javadoc -Xdoclint:all of java/src/main/java"
+if (cd java && mvn "${mvn_args[@]}" -q dependency:build-classpath -Dmdep.includeScope=compile \
+      -Dmdep.outputFile=target/compile-classpath.txt 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g') \
+    && javadoc -quiet -Xdoclint:all -Xwerror --release 11 -d java/target/apidocs \
+      -cp "$(cat java/target/compile-classpath.txt)" $(find java/src/main/java -name '*.java'); then
+  echo "== java: javadoc took $(( $(date +%s) - doc_start ))s"
+else
+  echo "== java: javadoc took $(( $(date +%s) - doc_start ))s, FAILED"
+  failed+=("javadoc")
+fi
 if [[ " ${failed[*]} " == *" java/ install"* ]]; then
   echo "== java: interop/java not run: the extension did not install" >&2
 else

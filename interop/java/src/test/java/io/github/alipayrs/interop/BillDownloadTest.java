@@ -89,7 +89,8 @@ class BillDownloadTest {
                 files.put(e.getName(), new String(in.readAllBytes(), Charset.forName("GBK"))); // Alipay's CSVs are GBK
             }
         }
-        assertEquals(2, files.size(), files.keySet().toString()); // 业务明细 and its 汇总
+        // shared/spec/trade.md "Bill files": <PID>0156_<yyyyMMdd>_业务明细.csv and _业务明细(汇总).csv, GBK.
+        assertEquals(2, files.size(), files.keySet().toString());
         String detail = files.entrySet().stream().filter(f -> f.getKey().contains("业务明细") && !f.getKey().contains("汇总"))
                 .map(Map.Entry::getValue).findFirst().orElseThrow(() -> new AssertionError(files.keySet()));
         assertTrue(detail.contains("BILL1"), detail);

@@ -101,7 +101,8 @@ class CertModeAndAesTest {
         assertTrue(((List<?>) rotated.get("known_sns")).contains(app.alipayCertSn()));
 
         // The answer now carries the new alipay_cert_sn; the SDK downloads that certificate, checks it chains to the
-        // root it was given, and verifies the answer with it. Same client, no new configuration.
+        // root it was given, and verifies the answer with it (shared/spec/protocol-modes.md: "the Java SDK
+        // downloads the new one with alipay.open.app.alipaycert.download"). Same client, no new configuration.
         AlipayTradePrecreateResponse after = alipayClient.certificateExecute(precreate("ROT2", receiver.url()));
         assertEquals("10000", after.getCode(), after.getBody());
         AlipayTradeQueryRequest query = new AlipayTradeQueryRequest();

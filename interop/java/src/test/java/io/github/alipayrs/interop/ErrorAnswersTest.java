@@ -59,7 +59,7 @@ class ErrorAnswersTest {
         AlipayTradeQueryRequest request = new AlipayTradeQueryRequest();
         request.setBizContent("{\"out_trade_no\":\"X\"}");
         AlipayTradeQueryResponse response = alipayClient.execute(request);
-        // Alipay's common error codes: 40002 Invalid Arguments, isv.invalid-signature (README "Fidelity decisions").
+        // Alipay's common error codes (shared/spec/protocol.md): 40002 Invalid Arguments, isv.invalid-signature.
         assertEquals("40002", response.getCode(), response.getBody());
         assertEquals("isv.invalid-signature", response.getSubCode());
         assertFalse(response.isSuccess());
@@ -91,8 +91,8 @@ class ErrorAnswersTest {
         AlipayTradeQueryResponse response = alipayClient.execute(request);
         assertEquals("40002", response.getCode(), response.getBody());
         assertEquals("isv.invalid-app-id", response.getSubCode());
-        // Before the app is known the answer's member is error_response (the SDK's parser looks for it too:
-        // AlipayConstants.ERROR_RESPONSE).
+        // 40002 isv.invalid-app-id (shared/spec/protocol.md). Before the app is known the answer's member is
+        // error_response (the SDK's parser looks for it too: AlipayConstants.ERROR_RESPONSE, JsonConverter).
         assertTrue(response.getBody().startsWith("{\"error_response\":"), response.getBody());
     }
 
@@ -112,7 +112,7 @@ class ErrorAnswersTest {
         Map<String, Object> trade = sandbox.trade(io.github.alipayrs.sandbox.TradeLocator.outTradeNo("ISV1").app(merchant.appId()));
         assertEquals(merchant.merchantPid(), trade.get("seller_id"), "the trade is the authorising merchant's");
         AlipayTradePrecreateResponse refused = alipayClient.execute(request, null, "not-a-token");
-        // aop.invalid-app-auth-token, code 20001 (README "Fidelity decisions").
+        // 20001 Insufficient Token Permissions, aop.invalid-app-auth-token (shared/spec/protocol.md).
         assertEquals("20001", refused.getCode(), refused.getBody());
         assertEquals("aop.invalid-app-auth-token", refused.getSubCode());
     }

@@ -169,6 +169,7 @@ class FaceToFaceTest {
 
             sandbox.scan(response.getQrCode(), true);
             Notification n = receiver.await("20150320010101002");
+            // shared/spec/trade.md "Async notification": a V1-signed form, notify_type=trade_status_sync.
             assertEquals("trade_status_sync", n.param("notify_type"));
             assertEquals("TRADE_SUCCESS", n.param("trade_status"));
             assertEquals("88.88", n.param("total_amount"));

@@ -123,7 +123,8 @@ class RedPacketTest {
         assertEquals(sandbox.buyerUserId(), op.getPayeeUserId());
         assertEquals("REFUND", operation(alipayClient, authNo, refunded.getOperationId()).getOperationType());
 
-        // Disbursement and refund notifications (README "Cash red packets"), V1-signed forms.
+        // Disbursement and refund notifications: V1-signed forms (README "Cash red packets"; the disbursement's
+        // notify_type is the sandbox's own choice, Alipay publishes none), listed by the operation's out_order_no.
         for (String outOrderNo : new String[] {"RP1_D1", "RP1"}) {
             Notification n = receiver.await(outOrderNo);
             assertTrue(AlipaySignature.rsaCheckV1(n.params(), sandbox.alipayPublicKey(), "utf-8", "RSA2"), n.toString());
