@@ -147,11 +147,14 @@ class CashierTest {
         assertEquals("TRADE_SUCCESS", tradeStatus(alipayClient, "WAP2"));
     }
 
-    @Test
-    void appPayOrderStringPaidInTheWallet(AlipaySandbox sandbox, NotificationReceiver receiver) throws Exception {
-        AlipayClient alipayClient = Docs.client(sandbox);
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"UTF-8", "GBK"})
+    void appPayOrderStringPaidInTheWallet(String charset, AlipaySandbox sandbox, NotificationReceiver receiver)
+            throws Exception {
+        AlipayClient alipayClient = Docs.client(sandbox, charset);
+        String outTradeNo = "APP_" + charset.replace("-", "");
         AlipayTradeAppPayModel model = new AlipayTradeAppPayModel();
-        model.setOutTradeNo("APP1");
+        model.setOutTradeNo(outTradeNo);
         model.setTotalAmount("9.90");
         model.setSubject("App 支付");
         model.setProductCode("QUICK_MSECURITY_PAY");
@@ -160,21 +163,23 @@ class CashierTest {
         request.setNotifyUrl(receiver.url());
         AlipayTradeAppPayResponse response = alipayClient.sdkExecute(request); // AbstractAlipayClient.getSdkParams
         String orderString = response.getBody();
-        Map<String, String> params = Browser.query("http://x/?" + orderString, Charset.forName("UTF-8"));
+        Map<String, String> params = Browser.query("http://x/?" + orderString, Charset.forName(charset));
         assertEquals("alipay.trade.app.pay", params.get("method"));
         assertNotNull(params.get("sign"));
         // The order string is signed with the app's key over the sorted parameters (getSignatureContent): the
         // app's public key verifies it with rsaCheckV2 (every parameter but sign).
         assertTrue(AlipaySignature.rsaCheckV2(params, io.github.alipayrs.sandbox.SandboxApp.pemBody(sandbox.appPublicKeyPem()),
-                "UTF-8", "RSA2"));
+                charset, "RSA2"));
+        assertTrue(params.get("biz_content").contains("\"subject\":\"App 支付\""), params.get("biz_content"));
 
         // The app hands it to the wallet; the buyer pays there.
         Browser.Page wallet = new Browser().post(URI.create(sandbox.baseUrl() + "/wallet/app-pay"),
                 Map.of("buyer", sandbox.buyerUserId(), "order_string", orderString), Charset.forName("UTF-8"));
         assertEquals(303, wallet.status(), wallet.body());
-        assertTrue(java.net.URLDecoder.decode(wallet.location(), "UTF-8").contains("APP1 TRADE_SUCCESS"), wallet.location());
-        Notification n = receiver.await("APP1");
-        assertTrue(AlipaySignature.rsaCheckV1(n.params(), sandbox.alipayPublicKey(), "utf-8", "RSA2"));
-        assertEquals("TRADE_SUCCESS", tradeStatus(alipayClient, "APP1"));
+        assertTrue(java.net.URLDecoder.decode(wallet.location(), "UTF-8").contains(outTradeNo + " TRADE_SUCCESS"), wallet.location());
+        Notification n = receiver.await(outTradeNo);
+        assertEquals("App 支付", n.param("subject"));
+        assertTrue(AlipaySignature.rsaCheckV1(n.params(), sandbox.alipayPublicKey(), charset, "RSA2"));
+        assertEquals("TRADE_SUCCESS", tradeStatus(alipayClient, outTradeNo));
     }
 }

@@ -77,6 +77,8 @@ class FaceToFaceTest {
         assertEquals("10000", query.getCode(), query.getBody());
         assertEquals(response.getTradeNo(), query.getTradeNo());
         assertEquals("TRADE_SUCCESS", query.getTradeStatus());
+        assertNotNull(query.getSendPayDate(), query.getBody());
+        assertNotNull(response.getGmtPayment(), response.getBody());
 
         // Seed 001, 退款: out_request_no makes it idempotent; partial refunds need distinct numbers.
         AlipayTradeRefundRequest refund = new AlipayTradeRefundRequest();
@@ -89,6 +91,8 @@ class FaceToFaceTest {
         assertEquals("10000", refunded.getCode(), refunded.getBody());
         assertEquals("1.00", refunded.getRefundFee()); // 关键出参 refund_fee: 该笔交易已退款的总金额
         assertEquals("Y", refunded.getFundChange());
+        // Date fields are parsed by the SDK as yyyy-MM-dd HH:mm:ss in GMT+8 (Converters, AlipayConstants).
+        assertNotNull(refunded.getGmtRefundPay(), refunded.getBody());
         AlipayTradeRefundResponse replay = alipayClient.execute(refund);
         assertEquals("10000", replay.getCode());
         assertEquals("1.00", replay.getRefundFee());
