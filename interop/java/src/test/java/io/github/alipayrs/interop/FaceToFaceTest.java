@@ -189,6 +189,27 @@ class FaceToFaceTest {
     }
 
     @Test
+    void aNotificationNotAcknowledgedIsSentAgainWithTheSameNotifyId(AlipaySandbox sandbox) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        // The merchant answers exactly "success"; anything else is retried on the 4m, 10m, ... schedule
+        // (shared/spec/trade.md; the extension's sandbox runs it 1000 times faster), with the same notify_id.
+        try (NotificationReceiver receiver = NotificationReceiver.start(n -> calls.incrementAndGet() == 1 ? "fail" : "success")) {
+            AlipayTradePrecreateRequest request = new AlipayTradePrecreateRequest();
+            request.setNotifyUrl(receiver.url());
+            request.setBizContent("{\"out_trade_no\":\"RETRY1\",\"total_amount\":\"1.00\",\"subject\":\"x\"}");
+            AlipayTradePrecreateResponse response = Docs.client(sandbox).execute(request);
+            sandbox.scan(response.getQrCode(), true);
+            Map<String, Object> delivered = sandbox.waitForNotifications("RETRY1", "delivered", 1,
+                    java.time.Duration.ofSeconds(10)).get(0);
+            assertEquals(2L, ((Number) delivered.get("attempts")).longValue(), delivered.toString());
+            java.util.List<Notification> got = receiver.received();
+            assertEquals(2, got.size());
+            assertEquals(got.get(0).param("notify_id"), got.get(1).param("notify_id"));
+            assertEquals("fail", ((Map<?, ?>) ((java.util.List<?>) delivered.get("deliveries")).get(0)).get("response_body"));
+        }
+    }
+
+    @Test
     void closeAndTheTypedModel(AlipaySandbox sandbox) throws Exception {
         AlipayClient alipayClient = Docs.client(sandbox);
         // The typed model instead of hand-written JSON (the SDK serialises it with JSONWriter).
