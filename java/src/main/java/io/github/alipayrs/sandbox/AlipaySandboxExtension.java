@@ -3,6 +3,7 @@ package io.github.alipayrs.sandbox;
 import java.lang.reflect.Parameter;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -56,11 +57,15 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *       library does not depend on the SDK.</li>
  * </ul>
  *
+ * <h2>Failures</h2>
+ * When a test fails, the last lines of the sandbox's log ({@code DIR/sandbox.log}) are printed to standard error.
+ *
  * <h2>Time zone</h2>
  * While a sandbox runs, the JVM's default time zone is {@code Asia/Shanghai} (Beijing time, what Alipay reads;
  * see {@link AlipaySandbox}), restored when it stops; {@link #keepTimeZone()} leaves it alone.
  */
-public class AlipaySandboxExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+public class AlipaySandboxExtension
+        implements BeforeAllCallback, BeforeEachCallback, AfterTestExecutionCallback, ParameterResolver {
     /** One sandbox per test class, or one per test. */
     public enum Lifecycle {
         /** One sandbox for the class, reset between tests. */
@@ -180,6 +185,19 @@ public class AlipaySandboxExtension implements BeforeAllCallback, BeforeEachCall
         Running running = running(context);
         if (lifecycle == Lifecycle.PER_CLASS && running.testsStarted++ > 0) {
             running.sandbox.reset(); // trades, buyers, apps, faults, notifications, clock offset
+        }
+    }
+
+    /** A failed test prints the end of the sandbox's log (its diagnosis of a refused call is there too). */
+    @Override
+    public void afterTestExecution(ExtensionContext context) {
+        if (context.getExecutionException().isEmpty()) {
+            return;
+        }
+        Running running = context.getStore(NAMESPACE).get(key, Running.class);
+        if (running != null) {
+            System.err.println("[" + context.getDisplayName() + " failed; last lines of " + running.sandbox.dataDir()
+                    .resolve("sandbox.log") + "]\n" + running.sandbox.logTail(20));
         }
     }
 
