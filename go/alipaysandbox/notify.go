@@ -53,7 +53,8 @@ type NotificationReceiver struct {
 
 // NewNotificationReceiver starts a receiver, closed by t.Cleanup. answer, when not nil, sees each
 // notification and returns the body to answer: verify the signature with the SDK and answer "fail" when it
-// does not hold, as a real endpoint must.
+// does not hold, as a real endpoint must. t may be nil outside a test (an Example function): then the caller
+// closes the receiver, and Wait panics where it would fail the test.
 //
 //	receiver := alipaysandbox.NewNotificationReceiver(t, func(n *alipaysandbox.ReceivedNotification) string {
 //		if err := client.VerifySign(n.Form); err != nil {
@@ -62,6 +63,9 @@ type NotificationReceiver struct {
 //		return "success"
 //	})
 func NewNotificationReceiver(t testing.TB, answer func(*ReceivedNotification) string) *NotificationReceiver {
+	if t == nil {
+		t = panicTB{}
+	}
 	t.Helper()
 	r := &NotificationReceiver{t: t, answer: answer}
 	r.cond = sync.NewCond(&r.mu)

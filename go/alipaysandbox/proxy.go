@@ -110,7 +110,8 @@ func (p *HostProxy) check() error {
 	return nil
 }
 
-// RouteAlipayHosts sends this process's requests for [AlipayHosts] to this sandbox until its test ends. It
+// RouteAlipayHosts sends this process's requests for [AlipayHosts] to this sandbox until its test ends (or
+// it is closed). It
 // needs [InstallHostProxy] (in TestMain); the test fails otherwise. With several sandboxes routed at once
 // (parallel tests), each request goes to the sandbox that knows its app_id: the default app and the apps
 // made with [Sandbox.CreateApp].
@@ -126,7 +127,7 @@ func (s *Sandbox) RouteAlipayHosts() *HostProxy {
 	p.mu.Lock()
 	p.routes = append(p.routes, s)
 	p.mu.Unlock()
-	s.t.Cleanup(func() {
+	unroute := func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		for i, r := range p.routes {
@@ -135,7 +136,11 @@ func (s *Sandbox) RouteAlipayHosts() *HostProxy {
 				break
 			}
 		}
-	})
+	}
+	s.state.mu.Lock()
+	s.state.unroute = append(s.state.unroute, unroute)
+	s.state.mu.Unlock()
+	s.t.Cleanup(unroute)
 	return p
 }
 

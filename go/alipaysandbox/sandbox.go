@@ -73,6 +73,7 @@ type state struct {
 	defaultBuyer string
 	appIDs       map[string]bool // the default app and those made by CreateApp: routing in HostProxy
 	releaseLocal func()
+	unroute      []func() // RouteAlipayHosts
 }
 
 // Option configures [Start].
@@ -328,7 +329,12 @@ func (s *Sandbox) stop() {
 	st.stopped = true
 	release := st.releaseLocal
 	st.releaseLocal = nil
+	unroute := st.unroute
+	st.unroute = nil
 	st.mu.Unlock()
+	for _, f := range unroute {
+		f()
+	}
 	if release != nil {
 		release()
 	}

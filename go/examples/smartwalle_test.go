@@ -262,3 +262,22 @@ func TestSmartwalleHostLocalTime(t *testing.T) {
 		t.Fatalf("with time.Local = Beijing: %v %+v", err, rsp)
 	}
 }
+
+// alipay.go New reads a PKCS#1 key first, then PKCS#8: both forms the sandbox writes work.
+func TestSmartwalleReadsBothKeyForms(t *testing.T) {
+	sb := alipaysandbox.Start(t)
+	for i, key := range []string{sb.AppPrivateKey, sb.AppPrivateKeyPKCS1} {
+		client, err := alipay.New(sb.AppID, key, false, alipay.WithSandboxGateway(sb.GatewayURL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := client.LoadAliPayPublicKey(sb.AlipayPublicKey); err != nil {
+			t.Fatal(err)
+		}
+		var order alipay.TradePreCreate
+		order.OutTradeNo, order.TotalAmount, order.Subject = "SWK"+string(rune('0'+i)), "1.00", "key"
+		if rsp, err := client.TradePreCreate(context.Background(), order); err != nil || rsp.Code != alipay.CodeSuccess {
+			t.Fatalf("key form %d: %v %+v", i, err, rsp)
+		}
+	}
+}
