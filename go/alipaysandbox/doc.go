@@ -27,10 +27,12 @@
 // than 30 minutes away from its clock (40002 isv.invalid-timestamp). Both common Go SDKs stamp requests with
 // time.Now() in the host's local zone unless told otherwise (smartwalle/alipay: WithTimeLocation, default
 // time.Local; go-pay/gopay: SetLocation, default the host zone), so on a UTC machine (most CI) every request
-// is 8 hours off. Go reads the TZ variable once, when time.Local is first used, so setting TZ from a test (as
-// the Node helper does) has no effect; time.Local itself is the knob. [Start] therefore sets time.Local to
-// [Beijing] until the last running sandbox stops, and restores it then; [WithLocalTime] chooses another zone
-// or, with nil, leaves time.Local alone. Setting the zone on the SDK client instead (WithTimeLocation(Beijing),
-// SetLocation("Asia/Shanghai")) does not depend on a process-wide variable and is what a production server
-// outside China needs anyway; the examples module shows both.
+// is 8 hours off. The Node helper sets TZ for the process; Go reads TZ once, when time.Local is first used,
+// so time.Local itself is the knob. Importing this package sets time.Local to [Beijing] for the whole test
+// binary, in the package's init: before any test code runs, because a later write would race with every
+// goroutine that calls time.Now (the race detector reports it, net/http's own goroutines included), and it
+// is never restored. Set ALIPAY_SANDBOX_KEEP_TZ=1 ([KeepTZ]) to keep the host's zone; [Start] then logs a
+// reminder. Setting the zone on the SDK client (alipay.WithTimeLocation(alipaysandbox.Beijing),
+// client.SetLocation("Asia/Shanghai")) does not depend on time.Local at all and is what a production server
+// outside China needs too; the examples module shows both.
 package alipaysandbox

@@ -19,7 +19,7 @@ func ExampleNew() {
 	}
 	defer sb.Close()
 	fmt.Println(strings.HasPrefix(sb.GatewayURL, "http://127.0.0.1:"), sb.SignType, sb.Charset)
-	fmt.Println(time.Local == alipaysandbox.Beijing) // until Close
+	fmt.Println(time.Local == alipaysandbox.Beijing) // set when the package was imported
 	fmt.Println(sb.Buyer("").Balance)
 	// Output:
 	// true RSA2 utf-8

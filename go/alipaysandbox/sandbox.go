@@ -72,8 +72,7 @@ type state struct {
 	stopped      bool
 	defaultBuyer string
 	appIDs       map[string]bool // the default app and those made by CreateApp: routing in HostProxy
-	releaseLocal func()
-	unroute      []func() // RouteAlipayHosts
+	unroute      []func()        // RouteAlipayHosts
 }
 
 // Option configures [Start].
@@ -87,8 +86,6 @@ type config struct {
 	timestampSkew   *int
 	startupTimeout  time.Duration
 	env             []string
-	local           *time.Location
-	localSet        bool
 }
 
 // WithBinary runs this `alipay` binary instead of the one [FindBinary] finds.
@@ -115,20 +112,19 @@ func WithStartupTimeout(d time.Duration) Option { return func(c *config) { c.sta
 // WithEnv adds environment variables ("KEY=value") to the sandbox process, e.g. "RUST_LOG=debug".
 func WithEnv(env ...string) Option { return func(c *config) { c.env = append(c.env, env...) } }
 
-// WithLocalTime sets time.Local to loc while the sandbox runs, instead of [Beijing]; nil leaves time.Local
-// alone (configure the SDK's own zone then: see the package documentation, "Beijing time").
-func WithLocalTime(loc *time.Location) Option {
-	return func(c *config) { c.local, c.localSet = loc, true }
-}
-
 // Start runs a fresh local Alipay for the test: `alipay sandbox --listen 127.0.0.1:0` (the OS picks a free
 // port) on a new temporary data directory, waits until it has written app.json and answers its admin API,
-// sets time.Local to Beijing time (see [WithLocalTime]) and registers t.Cleanup to stop it (Ctrl-C, so the
-// store closes cleanly; a kill after 10 s) and delete the directory. Any failure is t.Fatal. When the test
-// has failed, the cleanup logs the last lines of the sandbox's log.
+// and registers t.Cleanup to stop it (Ctrl-C, so the store closes cleanly; a kill after 10 s) and delete the
+// directory. Any failure is t.Fatal. When the test has failed, the cleanup logs the last lines of the
+// sandbox's log. When time.Local is not Beijing time (ALIPAY_SANDBOX_KEEP_TZ: see the package
+// documentation), it logs that SDKs stamping local time will be refused.
 func Start(t testing.TB, opts ...Option) *Sandbox {
 	t.Helper()
 	s, err := start(t, opts)
+	if _, offset := time.Now().Zone(); offset != 8*60*60 && err == nil {
+		t.Logf("alipaysandbox: time.Local is %v (UTC%+d s): an SDK that stamps local time is refused "+
+			"(isv.invalid-timestamp) unless given Beijing time itself", time.Local, offset)
+	}
 	if s != nil {
 		t.Cleanup(func() {
 			if t.Failed() {
@@ -163,9 +159,6 @@ func start(t testing.TB, opts []Option) (*Sandbox, error) {
 	cfg := config{host: "127.0.0.1", notifyTimeScale: 0.001, startupTimeout: 30 * time.Second}
 	for _, opt := range opts {
 		opt(&cfg)
-	}
-	if !cfg.localSet {
-		cfg.local = Beijing
 	}
 	binary := cfg.binary
 	if binary == "" {
@@ -281,15 +274,6 @@ func start(t testing.TB, opts []Option) (*Sandbox, error) {
 	if _, err := s.Admin("clock", nil); err != nil {
 		return fail(fmt.Errorf("alipaysandbox: the sandbox does not answer: %w\n%s", err, logTail(logPath, 30)))
 	}
-	if cfg.local != nil {
-		release, err := pinLocal(cfg.local)
-		if err != nil {
-			return fail(err)
-		}
-		st.mu.Lock()
-		st.releaseLocal = release
-		st.mu.Unlock()
-	}
 	return s, nil
 }
 
@@ -314,8 +298,7 @@ func (s *Sandbox) For(t testing.TB) *Sandbox {
 	return &view
 }
 
-// Close stops the sandbox (Ctrl-C, then a kill after 10 s), restores time.Local when it was the last
-// sandbox to pin it, and deletes the temporary data directory. Safe to call twice; a Sandbox from Start is
+// Close stops the sandbox (Ctrl-C, then a kill after 10 s) and deletes the temporary data directory. Safe to call twice; a Sandbox from Start is
 // closed by t.Cleanup. Its controls fail afterwards.
 func (s *Sandbox) Close() { s.stop() }
 
@@ -327,16 +310,11 @@ func (s *Sandbox) stop() {
 		return
 	}
 	st.stopped = true
-	release := st.releaseLocal
-	st.releaseLocal = nil
 	unroute := st.unroute
 	st.unroute = nil
 	st.mu.Unlock()
 	for _, f := range unroute {
 		f()
-	}
-	if release != nil {
-		release()
 	}
 	select {
 	case <-st.exited:
@@ -390,39 +368,16 @@ func loadBeijing() *time.Location {
 	return time.FixedZone("CST", 8*60*60)
 }
 
-// time.Local is pinned while at least one sandbox that asked for a zone runs, and restored after the last.
-var (
-	localMu    sync.Mutex
-	localUsers int
-	localSaved *time.Location
-	localSet   *time.Location
-)
+// KeepTZ is the environment variable that, set to any non-empty value, keeps the host's time.Local: see
+// the package documentation, "Beijing time".
+const KeepTZ = "ALIPAY_SANDBOX_KEEP_TZ"
 
-func pinLocal(loc *time.Location) (func(), error) {
-	localMu.Lock()
-	defer localMu.Unlock()
-	if localUsers == 0 {
-		localSaved, localSet = time.Local, loc
-		time.Local = loc
-	} else if localSet != loc {
-		return nil, fmt.Errorf("alipaysandbox: time.Local is already set to %v by another running sandbox; "+
-			"cannot set it to %v (use WithLocalTime(nil) and the SDK's own zone setting)", localSet, loc)
+// init sets time.Local to Beijing time, once, before any test code runs: a later write would race with
+// every goroutine calling time.Now (which reads time.Local), including net/http's.
+func init() {
+	if os.Getenv(KeepTZ) == "" {
+		time.Local = Beijing
 	}
-	localUsers++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			localMu.Lock()
-			defer localMu.Unlock()
-			localUsers--
-			if localUsers == 0 {
-				if time.Local == localSet {
-					time.Local = localSaved
-				}
-				localSaved, localSet = nil, nil
-			}
-		})
-	}, nil
 }
 
 var errStopped = errors.New("alipaysandbox: the sandbox is stopped")

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,31 +74,35 @@ func TestKeyBase64(t *testing.T) {
 	}
 }
 
-func TestTimeLocalIsBeijingWhileTheSandboxRuns(t *testing.T) {
-	before := time.Local
-	sb := alipaysandbox.Start(t)
-	if time.Local != alipaysandbox.Beijing {
-		t.Fatalf("time.Local is %v while the sandbox runs", time.Local)
+func TestTimeLocalIsBeijing(t *testing.T) {
+	if os.Getenv(alipaysandbox.KeepTZ) != "" {
+		if time.Local == alipaysandbox.Beijing && os.Getenv("TZ") == "UTC" {
+			t.Fatalf("%s is set and TZ=UTC, yet time.Local is Beijing", alipaysandbox.KeepTZ)
+		}
+		return // the child of TestKeepTZ
 	}
-	second := alipaysandbox.Start(t) // a second sandbox shares the pin
-	second.Close()
 	if time.Local != alipaysandbox.Beijing {
-		t.Fatal("closing one of two sandboxes restored time.Local")
+		t.Fatalf("time.Local is %v", time.Local)
 	}
 	if _, offset := time.Now().Zone(); offset != 8*3600 {
 		t.Fatalf("time.Now() is at offset %d", offset)
 	}
+	sb := alipaysandbox.Start(t)
 	sb.Close()
-	if time.Local != before {
-		t.Fatalf("time.Local is %v after the last sandbox stopped, was %v", time.Local, before)
+	if sb.Running() || time.Local != alipaysandbox.Beijing {
+		t.Fatalf("after Close: running %v, time.Local %v", sb.Running(), time.Local)
 	}
-	untouched := alipaysandbox.Start(t, alipaysandbox.WithLocalTime(nil))
-	if time.Local != before {
-		t.Fatal("WithLocalTime(nil) changed time.Local")
+}
+
+// ALIPAY_SANDBOX_KEEP_TZ keeps the host's zone: this test binary again, in a child process.
+func TestKeepTZ(t *testing.T) {
+	if os.Getenv(alipaysandbox.KeepTZ) != "" {
+		t.Skip("the child")
 	}
-	untouched.Close()
-	if untouched.Running() {
-		t.Fatal("still running after Close")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTimeLocalIsBeijing$", "-test.count=1")
+	cmd.Env = append(os.Environ(), alipaysandbox.KeepTZ+"=1", "TZ=UTC")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
 	}
 }
 

@@ -7,9 +7,9 @@ package examples
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/alipay-rs/alipay-rs/go/alipaysandbox"
 	"github.com/go-pay/gopay"
@@ -187,18 +187,27 @@ func TestGopayRefusesAWrongAlipayKey(t *testing.T) {
 	}
 }
 
-// gopay stamps the host's zone unless SetLocation is called (client.go pubParamsHandle: time.Now().Format).
+// gopay stamps time.Now() in time.Local unless SetLocation is called (client.go pubParamsHandle). A UTC
+// stamp is refused; without SetLocation the client works because alipaysandbox set time.Local to Beijing.
 func TestGopayHostLocalTime(t *testing.T) {
-	sb := alipaysandbox.Start(t, alipaysandbox.WithLocalTime(time.FixedZone("UTC", 0)))
+	sb := alipaysandbox.Start(t)
 	sb.RouteAlipayHosts()
-	client, err := alipay.NewClient(sb.AppID, alipaysandbox.KeyBase64(sb.AppPrivateKeyPKCS1), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = client.TradePrecreate(context.Background(), gopay.BodyMap{"out_trade_no": "GP6", "total_amount": "1.00", "subject": "x"})
-	var biz *alipay.BizErr
-	if !errors.As(err, &biz) || biz.SubCode != "isv.invalid-timestamp" {
-		t.Fatalf("a UTC timestamp: %v", err)
+	for i, zone := range []string{"UTC", ""} {
+		client, err := alipay.NewClient(sb.AppID, alipaysandbox.KeyBase64(sb.AppPrivateKeyPKCS1), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if zone != "" {
+			client.SetLocation(zone)
+		}
+		_, err = client.TradePrecreate(context.Background(), gopay.BodyMap{"out_trade_no": fmt.Sprint("GP6", i), "total_amount": "1.00", "subject": "x"})
+		var biz *alipay.BizErr
+		if zone == "UTC" && (!errors.As(err, &biz) || biz.SubCode != "isv.invalid-timestamp") {
+			t.Fatalf("a UTC timestamp: %v", err)
+		}
+		if zone == "" && err != nil {
+			t.Fatalf("time.Local (Beijing, set by alipaysandbox): %v", err)
+		}
 	}
 }
 

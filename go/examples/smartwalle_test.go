@@ -234,32 +234,32 @@ func TestSmartwalleInjectedFault(t *testing.T) {
 	}
 }
 
-// Without a zone, smartwalle stamps time.Local (alipay.go New: nClient.location = time.Local): on a UTC host
-// Alipay reads a time 8 hours off and refuses it. The sandbox's default (time.Local = Beijing) is what makes
-// a client without WithTimeLocation work.
+// smartwalle stamps time.Now().In(c.location), c.location = time.Local unless WithTimeLocation (alipay.go
+// New and URLValues). A UTC stamp (a UTC host without the helper's time.Local) is 8 hours off for Alipay and
+// refused; without a zone option the client works because alipaysandbox set time.Local to Beijing.
 func TestSmartwalleHostLocalTime(t *testing.T) {
-	sb := alipaysandbox.Start(t, alipaysandbox.WithLocalTime(time.FixedZone("UTC", 0)))
-	client, err := alipay.New(sb.AppID, sb.AppPrivateKey, false, alipay.WithSandboxGateway(sb.GatewayURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.LoadAliPayPublicKey(sb.AlipayPublicKey); err != nil {
-		t.Fatal(err)
-	}
+	sb := alipaysandbox.Start(t)
 	var order alipay.TradePreCreate
 	order.OutTradeNo, order.TotalAmount, order.Subject = "SW6", "1.00", "x"
-	rsp, err := client.TradePreCreate(context.Background(), order)
-	if err != nil || rsp.SubCode != "isv.invalid-timestamp" {
-		t.Fatalf("a UTC timestamp: %v %+v", err, rsp)
-	}
-	// time.Local in Beijing time: the same client setup works.
-	sb.Close()
-	sb = alipaysandbox.Start(t)
-	client, _ = alipay.New(sb.AppID, sb.AppPrivateKey, false, alipay.WithSandboxGateway(sb.GatewayURL))
-	_ = client.LoadAliPayPublicKey(sb.AlipayPublicKey)
-	rsp, err = client.TradePreCreate(context.Background(), order)
-	if err != nil || rsp.Code != alipay.CodeSuccess {
-		t.Fatalf("with time.Local = Beijing: %v %+v", err, rsp)
+	for _, tc := range []struct {
+		name string
+		opts []alipay.OptionFunc
+		want string
+	}{
+		{"UTC, as on a UTC host", []alipay.OptionFunc{alipay.WithTimeLocation(time.UTC)}, "isv.invalid-timestamp"},
+		{"time.Local (Beijing, set by alipaysandbox)", nil, ""},
+	} {
+		client, err := alipay.New(sb.AppID, sb.AppPrivateKey, false, append(tc.opts, alipay.WithSandboxGateway(sb.GatewayURL))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := client.LoadAliPayPublicKey(sb.AlipayPublicKey); err != nil {
+			t.Fatal(err)
+		}
+		rsp, err := client.TradePreCreate(context.Background(), order)
+		if err != nil || rsp.SubCode != tc.want || (tc.want == "" && rsp.Code != alipay.CodeSuccess) {
+			t.Fatalf("%s: %v %+v", tc.name, err, rsp)
+		}
 	}
 }
 
