@@ -541,3 +541,24 @@ func (s *Sandbox) ownsApp(appID string) bool {
 	defer s.state.mu.Unlock()
 	return s.state.appIDs[appID]
 }
+
+// AuthToken is a third-party authorisation: AppID may act for MerchantPID with app_auth_token.
+type AuthToken struct {
+	AppAuthToken string `json:"app_auth_token"`
+	AppID        string `json:"app_id"`
+	MerchantPID  string `json:"merchant_pid"`
+	AuthAppID    string `json:"auth_app_id"` // the merchant's own app (reported as auth_app_id)
+	ExpiresAt    string `json:"expires_at"`
+}
+
+// IssueAuthToken lets the (third-party) app appID act for the merchant merchantPID: the answer's
+// AppAuthToken goes into the app_auth_token parameter of its calls. It expires after a year of sandbox clock.
+//
+//	isv := sb.CreateApp(alipaysandbox.NewApp{})
+//	token := sb.IssueAuthToken(isv.AppID, sb.MerchantPID).AppAuthToken
+func (s *Sandbox) IssueAuthToken(appID, merchantPID string) AuthToken {
+	s.t.Helper()
+	var out AuthToken
+	s.call(http.MethodPost, "auth-tokens", nil, map[string]string{"app_id": appID, "merchant_pid": merchantPID}, &out)
+	return out
+}
