@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,3 +218,38 @@ func (r *recordingTB) Fatal(args ...any) {
 	panic("fatal")
 }
 func (r *recordingTB) Fatalf(format string, args ...any) { r.Fatal(fmt.Sprintf(format, args...)) }
+
+// A receiver that answers "fail" first gets the notification again on the (scaled) retry schedule.
+func TestNotificationRetriedUntilSuccess(t *testing.T) {
+	sb := alipaysandbox.Start(t)
+	var calls atomic.Int32
+	receiver := alipaysandbox.NewNotificationReceiver(t, func(n *alipaysandbox.ReceivedNotification) string {
+		if calls.Add(1) == 1 {
+			return "fail"
+		}
+		return "success"
+	})
+	answer := call(t, sb, http.DefaultClient, sb.GatewayURL, "alipay.trade.precreate",
+		map[string]any{"out_trade_no": "N2", "total_amount": "1.00", "subject": "retry"},
+		map[string]string{"notify_url": receiver.URL})
+	sb.Scan(answer["qr_code"].(string), true)
+	delivered := sb.WaitForNotifications(alipaysandbox.Wait{OutTradeNo: "N2"})
+	d := delivered[0].Deliveries
+	if delivered[0].Attempts != 2 || len(d) != 2 || d[0].ResponseBody != "fail" || d[1].ResponseBody != "success" {
+		t.Fatalf("deliveries %+v", delivered[0])
+	}
+	if got := receiver.Received(); len(got) != 2 || got[0].Answer != "fail" || got[1].Form.Get("notify_id") != got[0].Form.Get("notify_id") {
+		t.Fatalf("received %d", len(got))
+	}
+}
+
+// WithTimestampSkew narrows the accepted distance between a request's timestamp and the clock.
+func TestTimestampSkew(t *testing.T) {
+	sb := alipaysandbox.Start(t, alipaysandbox.WithTimestampSkew(60))
+	stale := time.Now().Add(-5 * time.Minute).In(alipaysandbox.Beijing).Format("2006-01-02 15:04:05")
+	answer := call(t, sb, http.DefaultClient, sb.GatewayURL, "alipay.trade.precreate",
+		map[string]any{"out_trade_no": "S1", "total_amount": "1.00", "subject": "skew"}, map[string]string{"timestamp": stale})
+	if answer["sub_code"] != "isv.invalid-timestamp" {
+		t.Fatalf("a 5-minute-old timestamp with a 60 s skew: %v", answer)
+	}
+}

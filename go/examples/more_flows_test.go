@@ -260,3 +260,32 @@ func TestThirdPartyAppAuthToken(t *testing.T) {
 		t.Fatalf("gopay query for the merchant: %v %+v", err, gq)
 	}
 }
+
+// A payment answered 10003 (in process) is what both SDKs accept as not failed (smartwalle alipay_type.go
+// Code.IsSuccess: 10000 or 10003; gopay error.go bizErrCheckTradePay); the merchant then queries.
+func TestPayInProcessThenQuery(t *testing.T) {
+	sb := alipaysandbox.Start(t)
+	sw := newSmartwalle(t, sb)
+	gp := newGopay(t, sb)
+	ctx := context.Background()
+
+	sb.InjectFault(alipaysandbox.Fault{Method: "alipay.trade.pay", Kind: "in_process", Execute: true, Count: 2})
+	var pay alipay.TradePay
+	pay.OutTradeNo, pay.TotalAmount, pay.Subject = "IP1", "8.00", "in process"
+	pay.Scene, pay.AuthCode = "bar_code", sb.PaymentCode("")
+	paid, err := sw.TradePay(ctx, pay)
+	if err != nil || paid.Code != alipay.CodeOrderSuccessPayInProcess || !paid.Code.IsSuccess() {
+		t.Fatalf("smartwalle: %v %+v", err, paid)
+	}
+	gpPaid, err := gp.TradePay(ctx, gopay.BodyMap{"out_trade_no": "IP2", "total_amount": "8.00", "subject": "in process",
+		"scene": "bar_code", "auth_code": sb.PaymentCode("")})
+	if err != nil || gpPaid.Response.Code != "10003" {
+		t.Fatalf("gopay: %v %+v", err, gpPaid)
+	}
+	for _, out := range []string{"IP1", "IP2"} {
+		q, err := sw.TradeQuery(ctx, alipay.TradeQuery{OutTradeNo: out})
+		if err != nil || q.TradeStatus != alipay.TradeStatusSuccess {
+			t.Fatalf("%s: the executed payment is not there: %v %+v", out, err, q)
+		}
+	}
+}
