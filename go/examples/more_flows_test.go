@@ -289,3 +289,52 @@ func TestPayInProcessThenQuery(t *testing.T) {
 		}
 	}
 }
+
+// Refunds notify too (trade_status_sync with out_biz_no, refund_fee, gmt_refund; the full refund closes the
+// trade: TRADE_CLOSED): both SDKs' verifiers accept every notification (smartwalle notify.go reads these
+// fields: OutBizNo, RefundFee, GmtRefund).
+func TestRefundNotifications(t *testing.T) {
+	sb := alipaysandbox.Start(t)
+	sw := newSmartwalle(t, sb)
+	receiver := alipaysandbox.NewNotificationReceiver(t, func(n *alipaysandbox.ReceivedNotification) string {
+		if _, err := sw.DecodeNotification(n.Form); err != nil {
+			t.Errorf("smartwalle: %v", err)
+			return "fail"
+		}
+		if err := gopayVerifies(sb, n.Form); err != nil {
+			t.Errorf("gopay: %v", err)
+			return "fail"
+		}
+		return "success"
+	})
+	ctx := context.Background()
+	var order alipay.TradePreCreate
+	order.OutTradeNo, order.TotalAmount, order.Subject, order.NotifyURL = "RN1", "50.00", "refunds", receiver.URL
+	pre, err := sw.TradePreCreate(ctx, order)
+	if err != nil || pre.Code != alipay.CodeSuccess {
+		t.Fatal(err, pre)
+	}
+	sb.Scan(pre.QRCode, true)
+	for _, r := range []struct{ amount, request string }{{"10.00", "A"}, {"40.00", "B"}} {
+		rsp, err := sw.TradeRefund(ctx, alipay.TradeRefund{OutTradeNo: "RN1", RefundAmount: r.amount, OutRequestNo: r.request})
+		if err != nil || rsp.Code != alipay.CodeSuccess {
+			t.Fatal(err, rsp)
+		}
+	}
+	byBizNo := func(no string) func(*alipaysandbox.ReceivedNotification) bool {
+		return func(n *alipaysandbox.ReceivedNotification) bool { return n.Form.Get("out_biz_no") == no }
+	}
+	partial, _ := sw.DecodeNotification(receiver.Wait(byBizNo("A")).Form)
+	if partial.TradeStatus != alipay.TradeStatusSuccess || partial.RefundFee != "10.00" || partial.GmtRefund == "" {
+		t.Fatalf("partial refund notification %+v", partial)
+	}
+	full, _ := sw.DecodeNotification(receiver.Wait(byBizNo("B")).Form)
+	if full.TradeStatus != alipay.TradeStatusClosed || full.RefundFee != "50.00" || full.GmtClose == "" {
+		t.Fatalf("full refund notification %+v", full)
+	}
+	// notify_time is Beijing time, like every time Alipay sends.
+	at, err := time.ParseInLocation("2006-01-02 15:04:05", full.NotifyTime, alipaysandbox.Beijing)
+	if err != nil || time.Since(at).Abs() > time.Minute {
+		t.Fatalf("notify_time %q is not now in Beijing time (%v)", full.NotifyTime, err)
+	}
+}
