@@ -338,3 +338,39 @@ func TestRefundNotifications(t *testing.T) {
 		t.Fatalf("notify_time %q is not now in Beijing time (%v)", full.NotifyTime, err)
 	}
 }
+
+// In-app pay: the SDK builds the order string (smartwalle trade.go TradeAppPay: EncodeParam; gopay
+// payment_api.go TradeAppPay: the encoded public parameters, no request), the buyer pays it in the wallet.
+func TestAppPayOrderString(t *testing.T) {
+	sb := alipaysandbox.Start(t)
+	sw := newSmartwalle(t, sb)
+	gp := newGopay(t, sb)
+	receiver := alipaysandbox.NewNotificationReceiver(t, func(n *alipaysandbox.ReceivedNotification) string {
+		if _, err := sw.DecodeNotification(n.Form); err != nil {
+			t.Errorf("smartwalle: %v", err)
+			return "fail"
+		}
+		return "success"
+	})
+	var app alipay.TradeAppPay
+	app.OutTradeNo, app.TotalAmount, app.Subject, app.ProductCode = "APP1", "4.20", "in app", "QUICK_MSECURITY_PAY"
+	app.NotifyURL = receiver.URL
+	swOrder, err := sw.TradeAppPay(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gpOrder, err := gp.TradeAppPay(context.Background(), gopay.BodyMap{"out_trade_no": "APP2", "total_amount": "4.20",
+		"subject": "in app", "product_code": "QUICK_MSECURITY_PAY", "notify_url": receiver.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for out, order := range map[string]string{"APP1": swOrder, "APP2": gpOrder} {
+		if msg := sb.PayAppOrder(order, ""); msg != out+" TRADE_SUCCESS" {
+			t.Fatalf("%s: the wallet says %q", out, msg)
+		}
+		if got := sb.Trade(alipaysandbox.ByOutTradeNo(out)); got.Kind != "app" || got.TradeStatus != "TRADE_SUCCESS" {
+			t.Fatalf("%s: %+v", out, got)
+		}
+		receiver.Wait(alipaysandbox.OutTradeNo(out))
+	}
+}
