@@ -23,6 +23,7 @@ type AdminError struct {
 	Body []byte
 }
 
+// Error says which route refused, with what status and message.
 func (e *AdminError) Error() string {
 	return fmt.Sprintf("alipaysandbox: admin %s %s: HTTP %d: %s", e.Method, e.Path, e.Status, e.Message)
 }
@@ -110,21 +111,21 @@ func (s *Sandbox) call(method, path string, query url.Values, body, out any) {
 
 // Buyer is a sandbox buyer (amounts are yuan strings, "10000.00").
 type Buyer struct {
-	UserID            string `json:"user_id"`
-	LogonID           string `json:"logon_id"`
-	Balance           string `json:"balance"`
-	PasswordFreeLimit string `json:"password_free_limit"`
+	UserID            string `json:"user_id"`             // the buyer id (2088...), buyer_id in answers and notifications
+	LogonID           string `json:"logon_id"`            // the logon id (a phone number; masked in answers)
+	Balance           string `json:"balance"`             // what the buyer owns
+	PasswordFreeLimit string `json:"password_free_limit"` // payments up to this need no password
 	// AvailableBalance is Balance minus what pending direct deductions hold (answered by GET buyers/{id}).
 	AvailableBalance string `json:"available_balance,omitempty"`
-	Reserved         string `json:"reserved,omitempty"`
+	Reserved         string `json:"reserved,omitempty"` // what pending direct deductions hold
 }
 
 // NewBuyer is what [Sandbox.CreateBuyer] creates; empty fields take the sandbox's defaults (balance
 // 10000.00 here, password-free limit 2000.00, a generated logon id).
 type NewBuyer struct {
-	Balance           string `json:"balance,omitempty"`
-	PasswordFreeLimit string `json:"password_free_limit,omitempty"`
-	LogonID           string `json:"logon_id,omitempty"`
+	Balance           string `json:"balance,omitempty"`             // default 10000.00
+	PasswordFreeLimit string `json:"password_free_limit,omitempty"` // default 2000.00
+	LogonID           string `json:"logon_id,omitempty"`            // default: generated
 }
 
 // CreateBuyer makes a new buyer.
@@ -164,8 +165,8 @@ func (s *Sandbox) Buyer(userID string) Buyer {
 type PaymentCode struct {
 	// AuthCode is what alipay.trade.pay takes as auth_code (scene bar_code).
 	AuthCode  string `json:"auth_code"`
-	UserID    string `json:"user_id"`
-	ExpiresAt string `json:"expires_at"`
+	UserID    string `json:"user_id"`    // the buyer it pays for
+	ExpiresAt string `json:"expires_at"` // Beijing time
 }
 
 // PaymentCode answers a fresh single-use payment code (the auth_code of alipay.trade.pay) of the buyer
@@ -189,10 +190,10 @@ func (s *Sandbox) IssuePaymentCode(userID string, ttl time.Duration) PaymentCode
 
 // TradeLocator names a trade: TradeNo or OutTradeNo of AppID (default: the default app), or QRCode.
 type TradeLocator struct {
-	AppID      string `json:"app_id,omitempty"`
-	TradeNo    string `json:"trade_no,omitempty"`
-	OutTradeNo string `json:"out_trade_no,omitempty"`
-	QRCode     string `json:"qr_code,omitempty"`
+	AppID      string `json:"app_id,omitempty"`       // default: the default app
+	TradeNo    string `json:"trade_no,omitempty"`     // Alipay's trade number
+	OutTradeNo string `json:"out_trade_no,omitempty"` // the merchant's order number
+	QRCode     string `json:"qr_code,omitempty"`      // a precreated trade's qr_code
 }
 
 // ByOutTradeNo names the default app's trade with this out_trade_no.
@@ -217,21 +218,21 @@ func (l TradeLocator) query() url.Values {
 // Trade is a trade as the sandbox stores it (also an unscanned precreate, which alipay.trade.query does not
 // see yet). Times are Beijing time, "2006-01-02 15:04:05".
 type Trade struct {
-	TradeNo     string `json:"trade_no"`
-	OutTradeNo  string `json:"out_trade_no"`
-	AppID       string `json:"app_id"`
-	SellerID    string `json:"seller_id"`
-	Kind        string `json:"kind"`
-	TradeStatus string `json:"trade_status"`
-	TotalAmount string `json:"total_amount"`
-	RefundFee   string `json:"refund_fee"`
-	Subject     string `json:"subject"`
-	BuyerID     string `json:"buyer_id"`
-	QRCode      string `json:"qr_code"`
-	GmtCreate   string `json:"gmt_create"`
-	GmtPayment  string `json:"gmt_payment"`
-	GmtClose    string `json:"gmt_close"`
-	ExpireAt    string `json:"expire_at"`
+	TradeNo     string `json:"trade_no"`     // Alipay's trade number
+	OutTradeNo  string `json:"out_trade_no"` // the merchant's order number
+	AppID       string `json:"app_id"`       // the app that made it
+	SellerID    string `json:"seller_id"`    // the merchant's PID
+	Kind        string `json:"kind"`         // pay, precreate, page, wap or app
+	TradeStatus string `json:"trade_status"` // WAIT_BUYER_PAY, TRADE_SUCCESS, TRADE_CLOSED, TRADE_FINISHED; CREATED before a scan
+	TotalAmount string `json:"total_amount"` // yuan
+	RefundFee   string `json:"refund_fee"`   // refunded so far, yuan
+	Subject     string `json:"subject"`      // the order title
+	BuyerID     string `json:"buyer_id"`     // empty until a buyer scans or pays
+	QRCode      string `json:"qr_code"`      // precreated trades
+	GmtCreate   string `json:"gmt_create"`   // Beijing time
+	GmtPayment  string `json:"gmt_payment"`  // Beijing time, once paid
+	GmtClose    string `json:"gmt_close"`    // Beijing time, once closed
+	ExpireAt    string `json:"expire_at"`    // when an unpaid trade closes, Beijing time
 }
 
 // Trade answers the trade as stored.
@@ -255,8 +256,8 @@ func (s *Sandbox) Scan(qrCode string, confirm bool) Trade {
 // buyer), and whether the buyer pays at once.
 type ScanRequest struct {
 	TradeLocator
-	BuyerID string `json:"buyer_id,omitempty"`
-	Confirm bool   `json:"confirm,omitempty"`
+	BuyerID string `json:"buyer_id,omitempty"` // default: the default buyer
+	Confirm bool   `json:"confirm,omitempty"`  // pay at once
 }
 
 // ScanTrade is [Sandbox.Scan] with every choice.
@@ -288,9 +289,9 @@ func (s *Sandbox) Refuse(loc TradeLocator) Trade {
 // Clock is the sandbox clock: Now in Beijing time ("2006-01-02 15:04:05"), the offset from real time that
 // AdvanceClock added, and (after an advance) how many timeouts were applied.
 type Clock struct {
-	Now        string `json:"now"`
-	OffsetSecs int64  `json:"offset_secs"`
-	Swept      int    `json:"swept"`
+	Now        string `json:"now"`         // Beijing time
+	OffsetSecs int64  `json:"offset_secs"` // seconds added by AdvanceClock
+	Swept      int    `json:"swept"`       // timeouts applied by this advance
 }
 
 // Time parses Now (Beijing time).
@@ -322,11 +323,11 @@ func (s *Sandbox) AdvanceClock(d time.Duration) Clock {
 // answer) or "drop_after_commit" (the call runs, the connection drops). Execute runs the call before
 // answering the error.
 type Fault struct {
-	Method    string `json:"method"`
-	Kind      string `json:"kind"`
-	Count     int    `json:"count,omitempty"`
-	LatencyMS int    `json:"latency_ms,omitempty"`
-	Execute   bool   `json:"execute,omitempty"`
+	Method    string `json:"method"`               // an API method, or "*"
+	Kind      string `json:"kind"`                 // unknown_error, in_process, system_error, latency or drop_after_commit
+	Count     int    `json:"count,omitempty"`      // calls it fires for (default 1)
+	LatencyMS int    `json:"latency_ms,omitempty"` // for kind latency
+	Execute   bool   `json:"execute,omitempty"`    // run the call before answering the fault
 }
 
 // InjectFault adds a fault and answers the faults still pending.
@@ -352,33 +353,33 @@ func (s *Sandbox) ClearFaults() {
 
 // Notification is one notification of the sandbox's outbox, with its delivery log.
 type Notification struct {
-	ID         int64             `json:"id"`
-	NotifyID   string            `json:"notify_id"`
-	TradeNo    string            `json:"trade_no"`
-	OutTradeNo string            `json:"out_trade_no"`
-	AppID      string            `json:"app_id"`
-	URL        string            `json:"url"`
-	Status     string            `json:"status"` // pending, delivered or failed
-	Attempts   int               `json:"attempts"`
-	Params     map[string]string `json:"params"` // the form as sent, sign included
-	Deliveries []Delivery        `json:"deliveries"`
+	ID         int64             `json:"id"`           // the outbox row
+	NotifyID   string            `json:"notify_id"`    // notify_id as sent
+	TradeNo    string            `json:"trade_no"`     // Alipay's trade number
+	OutTradeNo string            `json:"out_trade_no"` // the merchant's order number (red packets: out_order_no)
+	AppID      string            `json:"app_id"`       // the app notified
+	URL        string            `json:"url"`          // the notify_url
+	Status     string            `json:"status"`       // pending, delivered or failed
+	Attempts   int               `json:"attempts"`     // deliveries tried
+	Params     map[string]string `json:"params"`       // the form as sent, sign included
+	Deliveries []Delivery        `json:"deliveries"`   // one per attempt, oldest first
 }
 
 // Delivery is one attempt to deliver a notification.
 type Delivery struct {
-	NotificationID int64  `json:"notification_id"`
-	Attempt        int    `json:"attempt"`
-	AtMS           int64  `json:"at_ms"`
-	HTTPStatus     int    `json:"http_status"`
-	ResponseBody   string `json:"response_body"`
-	Error          string `json:"error"`
+	NotificationID int64  `json:"notification_id"` // the outbox row
+	Attempt        int    `json:"attempt"`         // 1 for the first
+	AtMS           int64  `json:"at_ms"`           // when, Unix milliseconds
+	HTTPStatus     int    `json:"http_status"`     // the merchant's answer status (0: none)
+	ResponseBody   string `json:"response_body"`   // the merchant's answer ("success" acknowledges)
+	Error          string `json:"error"`           // why no answer came (connection refused, timeout)
 }
 
 // NotificationQuery filters [Sandbox.Notifications]; zero fields do not filter (Limit: the sandbox's 100).
 type NotificationQuery struct {
-	AppID      string
-	OutTradeNo string
-	Limit      int
+	AppID      string // only this app's
+	OutTradeNo string // only this order's
+	Limit      int    // at most this many (default 100, at most 1000)
 }
 
 // Notifications answers the notifications the sandbox made, with their delivery log.
@@ -402,10 +403,10 @@ func (s *Sandbox) Notifications(q NotificationQuery) []Notification {
 // Wait is what [Sandbox.WaitForNotifications] waits for: Count (default 1) notifications of OutTradeNo (any,
 // when empty) with Status (default "delivered"), for at most Timeout (default 10 s).
 type Wait struct {
-	OutTradeNo string
-	Status     string
-	Count      int
-	Timeout    time.Duration
+	OutTradeNo string        // empty: any order
+	Status     string        // default delivered
+	Count      int           // default 1
+	Timeout    time.Duration // default 10 s
 }
 
 // WaitForNotifications polls the outbox until w is met and answers the matching notifications; the test
@@ -446,8 +447,8 @@ func (s *Sandbox) WaitForNotifications(w Wait) []Notification {
 
 // ResetAnswer is what [Sandbox.Reset] answers.
 type ResetAnswer struct {
-	AppID       string `json:"app_id"`
-	BuyerUserID string `json:"buyer_user_id"`
+	AppID       string `json:"app_id"`        // the default app (unchanged)
+	BuyerUserID string `json:"buyer_user_id"` // the new default buyer
 }
 
 // Reset wipes trades, buyers, apps, notifications, faults and the clock offset; the keys and the default
@@ -488,22 +489,22 @@ type NewApp struct {
 
 // App is a registered app: with a generated key, a complete client configuration.
 type App struct {
-	AppID              string `json:"app_id"`
-	MerchantPID        string `json:"merchant_pid"`
-	SignType           string `json:"sign_type"`
-	GatewayURL         string `json:"gateway_url"`
-	Charset            string `json:"charset"`
+	AppID              string `json:"app_id"`                // the new app id
+	MerchantPID        string `json:"merchant_pid"`          // its merchant
+	SignType           string `json:"sign_type"`             // RSA2 or RSA
+	GatewayURL         string `json:"gateway_url"`           // this sandbox's gateway
+	Charset            string `json:"charset"`               // utf-8
 	AppPrivateKey      string `json:"app_private_key"`       // PKCS#8 PEM
 	AppPrivateKeyPKCS1 string `json:"app_private_key_pkcs1"` // PKCS#1 PEM
 	AlipayPublicKey    string `json:"alipay_public_key"`     // plain-key mode
 	AppCert            string `json:"app_cert"`              // cert mode: the app certificate (appCertPublicKey_*.crt)
 	AlipayCert         string `json:"alipay_cert"`           // cert mode: alipayCertPublicKey_RSA2.crt
 	AlipayRootCert     string `json:"alipay_root_cert"`      // cert mode: alipayRootCert.crt (a non-RSA root first)
-	AppCertSN          string `json:"app_cert_sn"`
-	AlipayCertSN       string `json:"alipay_cert_sn"`
-	AlipayRootCertSN   string `json:"alipay_root_cert_sn"`
-	AESKey             string `json:"aes_key"` // base64
-	EncryptType        string `json:"encrypt_type"`
+	AppCertSN          string `json:"app_cert_sn"`           // cert mode: app_cert_sn
+	AlipayCertSN       string `json:"alipay_cert_sn"`        // cert mode: the alipay_cert_sn of its answers
+	AlipayRootCertSN   string `json:"alipay_root_cert_sn"`   // cert mode: alipay_root_cert_sn
+	AESKey             string `json:"aes_key"`               // base64
+	EncryptType        string `json:"encrypt_type"`          // AES
 }
 
 // CreateApp registers an app, in certificate mode or with AES when asked.
@@ -522,9 +523,9 @@ func (s *Sandbox) CreateApp(a NewApp) App {
 
 // RotatedCert is what [Sandbox.RotateAlipayCert] answers.
 type RotatedCert struct {
-	AlipayCertSN string   `json:"alipay_cert_sn"`
-	AlipayCert   string   `json:"alipay_cert"`
-	KnownSNs     []string `json:"known_sns"`
+	AlipayCertSN string   `json:"alipay_cert_sn"` // the new certificate's SN
+	AlipayCert   string   `json:"alipay_cert"`    // the new certificate, PEM
+	KnownSNs     []string `json:"known_sns"`      // every Alipay certificate SN, oldest first
 }
 
 // RotateAlipayCert issues a new Alipay key and certificate: cert-mode answers are signed with it from now
@@ -544,11 +545,11 @@ func (s *Sandbox) ownsApp(appID string) bool {
 
 // AuthToken is a third-party authorisation: AppID may act for MerchantPID with app_auth_token.
 type AuthToken struct {
-	AppAuthToken string `json:"app_auth_token"`
-	AppID        string `json:"app_id"`
-	MerchantPID  string `json:"merchant_pid"`
-	AuthAppID    string `json:"auth_app_id"` // the merchant's own app (reported as auth_app_id)
-	ExpiresAt    string `json:"expires_at"`
+	AppAuthToken string `json:"app_auth_token"` // the app_auth_token parameter
+	AppID        string `json:"app_id"`         // the third-party app
+	MerchantPID  string `json:"merchant_pid"`   // the merchant it acts for
+	AuthAppID    string `json:"auth_app_id"`    // the merchant's own app (reported as auth_app_id)
+	ExpiresAt    string `json:"expires_at"`     // Beijing time
 }
 
 // IssueAuthToken lets the (third-party) app appID act for the merchant merchantPID: the answer's

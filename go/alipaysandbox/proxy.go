@@ -178,7 +178,7 @@ func (p *HostProxy) serve(conn net.Conn) {
 	if req.Method != http.MethodConnect {
 		// A plain-HTTP proxy request: only Alipay's hosts are served (as over TLS).
 		if isAlipayHost(req.Host) {
-			p.forward(conn, br, req)
+			p.forward(conn, req)
 		} else {
 			writeStatus(conn, http.StatusBadGateway, "alipaysandbox host proxy: plain HTTP is served for Alipay's hosts only\n")
 		}
@@ -201,7 +201,7 @@ func (p *HostProxy) serve(conn net.Conn) {
 		if err != nil {
 			return
 		}
-		if !p.forward(tconn, tbr, inner) {
+		if !p.forward(tconn, inner) {
 			return
 		}
 	}
@@ -209,7 +209,7 @@ func (p *HostProxy) serve(conn net.Conn) {
 
 // forward sends one request to the routed sandbox and writes its answer; false when the connection must
 // close.
-func (p *HostProxy) forward(w io.Writer, _ *bufio.Reader, req *http.Request) bool {
+func (p *HostProxy) forward(w io.Writer, req *http.Request) bool {
 	body, err := io.ReadAll(req.Body)
 	req.Body.Close()
 	if err != nil {
