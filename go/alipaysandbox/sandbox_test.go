@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +200,57 @@ func TestHostProxyServesAlipaysHosts(t *testing.T) {
 	var certErr *tls.CertificateVerificationError
 	if _, err := strict.Get("https://openapi.alipay.com/gateway.do"); !errors.As(err, &certErr) {
 		t.Fatalf("a verifying client got %v", err)
+	}
+}
+
+func fakeExecutable(t *testing.T, path, script string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// FindBinary's order after ALIPAY_BIN: PATH, the Python package, a checkout's target/ above the current
+// directory.
+func TestFindBinaryOrder(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("shell scripts stand in for the binaries")
+	}
+	dir := t.TempDir()
+	t.Setenv("ALIPAY_BIN", "")
+	onPath := fakeExecutable(t, filepath.Join(dir, "bin", "alipay"), "exit 0")
+	fromPython := fakeExecutable(t, filepath.Join(dir, "venv", "alipay"), "exit 0")
+	python := fakeExecutable(t, filepath.Join(dir, "py", "fakepython"), "echo "+fromPython)
+	built := fakeExecutable(t, filepath.Join(dir, "checkout", "target", "release", "alipay"), "exit 0")
+
+	t.Setenv("PATH", filepath.Join(dir, "bin")+string(os.PathListSeparator)+"/usr/bin:/bin")
+	if got, err := alipaysandbox.FindBinary(); err != nil || got != onPath {
+		t.Fatalf("PATH: %q %v", got, err)
+	}
+	t.Setenv("PATH", "/usr/bin:/bin")
+	t.Setenv("ALIPAY_PYTHON", python)
+	if got, err := alipaysandbox.FindBinary(); err != nil || got != fromPython {
+		t.Fatalf("ALIPAY_PYTHON: %q %v", got, err)
+	}
+	t.Setenv("ALIPAY_PYTHON", filepath.Join(dir, "py", "missing"))
+	wd, _ := os.Getwd()
+	sub := filepath.Join(dir, "checkout", "go", "x")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(sub); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	got, err := alipaysandbox.FindBinary()
+	// This package's own checkout comes first when it has a build (a developer's machine); else the
+	// directory walk finds the fake one.
+	if err != nil || (got != built && !strings.HasSuffix(got, filepath.Join("target", "release", "alipay")) &&
+		!strings.HasSuffix(got, filepath.Join("target", "debug", "alipay"))) {
+		t.Fatalf("checkout: %q %v", got, err)
 	}
 }
