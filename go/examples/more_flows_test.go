@@ -77,6 +77,7 @@ func TestCloseAWaitingTrade(t *testing.T) {
 		}
 		sb.Scan(pre.QRCode, false) // WAIT_BUYER_PAY: the buyer has not paid
 	}
+	// trade.go TradeClose (统一收单交易关闭接口) and gopay payment_api.go TradeClose: an unpaid trade is closed.
 	closed, err := sw.TradeClose(ctx, alipay.TradeClose{OutTradeNo: "CL1"})
 	if err != nil || closed.Code != alipay.CodeSuccess || closed.OutTradeNo != "CL1" {
 		t.Fatalf("smartwalle close: %v %+v", err, closed)

@@ -87,7 +87,8 @@ func TestSmartwalleBarcodePayRefundCancel(t *testing.T) {
 	if err != nil || refunded.Code != alipay.CodeSuccess || refunded.FundChange != "Y" || refunded.RefundFee != "30.00" {
 		t.Fatalf("refund: %v %+v", err, refunded)
 	}
-	// The same out_request_no again: the earlier result, no money moves (fund_change N).
+	// The same out_request_no again: the earlier result, no money moves (fund_change N). trade_type.go
+	// TradeRefund.OutRequestNo: 标识一次退款请求 (one refund request); TradeRefundRsp.FundChange: 本次退款是否发生了资金变化.
 	again, err := client.TradeRefund(ctx, refund)
 	if err != nil || again.Code != alipay.CodeSuccess || again.FundChange != "N" || again.RefundFee != "30.00" {
 		t.Fatalf("refund replay: %v %+v", err, again)
