@@ -37,8 +37,8 @@ var AlipayHosts = []string{
 // from the environment (http.ProxyFromEnvironment) and skips TLS verification (InsecureSkipVerify: true;
 // github.com/go-pay/gopay pkg/xhttp/client.go). Through the proxy, requests to [AlipayHosts] end at a
 // sandbox: the proxy accepts the CONNECT, answers TLS with a throwaway self-signed certificate, and forwards
-// each request to the sandbox routed with [Sandbox.RouteAlipayHosts]. CONNECTs to any other host are
-// tunnelled unchanged. Nothing leaves the machine for Alipay's hosts.
+// each request to the sandbox routed with [Sandbox.RouteAlipayHosts]. CONNECTs to loopback addresses are
+// tunnelled unchanged and any other host is refused (403): nothing leaves the machine.
 //
 // An SDK that verifies the server certificate (as it should) refuses the proxy's certificate: point such
 // an SDK at [Sandbox.GatewayURL] instead, as smartwalle/alipay allows (WithSandboxGateway).
@@ -275,8 +275,14 @@ func writeStatus(w io.Writer, status int, msg string) {
 		status, http.StatusText(status), len(msg), msg)
 }
 
-// tunnel is a plain CONNECT tunnel to a host that is not Alipay's.
+// tunnel is a plain CONNECT tunnel to a host that is not Alipay's: only to a loopback address, so that a test
+// never reaches another machine through the proxy (anything else is refused with 403).
 func tunnel(conn net.Conn, br *bufio.Reader, hostport string) {
+	host, _, err := net.SplitHostPort(hostport)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		writeStatus(conn, http.StatusForbidden, "alipaysandbox host proxy: only Alipay's hosts and loopback are served\n")
+		return
+	}
 	upstream, err := net.DialTimeout("tcp", hostport, 30*time.Second)
 	if err != nil {
 		writeStatus(conn, http.StatusBadGateway, err.Error())
