@@ -194,9 +194,10 @@ func TestSmartwalleAES(t *testing.T) {
 	ctx := context.Background()
 	var order alipay.TradePreCreate
 	order.OutTradeNo, order.TotalAmount, order.Subject = "AES1", "3.00", "加密"
-	// In clear: refused, as encrypt_required asks (isv.missing-encrypt-type).
+	// In clear: refused, as encrypt_required asks, with the code of Alipay's public error table
+	// (opendocs.alipay.com/common/02km9f): 40001 isv.decryption-error-missing-encrypt-type.
 	clear, err := client.TradePreCreate(ctx, order)
-	if err != nil || clear.SubCode != "isv.missing-encrypt-type" {
+	if err != nil || clear.Code != "40001" || clear.SubCode != "isv.decryption-error-missing-encrypt-type" {
 		t.Fatalf("in clear: %v %+v", err, clear)
 	}
 	if err := client.SetEncryptKey(app.AESKey); err != nil {

@@ -1,8 +1,8 @@
 package examples
 
-// Where an SDK and the sandbox disagree. TestSandboxBug_* assert what the SDKs expect and FAIL against the
-// sandbox as it is (the Go half of issue 18 does not patch Rust): .ci/go.sh runs them unless
-// ALIPAY_GO_SKIP_KNOWN_BUGS=1. TestDiscrepancy_* pin a behaviour that is a documented decision of the
+// Where an SDK and the sandbox disagreed or disagree. TestSandboxBug_* assert what the SDKs expect of a
+// sandbox bug they found (each fails against a sandbox with the bug; .ci/go.sh skips them only with
+// ALIPAY_GO_SKIP_KNOWN_BUGS=1). TestDiscrepancy_* pin a behaviour that is a documented decision of the
 // sandbox but that an SDK does not share; they pass and say so.
 
 import (
@@ -14,10 +14,9 @@ import (
 	"github.com/smartwalle/alipay/v3"
 )
 
-// The cashier's synchronous return parameters of a certificate-mode app are signed with the sandbox's plain
-// Alipay key (crates/alipay-sandbox/src/cashier/mod.rs signed_return: `state.alipay_key.sign(...)`), not
-// with the key of the Alipay certificate the app was configured with, which signs its notifications
-// (crates/alipay-sandbox/src/notify.rs key_for) and which the SDKs verify returns with: smartwalle
+// Found here and fixed: the cashier's synchronous return parameters of a certificate-mode app were signed with
+// the sandbox's plain Alipay key, not with the key of the Alipay certificate the app was configured with,
+// which signs its notifications (modes::Authority::configured_key) and which the SDKs verify returns with: smartwalle
 // VerifySign picks the verifier of the loaded Alipay certificate (alipay.go getVerifier, alipay_cert_sn
 // absent -> c.aliCertSN), gopay VerifySignWithCert takes the certificate (sign.go). The two keys are the same
 // only until the first POST /admin/alipay-cert/rotate: an app made after one gets a return its SDK refuses

@@ -291,6 +291,22 @@ fn parse_row(record: &csv::StringRecord, line: u64) -> Result<DetailRow, BillFil
     })
 }
 
+/// The marker lines of the trade bill files, byte for byte as Alipay writes them (without the line break):
+/// merchants' parsers compare whole lines with them (`line.equals(...)`; public merchant reconciliation code, found
+/// by exact-text search, writes these four strings). Note the summary's end marker: 40 dashes before the words and
+/// 37 after, unlike the other three (41 before).
+pub const DETAIL_LIST_START: &str =
+    "#-----------------------------------------业务明细列表----------------------------------------";
+/// See [`DETAIL_LIST_START`].
+pub const DETAIL_LIST_END: &str =
+    "#-----------------------------------------业务明细列表结束------------------------------------";
+/// See [`DETAIL_LIST_START`].
+pub const SUMMARY_LIST_START: &str =
+    "#-----------------------------------------业务汇总列表----------------------------------------";
+/// See [`DETAIL_LIST_START`].
+pub const SUMMARY_LIST_END: &str =
+    "#----------------------------------------业务汇总列表结束-------------------------------------";
+
 /// Writes a whole detail file for one day, GBK-encoded, in the documented layout.
 ///
 /// `day` is `yyyy-MM-dd`; characters GBK cannot hold are replaced by `?` (the real files do the same).
@@ -302,7 +318,8 @@ pub fn write_detail(account: &str, day: &str, exported_at: Timestamp, rows: &[De
     text.push_str("#支付宝业务明细查询\r\n");
     text.push_str(&format!("#账号：[{account}]\r\n"));
     text.push_str(&format!("#起始日期：[{y}年{m}月{d}日 00:00:00]   终止日期：[{ny}年{nm}月{nd}日 00:00:00]\r\n"));
-    text.push_str("#-----------------------------------------业务明细列表----------------------------------------\r\n");
+    text.push_str(DETAIL_LIST_START);
+    text.push_str("\r\n");
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let mut ok = w.write_record(DETAIL_COLUMNS).is_ok();
     let (mut trades, mut refunds) = (0usize, 0usize);
@@ -352,7 +369,8 @@ pub fn write_detail(account: &str, day: &str, exported_at: Timestamp, rows: &[De
     }
     let table = w.into_inner().ok().filter(|_| ok).unwrap_or_default();
     text.push_str(&String::from_utf8_lossy(&table));
-    text.push_str("#-----------------------------------------业务明细列表结束------------------------------------\r\n");
+    text.push_str(DETAIL_LIST_END);
+    text.push_str("\r\n");
     text.push_str(&format!("#交易合计：{trades}笔，商家实收共{trade_receipt}元，商家优惠共0.00元\r\n"));
     text.push_str(&format!("#退款合计：{refunds}笔，商家实收退款共{refund_receipt}元，商家优惠退款共0.00元\r\n"));
     let e = exported_at.beijing();

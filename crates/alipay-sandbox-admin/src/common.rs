@@ -563,6 +563,9 @@ pub struct Reset {
     /// The new default buyer.
     #[serde(default)]
     pub buyer_user_id: Option<String>,
+    /// The default app's merchant (same PID as before: `app.json` stays true).
+    #[serde(default)]
+    pub merchant_pid: Option<String>,
 }
 
 /// The body of every error answer (4xx/5xx) of the admin API.

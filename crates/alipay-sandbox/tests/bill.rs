@@ -49,13 +49,22 @@ struct Unzipped {
     summary: String,
 }
 
-/// The zip's entry names and the bytes of the two named entries (detail, summary).
+/// The zip's entry names (GBK bytes without the zip UTF-8 flag, as Alipay writes them: decoded here) and the
+/// bytes of the two named entries (detail, summary).
 fn unzip_pair(bytes: &[u8], detail: &str, summary: &str) -> (Vec<String>, Vec<u8>, Vec<u8>) {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().to_owned()).collect();
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| {
+            let entry = zip.by_index(i).unwrap();
+            let raw = entry.name_raw();
+            assert!(std::str::from_utf8(raw).is_err(), "the name is GBK, not UTF-8: {raw:?}");
+            Charset::Gbk.decode(raw).unwrap().into_owned()
+        })
+        .collect();
     let mut read = |name: &str| {
+        let i = names.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name} not in {names:?}"));
         let mut buf = Vec::new();
-        zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e} in {names:?}")).read_to_end(&mut buf).unwrap();
+        zip.by_index(i).unwrap().read_to_end(&mut buf).unwrap();
         buf
     };
     let (detail, summary) = (read(detail), read(summary));
@@ -133,13 +142,28 @@ async fn trade_bill_lists_the_merchants_payments_and_refunds_once() {
     let r = bill(&h, &h.app, "trade", &day).await;
     assert_eq!(code_of(&r), "10000", "{r}");
     let url = r["bill_download_url"].as_str().unwrap().to_owned();
-    assert!(url.starts_with(&format!("{}/bills/", h.base())), "{url}");
+    // Shaped like Alipay's URL (seed 001:272): `downloadBillFile.resource?bizType=…&downloadFileName=…`.
+    assert!(url.starts_with(&format!("{}/downloadBillFile.resource?bizType=trade&userId=", h.base())), "{url}");
+    assert!(url.contains(&format!("&fileType=csv.zip&bizDates={}&downloadFileName=", day.replace('-', ""))), "{url}");
 
     let (status, zip_bytes) = get(&h, &url).await;
     assert_eq!(status, 200);
     let label = day.replace('-', "");
     let z = unzip(&zip_bytes, &account, &label);
     assert_eq!(z.names.len(), 2, "{:?}", z.names);
+    assert!(url.contains(&format!("downloadFileName={account}_{label}.csv.zip&")), "{url}");
+    // The marker lines byte for byte as Alipay writes them; merchants' parsers compare whole lines with them
+    // (see `alipay_api::bill_file::SUMMARY_LIST_END`: 40 dashes, the words, 37 dashes).
+    let summary_lines: Vec<&str> = z.summary.split("\r\n").collect();
+    assert!(summary_lines
+        .contains(&"#-----------------------------------------业务汇总列表----------------------------------------"));
+    assert!(
+        summary_lines.contains(
+            &"#----------------------------------------业务汇总列表结束-------------------------------------"
+        ),
+        "{}",
+        z.summary
+    );
 
     let mut rows = z.detail.clone();
     rows.sort_by(|a, b| (&a.out_trade_no, a.total_amount).cmp(&(&b.out_trade_no, b.total_amount)));
@@ -182,13 +206,13 @@ async fn trade_bill_lists_the_merchants_payments_and_refunds_once() {
     let (status, bytes) = get(&h, r["bill_download_url"].as_str().unwrap()).await;
     assert_eq!(status, 200);
     let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
-    let detail_name = (0..zip.len())
-        .map(|i| zip.by_index(i).unwrap().name().to_owned())
-        .find(|n| n.ends_with("_业务明细.csv"))
-        .unwrap();
-    assert_eq!(detail_name, format!("{other_account}_{label}_业务明细.csv"));
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| Charset::Gbk.decode(zip.by_index(i).unwrap().name_raw()).unwrap().into_owned())
+        .collect();
+    let index = names.iter().position(|n| n.ends_with("_业务明细.csv")).unwrap();
+    assert_eq!(names[index], format!("{other_account}_{label}_业务明细.csv"));
     let mut buf = Vec::new();
-    zip.by_name(&detail_name).unwrap().read_to_end(&mut buf).unwrap();
+    zip.by_index(index).unwrap().read_to_end(&mut buf).unwrap();
     let theirs = DetailReader::new(&buf[..]).collect::<Result<Vec<_>, _>>().unwrap();
     assert_eq!(theirs.len(), 1);
     assert_eq!((theirs[0].out_trade_no.as_str(), theirs[0].total_amount), ("O1", money("7.77")));

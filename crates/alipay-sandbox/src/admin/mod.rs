@@ -435,7 +435,8 @@ async fn notifications(State(state): St, Query(q): Query<NotificationQuery>) -> 
 
 async fn reset(State(state): St) -> AdminResult<Reset> {
     let (app_id, buyer_user_id) = reset_all(&state).await?;
-    Ok(Json(Reset { app_id, buyer_user_id }))
+    let merchant_pid = state.store.read(|r| r.meta(meta_keys::DEFAULT_MERCHANT)).await?;
+    Ok(Json(Reset { app_id, buyer_user_id, merchant_pid }))
 }
 
 /// Wipes the store (keeping the keys, the CA, the default app id and its merchant's PID, and the admin token), the

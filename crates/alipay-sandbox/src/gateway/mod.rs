@@ -34,6 +34,7 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
         .route("/gateway.do", any(gateway))
         .route("/v3/{*path}", any(v3::v3))
         .route("/bills/{token}", get(crate::products::bill::download::download))
+        .route("/downloadBillFile.resource", get(crate::products::bill::download::download_resource))
         .with_state(state)
 }
 

@@ -2,9 +2,11 @@
 //! `bill_download_url` at `GET /bills/{token}`.
 //!
 //! The zip is built when the URL is queried ([`crate::products::bill::engine`]), so the URL serves a fixed snapshot.
-//! The URL is `http://<host>/bills/<token>`, where `<host>` is the address the query was sent to (the request
-//! target's authority or its `Host` header: the sandbox's listen address for direct clients) and `<token>` is
-//! 32 random letters and digits.
+//! The URL is `http://<host>/downloadBillFile.resource?bizType=…&userId=…&fileType=csv.zip&bizDates=…&
+//! downloadFileName=<zip name>&fileId=…&timestamp=…&token=<token>`, shaped like Alipay's, where `<host>` is the
+//! address the query was sent to (the request target's authority or its `Host` header: the sandbox's listen
+//! address for direct clients) and `<token>` is 32 random letters and digits. (`/bills/<token>` serves the same
+//! file: the console links to it.)
 //!
 //! A URL is valid for [`crate::Config::bill_url_ttl`] of **real** time (30 s by default; the sandbox clock does
 //! not shorten it) and is **single use**: the first `GET` takes the file, a second one, an expired token, or an
@@ -69,11 +71,64 @@ pub(crate) async fn query(state: &SandboxState, call: Call<BillDownloadUrlQuery>
             return Ok(Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙"));
         }
     };
+    let file_name = file.file_name.clone();
     let token = issue(&state.store, file, state.config.bill_url_ttl).await?;
-    Ok(Reply::success().with("bill_download_url", format!("{base_url}/bills/{token}")))
+    let biz_type = match bill_type {
+        BillType::Signcustomer => "signcustomer",
+        _ => "trade",
+    };
+    let url = download_url(base_url, biz_type, &caller.seller_id, &period.label, &file_name, now, &token);
+    Ok(Reply::success().with("bill_download_url", url))
 }
 
-/// `GET /bills/{token}`: the zip once, then `404`.
+/// The download URL in the shape of Alipay's (seed 001:272: `http://dwbillcenter.alipay.com/downloadBillFile
+/// .resource?bizType=X&userId=X&fileType=X&bizDates=X&downloadFileName=X&fileId=X`; real URLs add `timestamp`
+/// and `token`), on this sandbox's host: merchants that read `downloadFileName` out of it find the zip's name.
+fn download_url(
+    base_url: &str,
+    biz_type: &str,
+    user_id: &str,
+    label: &str,
+    file_name: &str,
+    now: i64,
+    token: &str,
+) -> String {
+    let label = label.replace('-', ""); // yyyyMMdd / yyyyMM, as in the file names
+    let label = label.as_str();
+    let file_id = format!("/{biz_type}/{user_id}/{label}.csv.zip");
+    let now = now.to_string();
+    let pairs = [
+        ("bizType", biz_type),
+        ("userId", user_id),
+        ("fileType", "csv.zip"),
+        ("bizDates", label),
+        ("downloadFileName", file_name),
+        ("fileId", file_id.as_str()),
+        ("timestamp", now.as_str()),
+        ("token", token),
+    ];
+    let query = alipay_core::form::encode(pairs, alipay_core::Charset::Utf8).unwrap_or_default();
+    format!("{base_url}/downloadBillFile.resource?{query}")
+}
+
+/// The query of `GET /downloadBillFile.resource` (only `token` is read; the other parameters are descriptive).
+#[derive(Debug, serde::Deserialize)]
+pub struct DownloadQuery {
+    /// The download's token.
+    #[serde(default)]
+    token: String,
+}
+
+/// `GET /downloadBillFile.resource?…&token=…`: the zip once, then `404` (the URL the query answers).
+pub async fn download_resource(
+    state: State<Arc<SandboxState>>,
+    axum::extract::Query(q): axum::extract::Query<DownloadQuery>,
+) -> Response {
+    download(state, Path(q.token)).await
+}
+
+/// `GET /bills/{token}`: the zip once, then `404` (the console's link; the gateway answers
+/// `/downloadBillFile.resource` URLs).
 pub async fn download(State(state): State<Arc<SandboxState>>, Path(token): Path<String>) -> Response {
     let now_ms = crate::clock::real_now_ms();
     let taken = state.store.write(move |r| r.take_download(&token, now_ms)).await;

@@ -24,11 +24,10 @@
 //! - `40004 isp.bill_not_exist` (账单不存在) when the merchant has no row of that bill type in the period (no
 //!   payment or refund for `trade`, no balance movement for `signcustomer`).
 //!
-//! Zip entry names are written in UTF-8 with the zip "language encoding" flag (bit 11) set, which Java's
-//! `ZipInputStream` (UTF-8 by default), Python's `zipfile`, Go's `archive/zip` and `unzip` all honour.
+//! Zip entry names are GBK with the zip "language encoding" flag (bit 11) clear, as in Alipay's files (`zip_names`):
+//! read them as GBK (Java: `new ZipInputStream(in, Charset.forName("GBK"))`; Python: `ZipInfo.filename.encode("cp437")`).
 
 use std::collections::HashMap;
-use std::io::{Cursor, Write};
 
 use alipay_api::bill::{BillDownloadUrlQuery, BillType};
 use alipay_api::bill_file::{self, BillRowKind, DetailRow, SUMMARY_COLUMNS};
@@ -347,14 +346,16 @@ pub fn write_summary(account: &str, period: &Period, exported_at: Timestamp, row
     text.push_str("#支付宝业务汇总查询\r\n");
     text.push_str(&format!("#账号：[{account}]\r\n"));
     text.push_str(&date_range_line(period));
-    text.push_str("#-----------------------------------------业务汇总列表----------------------------------------\r\n");
+    text.push_str(bill_file::SUMMARY_LIST_START);
+    text.push_str("\r\n");
     text.push_str(&SUMMARY_COLUMNS.join(","));
     text.push_str("\r\n");
     for (id, name, sums) in &stores {
         text.push_str(&sums.line(&format!("{id}\t"), name));
     }
     text.push_str(&all.line("合计", ""));
-    text.push_str("#-----------------------------------------业务汇总列表结束------------------------------------\r\n");
+    text.push_str(bill_file::SUMMARY_LIST_END);
+    text.push_str("\r\n");
     text.push_str(&format!("#导出时间：[{}]\r\n", exported_at.beijing().format("%Y年%m月%d日 %H:%M:%S")));
     bill_file::to_gbk_lossy(&text)
 }
@@ -408,13 +409,7 @@ pub fn build_ledger(
 }
 
 fn pack(account: &str, period: &Period, files: [(String, Vec<u8>); 2]) -> Result<BillZip, zip::result::ZipError> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in files {
-        w.start_file(name, options)?;
-        w.write_all(&bytes)?;
-    }
-    let bytes = w.finish()?.into_inner();
+    let bytes = super::zip_names::pack(&files)?;
     Ok(BillZip { file_name: bill_file::zip_file_name(account, &period.label), bytes })
 }
 

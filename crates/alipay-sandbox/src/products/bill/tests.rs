@@ -14,13 +14,22 @@ fn money(s: &str) -> Money {
     s.parse().unwrap()
 }
 
-/// The zip's entry names and the bytes of the two named entries (detail, summary).
+/// The zip's entry names (GBK bytes without the zip UTF-8 flag, as Alipay writes them: decoded here) and the
+/// bytes of the two named entries (detail, summary).
 fn unzip_pair(bytes: &[u8], detail: &str, summary: &str) -> (Vec<String>, Vec<u8>, Vec<u8>) {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().to_owned()).collect();
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| {
+            let entry = zip.by_index(i).unwrap();
+            let raw = entry.name_raw();
+            assert!(std::str::from_utf8(raw).is_err(), "the name is GBK, not UTF-8: {raw:?}");
+            Charset::Gbk.decode(raw).unwrap().into_owned()
+        })
+        .collect();
     let mut read = |name: &str| {
+        let i = names.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name} not in {names:?}"));
         let mut buf = Vec::new();
-        zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e} in {names:?}")).read_to_end(&mut buf).unwrap();
+        zip.by_index(i).unwrap().read_to_end(&mut buf).unwrap();
         buf
     };
     let (detail, summary) = (read(detail), read(summary));

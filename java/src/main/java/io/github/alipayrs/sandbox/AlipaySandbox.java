@@ -608,10 +608,9 @@ public final class AlipaySandbox implements AutoCloseable {
     /**
      * The default app's merchant PID ({@code seller_id} of its trades).
      *
-     * <p>{@link #reset()} re-creates the default app under a new merchant; this follows it when the reset answer
-     * names it ({@code merchant_pid}). The sandbox this was written against does not (its reset answer is {@code
-     * {app_id, buyer_user_id}} and {@code app.json} keeps the old PID), so after a reset this throws rather than
-     * answer a PID that no longer exists.
+     * <p>{@link #reset()} keeps the default app's merchant and names it in its answer ({@code merchant_pid});
+     * against an older sandbox whose reset answer does not, this throws after a reset rather than answer a PID
+     * that may no longer exist.
      *
      * @return the PID
      * @throws SandboxException after a reset whose answer did not name it
@@ -739,8 +738,8 @@ public final class AlipaySandbox implements AutoCloseable {
         if (answer.get("buyer_user_id") != null) {
             updated.put("buyer_user_id", answer.get("buyer_user_id"));
         }
-        // The reset default app belongs to a new merchant; app.json keeps naming the old one. Take the new PID
-        // from the answer when the sandbox gives it, else forget it rather than answer a stale one.
+        // The reset answer names the default app's merchant (the same PID); an older sandbox's did not: then
+        // forget it rather than answer a stale one.
         updated.put("merchant_pid", answer.get("merchant_pid"));
         info = updated;
         return answer;

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
 
-/** java/README.md prints src/test/java/ReadmeTest.java verbatim, in a java code block. */
+/** java/README.md and the repository's README.md print src/test/java/ReadmeTest.java verbatim, in a java code block. */
 class ReadmeSnippetTest {
     @Test
     void readmeShowsTheTestThatRuns() throws IOException {
@@ -18,5 +18,8 @@ class ReadmeSnippetTest {
         String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
         assertTrue(readme.contains("```java\n" + test + "```\n"),
                 "java/README.md must contain src/test/java/ReadmeTest.java verbatim in a ```java block");
+        String top = Files.readString(root.resolve("../README.md"), StandardCharsets.UTF_8);
+        assertTrue(top.contains("```java\n" + test + "```\n"),
+                "README.md must contain java/src/test/java/ReadmeTest.java verbatim in a ```java block");
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.alipay.api.AlipayClient;
 import com.alipay.api.request.AlipayTradePrecreateRequest;
 import java.util.Map;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** What {@code POST /admin/reset} keeps and what the helper knows afterwards. */
@@ -29,13 +28,11 @@ class ResetTest {
     }
 
     /**
-     * Discrepancy (sandbox, not Alipay): after {@code POST /admin/reset} the default app belongs to a new merchant,
-     * but the reset answer ({@code {app_id, buyer_user_id}}) does not name it and {@code app.json} keeps the old
-     * {@code merchant_pid}, which {@code GET /admin/merchants/{pid}} then answers 404. Passes once the reset answer
-     * carries {@code merchant_pid} (or the merchant is kept).
+     * After {@code POST /admin/reset} the default app keeps its merchant, and the reset answer names it
+     * ({@code merchant_pid}): {@code app.json}'s PID stays true. (Found by this test: reset used to move the app to
+     * a new merchant that nothing named.)
      */
     @Test
-    @Tag("discrepancy")
     void merchantPidIsKnownAfterReset() throws Exception {
         try (AlipaySandbox sandbox = AlipaySandbox.start()) {
             sandbox.reset();

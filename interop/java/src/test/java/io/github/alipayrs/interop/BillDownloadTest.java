@@ -84,7 +84,8 @@ class BillDownloadTest {
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         assertEquals(200, download(urlStr, zip));
         Map<String, String> files = new LinkedHashMap<>();
-        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip.toByteArray()))) {
+        // Entry names are GBK without the zip UTF-8 flag, as in Alipay's files: merchants open them as GBK.
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip.toByteArray()), Charset.forName("GBK"))) {
             for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
                 files.put(e.getName(), new String(in.readAllBytes(), Charset.forName("GBK"))); // Alipay's CSVs are GBK
             }

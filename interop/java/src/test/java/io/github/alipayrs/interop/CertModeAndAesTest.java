@@ -124,12 +124,10 @@ class CertModeAndAesTest {
      * must verify with that certificate, the cashier's signed return as much as the answers and notifications
      * (the merchant verifies a return with the same rsaCertCheckV1 and the same certificate file).
      *
-     * <p>Discrepancy: the notification verifies, the return does not: the cashier signs returns with the sandbox's
-     * first Alipay key (crates/alipay-sandbox/src/cashier/mod.rs, signed_return: state.alipay_key), which is no
-     * longer the key of the certificate such an app is given.
+     * <p>Found by this test: the cashier used to sign returns with the sandbox's first Alipay key, which is no
+     * longer the key of the certificate such an app is given (now: the key its notifications are signed with).
      */
     @Test
-    @org.junit.jupiter.api.Tag("discrepancy")
     void afterARotationTheCashierReturnVerifiesWithTheAppsAlipayCert(AlipaySandbox sandbox, NotificationReceiver receiver)
             throws Exception {
         sandbox.rotateAlipayCert();
@@ -177,7 +175,8 @@ class CertModeAndAesTest {
         AlipayTradeQueryResponse missing = alipayClient.execute(query);
         assertEquals("ACQ.TRADE_NOT_EXIST", missing.getSubCode(), missing.getBody());
 
-        // With another key the gateway cannot decrypt and answers isv.decryption-error in clear (README "Modes").
+        // With another key the gateway cannot decrypt and answers isv.decryption-error-unknown in clear (README
+        // "Modes").
         // The SDK cannot read that: with needEncrypt it takes the member for a quoted ciphertext whatever it is
         // (JsonConverter.decryptSourceData, alipay-sdk-java 4.40.0.ALL) and fails, with a RuntimeException from
         // its JSON reader rather than an AlipayApiException. Nothing was created.
@@ -197,7 +196,10 @@ class CertModeAndAesTest {
         AlipayClient alipayClient = new DefaultAlipayClient(app.gatewayUrl(), app.appId(), app.privateKey(), "json",
                 "UTF-8", app.alipayPublicKey(), "RSA2", app.aesKey(), "AES");
         AlipayTradePrecreateResponse clear = alipayClient.execute(precreate("REQ1", null));
-        assertEquals("isv.missing-encrypt-type", clear.getSubCode(), clear.getBody());
+        // Alipay's public error table (opendocs.alipay.com/common/02km9f): 40001
+        // isv.decryption-error-missing-encrypt-type, "解密出错, 未指定加密算法".
+        assertEquals("40001", clear.getCode(), clear.getBody());
+        assertEquals("isv.decryption-error-missing-encrypt-type", clear.getSubCode(), clear.getBody());
         AlipayTradePrecreateRequest encrypted = precreate("REQ2", null);
         encrypted.setNeedEncrypt(true);
         assertEquals("10000", alipayClient.execute(encrypted).getCode());
