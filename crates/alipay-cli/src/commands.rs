@@ -156,6 +156,10 @@ struct SandboxArgs {
     /// instance delivers the claims of one that died after this. Keep it above 15 (one attempt's timeout).
     #[arg(long, default_value_t = 20)]
     notify_lease_secs: u64,
+    /// Slots of the cache of answer signatures (0: off). An answer byte-for-byte equal to one already signed
+    /// (a poll of an unchanged trade) reuses its signature: RSA PKCS#1 v1.5 signatures are deterministic.
+    #[arg(long, default_value_t = 4096)]
+    signature_cache: usize,
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +297,7 @@ fn sandbox(args: SandboxArgs) -> Result<ExitCode> {
         notify_time_scale: args.notify_time_scale,
         store: args.store.clone(),
         notify_lease: std::time::Duration::from_secs(args.notify_lease_secs),
+        signature_cache_slots: args.signature_cache,
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

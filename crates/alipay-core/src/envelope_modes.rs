@@ -60,6 +60,18 @@ pub fn build_response_with<T: Serialize + ?Sized>(
     charset: Charset,
     modes: &ResponseModes<'_>,
 ) -> Result<Vec<u8>, EnvelopeError> {
+    build_response_signed(key, object, |member| alipay_key.sign(sign_type, member), charset, modes)
+}
+
+/// [`build_response_with`], with the member's signature made by `sign` (e.g. through a
+/// [`crate::sign_cache::SignatureCache`]: a gateway answering the same bytes again signs them once).
+pub fn build_response_signed<T: Serialize + ?Sized>(
+    key: &str,
+    object: &T,
+    sign: impl FnOnce(&[u8]) -> Result<String, crate::sign::SignError>,
+    charset: Charset,
+    modes: &ResponseModes<'_>,
+) -> Result<Vec<u8>, EnvelopeError> {
     let member = match modes.aes {
         None => to_gateway_json(object, charset)?,
         Some(aes) => {
@@ -68,7 +80,7 @@ pub fn build_response_with<T: Serialize + ?Sized>(
             format!("\"{cipher}\"").into_bytes()
         }
     };
-    let sign = alipay_key.sign(sign_type, &member)?;
+    let sign = sign(&member)?;
     let mut body = Vec::with_capacity(member.len() + key.len() + sign.len() + 64);
     body.extend_from_slice(b"{\"");
     body.extend_from_slice(key.as_bytes());

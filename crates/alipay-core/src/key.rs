@@ -122,6 +122,8 @@ pub enum KeyError {
 pub struct PrivateKey(Arc<PrivateInner>);
 
 struct PrivateInner {
+    /// SHA-256 of the public key's PKCS#1 DER: identifies the key ([`PrivateKey::fingerprint`]).
+    fingerprint: [u8; 32],
     /// aws-lc key for RSA2 signing at OpenSSL speed; `None` below 2048 bits, which aws-lc refuses.
     fast: Option<lc::RsaKeyPair>,
     /// RustCrypto key: exports, and SHA1withRSA signing (blinded), which aws-lc does not offer.
@@ -178,7 +180,21 @@ impl PrivateKey {
         let pkcs1 = rsa.to_pkcs1_der().map_err(|e| KeyError::Unsupported(e.to_string()))?;
         let fast = if bits >= 2048 { lc::RsaKeyPair::from_der(pkcs1.as_bytes()).ok() } else { None };
         let public = PublicKey::from_rsa(rsa.to_public_key())?;
-        Ok(PrivateKey(Arc::new(PrivateInner { fast, rsa, public })))
+        let fingerprint = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &public.to_pkcs1_der());
+        let fingerprint = fingerprint.as_ref().try_into().unwrap_or([0u8; 32]);
+        Ok(PrivateKey(Arc::new(PrivateInner { fingerprint, fast, rsa, public })))
+    }
+
+    /// SHA-256 of the public key's PKCS#1 DER: equal for two values of the same key, whatever their source.
+    ///
+    /// ```
+    /// let k = alipay_core::PrivateKey::generate().unwrap();
+    /// let again = alipay_core::PrivateKey::from_text(&k.to_pkcs8_pem()).unwrap();
+    /// assert_eq!(k.fingerprint(), again.fingerprint());
+    /// assert_ne!(k.fingerprint(), alipay_core::PrivateKey::generate().unwrap().fingerprint());
+    /// ```
+    pub fn fingerprint(&self) -> [u8; 32] {
+        self.0.fingerprint
     }
 
     /// The matching public key (the "app public key" uploaded to the open platform).

@@ -56,6 +56,7 @@ pub mod form;
 pub mod key;
 pub mod money;
 pub mod sign;
+pub mod sign_cache;
 pub mod time;
 pub mod v3;
 

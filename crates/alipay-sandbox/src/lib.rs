@@ -119,6 +119,10 @@ pub struct Config {
     /// How long a notification claimed by this instance for delivery stays with it (real time, default 20 s):
     /// on a shared store, the claims of an instance that died are delivered by another after this.
     pub notify_lease: Duration,
+    /// Slots of the cache of answer signatures (default 4096, about 1.6 MB; 0 turns it off): an answer
+    /// byte-for-byte equal to one already signed with the same key is not signed again (RSA PKCS#1 v1.5 is
+    /// deterministic, so the signature is the same: `alipay_core::sign_cache`).
+    pub signature_cache_slots: usize,
 }
 
 impl Default for Config {
@@ -133,6 +137,7 @@ impl Default for Config {
             bill_url_ttl: Duration::from_secs(30),
             store: None,
             notify_lease: Duration::from_secs(20),
+            signature_cache_slots: 4096,
         }
     }
 }
@@ -190,6 +195,9 @@ pub(crate) struct SandboxState {
     pub(crate) authority: Arc<modes::Authority>,
     /// The shared-state generation this process last loaded ([`shared`]).
     pub(crate) seen: shared::Seen,
+    /// Signatures of answers already signed: an answer byte-for-byte equal to an earlier one (a poll of an
+    /// unchanged trade) is not signed again (`alipay_core::sign_cache`); no slots: off.
+    pub(crate) signatures: alipay_core::sign_cache::SignatureCache,
 }
 
 impl std::fmt::Debug for SandboxState {
@@ -227,6 +235,7 @@ impl Sandbox {
         let authority = Arc::new(modes::Authority::load_or_create(&store, &alipay_key).await?);
         Ok(Sandbox {
             state: Arc::new(SandboxState {
+                signatures: alipay_core::sign_cache::SignatureCache::new(config.signature_cache_slots),
                 store,
                 alipay_key,
                 clock: Clock::with_offset(offset),

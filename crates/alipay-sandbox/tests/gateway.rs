@@ -289,3 +289,36 @@ async fn query_plus_body_get_and_absolute_form_targets() {
     // Not scanned yet: the trade does not exist for query.
     assert_eq!(sub_code_of(&obj), "ACQ.TRADE_NOT_EXIST", "{obj}");
 }
+
+/// Polling an unchanged trade gives byte-identical answers (nothing time-dependent is in the signed text), so
+/// the gateway's signature cache (`alipay_core::sign_cache`: RSA PKCS#1 v1.5 is deterministic) can answer it
+/// without a new RSA signature; every answer verifies, and a changed trade gets a new, verifying answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_an_unchanged_trade_answers_the_same_verified_bytes() {
+    let h = Harness::start().await;
+    let r = h
+        .call("alipay.trade.precreate", json!({"out_trade_no": "POLL1", "total_amount": "3.00", "subject": "s"}))
+        .await;
+    assert_eq!(code_of(&r), "10000", "{r}");
+    let qr = r["qr_code"].as_str().unwrap().to_owned();
+    let poll = || async {
+        let mut p = h.common(&h.app, "alipay.trade.query", Charset::Utf8);
+        p.push(("biz_content".into(), json!({"out_trade_no": "POLL1"}).to_string()));
+        Harness::sign(&mut p, &h.app.key, SignType::Rsa2, Charset::Utf8);
+        let (_, _, body) = h.post_form(&p, Charset::Utf8).await;
+        h.verify(&body, "alipay.trade.query", Charset::Utf8, SignType::Rsa2);
+        body
+    };
+    // Scanned, not paid yet: WAIT_BUYER_PAY, polled three times.
+    let (status, scanned) = h.admin_post("/admin/trades/scan", json!({"qr_code": qr})).await;
+    assert_eq!(status, 200, "{scanned}");
+    let (first, second, third) = (poll().await, poll().await, poll().await);
+    assert!(String::from_utf8_lossy(&first).contains("WAIT_BUYER_PAY"), "{}", String::from_utf8_lossy(&first));
+    assert_eq!(first, second, "byte-identical: {}", String::from_utf8_lossy(&first));
+    assert_eq!(second, third);
+    let (status, paid) = h.admin_post("/admin/trades/confirm", json!({"out_trade_no": "POLL1"})).await;
+    assert_eq!(status, 200, "{paid}");
+    let changed = poll().await;
+    assert!(String::from_utf8_lossy(&changed).contains("TRADE_SUCCESS"), "a changed trade answers new, verified bytes");
+    assert_eq!(changed, poll().await);
+}

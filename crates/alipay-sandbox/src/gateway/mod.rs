@@ -83,7 +83,8 @@ pub(crate) fn signed(
             body
         })
     } else {
-        envelope_modes::build_response_with(key, reply, signer, sign_type, charset, &extra)
+        let sign = |member: &[u8]| state.signatures.sign(signer, sign_type, member);
+        envelope_modes::build_response_signed(key, reply, sign, charset, &extra)
     };
     match built {
         Ok(body) => {
