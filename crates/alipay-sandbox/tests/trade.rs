@@ -66,6 +66,9 @@ async fn pay_success_balance_code_and_confirmation() {
     assert_eq!(sub_code_of(&r), "ACQ.TOTAL_FEE_EXCEED", "{r}");
     let r = h.pay("P6", "1.001", &buyer).await;
     assert_eq!(sub_code_of(&r), "ACQ.INVALID_PARAMETER", "{r}");
+    // Alipay's text exactly, not a parser's (captured `{"code":"40004","msg":"Business Failed","sub_code":
+    // "ACQ.INVALID_PARAMETER","sub_msg":"参数无效"}` answers of precreate, cancel and refund in public merchant code).
+    assert_eq!(r["sub_msg"], "参数无效", "{r}");
 
     // Over the password-free limit: 10003, nothing charged until the buyer confirms.
     let r = h.pay("P7", "60.00", &buyer).await;

@@ -34,10 +34,15 @@ pub enum BizError {
 }
 
 impl BizError {
-    /// The `40004` answer.
+    /// The `40004` answer. `ACQ.INVALID_PARAMETER` answers exactly `参数无效`, as Alipay does (captured answers of
+    /// `alipay.trade.precreate`, `.cancel` and `.refund` in public merchant code and SDK fixtures); what was wrong
+    /// goes to the sandbox's log (`ACQ.INVALID_PARAMETER` with `detail`), not into the answer.
     pub fn reply(&self) -> Reply {
         let sub = match self {
-            BizError::InvalidParameter(_) => "ACQ.INVALID_PARAMETER",
+            BizError::InvalidParameter(detail) => {
+                tracing::info!(%detail, "ACQ.INVALID_PARAMETER");
+                return Reply::business("ACQ.INVALID_PARAMETER", "参数无效");
+            }
             BizError::TotalFeeExceed => "ACQ.TOTAL_FEE_EXCEED",
             BizError::RefundFeeError => "ACQ.REASON_TRADE_REFUND_FEE_ERR",
             BizError::AuthCodeInvalid => "ACQ.PAYMENT_AUTH_CODE_INVALID",
