@@ -143,7 +143,7 @@ func TestBillDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := now.Format("2006-01-02")
-	// A day's bill exists once the day is over on the sandbox clock (README "Fidelity decisions": bills).
+	// A day's bill exists once the day is over on the sandbox clock (docs/fidelity.md: bills).
 	early, err := sw.BillDownloadURLQuery(ctx, alipay.BillDownloadURLQuery{BillType: "trade", BillDate: day})
 	if err != nil || early.SubCode != "isp.bill_date_error" {
 		t.Fatalf("today's bill: %v %+v", err, early)

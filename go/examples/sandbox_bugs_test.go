@@ -64,7 +64,7 @@ func TestSandboxBug_CertModeReturnSignedWithThePlainKey(t *testing.T) {
 // that names it (alipay.go getVerifier -> downloadAliPayCert) and loadVerifier makes it the default
 // (c.aliCertSN = sn), so it verifies later notifications, which carry no alipay_cert_sn, with the new
 // certificate. The sandbox signs a cert-mode app's notifications with the certificate the app was configured
-// with (README "Modes in the local Alipay": "notifications are signed with the key the app's client verifies
+// with (docs/protocol-modes.md, "Modes in the local Alipay": "notifications are signed with the key the app's client verifies
 // them with"; notify.rs key_for), so such a client refuses every notification after a rotation. Which key
 // real Alipay signs notifications with after re-issuing a certificate is not documented; this pins the
 // sandbox's choice (see the report of issue 18).

@@ -94,8 +94,8 @@ async fn uuid_order_numbers_are_accepted() {
 
 /// `time_expire` is honoured on precreate and pay (Alipay's precreate and pay documents: "订单绝对超时时间 …
 /// time_expire 和 timeout_express 两者只需传入一个或者都不传，如果两者都传，优先使用 time_expire"): an unpaid
-/// precreate closes when it passes; a past one is refused (`ACQ.INVALID_PARAMETER`, README "Fidelity
-/// decisions": no captured answer shows Alipay's code) and creates nothing.
+/// precreate closes when it passes; a past one is refused (`ACQ.INVALID_PARAMETER`, docs/fidelity.md:
+/// no captured answer shows Alipay's code) and creates nothing.
 #[tokio::test]
 async fn time_expire_closes_the_trade_and_a_past_one_is_refused() {
     let env = Env::start().await;

@@ -79,7 +79,7 @@ impl From<ValidationError> for BizError {
 
 /// Turns `timeout_express` (`1m`..`15d`, units m/h/d, or `1c` = midnight today; already validated by the
 /// model) or `time_expire` (wins) into an absolute expiry. A `time_expire` that is not in the future is
-/// refused (`ACQ.INVALID_PARAMETER`: no captured answer shows Alipay's code for it; README "Fidelity decisions").
+/// refused (`ACQ.INVALID_PARAMETER`: no captured answer shows Alipay's code for it; docs/fidelity.md).
 fn expiry(timeout_express: Option<&str>, time_expire: Option<Timestamp>, now: i64) -> Result<Option<i64>, BizError> {
     if let Some(ts) = time_expire {
         if ts.unix() <= now {

@@ -114,7 +114,7 @@ class CertModeAndAesTest {
         String inspector = new Browser().get(java.net.URI.create(sandbox.baseUrl() + "/inspector")).body();
         assertEquals(1, inspector.split("alipay\\.open\\.app\\.alipaycert\\.download", -1).length - 1, inspector);
 
-        // The notification stays signed with the certificate the app was configured with (README "Modes").
+        // The notification stays signed with the certificate the app was configured with (docs/protocol-modes.md).
         Notification n = receiver.await("ROT2");
         assertTrue(AlipaySignature.rsaCertCheckV1(n.params(), certs.alipayCert().toString(), "utf-8", "RSA2"), n.toString());
     }
