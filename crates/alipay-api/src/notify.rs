@@ -111,6 +111,8 @@ pub struct TradeNotification {
     pub out_biz_no: Option<String>,
     /// Buyer's user id.
     pub buyer_id: Option<String>,
+    /// Buyer's open id (an open-id app gets it instead of `buyer_id`).
+    pub buyer_open_id: Option<String>,
     /// Buyer's masked logon id.
     pub buyer_logon_id: Option<String>,
     /// Seller's user id.
@@ -178,6 +180,7 @@ impl TradeNotification {
             out_trade_no: p.required("out_trade_no")?,
             out_biz_no: p.take("out_biz_no"),
             buyer_id: p.take("buyer_id"),
+            buyer_open_id: p.take("buyer_open_id"),
             buyer_logon_id: p.take("buyer_logon_id"),
             seller_id: p.take("seller_id"),
             seller_email: p.take("seller_email"),
@@ -226,6 +229,7 @@ impl TradeNotification {
         put("out_trade_no", Some(self.out_trade_no.clone()));
         put("out_biz_no", self.out_biz_no.clone());
         put("buyer_id", self.buyer_id.clone());
+        put("buyer_open_id", self.buyer_open_id.clone());
         put("buyer_logon_id", self.buyer_logon_id.clone());
         put("seller_id", self.seller_id.clone());
         put("seller_email", self.seller_email.clone());

@@ -133,3 +133,95 @@ async fn time_expire_closes_the_trade_and_a_past_one_is_refused() {
         assert!(env.admin.trade(&at).await.is_err(), "{no} was not created");
     }
 }
+
+/// Apps created since 2023–24 get open ids, not `2088…` user ids (Alipay's openid introduction;
+/// jeequan/jeepay#123, smartwalle/alipay#219, casdoor#5749): an app made by `POST /admin/apps` gets
+/// `buyer_open_id` in the pay, query and refund answers and in the notification, never `buyer_user_id`; the open id
+/// is the app's own (another app sees another) and resolves back to the buyer; the sandbox's default app keeps
+/// user ids.
+#[tokio::test]
+async fn new_apps_get_open_ids_and_the_default_app_keeps_user_ids() {
+    use alipay_api::trade::TradeRefund;
+    use alipay_sandbox_admin::{NewApp, OpenIdPair};
+    let env = Env::start().await;
+    let (url, mut received) = notification_sink().await;
+    let app = env.admin.register_app(&NewApp::default()).await.unwrap();
+    assert_eq!(app.open_id, Some(true), "new apps default to open ids");
+    let mut cfg: ClientConfig = serde_json::from_value(serde_json::to_value(&app).unwrap()).unwrap();
+    cfg.notify_url = Some(url);
+    let client = AlipayClient::from_config(&cfg).unwrap();
+    let buyer = env.admin.create_buyer(&NewBuyer::new("100.00", "50.00")).await.unwrap();
+    let code = env.admin.issue_payment_code(&buyer.user_id, &NewPaymentCode::default()).await.unwrap().auth_code;
+    let pay = TradePay {
+        out_trade_no: "OID1".into(),
+        auth_code: code,
+        subject: "open id".into(),
+        total_amount: "5.00".parse().unwrap(),
+        ..Default::default()
+    };
+    let paid = client.execute(&pay).await.unwrap();
+    assert!(paid.status.is_success(), "{:?}", paid.status);
+    let open_id = paid.body.buyer_open_id.clone().expect("buyer_open_id");
+    assert_eq!(paid.body.buyer_user_id, None);
+    assert!(open_id.starts_with('0') && !open_id.starts_with("2088"), "{open_id}");
+    let q = client.execute(&TradeQuery { out_trade_no: Some("OID1".into()), ..Default::default() }).await.unwrap();
+    assert_eq!((q.body.buyer_open_id.as_deref(), q.body.buyer_user_id.as_deref()), (Some(open_id.as_str()), None));
+    let refund = TradeRefund {
+        out_trade_no: Some("OID1".into()),
+        refund_amount: "1.00".parse().unwrap(),
+        out_request_no: Some("OID1R".into()),
+        ..Default::default()
+    };
+    let r = client.execute(&refund).await.unwrap();
+    assert_eq!((r.body.buyer_open_id.as_deref(), r.body.buyer_user_id.as_deref()), (Some(open_id.as_str()), None));
+    // The notification: verified with the SDK, carrying buyer_open_id and no buyer_id.
+    let body = received.recv().await.unwrap();
+    let n = client.verify_notification(&body, Some("application/x-www-form-urlencoded; charset=utf-8")).unwrap();
+    let n = n.trade().unwrap();
+    assert_eq!((n.buyer_open_id.as_deref(), n.buyer_id.as_deref()), (Some(open_id.as_str()), None));
+    // Both ways, and per app.
+    let back = env
+        .admin
+        .open_id(&OpenIdPair { app_id: app.app_id.clone(), open_id: Some(open_id.clone()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(back.user_id.as_deref(), Some(buyer.user_id.as_str()));
+    let other = env.admin.register_app(&NewApp::default()).await.unwrap();
+    let theirs = env
+        .admin
+        .open_id(&OpenIdPair {
+            app_id: other.app_id.clone(),
+            user_id: Some(buyer.user_id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_ne!(theirs.open_id.as_deref(), Some(open_id.as_str()), "an open id is per app");
+    // The default app, and an app made with "open_id": false, keep user ids.
+    let old = env.admin.register_app(&NewApp { open_id: Some(false), ..Default::default() }).await.unwrap();
+    assert_eq!(old.open_id, Some(false));
+    let code = env.code().await;
+    let pay = TradePay { out_trade_no: "UID1".into(), auth_code: code, ..pay };
+    let paid = env.client.execute(&pay).await.unwrap();
+    assert!(paid.body.buyer_user_id.as_deref().is_some_and(|u| u.starts_with("2088")), "{:?}", paid.body);
+    assert_eq!(paid.body.buyer_open_id, None);
+}
+
+/// A notify_url on loopback that hands over every body it receives (and answers `success`).
+async fn notification_sink() -> (String, tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let app = axum::Router::new().route(
+        "/notify",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(body.to_vec());
+                "success"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/notify"), rx)
+}

@@ -237,6 +237,11 @@ impl AdminClient {
         self.get(&format!("/admin/merchants/{}", segment(pid))).await
     }
 
+    /// `GET /admin/open-ids`: give `app_id` and `user_id` or `open_id`; the answer has both.
+    pub async fn open_id(&self, pair: &OpenIdPair) -> Result<OpenIdPair, AdminError> {
+        self.get(&format!("/admin/open-ids{}", query(pair)?)).await
+    }
+
     /// `POST /admin/buyers`.
     pub async fn create_buyer(&self, buyer: &NewBuyer) -> Result<Buyer, AdminError> {
         self.post("/admin/buyers", buyer).await

@@ -43,6 +43,10 @@ pub struct NewApp {
     /// `40002 isv.missing-app-cert-sn`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cert_required_methods: Vec<String>,
+    /// Buyers appear as open ids (`buyer_open_id`), as in the apps Alipay creates today; default `true`.
+    /// `false`: `2088…` user ids (`buyer_user_id`), like older apps and the sandbox's default app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<bool>,
 }
 
 /// The answer of `POST /admin/apps`: the app, and (when the sandbox generated the key pair) a complete client
@@ -55,6 +59,9 @@ pub struct RegisteredApp {
     pub merchant_pid: String,
     /// `RSA2` or `RSA`.
     pub sign_type: String,
+    /// Whether the app gets buyers' open ids instead of user ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<bool>,
     /// `http://HOST:PORT/gateway.do`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway_url: Option<String>,
@@ -552,6 +559,21 @@ pub struct Delivery {
     /// Transport error, if no answer came.
     #[serde(default)]
     pub error: Option<String>,
+}
+
+/// `GET /admin/open-ids?app_id=…&user_id=…` (or `&open_id=…`): a buyer's open id in an app, or the user id
+/// behind one. The answer has all three fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenIdPair {
+    /// The app the open id belongs to.
+    #[serde(default)]
+    pub app_id: String,
+    /// The buyer's `2088…` user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The buyer's open id in that app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
 }
 
 /// The answer of `POST /admin/reset`: the re-created default app and buyer.

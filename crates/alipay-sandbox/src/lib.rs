@@ -28,6 +28,7 @@ mod gateway;
 mod ids;
 mod modes;
 mod notify;
+mod openid;
 mod products;
 mod settings;
 mod shared;
@@ -463,6 +464,7 @@ pub(crate) async fn seed(
             if r.meta(meta_keys::ALIPAY_KEY)?.is_none() {
                 r.set_meta(meta_keys::ALIPAY_KEY, &alipay_text)?;
             }
+            openid::ensure_secret(r)?;
             let app_text = match r.meta(meta_keys::DEFAULT_APP_KEY)? {
                 Some(existing) => existing,
                 None => {

@@ -90,6 +90,10 @@ pub struct AppModes {
     /// Methods a plain-key call of this app may not use.
     #[serde(default)]
     pub cert_required_methods: Vec<String>,
+    /// The app gets buyers' open ids (`buyer_open_id`) instead of their `2088…` user ids, as Alipay's apps
+    /// created since 2023–24 do ([`crate::openid`]).
+    #[serde(default)]
+    pub open_id: bool,
 }
 
 impl AppModes {
@@ -395,6 +399,8 @@ pub(crate) async fn register(
         aes_key: aes.as_ref().map(AesKey::to_base64),
         encrypt_required: body.encrypt_required && aes.is_some(),
         cert_required_methods: body.cert_required_methods.clone(),
+        // What Alipay gives a new app today: open ids (`"open_id": false` for a user-id app).
+        open_id: body.open_id.unwrap_or(true),
     };
     let authority = std::sync::Arc::clone(&state.authority);
     let issue_key = public_key.clone();
@@ -422,6 +428,7 @@ pub(crate) async fn register(
         app_id: app.app_id,
         merchant_pid: merchant.pid,
         sign_type: app.sign_type.as_str().to_owned(),
+        open_id: Some(settings.open_id),
         ..RegisteredApp::default()
     };
     if let Some(k) = &generated {

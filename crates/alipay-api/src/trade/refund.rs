@@ -72,6 +72,10 @@ pub struct TradeRefundResponse {
     /// Buyer's user id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_user_id: Option<String>,
+    /// Buyer's open id, for an app that gets open ids instead of user ids (apps created since 2023–24: Alipay's
+    /// openid introduction; jeequan/jeepay#123, smartwalle/alipay#219). Such apps get no `buyer_user_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_open_id: Option<String>,
     /// Whether this call moved money (`N` when it replayed an earlier refund).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fund_change: Option<YesNo>,

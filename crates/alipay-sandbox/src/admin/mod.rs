@@ -217,6 +217,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/admin/alipay-cert/rotate", post(rotate_alipay_cert))
         .route("/admin/auth-tokens", post(auth_token))
         .route("/admin/merchants/{pid}", get(merchant))
+        .route("/admin/open-ids", get(open_ids))
         .route("/admin/buyers", post(create_buyer))
         .route("/admin/buyers/{user_id}", get(buyer))
         .route("/admin/buyers/{user_id}/payment-codes", post(payment_code))
@@ -281,6 +282,26 @@ async fn auth_token(State(state): St, Json(body): Json<NewAuthToken>) -> AdminRe
         auth_app_id: t.auth_app_id,
         expires_at: time_text(t.expires_at),
     }))
+}
+
+/// `GET /admin/open-ids`: the same buyer both ways, as an open-id app sees it ([`crate::openid`]).
+async fn open_ids(
+    State(state): St,
+    Query(q): Query<alipay_sandbox_admin::OpenIdPair>,
+) -> AdminResult<alipay_sandbox_admin::OpenIdPair> {
+    let app_id = q.app_id.clone();
+    let ids = state.store.read(move |r| crate::openid::of_app(r, &app_id)).await?;
+    let ids = ids.ok_or_else(|| AdminError::NotFound(format!("app {} gets user ids, not open ids", q.app_id)))?;
+    let (user_id, open_id) = match (q.user_id, q.open_id) {
+        (Some(u), _) => (Some(u.clone()), Some(ids.open_id(&u))),
+        (None, Some(o)) => {
+            let u =
+                ids.user_id(&o).ok_or_else(|| AdminError::NotFound(format!("open id {o} is not one of this app's")))?;
+            (Some(u), Some(o))
+        }
+        (None, None) => return Err(AdminError::BadRequest("give user_id or open_id".into())),
+    };
+    Ok(Json(alipay_sandbox_admin::OpenIdPair { app_id: q.app_id, user_id, open_id }))
 }
 
 async fn merchant(State(state): St, Path(pid): Path<String>) -> AdminResult<Merchant> {
@@ -455,6 +476,7 @@ pub(crate) async fn reset_all(state: &SandboxState) -> Result<(Option<String>, O
                 crate::modes::meta_keys::CA_ROOT_BUNDLE,
                 crate::modes::meta_keys::ALIPAY_CERTS,
                 crate::modes::meta_keys::CA_INTERMEDIATES,
+                crate::openid::SECRET_KEY,
                 crate::shared::GENERATION_KEY,
             ])?;
             crate::shared::bump(r)

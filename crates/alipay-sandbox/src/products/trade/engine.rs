@@ -63,14 +63,27 @@ fn seller_mismatch(caller: &Caller, seller_id: &Option<String>) -> Option<Reply>
 }
 
 /// The business fields of a pay answer (10000 and 10003).
-fn pay_reply(reply: Reply, trade: &TradeRecord, buyer: Option<&BuyerRecord>) -> Reply {
+/// `(buyer_user_id, buyer_open_id)` of `trade`'s buyer, as its app gets them ([`crate::openid`]).
+fn buyer_ids(repo: &dyn Repo, trade: &TradeRecord) -> Result<(Option<String>, Option<String>), StoreError> {
+    let ids = crate::openid::of_app(repo, &trade.app_id)?;
+    Ok(crate::openid::OpenIds::split(ids.as_ref(), trade.buyer_id.as_ref()))
+}
+
+fn pay_reply(
+    repo: &dyn Repo,
+    reply: Reply,
+    trade: &TradeRecord,
+    buyer: Option<&BuyerRecord>,
+) -> Result<Reply, StoreError> {
+    let (buyer_user_id, buyer_open_id) = buyer_ids(repo, trade)?;
     let paid = matches!(trade.state, TradeState::Success | TradeState::Finished);
     let received = if paid { trade.total_amount } else { Money::ZERO };
     let body = TradePayResponse {
         trade_no: Some(trade.trade_no.clone()),
         out_trade_no: Some(trade.out_trade_no.clone()),
         buyer_logon_id: buyer.map(|b| ids::mask_logon_id(&b.logon_id)),
-        buyer_user_id: trade.buyer_id.clone(),
+        buyer_user_id,
+        buyer_open_id,
         total_amount: Some(trade.total_amount),
         receipt_amount: Some(received),
         buyer_pay_amount: Some(received),
@@ -80,7 +93,7 @@ fn pay_reply(reply: Reply, trade: &TradeRecord, buyer: Option<&BuyerRecord>) -> 
         fund_bill_list: paid.then(|| fund_bill_list(trade.total_amount)),
         ..Default::default()
     };
-    Reply::typed(reply.status, &body)
+    Ok(Reply::typed(reply.status, &body))
 }
 
 fn precreate_reply(trade: &TradeRecord) -> Reply {
@@ -189,7 +202,7 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, req: PayReq
 
     if trade.total_amount > buyer.password_free_limit {
         repo.insert_trade(&trade)?;
-        return Ok(pay_reply(Reply::of(ResultCode::InProcess), &trade, Some(&buyer)));
+        return pay_reply(repo, Reply::of(ResultCode::InProcess), &trade, Some(&buyer));
     }
     if buyer.balance < trade.total_amount {
         trade.state = TradeState::Closed;
@@ -201,7 +214,7 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, req: PayReq
     settle(repo, &mut trade, &buyer, now)?;
     repo.insert_trade(&trade)?;
     notify::trade_status_sync(repo, &trade, Some(&buyer), SyncEvent::Plain, now)?;
-    Ok(pay_reply(Reply::success(), &trade, Some(&buyer)))
+    pay_reply(repo, Reply::success(), &trade, Some(&buyer))
 }
 
 /// A pay request whose out_trade_no already exists: the same request gets the same answer, a changed one
@@ -213,9 +226,13 @@ fn replay_pay(repo: &dyn Repo, trade: TradeRecord, req: &PayRequest) -> Result<R
     let same_code = trade.auth_code.as_deref() == Some(req.auth_code.as_str());
     let buyer = buyer_of(repo, &trade)?;
     Ok(match trade.state {
-        TradeState::Success | TradeState::Finished if same_code => pay_reply(Reply::success(), &trade, buyer.as_ref()),
+        TradeState::Success | TradeState::Finished if same_code => {
+            pay_reply(repo, Reply::success(), &trade, buyer.as_ref())?
+        }
         TradeState::Success | TradeState::Finished => Reply::business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
-        TradeState::WaitBuyerPay if same_code => pay_reply(Reply::of(ResultCode::InProcess), &trade, buyer.as_ref()),
+        TradeState::WaitBuyerPay if same_code => {
+            pay_reply(repo, Reply::of(ResultCode::InProcess), &trade, buyer.as_ref())?
+        }
         TradeState::WaitBuyerPay | TradeState::Created => inconsistent(),
         TradeState::Closed => Reply::business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
     })
@@ -318,6 +335,7 @@ pub fn query(repo: &dyn Repo, caller: &Caller, key: &TradeKey) -> Result<Reply, 
         return Ok(not_exist());
     };
     let buyer = buyer_of(repo, &trade)?;
+    let (buyer_user_id, buyer_open_id) = buyer_ids(repo, &trade)?;
     let paid = matches!(trade.state, TradeState::Success | TradeState::Finished) || trade.gmt_payment.is_some();
     let received = if paid { trade.total_amount } else { Money::ZERO };
     let body = TradeQueryResponse {
@@ -334,7 +352,8 @@ pub fn query(repo: &dyn Repo, caller: &Caller, key: &TradeKey) -> Result<Reply, 
         store_id: trade.store_id.clone(),
         terminal_id: trade.terminal_id.clone(),
         fund_bill_list: paid.then(|| fund_bill_list(trade.total_amount)),
-        buyer_user_id: trade.buyer_id.clone(),
+        buyer_user_id,
+        buyer_open_id,
         subject: Some(trade.subject.clone()),
         body: trade.body.clone(),
         ..Default::default()
@@ -456,12 +475,14 @@ pub fn refund(repo: &dyn Repo, caller: &Caller, now: i64, req: RefundRequest) ->
     };
     let out_request_no = req.out_request_no.clone().unwrap_or_else(|| trade.out_trade_no.clone());
     let buyer = buyer_of(repo, &trade)?;
+    let (buyer_user_id, buyer_open_id) = buyer_ids(repo, &trade)?;
     let answer = |trade: &TradeRecord, fund_change: bool, gmt_refund: i64| {
         let body = TradeRefundResponse {
             trade_no: Some(trade.trade_no.clone()),
             out_trade_no: Some(trade.out_trade_no.clone()),
             buyer_logon_id: buyer.as_ref().map(|b| ids::mask_logon_id(&b.logon_id)),
-            buyer_user_id: trade.buyer_id.clone(),
+            buyer_user_id: buyer_user_id.clone(),
+            buyer_open_id: buyer_open_id.clone(),
             fund_change: Some(if fund_change { YesNo::Yes } else { YesNo::No }),
             refund_fee: Some(trade.refund_fee),
             gmt_refund_pay: time(gmt_refund),

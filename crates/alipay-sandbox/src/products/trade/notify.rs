@@ -61,7 +61,11 @@ pub fn trade_status_sync(
     if let SyncEvent::Refund { out_biz_no, .. } = &event {
         put("out_biz_no", Some(out_biz_no.clone()));
     }
-    put("buyer_id", trade.buyer_id.clone());
+    // An open-id app gets `buyer_open_id` instead of `buyer_id` (crate::openid).
+    let (buyer_id, buyer_open_id) =
+        crate::openid::OpenIds::split(crate::openid::of_app(repo, &trade.app_id)?.as_ref(), trade.buyer_id.as_ref());
+    put("buyer_id", buyer_id);
+    put("buyer_open_id", buyer_open_id);
     put("buyer_logon_id", buyer.map(|b| ids::mask_logon_id(&b.logon_id)));
     put("seller_id", Some(trade.seller_id.clone()));
     put("seller_email", seller.map(|s| s.email));
