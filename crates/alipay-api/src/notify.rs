@@ -74,13 +74,14 @@ pub struct NotifyFundBill {
 ///     ("trade_no", "2019091622001446870500961234"), ("out_trade_no", "20150320010101001"),
 ///     ("trade_status", "TRADE_SUCCESS"), ("total_amount", "88.88"),
 ///     ("fund_bill_list", r#"[{"amount":"88.88","fundChannel":"ALIPAYACCOUNT"}]"#),
-///     ("buyer_open_id", "074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5"),
+///     ("buyer_open_id", "074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5"), ("hb_fq_num", "3"),
 /// ].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
 /// let n = TradeNotification::from_params(&form)?;
 /// assert_eq!(n.trade_status, Some(TradeStatus::TradeSuccess));
 /// assert_eq!(n.total_amount, Some(Money::from_fen(8888)));
 /// assert_eq!(n.fund_bill_list.unwrap()[0].fund_channel, "ALIPAYACCOUNT");
-/// assert!(n.extra.contains_key("buyer_open_id"));
+/// assert_eq!(n.buyer_open_id.as_deref(), Some("074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5"));
+/// assert!(n.extra.contains_key("hb_fq_num"));   // what this version does not model is kept
 /// # Ok::<(), alipay_api::notify::NotificationError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
