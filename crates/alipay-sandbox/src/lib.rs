@@ -167,6 +167,10 @@ pub struct AppJson {
     pub merchant_pid: String,
     /// A buyer created on first start.
     pub buyer_user_id: String,
+    /// Whether this app gets buyers' open ids (`buyer_open_id`) instead of `2088…` user ids. `false` for the
+    /// default app (as older apps); apps made with `POST /admin/apps` default to open ids, as Alipay's new apps.
+    #[serde(default)]
+    pub open_id: bool,
     /// The admin API's bearer token, required on a non-loopback listener (absent in files written before
     /// it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -518,6 +522,7 @@ async fn app_json(state: &SandboxState, addr: SocketAddr) -> Result<AppJson, San
         charset: "utf-8".into(),
         merchant_pid,
         buyer_user_id: buyer,
+        open_id: false,
         admin_token: Some(state.admin_token.to_string()),
     })
 }

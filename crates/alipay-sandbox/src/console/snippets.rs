@@ -96,10 +96,13 @@ pub(crate) async fn create_app(State(state): St, Form(f): Form<NewAppForm>) -> P
 /// to fill in).
 async fn app_json_of(state: &SandboxState, app_id: &str, base: &str) -> Result<(AppJson, bool), PageError> {
     let id = app_id.to_owned();
-    let (app, default_app, buyer) = state
+    let (app, default_app, buyer, modes) = state
         .store
-        .read(move |r| Ok((r.app(&id)?, r.meta(meta_keys::DEFAULT_APP_ID)?, r.meta(meta_keys::DEFAULT_BUYER)?)))
+        .read(move |r| {
+            Ok((r.app(&id)?, r.meta(meta_keys::DEFAULT_APP_ID)?, r.meta(meta_keys::DEFAULT_BUYER)?, r.app_modes(&id)?))
+        })
         .await?;
+    let app_modes_open_id = modes.is_some_and(|m| m.open_id);
     let app = app.ok_or_else(|| PageError::not_found(format!("app {app_id} not found")))?;
     let alipay_public_key = state.alipay_key.public_key().to_spki_pem();
     if default_app.as_deref() == Some(app_id) {
@@ -120,6 +123,7 @@ async fn app_json_of(state: &SandboxState, app_id: &str, base: &str) -> Result<(
             charset: "utf-8".into(),
             merchant_pid: app.merchant_pid,
             buyer_user_id: buyer.unwrap_or_default(),
+            open_id: app_modes_open_id,
             admin_token: None,
         },
         false,
