@@ -37,6 +37,32 @@ pub enum AcceptCommand {
         #[arg(long, value_delimiter = ',')]
         checks: Vec<String>,
     },
+    /// Arm a provocation for the app, run COMMAND (the merchant's own test, or a script driving its system)
+    /// with `ALIPAY_ACCEPT_CASE` and `ALIPAY_ACCEPT_INSTRUCTION` (JSON: what to do), then judge.
+    ///
+    /// Suites: `notify` (N2–N4: the sandbox sends forged, tampered, unsigned, sign_type-switched and
+    /// duplicated-key notifications for an unpaid trade of the app to its notify_url; COMMAND, if given, is asked
+    /// to create that trade first: `{"action":"precreate","total_amount":..,"notify_url":"required"}`) and
+    /// `face-to-face` (F1, F2: COMMAND is asked to `{"action":"barcode_pay","auth_code":..,"total_amount":..}`;
+    /// the buyer never confirms, so trade.pay answers 10003 and the trade stays WAIT_BUYER_PAY).
+    Run {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        report: ReportArgs,
+        /// `notify` or `face-to-face`.
+        #[arg(long)]
+        suite: String,
+        /// Only these checks (comma-separated ids).
+        #[arg(long, value_delimiter = ',')]
+        checks: Vec<String>,
+        /// notify: probe this trade (default: the app's newest unpaid trade with a notify_url).
+        #[arg(long)]
+        out_trade_no: Option<String>,
+        /// The merchant's command and its arguments (after `--`).
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
 }
 
 /// Report options shared by the judging commands.
@@ -130,6 +156,79 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
             };
             finish(&answer, &report)
         }
+        AcceptCommand::Run { config, report, suite, checks, out_trade_no, command } => {
+            let (app_id, admin) = app_of(&config.config)?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let answer = runtime.block_on(run_suite(&admin, app_id, &suite, checks, out_trade_no, &command, &report));
+            match answer {
+                Ok(r) => finish(&r, &report),
+                Err(e) => {
+                    eprintln!("error: the run did not complete: {e}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}
+
+/// Runs the merchant's COMMAND for a case, with the case id and the instruction in its environment; `Err` if it
+/// cannot be started. Its exit status is printed, not judged: the log is the evidence.
+async fn run_merchant(command: &[String], case: &str, instruction: &serde_json::Value) -> Result<()> {
+    let Some((program, args)) = command.split_first() else { return Ok(()) };
+    println!("case {case}: {}", instruction["say"].as_str().unwrap_or(""));
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).env("ALIPAY_ACCEPT_CASE", case).env("ALIPAY_ACCEPT_INSTRUCTION", instruction.to_string());
+    let status =
+        tokio::task::spawn_blocking(move || cmd.status()).await?.map_err(|e| format!("cannot run {program}: {e}"))?;
+    println!("case {case}: the merchant's command exited with {status}");
+    Ok(())
+}
+
+async fn run_suite(
+    admin: &AdminClient,
+    app_id: String,
+    suite: &str,
+    checks: Vec<String>,
+    out_trade_no: Option<String>,
+    command: &[String],
+    report: &ReportArgs,
+) -> Result<AcceptReport> {
+    match suite {
+        "notify" => {
+            let instruction = serde_json::json!({
+                "action": "precreate", "total_amount": "88.00", "notify_url": "required",
+                "say": "create a QR order (alipay.trade.precreate) of 88.00 with your notify_url, and leave it unpaid",
+            });
+            run_merchant(command, "notify", &instruction).await?;
+            let req = alipay_sandbox_admin::NotifyProbeRequest { app_id, out_trade_no, checks };
+            Ok(admin.accept_notify_probes(&req).await?)
+        }
+        "face-to-face" => {
+            if command.is_empty() {
+                return Err("the face-to-face suite needs the merchant's COMMAND (after --)".into());
+            }
+            let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+            // A buyer who must confirm every payment above 1.00 and never does: trade.pay answers 10003 and the
+            // trade stays WAIT_BUYER_PAY (seed 001:56).
+            let buyer = admin.create_buyer(&alipay_sandbox_admin::NewBuyer::new("100000.00", "1.00")).await?;
+            let new_code = alipay_sandbox_admin::NewPaymentCode::default();
+            let code = admin.issue_payment_code(&buyer.user_id, &new_code).await?;
+            let instruction = serde_json::json!({
+                "action": "barcode_pay", "auth_code": code.auth_code, "total_amount": "2500.00",
+                "say": "take a barcode payment of 2500.00 with this payment code; the buyer will not confirm",
+            });
+            run_merchant(command, "F1", &instruction).await?;
+            // The observation window: a cancel is due within two poll intervals of the last query.
+            let profile = report.profile();
+            tokio::time::sleep(Duration::from_secs_f64(profile.poll_interval_s * 2.0 + 0.5)).await;
+            let checks = if checks.is_empty() { vec!["F1".to_owned(), "F2".to_owned()] } else { checks };
+            let since_ms = Some(i64::try_from(start.as_millis())?);
+            let req = LintRequest { app_id, since_ms, profile: Some(profile), checks };
+            let mut r = admin.accept_lint(&req).await?;
+            r.suite = "face-to-face".to_owned();
+            Ok(r)
+        }
+        other => Err(format!("no suite {other:?} (implemented: notify, face-to-face)").into()),
     }
 }
 
@@ -151,7 +250,7 @@ fn list(json: bool) {
     let not = checks::CHECKS.iter().filter(|c| c.mode == Mode::NotImplemented).count();
     println!();
     println!(
-        "passive: `alipay accept lint`; active: `alipay accept run --suite notify`; {not} check(s) are listed but not \
+        "passive: `alipay accept lint`; active: `alipay accept run --suite notify|face-to-face`; {not} check(s) are listed but not \
          implemented yet and never get a verdict."
     );
 }

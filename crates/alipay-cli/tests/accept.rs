@@ -299,3 +299,119 @@ fn list_prints_every_check_with_its_seed_line_and_says_which_are_not_implemented
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.contains("F3   face-to-face  not implemented"), "{table}");
 }
+
+/// Two instances on one PostgreSQL store: a merchant that polls through both (a load balancer in front of the
+/// gateway) is judged on the one call log, so hammering spread over instances still fails F1, and a cancel made
+/// through the other instance counts for F2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_shared_store_the_call_log_spans_instances() {
+    let Some(store) = alipay_testkit::postgres_store() else {
+        eprintln!("skipped: {}", alipay_testkit::POSTGRES_SKIP_REASON);
+        return;
+    };
+    let mut instances = common::start_instances(2, Some(&store), &[]);
+    let second = instances.remove(1);
+    let e = {
+        let inst = instances.remove(0);
+        let gw = Gw::open(inst.dir.path());
+        let buyer = gw.admin.create_buyer(&NewBuyer::new("100000.00", "1000.00")).await.unwrap().user_id;
+        Env { inst, gw, buyer }
+    };
+    let other = Gw::open(second.dir.path());
+    assert_eq!(e.pay("PG-1", "2500.00", &[]).await["code"], "10003");
+    for i in 0..20 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let gw = if i % 2 == 0 { &e.gw } else { &other };
+        gw.call("alipay.trade.query", json!({"out_trade_no": "PG-1"})).await.unwrap();
+    }
+    other.call("alipay.trade.cancel", json!({"out_trade_no": "PG-1"})).await.unwrap();
+    let lint = e.lint(&[]);
+    fails_exactly(&lint, "F1", "not in a tight loop");
+    assert_eq!(verdicts(&lint.1)["F2"], "PASSED", "{}", lint.2);
+}
+
+/// A notify_url that verifies with the SDK (`AlipayClient::verify_notification`) and answers `success` only to a
+/// verified notification, or — `verify == false` — one that answers `success` to anything.
+async fn merchant_notify_url(client: Option<AlipayClient>) -> String {
+    let client = std::sync::Arc::new(client);
+    let app = axum::Router::new().route(
+        "/notify",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let client = std::sync::Arc::clone(&client);
+            async move {
+                let Some(client) = client.as_ref() else { return "success" };
+                let ct = headers.get("content-type").and_then(|v| v.to_str().ok());
+                if client.verify_notification(&body, ct).is_ok() {
+                    "success"
+                } else {
+                    "fail"
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/notify")
+}
+
+fn run_notify(e: &Env) -> (i32, Value, String) {
+    let out_file = e.inst.dir.path().join("probes.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+        .args(["accept", "run", "--suite", "notify", "--config", e.inst.app_json().to_str().unwrap()])
+        .args(["--json", out_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
+        .unwrap_or_else(|_| panic!("no report; stdout:\n{table}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), report, table)
+}
+
+async fn precreate(e: &Env, out_trade_no: &str, notify_url: &str) {
+    let biz = json!({"out_trade_no": out_trade_no, "total_amount": "88.00", "subject": "probe me"});
+    let v = e.gw.call_with("alipay.trade.precreate", biz, &[("notify_url", notify_url)]).await.unwrap();
+    assert_eq!(v["code"], "10000", "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_that_verifies_notifications_refuses_every_probe_and_the_trade_is_untouched() {
+    let e = env().await;
+    let url = merchant_notify_url(Some(e.client())).await;
+    precreate(&e, "PROBE-OK", &url).await;
+    let (code, report, table) = run_notify(&e);
+    for id in ["N2", "N3", "N4"] {
+        assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+    // Probes never change the trade and never enter the outbox.
+    let trade = e.gw.call("alipay.trade.query", json!({"out_trade_no": "PROBE-OK"})).await.unwrap();
+    assert_ne!(trade["trade_status"], "TRADE_SUCCESS", "{trade}");
+    let q = NotificationQuery { app_id: Some(e.gw.app_id.clone()), ..NotificationQuery::default() };
+    assert!(e.gw.admin.notifications(&q).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_that_never_verifies_accepts_forged_tampered_and_unsigned_notifications() {
+    let e = env().await;
+    let url = merchant_notify_url(None).await;
+    precreate(&e, "PROBE-BAD", &url).await;
+    let (code, report, table) = run_notify(&e);
+    for id in ["N2", "N3", "N4"] {
+        assert_eq!(case(&report, id)["verdict"], "FAILED", "{id}:\n{table}");
+        let reason = case(&report, id)["reason"].as_str().unwrap();
+        assert!(reason.contains("Alipay never sent") && reason.contains("PROBE-BAD"), "{reason}");
+    }
+    assert!(case(&report, "N2")["reason"].as_str().unwrap().contains("forged"));
+    assert_eq!(code, 1, "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_unpaid_trade_with_a_notify_url_the_probes_are_not_observed() {
+    let e = env().await;
+    let (code, report, table) = run_notify(&e);
+    for id in ["N2", "N3", "N4"] {
+        assert_eq!(case(&report, id)["verdict"], "NOT_OBSERVED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+}

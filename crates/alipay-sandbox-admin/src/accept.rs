@@ -224,3 +224,18 @@ impl AcceptReport {
         i32::from(self.cases.iter().any(|c| c.verdict == Verdict::Failed))
     }
 }
+
+/// The body of `POST /admin/accept/notify-probes`: send the notification probes (forged, tampered, unsigned,
+/// `sign_type`-switched, duplicated key) for a real unpaid trade of the app to the `notify_url` it gave, and
+/// judge the replies (anything but `success` passes).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifyProbeRequest {
+    /// The app judged.
+    pub app_id: String,
+    /// The trade to probe (default: the app's newest unpaid trade with a `notify_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_trade_no: Option<String>,
+    /// Only these checks (`N2`, `N3`, `N4`; default all three).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
+}

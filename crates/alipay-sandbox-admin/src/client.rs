@@ -318,6 +318,11 @@ impl AdminClient {
         self.post("/admin/accept/lint", req).await
     }
 
+    /// `POST /admin/accept/notify-probes`: the notification probes of an app's unpaid trade, judged.
+    pub async fn accept_notify_probes(&self, req: &NotifyProbeRequest) -> Result<AcceptReport, AdminError> {
+        self.post("/admin/accept/notify-probes", req).await
+    }
+
     /// `POST /admin/reset`.
     pub async fn reset(&self) -> Result<Reset, AdminError> {
         self.send::<Value, _>(Method::POST, "/admin/reset", None).await

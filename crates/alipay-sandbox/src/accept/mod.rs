@@ -5,14 +5,19 @@
 //! - [`checks`]: the catalogue (stable ids, rule, seed line).
 //! - [`lint`]: the passive checks, pure functions over the evidence.
 //!
-//! Routes: `GET /admin/calls`, `POST /admin/accept/lint`.
+//! - [`probe`]: the notification probes N2–N4 (built by the trade family), sent and judged.
+//!
+//! Routes: `GET /admin/calls`, `POST /admin/accept/lint`, `POST /admin/accept/notify-probes`.
 
 pub mod checks;
 pub mod lint;
+pub(crate) mod probe;
 
 use std::sync::Arc;
 
-use alipay_sandbox_admin::{AcceptReport, CallLogQuery, LintRequest, LoggedCall, NotificationQuery};
+use alipay_sandbox_admin::{
+    AcceptReport, CallLogQuery, LintRequest, LoggedCall, NotificationQuery, NotifyProbeRequest,
+};
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -23,7 +28,11 @@ use crate::SandboxState;
 
 /// The acceptance routes.
 pub(crate) fn router(state: Arc<SandboxState>) -> Router {
-    Router::new().route("/admin/calls", get(calls)).route("/admin/accept/lint", post(lint_route)).with_state(state)
+    Router::new()
+        .route("/admin/calls", get(calls))
+        .route("/admin/accept/lint", post(lint_route))
+        .route("/admin/accept/notify-probes", post(notify_probes))
+        .with_state(state)
 }
 
 /// Every call log entry of `app_id` (all when `None`) since `since_ms`, after what is queued is written.
@@ -78,4 +87,14 @@ async fn lint_route(State(state): State<Arc<SandboxState>>, Json(req): Json<Lint
         return Err(AdminError::BadRequest("app_id is required".to_owned()));
     }
     Ok(Json(lint_report(&state, req).await?))
+}
+
+async fn notify_probes(
+    State(state): State<Arc<SandboxState>>,
+    Json(req): Json<NotifyProbeRequest>,
+) -> AdminResult<AcceptReport> {
+    if req.app_id.is_empty() {
+        return Err(AdminError::BadRequest("app_id is required".to_owned()));
+    }
+    Ok(Json(probe::report(&state, req).await?))
 }
