@@ -175,7 +175,7 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
 /// cannot be started. Its exit status is printed, not judged: the log is the evidence.
 async fn run_merchant(command: &[String], case: &str, instruction: &serde_json::Value) -> Result<()> {
     let Some((program, args)) = command.split_first() else { return Ok(()) };
-    println!("case {case}: {}", instruction["say"].as_str().unwrap_or(""));
+    println!("case {case}: {}", instruction.get("say").and_then(serde_json::Value::as_str).unwrap_or(""));
     let mut cmd = std::process::Command::new(program);
     cmd.args(args).env("ALIPAY_ACCEPT_CASE", case).env("ALIPAY_ACCEPT_INSTRUCTION", instruction.to_string());
     let status =

@@ -415,3 +415,58 @@ async fn without_an_unpaid_trade_with_a_notify_url_the_probes_are_not_observed()
     }
     assert_eq!(code, 0, "{table}");
 }
+
+/// The merchant of the face-to-face suite: this test binary again, running only [`merchant_process`] (which
+/// does nothing unless `ALIPAY_ACCEPT_INSTRUCTION` is set). It does what `examples/accept_merchant.rs` does.
+fn merchant_command() -> Vec<String> {
+    let exe = std::env::current_exe().unwrap();
+    vec![
+        exe.to_str().unwrap().to_owned(),
+        "--exact".into(),
+        "merchant_process".into(),
+        "--nocapture".into(),
+        "--test-threads=1".into(),
+    ]
+}
+
+/// The merchant's side when run by `alipay accept run` (see [`merchant_command`]): a barcode payment with the
+/// SDK's flow at a 1 s poll interval and a 4 s window. `ACCEPT_MERCHANT_CONFIG` names the client config.
+#[tokio::test]
+async fn merchant_process() {
+    let Ok(instruction) = std::env::var("ALIPAY_ACCEPT_INSTRUCTION") else { return };
+    let instruction: Value = serde_json::from_str(&instruction).unwrap();
+    assert_eq!(instruction["action"], "barcode_pay");
+    let client = AlipayClient::from_config_file(std::env::var("ACCEPT_MERCHANT_CONFIG").unwrap()).unwrap();
+    let pay = TradePay {
+        out_trade_no: format!("ACCEPT-{}", std::process::id()),
+        auth_code: instruction["auth_code"].as_str().unwrap().to_owned(),
+        subject: "acceptance".into(),
+        total_amount: instruction["total_amount"].as_str().unwrap().parse().unwrap(),
+        ..TradePay::default()
+    };
+    let outcome = client.pay_barcode(&pay, &policy()).await.unwrap();
+    println!("merchant: {outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_face_to_face_suite_runs_the_merchant_with_its_instruction_and_the_sdk_flow_passes() {
+    let e = env().await;
+    let out_file = e.inst.dir.path().join("f2f.json");
+    let config = e.inst.app_json();
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+        .args(["accept", "run", "--suite", "face-to-face", "--config", config.to_str().unwrap()])
+        .args(["--poll-interval", "1s", "--json", out_file.to_str().unwrap(), "--"])
+        .args(merchant_command())
+        .env("ACCEPT_MERCHANT_CONFIG", &config)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
+        .unwrap_or_else(|_| panic!("no report:\n{table}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["suite"], "face-to-face");
+    for id in ["F1", "F2"] {
+        assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
+    }
+    assert!(table.contains("Cancelled"), "the merchant polled, then cancelled:\n{table}");
+    assert_eq!(out.status.code(), Some(0), "{table}");
+}
