@@ -404,6 +404,8 @@ impl RunningSandbox {
             let _ = t.await;
         }
         let store = Arc::clone(&self.sandbox.state.store);
+        // What the call log still has queued is written before the store closes.
+        self.sandbox.state.journal.flush(&store).await;
         drop(self.sandbox);
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
     }

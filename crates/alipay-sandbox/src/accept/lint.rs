@@ -566,3 +566,104 @@ fn truncate(s: &str, n: usize) -> String {
         format!("{}…", s.chars().take(n).collect::<String>())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(at_ms: i64, method: &str, code: &str, status: Option<&str>) -> LoggedCall {
+        LoggedCall {
+            at_ms,
+            app_id: "A".into(),
+            method: method.into(),
+            out_trade_no: Some("T1".into()),
+            code: code.into(),
+            trade_status: status.map(str::to_owned),
+            peer: Some("127.0.0.1:5000".into()),
+            ..LoggedCall::default()
+        }
+    }
+
+    fn verdict(id: &str, calls: &[LoggedCall], now_ms: i64) -> CaseResult {
+        judge(&[id], calls, &[], &Profile::default(), 0, now_ms).remove(0)
+    }
+
+    const W: Option<&str> = Some("WAIT_BUYER_PAY");
+
+    /// Alipay's numbers: wait 5 s, query every 5 s, cancel at once.
+    fn by_the_book() -> Vec<LoggedCall> {
+        let mut calls = vec![call(0, PAY, "10003", None)];
+        calls.extend((1..=5).map(|i| call(i * 5000, QUERY, "10000", W)));
+        calls.push(call(25_500, CANCEL, "10000", None));
+        calls
+    }
+
+    #[test]
+    fn alipays_own_numbers_pass_f1_and_f2() {
+        assert_eq!(verdict("F1", &by_the_book(), 60_000).verdict, Verdict::Passed);
+        assert_eq!(verdict("F2", &by_the_book(), 60_000).verdict, Verdict::Passed);
+    }
+
+    #[test]
+    fn a_gap_of_three_seconds_warns_and_one_of_one_second_fails() {
+        let mut calls = by_the_book();
+        calls[2].at_ms = 7000; // 2 s after the first query
+        assert_eq!(verdict("F1", &calls, 60_000).verdict, Verdict::Warning);
+        calls[2].at_ms = 5500; // 0.5 s
+        let f1 = verdict("F1", &calls, 60_000);
+        assert_eq!(f1.verdict, Verdict::Failed, "{}", f1.reason);
+    }
+
+    #[test]
+    fn another_client_polling_the_same_order_is_judged_apart() {
+        let mut calls = by_the_book();
+        let mut other = call(5200, QUERY, "10000", W);
+        other.peer = Some("10.0.0.9:4000".into());
+        calls.insert(2, other);
+        assert_eq!(verdict("F1", &calls, 60_000).verdict, Verdict::Passed);
+    }
+
+    #[test]
+    fn an_order_still_inside_its_window_is_not_judged_yet() {
+        let calls = vec![call(0, PAY, "10003", None)];
+        assert_eq!(verdict("F1", &calls, 2000).verdict, Verdict::NotObserved);
+        assert_eq!(verdict("F1", &calls, 20_000).verdict, Verdict::Failed);
+    }
+
+    #[test]
+    fn cancelling_a_paid_trade_fails_f1() {
+        let calls = vec![
+            call(0, PAY, "10003", None),
+            call(5000, QUERY, "10000", Some("TRADE_SUCCESS")),
+            call(6000, CANCEL, "10000", None),
+        ];
+        let f1 = verdict("F1", &calls, 60_000);
+        assert_eq!(f1.verdict, Verdict::Failed);
+        assert!(f1.reason.contains("paid trade"), "{}", f1.reason);
+        assert_eq!(verdict("F2", &calls, 60_000).verdict, Verdict::NotObserved, "paid: nothing to cancel");
+    }
+
+    #[test]
+    fn a_late_cancel_fails_f2() {
+        let mut calls = by_the_book();
+        calls.last_mut().unwrap().at_ms = 40_000; // 15 s after the last WAIT answer
+        let f2 = verdict("F2", &calls, 60_000);
+        assert_eq!(f2.verdict, Verdict::Failed);
+        assert!(f2.reason.contains("at once"), "{}", f2.reason);
+    }
+
+    #[test]
+    fn the_same_out_trade_no_after_an_unknown_outcome_is_the_documented_retry_not_a_reuse() {
+        let calls = vec![call(0, PAY, "20000", None), call(1000, QUERY, "40004", None), call(2000, PAY, "10000", None)];
+        assert_eq!(verdict("F6", &calls, 60_000).verdict, Verdict::Passed);
+        let calls = vec![call(0, PAY, "40004", None), call(2000, PAY, "10000", None)];
+        assert_eq!(verdict("F6", &calls, 60_000).verdict, Verdict::Failed, "a failed trade's number is used");
+    }
+
+    #[test]
+    fn history_before_since_still_counts_as_used() {
+        let calls = vec![call(0, PAY, "10000", None), call(100_000, PAY, "40004", None)];
+        let f6 = judge(&["F6"], &calls, &[], &Profile::default(), 50_000, 200_000).remove(0);
+        assert_eq!(f6.verdict, Verdict::Failed);
+    }
+}
