@@ -17,7 +17,7 @@ use alipay_api::bill::{BillDownloadUrlQuery, BillType};
 use alipay_api::trade::TradePay;
 use alipay_client::flows::{PayOutcome, PollPolicy};
 use alipay_client::AlipayClient;
-use alipay_sandbox_admin::{CallLogQuery, NewBuyer, NewPaymentCode, NotificationQuery};
+use alipay_sandbox_admin::{CallLogQuery, FaultKind, FaultSpec, NewBuyer, NewPaymentCode, NotificationQuery};
 use common::{Gw, Instance};
 use serde_json::{json, Value};
 
@@ -158,7 +158,9 @@ async fn bill_day(e: &Env) -> String {
 async fn a_well_behaved_merchant_on_the_sdk_flows_passes_every_passive_check() {
     let e = env().await;
     let client = e.client();
-    // 10003 held in WAIT_BUYER_PAY (the buyer never confirms): the SDK polls, then cancels.
+    // 10003 held in WAIT_BUYER_PAY (the buyer never confirms): the SDK polls, then cancels; the first cancel
+    // answers retry_flag=Y (an injected fault) and the SDK cancels again.
+    e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.cancel", FaultKind::UnknownError)).await.unwrap();
     let pay = TradePay {
         out_trade_no: "GOOD-1".into(),
         auth_code: e.code().await,
@@ -191,7 +193,7 @@ async fn a_well_behaved_merchant_on_the_sdk_flows_passes_every_passive_check() {
     for (id, verdict) in verdicts(&report) {
         assert_eq!(verdict, "PASSED", "{id}:\n{table}");
     }
-    assert_eq!(verdicts(&report).len(), 6, "{table}");
+    assert_eq!(verdicts(&report).len(), 7, "{table}");
     assert_eq!(code, 0, "{table}");
 }
 
@@ -229,6 +231,20 @@ async fn never_cancelling_a_trade_still_waiting_fails_f2() {
     }
     tokio::time::sleep(Duration::from_millis(2500)).await;
     fails_exactly(&e.lint(&[]), "F2", "never called alipay.trade.cancel");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn giving_up_after_a_cancel_answered_retry_flag_y_fails_f3() {
+    let e = env().await;
+    assert_eq!(e.pay("RETRY-1", "2500.00", &[]).await["code"], "10003");
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        e.query("RETRY-1").await;
+    }
+    e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.cancel", FaultKind::UnknownError)).await.unwrap();
+    assert_eq!(e.cancel("RETRY-1").await["retry_flag"], "Y");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    fails_exactly(&e.lint(&[]), "F3", "never cancelled again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -297,7 +313,7 @@ fn list_prints_every_check_with_its_seed_line_and_says_which_are_not_implemented
     }
     let table = Command::new(env!("CARGO_BIN_EXE_alipay")).args(["accept", "list"]).output().unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
-    assert!(table.contains("F3   face-to-face  not implemented"), "{table}");
+    assert!(table.contains("F4   face-to-face  not implemented"), "{table}");
 }
 
 /// Two instances on one PostgreSQL store: a merchant that polls through both (a load balancer in front of the

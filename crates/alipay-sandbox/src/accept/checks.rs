@@ -51,7 +51,7 @@ pub const CHECKS: &[Check] = &[
     check!("F2", "face-to-face", "still WAIT_BUYER_PAY when polling ends: cancel at once (alipay.trade.cancel)",
         "001_cd7107dff871e3cf.txt:56", Passive),
     check!("F3", "face-to-face", "cancel answering retry_flag=Y: cancel again", "001_cd7107dff871e3cf.txt:139",
-        NotImplemented),
+        Passive),
     check!("F4", "face-to-face", "on 20000 query before deciding; never a new trade.pay for the order first",
         "001_cd7107dff871e3cf.txt:57", NotImplemented),
     check!("F5", "face-to-face", "no answer at all: query before deciding, as on 20000",

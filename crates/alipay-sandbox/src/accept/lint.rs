@@ -50,6 +50,7 @@ pub fn judge(
             Some(match *id {
                 "F1" => ctx.f1(),
                 "F2" => ctx.f2(),
+                "F3" => ctx.f3(),
                 "F6" => ctx.f6(),
                 "B1" => ctx.b1(),
                 "B2" => ctx.b2(),
@@ -389,6 +390,54 @@ impl<'a> Ctx<'a> {
         )
     }
 
+    /// F3: a cancel answered `retry_flag=Y` is sent again (seed 001:139 "retry_flag 是否需要重试"; the official
+    /// demo retries 3 times at 2 s, `max_cancel_retry = 3`, `cancel_duration = 2000`). Another cancel of the same
+    /// order by the same client within `2P` passes, a later one warns, none fails.
+    fn f3(&self) -> CaseResult {
+        let p = self.p;
+        let note = self.profile_note();
+        let mut fold = Fold::new();
+        for (i, c) in self.calls.iter().enumerate() {
+            if c.method != CANCEL || c.retry_flag.as_deref() != Some("Y") || c.at_ms < self.since_ms {
+                continue;
+            }
+            let order = c.out_trade_no.as_deref().unwrap_or("");
+            let next = self
+                .calls
+                .get(i + 1..)
+                .unwrap_or_default()
+                .iter()
+                .find(|n| n.method == CANCEL && n.out_trade_no == c.out_trade_no && n.peer_host() == c.peer_host());
+            let evidence = || timeline([Some(c), next].into_iter().flatten());
+            match next {
+                None if self.now_ms - c.at_ms <= 2 * p => {}
+                None => fold.add(
+                    Verdict::Failed,
+                    format!(
+                        "out_trade_no {order}: alipay.trade.cancel answered {} with retry_flag=Y and the merchant                          never cancelled again: the trade may still be payable; retry the cancel (Alipay's demo: 3                          times, 2 s apart)",
+                        c.code
+                    ),
+                    evidence(),
+                ),
+                Some(n) if n.at_ms - c.at_ms > 2 * p => fold.add(
+                    Verdict::Warning,
+                    format!(
+                        "out_trade_no {order}: the cancel was retried {} after retry_flag=Y; expected within {}{note}",
+                        secs(n.at_ms - c.at_ms),
+                        secs(2 * p)
+                    ),
+                    evidence(),
+                ),
+                Some(_) => fold.add(Verdict::Passed, String::new(), evidence()),
+            }
+        }
+        fold.finish(
+            "F3",
+            "no alipay.trade.cancel answered retry_flag=Y (inject a fault on alipay.trade.cancel to provoke one)",
+            |n| format!("{n} cancel(s) answered retry_flag=Y, each retried"),
+        )
+    }
+
     /// F6: an `out_trade_no` is never reused (seed 001:58).
     fn f6(&self) -> CaseResult {
         // The first call that created (10000) or failed (40004) a trade under each number: a known outcome. A
@@ -665,5 +714,18 @@ mod tests {
         let calls = vec![call(0, PAY, "10000", None), call(100_000, PAY, "40004", None)];
         let f6 = judge(&["F6"], &calls, &[], &Profile::default(), 50_000, 200_000).remove(0);
         assert_eq!(f6.verdict, Verdict::Failed);
+    }
+
+    #[test]
+    fn a_cancel_answered_retry_flag_y_must_be_sent_again() {
+        let mut first = call(1000, CANCEL, "20000", None);
+        first.retry_flag = Some("Y".into());
+        let calls = vec![call(0, PAY, "10003", None), first.clone(), call(3000, CANCEL, "10000", None)];
+        assert_eq!(verdict("F3", &calls, 60_000).verdict, Verdict::Passed);
+        let calls = vec![call(0, PAY, "10003", None), first];
+        let f3 = verdict("F3", &calls, 60_000);
+        assert_eq!(f3.verdict, Verdict::Failed);
+        assert!(f3.reason.contains("never cancelled again"), "{}", f3.reason);
+        assert_eq!(verdict("F3", &by_the_book(), 60_000).verdict, Verdict::NotObserved);
     }
 }
