@@ -170,6 +170,18 @@ async fn a_well_behaved_merchant_on_the_sdk_flows_passes_every_passive_check() {
     };
     let outcome = client.pay_barcode(&pay, &policy()).await.unwrap();
     assert!(matches!(outcome, PayOutcome::Cancelled(_)), "{outcome:?}");
+    // 20000 after the money moved, and an answer lost after the commit: the SDK queries before anything else.
+    for (n, kind) in [("GOOD-20000", FaultKind::UnknownError), ("GOOD-DROP", FaultKind::DropAfterCommit)] {
+        e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.pay", kind).execute()).await.unwrap();
+        let small = TradePay {
+            out_trade_no: n.into(),
+            auth_code: e.code().await,
+            total_amount: "10.00".parse().unwrap(),
+            ..pay.clone()
+        };
+        let outcome = client.pay_barcode(&small, &policy()).await.unwrap();
+        assert!(matches!(outcome, PayOutcome::Paid(_)), "{n}: {outcome:?}");
+    }
     // A paid trade with a notify_url: the genuine notification is answered `success` (a line break allowed).
     let url = receiver("success\n").await;
     assert_eq!(e.pay("GOOD-2", "10.00", &[("notify_url", &url)]).await["code"], "10000");
@@ -193,7 +205,7 @@ async fn a_well_behaved_merchant_on_the_sdk_flows_passes_every_passive_check() {
     for (id, verdict) in verdicts(&report) {
         assert_eq!(verdict, "PASSED", "{id}:\n{table}");
     }
-    assert_eq!(verdicts(&report).len(), 7, "{table}");
+    assert_eq!(verdicts(&report).len(), 9, "{table}");
     assert_eq!(code, 0, "{table}");
 }
 
@@ -245,6 +257,27 @@ async fn giving_up_after_a_cancel_answered_retry_flag_y_fails_f3() {
     assert_eq!(e.cancel("RETRY-1").await["retry_flag"], "Y");
     tokio::time::sleep(Duration::from_millis(2500)).await;
     fails_exactly(&e.lint(&[]), "F3", "never cancelled again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paying_again_on_20000_without_querying_fails_f4() {
+    let e = env().await;
+    e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.pay", FaultKind::UnknownError)).await.unwrap();
+    assert_eq!(e.pay("UNK-1", "10.00", &[]).await["code"], "20000");
+    e.pay("UNK-1", "10.00", &[]).await; // the same order again, blind
+    fails_exactly(&e.lint(&[]), "F4", "before any alipay.trade.query");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_pay_whose_answer_was_lost_without_querying_fails_f5() {
+    let e = env().await;
+    e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.pay", FaultKind::DropAfterCommit)).await.unwrap();
+    let code = e.code().await;
+    let biz = json!({"out_trade_no": "LOST-1", "scene": "bar_code", "auth_code": code, "subject": "x",
+        "total_amount": "10.00"});
+    assert!(e.gw.call("alipay.trade.pay", biz).await.is_err(), "the answer is lost");
+    e.cancel("LOST-1").await;
+    fails_exactly(&e.lint(&[]), "F5", "before any alipay.trade.query");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -313,7 +346,7 @@ fn list_prints_every_check_with_its_seed_line_and_says_which_are_not_implemented
     }
     let table = Command::new(env!("CARGO_BIN_EXE_alipay")).args(["accept", "list"]).output().unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
-    assert!(table.contains("F4   face-to-face  not implemented"), "{table}");
+    assert!(table.contains("F7   face-to-face  not implemented"), "{table}");
 }
 
 /// Two instances on one PostgreSQL store: a merchant that polls through both (a load balancer in front of the

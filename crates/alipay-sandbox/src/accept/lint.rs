@@ -51,6 +51,8 @@ pub fn judge(
                 "F1" => ctx.f1(),
                 "F2" => ctx.f2(),
                 "F3" => ctx.f3(),
+                "F4" => ctx.unknown_outcome("F4"),
+                "F5" => ctx.unknown_outcome("F5"),
                 "F6" => ctx.f6(),
                 "B1" => ctx.b1(),
                 "B2" => ctx.b2(),
@@ -438,6 +440,94 @@ impl<'a> Ctx<'a> {
         )
     }
 
+    /// F4 (`trade.pay` answered 20000) and F5 (no answer: the connection dropped): query before deciding (seed
+    /// 001:57 "调用查询接口确认支付结果"; 000:76 "请一定要在确定本次调用结果后,再发起重试"). The same client's first later
+    /// call about the order must be `alipay.trade.query`, within `6P` (the design's 30 s); a paid trade must not be
+    /// cancelled.
+    fn unknown_outcome(&self, id: &str) -> CaseResult {
+        let p = self.p;
+        let note = self.profile_note();
+        let what = if id == "F4" { "answered 20000" } else { "got no answer (the connection dropped)" };
+        let mut fold = Fold::new();
+        let mut seen = HashSet::new();
+        for (i, pay) in self.calls.iter().enumerate() {
+            let triggers = if id == "F4" { pay.code == "20000" && !pay.dropped } else { pay.dropped };
+            if pay.method != PAY || !triggers || pay.at_ms < self.since_ms {
+                continue;
+            }
+            let Some(order) = pay.out_trade_no.as_deref() else { continue };
+            if !seen.insert((order, pay.peer_host())) {
+                continue;
+            }
+            let after: Vec<&LoggedCall> = self
+                .calls
+                .get(i + 1..)
+                .unwrap_or_default()
+                .iter()
+                .filter(|c| {
+                    c.out_trade_no.as_deref() == Some(order)
+                        && c.peer_host() == pay.peer_host()
+                        && c.method.starts_with("alipay.trade.")
+                })
+                .collect();
+            let evidence = || timeline(std::iter::once(pay).chain(after.iter().copied()));
+            match after.first() {
+                None if self.now_ms - pay.at_ms <= 6 * p => {}
+                None => fold.add(
+                    Verdict::Failed,
+                    format!(
+                        "trade.pay of out_trade_no {order} {what} and no alipay.trade.query followed within {}{note}:                          the money may have moved; query to learn the outcome",
+                        secs(6 * p)
+                    ),
+                    evidence(),
+                ),
+                Some(next) if next.method != QUERY => fold.add(
+                    Verdict::Failed,
+                    format!(
+                        "trade.pay of out_trade_no {order} {what}; the next call about the order was {} ({} later),                          before any alipay.trade.query: confirm the outcome first (the buyer may have paid)",
+                        next.method,
+                        secs(next.at_ms - pay.at_ms)
+                    ),
+                    evidence(),
+                ),
+                Some(q) => {
+                    let paid = after.iter().position(|c| c.trade_status.as_deref() == Some("TRADE_SUCCESS"));
+                    let cancelled_paid = paid.and_then(|k| after.get(k..)).and_then(|rest| {
+                        rest.iter().find(|c| c.method == CANCEL || c.method == "alipay.trade.refund").copied()
+                    });
+                    if let Some(c) = cancelled_paid {
+                        fold.add(
+                            Verdict::Failed,
+                            format!(
+                                "out_trade_no {order}: the query answered TRADE_SUCCESS, then the merchant called {} on                                  the paid trade",
+                                c.method
+                            ),
+                            evidence(),
+                        );
+                    } else if q.at_ms - pay.at_ms > 6 * p {
+                        fold.add(
+                            Verdict::Warning,
+                            format!(
+                                "out_trade_no {order}: queried {} after the pay {what}; expected within {}{note}",
+                                secs(q.at_ms - pay.at_ms),
+                                secs(6 * p)
+                            ),
+                            evidence(),
+                        );
+                    } else {
+                        fold.add(Verdict::Passed, String::new(), evidence());
+                    }
+                }
+            }
+        }
+        let trigger = if id == "F4" {
+            "no trade.pay answered 20000 (inject the unknown_error fault on alipay.trade.pay to provoke one)"
+        } else {
+            "no trade.pay lost its answer (inject the drop_after_commit fault on alipay.trade.pay to provoke one)"
+        };
+        fold.finish(id, trigger, |n| format!("{n} trade.pay(s) {what}: each queried before anything else"))
+    }
+
     /// F6: an `out_trade_no` is never reused (seed 001:58).
     fn f6(&self) -> CaseResult {
         // The first call that created (10000) or failed (40004) a trade under each number: a known outcome. A
@@ -727,5 +817,24 @@ mod tests {
         assert_eq!(f3.verdict, Verdict::Failed);
         assert!(f3.reason.contains("never cancelled again"), "{}", f3.reason);
         assert_eq!(verdict("F3", &by_the_book(), 60_000).verdict, Verdict::NotObserved);
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_queried_before_anything_else() {
+        let calls = vec![call(0, PAY, "20000", None), call(300, QUERY, "10000", Some("TRADE_SUCCESS"))];
+        assert_eq!(verdict("F4", &calls, 60_000).verdict, Verdict::Passed);
+        let calls = vec![call(0, PAY, "20000", None), call(300, PAY, "10000", None)];
+        assert_eq!(verdict("F4", &calls, 60_000).verdict, Verdict::Failed);
+        let calls = vec![
+            call(0, PAY, "20000", None),
+            call(300, QUERY, "10000", Some("TRADE_SUCCESS")),
+            call(900, CANCEL, "10000", None),
+        ];
+        assert_eq!(verdict("F4", &calls, 60_000).verdict, Verdict::Failed, "cancel of a paid trade");
+        let mut dropped = call(0, PAY, "10000", None);
+        dropped.dropped = true;
+        let calls = vec![dropped, call(500, CANCEL, "10000", None)];
+        assert_eq!(verdict("F5", &calls, 60_000).verdict, Verdict::Failed);
+        assert_eq!(verdict("F4", &calls, 60_000).verdict, Verdict::NotObserved);
     }
 }
