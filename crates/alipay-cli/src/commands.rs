@@ -91,6 +91,11 @@ enum Command {
         #[command(subcommand)]
         command: NotifyCommand,
     },
+    /// Acceptance checks: does the integration follow Alipay's rules? (`list`, `lint`)
+    Accept {
+        #[command(subcommand)]
+        command: crate::accept::AcceptCommand,
+    },
     /// Certificate mode (公钥证书模式) helpers.
     Cert {
         #[command(subcommand)]
@@ -163,10 +168,10 @@ struct SandboxArgs {
 }
 
 #[derive(Debug, Args)]
-struct ConfigArg {
+pub(crate) struct ConfigArg {
     /// The client configuration (the local gateway's app.json works as it is).
     #[arg(long, env = "ALIPAY_CONFIG", default_value = "alipay-sandbox/app.json")]
-    config: PathBuf,
+    pub(crate) config: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +243,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Cert { command: CertCommand::Sn { file, root, verbose } } => cert_sn(&file, root, verbose),
         Command::Sandbox(args) => sandbox(args),
+        Command::Accept { command } => crate::accept::run(command),
         Command::Admin { config, path, body, method } => admin(&config, &path, body, method),
         Command::Notify { command: NotifyCommand::Verify { config, body, content_type, v2 } } => {
             let client = AlipayClient::from_config_file(&config.config)?;

@@ -7,6 +7,8 @@
 //! alipay call METHOD [--config FILE] [--biz-content JSON] [--param k=v ...] [--app-auth-token T] [--json]
 //! alipay cert sn FILE [--root] [-v]
 //! alipay notify verify [--config FILE] [--body FILE|-] [--content-type CT]
+//! alipay accept list [--json]
+//! alipay accept lint [--config FILE] [--since T] [--checks ID,..] [--poll-interval 5s] [--json F] [--junit F]
 //! alipay sandbox [--data DIR] [--listen HOST:PORT] [--store postgres://USER:PASSWORD@HOST:PORT/DB]
 //! ```
 //!
@@ -14,6 +16,7 @@
 //! fails verification.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod accept;
 mod commands;
 
 use std::process::ExitCode;

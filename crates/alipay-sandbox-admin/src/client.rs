@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::accept::*;
 use crate::common::*;
 use crate::coupon::*;
 use crate::ebpp::*;
@@ -310,6 +311,21 @@ impl AdminClient {
     /// `GET /admin/notifications`.
     pub async fn notifications(&self, q: &NotificationQuery) -> Result<Vec<Notification>, AdminError> {
         self.get(&format!("/admin/notifications{}", query(q)?)).await
+    }
+
+    /// `GET /admin/calls`: the durable call log, oldest first.
+    pub async fn calls(&self, q: &CallLogQuery) -> Result<Vec<LoggedCall>, AdminError> {
+        self.get(&format!("/admin/calls{}", query(q)?)).await
+    }
+
+    /// `POST /admin/accept/lint`: the passive acceptance checks over an app's traffic.
+    pub async fn accept_lint(&self, req: &LintRequest) -> Result<AcceptReport, AdminError> {
+        self.post("/admin/accept/lint", req).await
+    }
+
+    /// `POST /admin/accept/notify-probes`: the notification probes of an app's unpaid trade, judged.
+    pub async fn accept_notify_probes(&self, req: &NotifyProbeRequest) -> Result<AcceptReport, AdminError> {
+        self.post("/admin/accept/notify-probes", req).await
     }
 
     /// `POST /admin/reset`.

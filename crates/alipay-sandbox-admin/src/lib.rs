@@ -5,7 +5,7 @@
 //! and every client (the `alipay admin` command, the tests, the examples), and [`AdminClient`], an async client
 //! with one method per route (feature `client`, on by default; without it the crate holds only the types).
 //!
-//! The routes, in three tables: [`common`] (apps, buyers, trades, clock, faults, notifications, reset),
+//! The routes, in four tables: [`accept`] (the call log and the acceptance checks), [`common`] (apps, buyers, trades, clock, faults, notifications, reset),
 //! [`ebpp`] (EBPP bills and direct deduct), [`coupon`] (cash red packets). Every type is also exported at the
 //! crate root.
 //!
@@ -34,6 +34,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accept;
 pub mod common;
 pub mod coupon;
 pub mod ebpp;
@@ -41,6 +42,7 @@ pub mod ebpp;
 #[cfg(feature = "client")]
 mod client;
 
+pub use accept::*;
 #[cfg(feature = "client")]
 pub use client::{AdminClient, AdminError, Method};
 pub use common::*;

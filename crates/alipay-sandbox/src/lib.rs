@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+pub mod accept;
 mod accounts;
 mod admin;
 mod caller;
@@ -196,6 +197,8 @@ pub(crate) struct SandboxState {
     pub(crate) admin_token: Arc<str>,
     /// The request inspector's bounded history of gateway calls.
     pub(crate) calls: console::inspector::CallLog,
+    /// The durable call log's writer ([`store::calls`]).
+    pub(crate) journal: store::calls::CallJournal,
     /// The CA and the Alipay certificates (cert mode, [`modes`]).
     pub(crate) authority: Arc<modes::Authority>,
     /// The shared-state generation this process last loaded ([`shared`]).
@@ -251,6 +254,7 @@ impl Sandbox {
                 apps: Mutex::new(HashMap::new()),
                 admin_token: admin_token.into(),
                 calls: console::inspector::CallLog::default(),
+                journal: store::calls::CallJournal::default(),
                 authority,
                 seen: shared::Seen::default(),
             }),
@@ -297,7 +301,9 @@ impl Sandbox {
     }
 
     fn admin_router(&self) -> axum::Router {
-        admin::router(Arc::clone(&self.state)).merge(products::admin_router(Arc::clone(&self.state)))
+        admin::router(Arc::clone(&self.state))
+            .merge(products::admin_router(Arc::clone(&self.state)))
+            .merge(accept::router(Arc::clone(&self.state)))
     }
 
     /// The admin API's bearer token (made at first start, kept in the store; also in `app.json`).
@@ -344,7 +350,10 @@ impl Sandbox {
             let shutdown = async move {
                 let _ = server_stop.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!(error = %e, "server stopped");
             }
         }));
@@ -409,6 +418,8 @@ impl RunningSandbox {
             let _ = t.await;
         }
         let store = Arc::clone(&self.sandbox.state.store);
+        // What the call log still has queued is written before the store closes.
+        self.sandbox.state.journal.flush(&store).await;
         drop(self.sandbox);
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
     }

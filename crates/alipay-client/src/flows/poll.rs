@@ -87,10 +87,12 @@ impl AlipayClient {
     pub async fn pay_barcode(&self, pay: &TradePay, policy: &PollPolicy) -> Result<PayOutcome, Error> {
         let deadline = Instant::now() + policy.window;
         let key = TradeQuery { out_trade_no: Some(pay.out_trade_no.clone()), ..Default::default() };
+        // 10003: the buyer is confirming; wait, then query (seed 001:56 "等待5秒后调用交易查询接口").
+        let mut waiting_for_buyer = false;
         match self.execute(pay).await {
             Ok(ApiResponse { status, body }) => match status.code {
                 ResultCode::Success => return Ok(PayOutcome::Paid(Box::new(PaidTrade::FromPay(body)))),
-                ResultCode::InProcess => {}
+                ResultCode::InProcess => waiting_for_buyer = true,
                 ResultCode::BusinessFailed if status.sub_code.as_deref() != Some("ACQ.SYSTEM_ERROR") => {
                     return Ok(PayOutcome::Failed(status))
                 }
@@ -102,9 +104,12 @@ impl AlipayClient {
             }
             Err(e) => return Err(e),
         }
-        // Query at once first when the outcome is unknown or pending, then every interval.
-        if let Poll::Final(outcome) = self.poll_once(&key).await? {
-            return Ok(outcome);
+        // An unknown outcome (20000, no answer) is queried at once (seed 001:57: confirm before deciding); a
+        // 10003 first after one interval. Then every interval.
+        if !waiting_for_buyer {
+            if let Poll::Final(outcome) = self.poll_once(&key).await? {
+                return Ok(outcome);
+            }
         }
         self.poll_until(&key, deadline, policy).await
     }

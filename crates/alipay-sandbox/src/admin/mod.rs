@@ -428,7 +428,16 @@ fn delivery_answer(d: DeliveryRecord) -> Delivery {
 
 async fn notifications(State(state): St, Query(q): Query<NotificationQuery>) -> AdminResult<Vec<Notification>> {
     let limit = q.limit.unwrap_or(100).min(1000);
-    let list = state
+    Ok(Json(notification_list(&state, q, limit).await?))
+}
+
+/// The notifications matching `q` (newest first, at most `limit`) with their delivery logs.
+pub(crate) async fn notification_list(
+    state: &SandboxState,
+    q: NotificationQuery,
+    limit: usize,
+) -> Result<Vec<Notification>, StoreError> {
+    state
         .store
         .read(move |r| {
             let items = r.outbox(q.app_id.as_deref(), q.out_trade_no.as_deref(), limit)?;
@@ -450,8 +459,7 @@ async fn notifications(State(state): St, Query(q): Query<NotificationQuery>) -> 
             }
             Ok(out)
         })
-        .await?;
-    Ok(Json(list))
+        .await
 }
 
 async fn reset(State(state): St) -> AdminResult<Reset> {

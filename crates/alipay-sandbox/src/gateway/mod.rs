@@ -143,8 +143,21 @@ pub(crate) enum Executed {
     Dropped(Reply),
 }
 
+/// The caller's address, when the server was started with connection info (`Sandbox::start`); `None` for a
+/// router driven without a listener.
+pub(crate) struct Peer(pub Option<std::net::SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Peer, Self::Rejection> {
+        Ok(Peer(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0)))
+    }
+}
+
 async fn gateway(
     State(state): State<Arc<SandboxState>>,
+    Peer(peer): Peer,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -170,7 +183,7 @@ async fn gateway(
         }
         Outcome::Cashier { reply, urls: None, .. } => (crate::cashier::error_reply(reply), Bytes::new()),
     };
-    crate::console::record(&state, &query, &body, &outcome, &sent).await;
+    crate::console::record(&state, &query, &body, &outcome, &sent, peer).await;
     response
 }
 

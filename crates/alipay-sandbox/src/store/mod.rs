@@ -8,6 +8,7 @@
 //! The repositories' queries are written once ([`sql`]) and run on either. A caller never sees a result that a
 //! crash could still lose: [`Store::write`] answers after the commit.
 
+pub mod calls;
 pub mod ledger;
 pub(crate) mod postgres;
 mod records;
@@ -60,6 +61,7 @@ pub trait Repo:
     + crate::products::coupon::store::CouponRepo
     + crate::products::bill::store::BillRepo
     + ledger::LedgerRepo
+    + calls::CallLogRepo
     + crate::modes::ModesRepo
 {
     /// A value of the key-value `meta` table.

@@ -56,6 +56,7 @@ const COMPONENTS: &[(&str, &[&str])] = &[
     ("deduct", crate::products::deduct::store::MIGRATIONS),
     ("modes", crate::modes::MIGRATIONS),
     ("bill", crate::products::bill::store::MIGRATIONS),
+    ("calls", super::calls::MIGRATIONS),
 ];
 
 /// One migration still to apply: the core's (`component` `None`) or a component's.

@@ -14,6 +14,7 @@
 pub(crate) mod admin;
 pub(crate) mod engine;
 pub(crate) mod notify;
+pub(crate) mod probe;
 pub(crate) mod requests;
 pub(crate) mod store;
 

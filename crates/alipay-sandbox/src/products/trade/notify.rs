@@ -38,6 +38,33 @@ pub fn trade_status_sync(
     let Some(url) = trade.notify_url.clone() else {
         return Ok(());
     };
+    let (notify_id, params) = sync_params(repo, trade, buyer, &event, now)?;
+    repo.insert_outbox(&OutboxRecord {
+        id: 0,
+        notify_id,
+        trade_no: trade.trade_no.clone(),
+        out_trade_no: trade.out_trade_no.clone(),
+        app_id: trade.app_id.clone(),
+        url,
+        charset: trade.charset.clone(),
+        sign_type: trade.sign_type,
+        params,
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at_ms: real_now_ms(),
+    })?;
+    Ok(())
+}
+
+/// The parameters (without `sign`) of a trade_status_sync for `trade`'s state, and its new `notify_id`: what
+/// the outbox sends, and what the acceptance probes ([`super::probe`]) start from.
+pub fn sync_params(
+    repo: &dyn Repo,
+    trade: &TradeRecord,
+    buyer: Option<&BuyerRecord>,
+    event: &SyncEvent,
+    now: i64,
+) -> Result<(String, Vec<(String, String)>), StoreError> {
     let seller = repo.merchant(&trade.seller_id)?;
     let notify_id = ids::notify_id();
     let paid = trade.gmt_payment.is_some();
@@ -58,7 +85,7 @@ pub fn trade_status_sync(
     put("sign_type", Some(trade.sign_type.as_str().into()));
     put("trade_no", Some(trade.trade_no.clone()));
     put("out_trade_no", Some(trade.out_trade_no.clone()));
-    if let SyncEvent::Refund { out_biz_no, .. } = &event {
+    if let SyncEvent::Refund { out_biz_no, .. } = event {
         put("out_biz_no", Some(out_biz_no.clone()));
     }
     // An open-id app gets `buyer_open_id` instead of `buyer_id` (crate::openid).
@@ -82,7 +109,7 @@ pub fn trade_status_sync(
     put("body", trade.body.clone());
     put("gmt_create", Some(time(trade.gmt_create)));
     put("gmt_payment", trade.gmt_payment.map(time));
-    if let SyncEvent::Refund { gmt_refund, .. } = &event {
+    if let SyncEvent::Refund { gmt_refund, .. } = event {
         put("gmt_refund", Some(time(*gmt_refund)));
     }
     if trade.state == TradeState::Closed {
@@ -93,19 +120,5 @@ pub fn trade_status_sync(
         put("fund_bill_list", Some(bills.to_string()));
     }
     put("passback_params", trade.passback_params.clone());
-    repo.insert_outbox(&OutboxRecord {
-        id: 0,
-        notify_id,
-        trade_no: trade.trade_no.clone(),
-        out_trade_no: trade.out_trade_no.clone(),
-        app_id: trade.app_id.clone(),
-        url,
-        charset: trade.charset.clone(),
-        sign_type: trade.sign_type,
-        params,
-        status: "pending".into(),
-        attempts: 0,
-        next_attempt_at_ms: real_now_ms(),
-    })?;
-    Ok(())
+    Ok((notify_id, params))
 }

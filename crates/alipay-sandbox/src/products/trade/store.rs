@@ -207,6 +207,13 @@ pub trait TradeRepo {
     fn search_trades(&self, query: Option<&str>, limit: usize) -> Result<Vec<TradeRecord>, StoreError>;
     /// A trade by its trade number alone (the console's timeline; trade numbers are unique).
     fn trade_by_no_any(&self, trade_no: &str) -> Result<Option<TradeRecord>, StoreError>;
+    /// The newest unpaid trade (`CREATED` or `WAIT_BUYER_PAY`) of `app_id` that has a `notify_url`, optionally
+    /// the one of `out_trade_no` (the acceptance probes' target).
+    fn pending_notified_trade(
+        &self,
+        app_id: &str,
+        out_trade_no: Option<&str>,
+    ) -> Result<Option<TradeRecord>, StoreError>;
     /// Every refund of one trade, oldest first.
     fn refunds_of_trade(&self, trade_no: &str) -> Result<Vec<RefundRecord>, StoreError>;
 }
@@ -281,6 +288,18 @@ impl SqlRepo<'_> {
 }
 
 impl TradeRepo for SqlRepo<'_> {
+    fn pending_notified_trade(
+        &self,
+        app_id: &str,
+        out_trade_no: Option<&str>,
+    ) -> Result<Option<TradeRecord>, StoreError> {
+        self.one_trade(
+            "app_id = ?1 AND notify_url IS NOT NULL AND state IN ('CREATED', 'WAIT_BUYER_PAY') \
+             AND (CAST(?2 AS TEXT) IS NULL OR out_trade_no = ?2) ORDER BY gmt_create DESC, trade_no DESC LIMIT 1",
+            crate::store::sql::params![app_id, out_trade_no],
+        )
+    }
+
     fn trade_by_no(&self, seller_id: &str, trade_no: &str) -> Result<Option<TradeRecord>, StoreError> {
         self.one_trade("seller_id = ?1 AND trade_no = ?2", [seller_id, trade_no])
     }

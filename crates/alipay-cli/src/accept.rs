@@ -1,0 +1,409 @@
+//! `alipay accept`: does the merchant's integration follow Alipay's rules? The checks' catalogue
+//! (`list`), the passive judgement of the app's traffic so far (`lint`), and the reports: a terminal table,
+//! JSON and JUnit XML. The judging happens in the sandbox (`POST /admin/accept/lint`); this module asks and
+//! renders.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use alipay_sandbox::accept::checks::{self, Mode};
+use alipay_sandbox_admin::{AcceptReport, AdminClient, CaseResult, LintRequest, Profile, Verdict};
+use clap::{Args, Subcommand};
+
+use crate::commands::ConfigArg;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// `alipay accept ...`.
+#[derive(Debug, Subcommand)]
+pub enum AcceptCommand {
+    /// Print every check: id, product, how it is judged, rule and seed line.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Judge the app's traffic so far (call log and notification deliveries) against the passive checks.
+    Lint {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        report: ReportArgs,
+        /// Only traffic since T: Unix milliseconds, or a duration ago (`10m`, `90s`). Default: everything.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only these checks (comma-separated ids).
+        #[arg(long, value_delimiter = ',')]
+        checks: Vec<String>,
+    },
+    /// Arm a provocation for the app, run COMMAND (the merchant's own test, or a script driving its system)
+    /// with `ALIPAY_ACCEPT_CASE` and `ALIPAY_ACCEPT_INSTRUCTION` (JSON: what to do), then judge.
+    ///
+    /// Suites: `notify` (N2–N4: the sandbox sends forged, tampered, unsigned, sign_type-switched and
+    /// duplicated-key notifications for an unpaid trade of the app to its notify_url; COMMAND, if given, is asked
+    /// to create that trade first: `{"action":"precreate","total_amount":..,"notify_url":"required"}`) and
+    /// `face-to-face` (F1, F2: COMMAND is asked to `{"action":"barcode_pay","auth_code":..,"total_amount":..}`;
+    /// the buyer never confirms, so trade.pay answers 10003 and the trade stays WAIT_BUYER_PAY).
+    Run {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        report: ReportArgs,
+        /// `notify` or `face-to-face`.
+        #[arg(long)]
+        suite: String,
+        /// Only these checks (comma-separated ids).
+        #[arg(long, value_delimiter = ',')]
+        checks: Vec<String>,
+        /// notify: probe this trade (default: the app's newest unpaid trade with a notify_url).
+        #[arg(long)]
+        out_trade_no: Option<String>,
+        /// The merchant's command and its arguments (after `--`).
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+}
+
+/// Report options shared by the judging commands.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write the JSON report here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// The expected interval between queries (Alipay: 5s). Any other value is reported as not Alipay's rule.
+    #[arg(long, value_parser = parse_duration)]
+    poll_interval: Option<Duration>,
+    /// How long a bill URL stays valid (Alipay: 30s).
+    #[arg(long, value_parser = parse_duration)]
+    bill_url_ttl: Option<Duration>,
+    /// Exit 2 (incomplete) when a check judged saw no triggering traffic (NOT_OBSERVED).
+    #[arg(long)]
+    require_observed: bool,
+}
+
+impl ReportArgs {
+    fn profile(&self) -> Profile {
+        let mut p = Profile::default();
+        if let Some(d) = self.poll_interval {
+            p.poll_interval_s = d.as_secs_f64();
+        }
+        if let Some(d) = self.bill_url_ttl {
+            p.bill_url_ttl_s = d.as_secs_f64();
+        }
+        p.alipay_rule = p == Profile::default();
+        p
+    }
+}
+
+/// `1s`, `500ms`, `2m`, or a number of seconds.
+fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a duration (e.g. 5s, 500ms, 2m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m, h)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("{s:?}: {e}"))
+}
+
+fn since_ms(since: Option<&str>) -> Result<Option<i64>> {
+    let Some(s) = since else { return Ok(None) };
+    if let Ok(ms) = s.parse::<i64>() {
+        return Ok(Some(ms));
+    }
+    let ago = parse_duration(s)?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    Ok(Some(i64::try_from(now.saturating_sub(ago).as_millis())?))
+}
+
+/// The app id and the admin client of an `app.json`-style config.
+pub(crate) fn app_of(config: &Path) -> Result<(String, AdminClient)> {
+    let text = std::fs::read_to_string(config).map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)?;
+    let app_id = json.get("app_id").and_then(|v| v.as_str()).ok_or("the config has no app_id")?.to_owned();
+    Ok((app_id, AdminClient::from_app_json(config)?))
+}
+
+/// Runs an `accept` subcommand.
+pub fn run(command: AcceptCommand) -> Result<ExitCode> {
+    match command {
+        AcceptCommand::List { json } => {
+            list(json);
+            Ok(ExitCode::SUCCESS)
+        }
+        AcceptCommand::Lint { config, report, since, checks } => {
+            let (app_id, admin) = app_of(&config.config)?;
+            let req =
+                LintRequest { app_id, since_ms: since_ms(since.as_deref())?, profile: Some(report.profile()), checks };
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let answer = match runtime.block_on(admin.accept_lint(&req)) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: the sandbox could not judge: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            finish(&answer, &report)
+        }
+        AcceptCommand::Run { config, report, suite, checks, out_trade_no, command } => {
+            let (app_id, admin) = app_of(&config.config)?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let answer = runtime.block_on(run_suite(&admin, app_id, &suite, checks, out_trade_no, &command, &report));
+            match answer {
+                Ok(r) => finish(&r, &report),
+                Err(e) => {
+                    eprintln!("error: the run did not complete: {e}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}
+
+/// Runs the merchant's COMMAND for a case, with the case id and the instruction in its environment; `Err` if it
+/// cannot be started. Its exit status is printed, not judged: the log is the evidence.
+async fn run_merchant(command: &[String], case: &str, instruction: &serde_json::Value) -> Result<()> {
+    let Some((program, args)) = command.split_first() else { return Ok(()) };
+    println!("case {case}: {}", instruction.get("say").and_then(serde_json::Value::as_str).unwrap_or(""));
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).env("ALIPAY_ACCEPT_CASE", case).env("ALIPAY_ACCEPT_INSTRUCTION", instruction.to_string());
+    let status =
+        tokio::task::spawn_blocking(move || cmd.status()).await?.map_err(|e| format!("cannot run {program}: {e}"))?;
+    println!("case {case}: the merchant's command exited with {status}");
+    Ok(())
+}
+
+async fn run_suite(
+    admin: &AdminClient,
+    app_id: String,
+    suite: &str,
+    checks: Vec<String>,
+    out_trade_no: Option<String>,
+    command: &[String],
+    report: &ReportArgs,
+) -> Result<AcceptReport> {
+    match suite {
+        "notify" => {
+            let instruction = serde_json::json!({
+                "action": "precreate", "total_amount": "88.00", "notify_url": "required",
+                "say": "create a QR order (alipay.trade.precreate) of 88.00 with your notify_url, and leave it unpaid",
+            });
+            run_merchant(command, "notify", &instruction).await?;
+            let req = alipay_sandbox_admin::NotifyProbeRequest { app_id, out_trade_no, checks };
+            Ok(admin.accept_notify_probes(&req).await?)
+        }
+        "face-to-face" => {
+            if command.is_empty() {
+                return Err("the face-to-face suite needs the merchant's COMMAND (after --)".into());
+            }
+            let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+            // A buyer who must confirm every payment above 1.00 and never does: trade.pay answers 10003 and the
+            // trade stays WAIT_BUYER_PAY (seed 001:56).
+            let buyer = admin.create_buyer(&alipay_sandbox_admin::NewBuyer::new("100000.00", "1.00")).await?;
+            let new_code = alipay_sandbox_admin::NewPaymentCode::default();
+            let code = admin.issue_payment_code(&buyer.user_id, &new_code).await?;
+            let instruction = serde_json::json!({
+                "action": "barcode_pay", "auth_code": code.auth_code, "total_amount": "2500.00",
+                "say": "take a barcode payment of 2500.00 with this payment code; the buyer will not confirm",
+            });
+            run_merchant(command, "F1", &instruction).await?;
+            // The observation window: a cancel is due within two poll intervals of the last query.
+            let profile = report.profile();
+            tokio::time::sleep(Duration::from_secs_f64(profile.poll_interval_s * 2.0 + 0.5)).await;
+            let checks = if checks.is_empty() { vec!["F1".to_owned(), "F2".to_owned()] } else { checks };
+            let since_ms = Some(i64::try_from(start.as_millis())?);
+            let req = LintRequest { app_id, since_ms, profile: Some(profile), checks };
+            let mut r = admin.accept_lint(&req).await?;
+            r.suite = "face-to-face".to_owned();
+            Ok(r)
+        }
+        other => Err(format!("no suite {other:?} (implemented: notify, face-to-face)").into()),
+    }
+}
+
+fn list(json: bool) {
+    if json {
+        let list: Vec<_> = checks::CHECKS
+            .iter()
+            .map(|c| {
+                serde_json::json!({"id": c.id, "product": c.product, "mode": c.mode.as_str(), "rule": c.rule, "seed": c.seed})
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+        return;
+    }
+    println!("{:<4} {:<13} {:<16} {:<31} RULE", "ID", "PRODUCT", "JUDGED", "SEED");
+    for c in checks::CHECKS {
+        println!("{:<4} {:<13} {:<16} {:<31} {}", c.id, c.product, c.mode.as_str(), c.seed, c.rule);
+    }
+    let not = checks::CHECKS.iter().filter(|c| c.mode == Mode::NotImplemented).count();
+    println!();
+    println!(
+        "passive: `alipay accept lint`; active: `alipay accept run --suite notify|face-to-face`; {not} check(s) are listed but not \
+         implemented yet and never get a verdict."
+    );
+}
+
+/// Prints the table, writes the files, answers the exit code.
+pub(crate) fn finish(report: &AcceptReport, args: &ReportArgs) -> Result<ExitCode> {
+    print!("{}", table(report));
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_vec_pretty(report)?)?;
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, junit(report))?;
+    }
+    if report.exit_code() != 0 {
+        return Ok(ExitCode::from(1));
+    }
+    if args.require_observed && report.cases.iter().any(|c| c.verdict == Verdict::NotObserved) {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn profile_line(p: &Profile) -> String {
+    let rule = if p.alipay_rule { "Alipay's rules" } else { "NOT Alipay's rule (a compressed profile)" };
+    format!("profile: poll every {} s, bill URL valid {} s: {rule}", p.poll_interval_s, p.bill_url_ttl_s)
+}
+
+/// The terminal table: one line per case, the reason below it, and the timeline of a failure or warning.
+pub fn table(report: &AcceptReport) -> String {
+    let mut out =
+        format!("alipay accept {} — app {}\n{}\n\n", report.suite, report.app_id, profile_line(&report.profile));
+    out.push_str(&format!("{:<4} {:<13} {:<13} {:<31} RULE\n", "ID", "VERDICT", "PRODUCT", "SEED"));
+    for c in &report.cases {
+        out.push_str(&format!("{:<4} {:<13} {:<13} {:<31} {}\n", c.id, c.verdict.as_str(), c.product, c.seed, c.rule));
+        out.push_str(&format!("     {}\n", c.reason));
+        if matches!(c.verdict, Verdict::Failed | Verdict::Warning) {
+            out.push_str(&timeline_text(c, "       "));
+        }
+    }
+    let count = |v: Verdict| report.cases.iter().filter(|c| c.verdict == v).count();
+    out.push_str(&format!(
+        "\n{} passed, {} failed, {} warning(s), {} not observed\n",
+        count(Verdict::Passed),
+        count(Verdict::Failed),
+        count(Verdict::Warning),
+        count(Verdict::NotObserved)
+    ));
+    out
+}
+
+fn timeline_text(c: &CaseResult, indent: &str) -> String {
+    let Some(t0) = c.timeline.first().map(|t| t.t_ms) else { return String::new() };
+    let mut out = String::new();
+    for t in &c.timeline {
+        let gap = t.interval_ms.map(|i| format!(" (+{:.1} s)", i as f64 / 1000.0)).unwrap_or_default();
+        out.push_str(&format!(
+            "{indent}{:>7.1} s{gap:<11} {} {}{}{}{}\n",
+            (t.t_ms - t0) as f64 / 1000.0,
+            t.method,
+            t.code,
+            t.sub_code.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
+            t.trade_status.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
+            t.out_trade_no.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default(),
+        ));
+    }
+    out
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 cannot carry most control characters.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A JUnit XML report: one test case per check; FAILED is a failure, NOT_OBSERVED is skipped, a WARNING passes
+/// with its reason in `system-out`.
+pub fn junit(report: &AcceptReport) -> String {
+    let failures = report.cases.iter().filter(|c| c.verdict == Verdict::Failed).count();
+    let skipped = report.cases.iter().filter(|c| c.verdict == Verdict::NotObserved).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuite name=\"alipay-accept-{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
+        xml_escape(&report.suite),
+        report.cases.len()
+    ));
+    out.push_str(&format!(
+        "  <properties><property name=\"profile\" value=\"{}\"/></properties>\n",
+        xml_escape(&profile_line(&report.profile))
+    ));
+    for c in &report.cases {
+        out.push_str(&format!(
+            "  <testcase classname=\"{}\" name=\"{} {}\">\n",
+            xml_escape(&c.product),
+            xml_escape(&c.id),
+            xml_escape(&c.rule)
+        ));
+        let detail = format!("seed {}\n{}\n{}", c.seed, c.reason, timeline_text(c, ""));
+        match c.verdict {
+            Verdict::Failed => out.push_str(&format!(
+                "    <failure message=\"{}\" type=\"FAILED\">{}</failure>\n",
+                xml_escape(&c.reason),
+                xml_escape(&detail)
+            )),
+            Verdict::NotObserved => {
+                out.push_str(&format!("    <skipped message=\"NOT_OBSERVED: {}\"/>\n", xml_escape(&c.reason)))
+            }
+            v => out.push_str(&format!("    <system-out>{}: {}</system-out>\n", v.as_str(), xml_escape(&detail))),
+        }
+        out.push_str("  </testcase>\n");
+    }
+    out.push_str("</testsuite>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1s").unwrap(), Duration::from_secs(1));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        assert!(parse_duration("3x").is_err());
+    }
+
+    #[test]
+    fn junit_escapes() {
+        let report = AcceptReport {
+            suite: "lint".into(),
+            app_id: "a".into(),
+            profile: Profile::default(),
+            cases: vec![alipay_sandbox::accept::lint::case(
+                "N1",
+                Verdict::Failed,
+                "answered \"<b>ok</b>\" & more",
+                vec![],
+            )],
+        };
+        let xml = junit(&report);
+        assert!(xml.contains("&quot;&lt;b&gt;ok&lt;/b&gt;&quot; &amp; more"), "{xml}");
+        assert!(xml.contains("failures=\"1\""));
+    }
+}

@@ -1,0 +1,521 @@
+//! `alipay accept`: the passive checks over HTTP, with real signatures, the sandbox in a separate process.
+//!
+//! A well-behaved merchant (built on the SDK's flows) passes every passive check; each deliberately broken
+//! merchant fails exactly the check it breaks, with a reason in words; a merchant that did nothing gets
+//! NOT_OBSERVED everywhere. Timing uses a compressed profile (`--poll-interval 1s --bill-url-ttl 2s`), so the
+//! report says it is not Alipay's rule; no assertion is about speed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use alipay_api::bill::{BillDownloadUrlQuery, BillType};
+use alipay_api::trade::TradePay;
+use alipay_client::flows::{PayOutcome, PollPolicy};
+use alipay_client::AlipayClient;
+use alipay_sandbox_admin::{CallLogQuery, FaultKind, FaultSpec, NewBuyer, NewPaymentCode, NotificationQuery};
+use common::{Gw, Instance};
+use serde_json::{json, Value};
+
+const PROFILE: &[&str] = &["--poll-interval", "1s", "--bill-url-ttl", "2s"];
+
+struct Env {
+    inst: Instance,
+    gw: Gw,
+    buyer: String,
+}
+
+async fn env() -> Env {
+    let inst = common::start_instances(1, None, &[]).remove(0);
+    let gw = Gw::open(inst.dir.path());
+    // Payments above 1000.00 need the buyer's confirmation: trade.pay answers 10003 WAIT_BUYER_PAY.
+    let buyer = gw.admin.create_buyer(&NewBuyer::new("100000.00", "1000.00")).await.unwrap().user_id;
+    Env { inst, gw, buyer }
+}
+
+impl Env {
+    async fn code(&self) -> String {
+        self.gw.admin.issue_payment_code(&self.buyer, &NewPaymentCode::default()).await.unwrap().auth_code
+    }
+
+    fn client(&self) -> AlipayClient {
+        AlipayClient::from_config_file(self.inst.app_json()).unwrap()
+    }
+
+    async fn pay(&self, out_trade_no: &str, amount: &str, extra: &[(&str, &str)]) -> Value {
+        let code = self.code().await;
+        let biz = json!({"out_trade_no": out_trade_no, "scene": "bar_code", "auth_code": code,
+            "subject": "acceptance", "total_amount": amount});
+        self.gw.call_with("alipay.trade.pay", biz, extra).await.unwrap()
+    }
+
+    async fn query(&self, out_trade_no: &str) -> Value {
+        self.gw.call("alipay.trade.query", json!({"out_trade_no": out_trade_no})).await.unwrap()
+    }
+
+    async fn cancel(&self, out_trade_no: &str) -> Value {
+        self.gw.call("alipay.trade.cancel", json!({"out_trade_no": out_trade_no})).await.unwrap()
+    }
+
+    /// Today on the sandbox clock (Beijing), `yyyy-MM-dd`.
+    async fn today(&self) -> String {
+        self.gw.admin.clock().await.unwrap().now.unwrap()[..10].to_owned()
+    }
+
+    /// `alipay accept lint` on this sandbox's app: the exit code and the JSON report.
+    fn lint(&self, extra: &[&str]) -> (i32, Value, String) {
+        let out_file = self.inst.dir.path().join("report.json");
+        let junit = self.inst.dir.path().join("report.xml");
+        let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+            .args(["accept", "lint", "--config", self.inst.app_json().to_str().unwrap()])
+            .args(PROFILE)
+            .args(["--json", out_file.to_str().unwrap(), "--junit", junit.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap();
+        let table = String::from_utf8_lossy(&out.stdout).into_owned();
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default()).unwrap_or_else(|_| {
+                panic!("no report; stdout:\n{table}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr))
+            });
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(xml.starts_with("<?xml"), "{xml}");
+        (out.status.code().unwrap_or(-1), report, table)
+    }
+}
+
+fn verdicts(report: &Value) -> HashMap<String, String> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_owned(), c["verdict"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+fn case<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["cases"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()
+}
+
+/// `id` failed with a reason containing `words`; no other check failed.
+fn fails_exactly(lint: &(i32, Value, String), id: &str, words: &str) {
+    let (code, report, table) = lint;
+    let v = verdicts(report);
+    assert_eq!(v[id], "FAILED", "{id} should fail:\n{table}");
+    for (other, verdict) in &v {
+        if other != id {
+            assert_ne!(verdict, "FAILED", "only {id} should fail, {other} did too:\n{table}");
+        }
+    }
+    let reason = case(report, id)["reason"].as_str().unwrap();
+    assert!(reason.contains(words), "{id}'s reason {reason:?} should say {words:?}");
+    assert!(!case(report, id)["timeline"].as_array().unwrap().is_empty(), "a failure shows its timeline:\n{table}");
+    assert_eq!(case(report, id)["seed"].as_str().unwrap().split(':').count(), 2);
+    assert_eq!(*code, 1, "a failure exits 1:\n{table}");
+    assert_eq!(report["profile"]["alipay_rule"], false, "the compressed profile is not Alipay's rule");
+    assert!(table.contains("NOT Alipay's rule"), "{table}");
+}
+
+/// A notify_url that answers `reply` to every POST.
+async fn receiver(reply: &'static str) -> String {
+    let app = axum::Router::new().route("/notify", axum::routing::post(move || async move { reply }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/notify")
+}
+
+async fn wait_for_delivery(gw: &Gw) {
+    let q = NotificationQuery { app_id: Some(gw.app_id.clone()), ..NotificationQuery::default() };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if gw.admin.notifications(&q).await.unwrap().iter().any(|n| !n.deliveries.is_empty()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no notification was delivered");
+}
+
+fn policy() -> PollPolicy {
+    PollPolicy { interval: Duration::from_secs(1), window: Duration::from_secs(4), cancel_attempts: 3 }
+}
+
+/// Pays `amount` (under the password-free limit) so that the sandbox has a bill for today, then moves the clock
+/// a day on; answers the bill's date.
+async fn bill_day(e: &Env) -> String {
+    let day = e.today().await;
+    assert_eq!(e.pay("BILL-1", "10.00", &[]).await["code"], "10000");
+    e.gw.admin.advance_clock(86_400 + 60).await.unwrap();
+    day
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_well_behaved_merchant_on_the_sdk_flows_passes_every_passive_check() {
+    let e = env().await;
+    let client = e.client();
+    // 10003 held in WAIT_BUYER_PAY (the buyer never confirms): the SDK polls, then cancels; the first cancel
+    // answers retry_flag=Y (an injected fault) and the SDK cancels again.
+    e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.cancel", FaultKind::UnknownError)).await.unwrap();
+    let pay = TradePay {
+        out_trade_no: "GOOD-1".into(),
+        auth_code: e.code().await,
+        subject: "acceptance".into(),
+        total_amount: "2500.00".parse().unwrap(),
+        ..TradePay::default()
+    };
+    let outcome = client.pay_barcode(&pay, &policy()).await.unwrap();
+    assert!(matches!(outcome, PayOutcome::Cancelled(_)), "{outcome:?}");
+    // 20000 after the money moved, and an answer lost after the commit: the SDK queries before anything else.
+    for (n, kind) in [("GOOD-20000", FaultKind::UnknownError), ("GOOD-DROP", FaultKind::DropAfterCommit)] {
+        e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.pay", kind).execute()).await.unwrap();
+        let small = TradePay {
+            out_trade_no: n.into(),
+            auth_code: e.code().await,
+            total_amount: "10.00".parse().unwrap(),
+            ..pay.clone()
+        };
+        let outcome = client.pay_barcode(&small, &policy()).await.unwrap();
+        assert!(matches!(outcome, PayOutcome::Paid(_)), "{n}: {outcome:?}");
+    }
+    // A paid trade with a notify_url: the genuine notification is answered `success` (a line break allowed).
+    let url = receiver("success\n").await;
+    assert_eq!(e.pay("GOOD-2", "10.00", &[("notify_url", &url)]).await["code"], "10000");
+    wait_for_delivery(&e.gw).await;
+    // Yesterday's bill, fetched at once by the SDK's flow.
+    let day = bill_day(&e).await;
+    let bill = BillDownloadUrlQuery { bill_type: BillType::Trade, bill_date: day };
+    client.download_bill(&bill, &e.inst.dir.path().join("bills")).await.unwrap();
+
+    // The call log: every call once, with the order's ids, the answer and the caller's address.
+    let calls = e.gw.admin.calls(&CallLogQuery { app_id: Some(e.gw.app_id.clone()), ..Default::default() }).await;
+    let calls = calls.unwrap();
+    let pays: Vec<_> = calls.iter().filter(|c| c.out_trade_no.as_deref() == Some("GOOD-1")).collect();
+    assert_eq!(pays[0].method, "alipay.trade.pay");
+    assert_eq!(pays[0].code, "10003");
+    assert!(pays.iter().any(|c| c.method == "alipay.trade.cancel"));
+    assert!(pays.iter().all(|c| c.peer.as_deref().is_some_and(|p| p.starts_with("127.0.0.1:"))), "{pays:?}");
+    assert!(calls.iter().any(|c| c.method == "bill.download" && c.http_status == Some(200)), "{calls:?}");
+
+    let (code, report, table) = e.lint(&[]);
+    for (id, verdict) in verdicts(&report) {
+        assert_eq!(verdict, "PASSED", "{id}:\n{table}");
+    }
+    assert_eq!(verdicts(&report).len(), 9, "{table}");
+    assert_eq!(code, 0, "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_that_did_nothing_is_not_observed_never_passed() {
+    let e = env().await;
+    let (code, report, table) = e.lint(&[]);
+    for (id, verdict) in verdicts(&report) {
+        assert_eq!(verdict, "NOT_OBSERVED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+    let (code, _, table) = e.lint(&["--require-observed"]);
+    assert_eq!(code, 2, "incomplete with --require-observed:\n{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_in_a_tight_loop_fails_f1() {
+    let e = env().await;
+    assert_eq!(e.pay("FAST-1", "2500.00", &[]).await["code"], "10003");
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        e.query("FAST-1").await;
+    }
+    e.cancel("FAST-1").await;
+    fails_exactly(&e.lint(&[]), "F1", "not in a tight loop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_cancelling_a_trade_still_waiting_fails_f2() {
+    let e = env().await;
+    assert_eq!(e.pay("WAIT-1", "2500.00", &[]).await["code"], "10003");
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        e.query("WAIT-1").await;
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    fails_exactly(&e.lint(&[]), "F2", "never called alipay.trade.cancel");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn giving_up_after_a_cancel_answered_retry_flag_y_fails_f3() {
+    let e = env().await;
+    assert_eq!(e.pay("RETRY-1", "2500.00", &[]).await["code"], "10003");
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        e.query("RETRY-1").await;
+    }
+    e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.cancel", FaultKind::UnknownError)).await.unwrap();
+    assert_eq!(e.cancel("RETRY-1").await["retry_flag"], "Y");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    fails_exactly(&e.lint(&[]), "F3", "never cancelled again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paying_again_on_20000_without_querying_fails_f4() {
+    let e = env().await;
+    e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.pay", FaultKind::UnknownError)).await.unwrap();
+    assert_eq!(e.pay("UNK-1", "10.00", &[]).await["code"], "20000");
+    e.pay("UNK-1", "10.00", &[]).await; // the same order again, blind
+    fails_exactly(&e.lint(&[]), "F4", "before any alipay.trade.query");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_pay_whose_answer_was_lost_without_querying_fails_f5() {
+    let e = env().await;
+    e.gw.admin.inject_fault(&FaultSpec::new("alipay.trade.pay", FaultKind::DropAfterCommit)).await.unwrap();
+    let code = e.code().await;
+    let biz = json!({"out_trade_no": "LOST-1", "scene": "bar_code", "auth_code": code, "subject": "x",
+        "total_amount": "10.00"});
+    assert!(e.gw.call("alipay.trade.pay", biz).await.is_err(), "the answer is lost");
+    e.cancel("LOST-1").await;
+    fails_exactly(&e.lint(&[]), "F5", "before any alipay.trade.query");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reusing_an_out_trade_no_fails_f6() {
+    let e = env().await;
+    assert_eq!(e.pay("REUSE-1", "10.00", &[]).await["code"], "10000");
+    e.pay("REUSE-1", "10.00", &[]).await;
+    fails_exactly(&e.lint(&[]), "F6", "reused out_trade_no REUSE-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asking_for_todays_bill_fails_b1() {
+    let e = env().await;
+    let today = e.today().await;
+    let v =
+        e.gw.call("alipay.data.dataservice.bill.downloadurl.query", json!({"bill_type":"trade","bill_date": today}));
+    v.await.unwrap();
+    fails_exactly(&e.lint(&[]), "B1", "not over yet");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetching_the_bill_url_late_fails_b2() {
+    let e = env().await;
+    let day = bill_day(&e).await;
+    let v = e.gw.call("alipay.data.dataservice.bill.downloadurl.query", json!({"bill_type":"trade","bill_date": day}));
+    let v = v.await.unwrap();
+    let url = v["bill_download_url"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await; // the profile's URL lives 2 s
+    assert_eq!(e.gw.http.get(url).send().await.unwrap().status(), 200, "the sandbox's own TTL is 30 s");
+    fails_exactly(&e.lint(&[]), "B2", "fetch it at once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answering_uppercase_success_fails_n1() {
+    let e = env().await;
+    let url = receiver("SUCCESS").await;
+    assert_eq!(e.pay("NOTIFY-1", "10.00", &[("notify_url", &url)]).await["code"], "10000");
+    wait_for_delivery(&e.gw).await;
+    fails_exactly(&e.lint(&[]), "N1", "exactly the 7 characters `success`");
+}
+
+#[test]
+fn list_prints_every_check_with_its_seed_line_and_says_which_are_not_implemented() {
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay")).args(["accept", "list", "--json"]).output().unwrap();
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    for id in [
+        "F1", "F2", "F3", "F4", "F5", "F6", "F7", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "R1", "R2", "B1",
+        "B2", "B3", "D1", "D2", "D3", "D4", "D5", "P1", "P2", "P3", "P4", "W1",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    for c in list.as_array().unwrap() {
+        let seed = c["seed"].as_str().unwrap();
+        assert!(!seed.is_empty(), "{c}");
+        let mode = c["mode"].as_str().unwrap();
+        assert!(["passive", "active", "not implemented"].contains(&mode), "{c}");
+        if let Some((file, line)) = seed.split_once(".txt:") {
+            // The cited line exists in the seed document when the seeds are at hand.
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../../shared/seeds/{file}.txt"));
+            if let Ok(text) = std::fs::read_to_string(path) {
+                let n: usize = line.split(['-', '–']).next().unwrap().parse().unwrap();
+                assert!(text.lines().count() >= n, "{c}");
+            }
+        }
+    }
+    let table = Command::new(env!("CARGO_BIN_EXE_alipay")).args(["accept", "list"]).output().unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.contains("F7   face-to-face  not implemented"), "{table}");
+}
+
+/// Two instances on one PostgreSQL store: a merchant that polls through both (a load balancer in front of the
+/// gateway) is judged on the one call log, so hammering spread over instances still fails F1, and a cancel made
+/// through the other instance counts for F2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_shared_store_the_call_log_spans_instances() {
+    let Some(store) = alipay_testkit::postgres_store() else {
+        eprintln!("skipped: {}", alipay_testkit::POSTGRES_SKIP_REASON);
+        return;
+    };
+    let mut instances = common::start_instances(2, Some(&store), &[]);
+    let second = instances.remove(1);
+    let e = {
+        let inst = instances.remove(0);
+        let gw = Gw::open(inst.dir.path());
+        let buyer = gw.admin.create_buyer(&NewBuyer::new("100000.00", "1000.00")).await.unwrap().user_id;
+        Env { inst, gw, buyer }
+    };
+    let other = Gw::open(second.dir.path());
+    assert_eq!(e.pay("PG-1", "2500.00", &[]).await["code"], "10003");
+    for i in 0..20 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let gw = if i % 2 == 0 { &e.gw } else { &other };
+        gw.call("alipay.trade.query", json!({"out_trade_no": "PG-1"})).await.unwrap();
+    }
+    other.call("alipay.trade.cancel", json!({"out_trade_no": "PG-1"})).await.unwrap();
+    let lint = e.lint(&[]);
+    fails_exactly(&lint, "F1", "not in a tight loop");
+    assert_eq!(verdicts(&lint.1)["F2"], "PASSED", "{}", lint.2);
+}
+
+/// A notify_url that verifies with the SDK (`AlipayClient::verify_notification`) and answers `success` only to a
+/// verified notification, or — `verify == false` — one that answers `success` to anything.
+async fn merchant_notify_url(client: Option<AlipayClient>) -> String {
+    let client = std::sync::Arc::new(client);
+    let app = axum::Router::new().route(
+        "/notify",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let client = std::sync::Arc::clone(&client);
+            async move {
+                let Some(client) = client.as_ref() else { return "success" };
+                let ct = headers.get("content-type").and_then(|v| v.to_str().ok());
+                if client.verify_notification(&body, ct).is_ok() {
+                    "success"
+                } else {
+                    "fail"
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/notify")
+}
+
+fn run_notify(e: &Env) -> (i32, Value, String) {
+    let out_file = e.inst.dir.path().join("probes.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+        .args(["accept", "run", "--suite", "notify", "--config", e.inst.app_json().to_str().unwrap()])
+        .args(["--json", out_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
+        .unwrap_or_else(|_| panic!("no report; stdout:\n{table}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), report, table)
+}
+
+async fn precreate(e: &Env, out_trade_no: &str, notify_url: &str) {
+    let biz = json!({"out_trade_no": out_trade_no, "total_amount": "88.00", "subject": "probe me"});
+    let v = e.gw.call_with("alipay.trade.precreate", biz, &[("notify_url", notify_url)]).await.unwrap();
+    assert_eq!(v["code"], "10000", "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_that_verifies_notifications_refuses_every_probe_and_the_trade_is_untouched() {
+    let e = env().await;
+    let url = merchant_notify_url(Some(e.client())).await;
+    precreate(&e, "PROBE-OK", &url).await;
+    let (code, report, table) = run_notify(&e);
+    for id in ["N2", "N3", "N4"] {
+        assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+    // Probes never change the trade and never enter the outbox.
+    let trade = e.gw.call("alipay.trade.query", json!({"out_trade_no": "PROBE-OK"})).await.unwrap();
+    assert_ne!(trade["trade_status"], "TRADE_SUCCESS", "{trade}");
+    let q = NotificationQuery { app_id: Some(e.gw.app_id.clone()), ..NotificationQuery::default() };
+    assert!(e.gw.admin.notifications(&q).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_that_never_verifies_accepts_forged_tampered_and_unsigned_notifications() {
+    let e = env().await;
+    let url = merchant_notify_url(None).await;
+    precreate(&e, "PROBE-BAD", &url).await;
+    let (code, report, table) = run_notify(&e);
+    for id in ["N2", "N3", "N4"] {
+        assert_eq!(case(&report, id)["verdict"], "FAILED", "{id}:\n{table}");
+        let reason = case(&report, id)["reason"].as_str().unwrap();
+        assert!(reason.contains("Alipay never sent") && reason.contains("PROBE-BAD"), "{reason}");
+    }
+    assert!(case(&report, "N2")["reason"].as_str().unwrap().contains("forged"));
+    assert_eq!(code, 1, "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_unpaid_trade_with_a_notify_url_the_probes_are_not_observed() {
+    let e = env().await;
+    let (code, report, table) = run_notify(&e);
+    for id in ["N2", "N3", "N4"] {
+        assert_eq!(case(&report, id)["verdict"], "NOT_OBSERVED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+}
+
+/// The merchant of the face-to-face suite: this test binary again, running only [`merchant_process`] (which
+/// does nothing unless `ALIPAY_ACCEPT_INSTRUCTION` is set). It does what `examples/accept_merchant.rs` does.
+fn merchant_command() -> Vec<String> {
+    let exe = std::env::current_exe().unwrap();
+    vec![
+        exe.to_str().unwrap().to_owned(),
+        "--exact".into(),
+        "merchant_process".into(),
+        "--nocapture".into(),
+        "--test-threads=1".into(),
+    ]
+}
+
+/// The merchant's side when run by `alipay accept run` (see [`merchant_command`]): a barcode payment with the
+/// SDK's flow at a 1 s poll interval and a 4 s window. `ACCEPT_MERCHANT_CONFIG` names the client config.
+#[tokio::test]
+async fn merchant_process() {
+    let Ok(instruction) = std::env::var("ALIPAY_ACCEPT_INSTRUCTION") else { return };
+    let instruction: Value = serde_json::from_str(&instruction).unwrap();
+    assert_eq!(instruction["action"], "barcode_pay");
+    let client = AlipayClient::from_config_file(std::env::var("ACCEPT_MERCHANT_CONFIG").unwrap()).unwrap();
+    let pay = TradePay {
+        out_trade_no: format!("ACCEPT-{}", std::process::id()),
+        auth_code: instruction["auth_code"].as_str().unwrap().to_owned(),
+        subject: "acceptance".into(),
+        total_amount: instruction["total_amount"].as_str().unwrap().parse().unwrap(),
+        ..TradePay::default()
+    };
+    let outcome = client.pay_barcode(&pay, &policy()).await.unwrap();
+    println!("merchant: {outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_face_to_face_suite_runs_the_merchant_with_its_instruction_and_the_sdk_flow_passes() {
+    let e = env().await;
+    let out_file = e.inst.dir.path().join("f2f.json");
+    let config = e.inst.app_json();
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+        .args(["accept", "run", "--suite", "face-to-face", "--config", config.to_str().unwrap()])
+        .args(["--poll-interval", "1s", "--json", out_file.to_str().unwrap(), "--"])
+        .args(merchant_command())
+        .env("ACCEPT_MERCHANT_CONFIG", &config)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
+        .unwrap_or_else(|_| panic!("no report:\n{table}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["suite"], "face-to-face");
+    for id in ["F1", "F2"] {
+        assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
+    }
+    assert!(table.contains("Cancelled"), "the merchant polled, then cancelled:\n{table}");
+    assert_eq!(out.status.code(), Some(0), "{table}");
+}

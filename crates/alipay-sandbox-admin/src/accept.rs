@@ -1,0 +1,241 @@
+//! The acceptance routes (`alipay accept`): the durable call log of the gateway and the judgement of a
+//! merchant's traffic against Alipay's rules.
+//!
+//! - `GET /admin/calls?app_id=&since_ms=&limit=` ([`CallLogQuery`] → a list of [`LoggedCall`], oldest first):
+//!   every gateway call of the app, and every fetch of a bill URL the app was given.
+//! - `POST /admin/accept/lint` ([`LintRequest`] → [`AcceptReport`]): the passive checks over that log and the
+//!   notification delivery log.
+
+use serde::{Deserialize, Serialize};
+
+/// The query of `GET /admin/calls`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallLogQuery {
+    /// Only this app's calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    /// Only calls at or after this real Unix millisecond.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_ms: Option<i64>,
+    /// At most this many, the oldest first (default 1000, at most 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// The pseudo-method of a bill-URL fetch in the call log (`GET /bills/{token}`).
+pub const BILL_FETCH: &str = "bill.download";
+
+/// One entry of the durable call log: a gateway call, or a bill-URL fetch ([`BILL_FETCH`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedCall {
+    /// Row id (increasing).
+    #[serde(default)]
+    pub id: i64,
+    /// Gateway real time of the answer, Unix milliseconds.
+    pub at_ms: i64,
+    /// `app_id` as sent (may be empty for an unsigned garbage request).
+    pub app_id: String,
+    /// `method` as sent, or [`BILL_FETCH`].
+    pub method: String,
+    /// `out_trade_no` of the `biz_content`, if present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_trade_no: Option<String>,
+    /// `out_request_no` of the `biz_content`, if present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_request_no: Option<String>,
+    /// `out_order_no` of the `biz_content`, if present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_order_no: Option<String>,
+    /// `trade_no` of the `biz_content`, if present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_no: Option<String>,
+    /// The answer's `code` (empty when no envelope was sent: a dropped connection has the code that was not
+    /// sent, see `dropped`).
+    pub code: String,
+    /// The answer's `sub_code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_code: Option<String>,
+    /// The answer's `trade_status`, if it has one (`alipay.trade.query`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_status: Option<String>,
+    /// The answer's `retry_flag`, if it has one (`alipay.trade.cancel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_flag: Option<String>,
+    /// `bill_date` of the `biz_content` (bill queries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bill_date: Option<String>,
+    /// The token of the bill URL answered (bill queries) or fetched ([`BILL_FETCH`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bill_token: Option<String>,
+    /// The HTTP status of a bill fetch (200, or 404 for an expired, used or unknown URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<i64>,
+    /// The connection was dropped after the work (an injected fault): the merchant saw no answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dropped: bool,
+    /// The caller's address (`IP:port`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+}
+
+impl LoggedCall {
+    /// The caller's host (the address without its port): calls of one client share it.
+    pub fn peer_host(&self) -> &str {
+        let peer = self.peer.as_deref().unwrap_or("");
+        match peer.rsplit_once(':') {
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+            _ => peer,
+        }
+    }
+}
+
+/// The timing profile the checks judge with. The defaults are Alipay's rules; any other value makes the
+/// report say "not Alipay's rule".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Expected seconds between the `10003` answer and the first query, and between queries (Alipay: 5 s,
+    /// seed 001:56; the official demo's `query_duration = 5000`).
+    pub poll_interval_s: f64,
+    /// Seconds after which a bill URL is dead (Alipay: 30 s, seed 001:243).
+    pub bill_url_ttl_s: f64,
+    /// `true` when every value is Alipay's own.
+    pub alipay_rule: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Profile {
+        Profile { poll_interval_s: 5.0, bill_url_ttl_s: 30.0, alipay_rule: true }
+    }
+}
+
+impl Profile {
+    /// A profile polling every `seconds` (for CI); marked as not Alipay's rule unless it is 5 s.
+    pub fn with_poll_interval(mut self, seconds: f64) -> Profile {
+        self.poll_interval_s = seconds;
+        self.alipay_rule = self.poll_interval_s == 5.0 && self.bill_url_ttl_s == 30.0;
+        self
+    }
+}
+
+/// The body of `POST /admin/accept/lint`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LintRequest {
+    /// The app judged.
+    pub app_id: String,
+    /// Only traffic at or after this real Unix millisecond.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_ms: Option<i64>,
+    /// The timing profile (default: Alipay's rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
+    /// Only these check ids (default: every passive check).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
+}
+
+/// A verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// The rule held on every occasion observed.
+    Passed,
+    /// The rule was broken.
+    Failed,
+    /// Allowed, but off Alipay's numbers.
+    Warning,
+    /// Needs evidence the wire cannot show.
+    Review,
+    /// The triggering traffic never happened: nothing to judge (never a pass).
+    NotObserved,
+}
+
+impl Verdict {
+    /// `PASSED`, `FAILED`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Passed => "PASSED",
+            Verdict::Failed => "FAILED",
+            Verdict::Warning => "WARNING",
+            Verdict::Review => "REVIEW",
+            Verdict::NotObserved => "NOT_OBSERVED",
+        }
+    }
+}
+
+/// One call of a case's timeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// Gateway real time, Unix milliseconds.
+    pub t_ms: i64,
+    /// Milliseconds since the previous entry of the timeline (absent for the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_ms: Option<i64>,
+    /// The method (or [`BILL_FETCH`], or `notify` for a notification delivery).
+    pub method: String,
+    /// The answer's code (a delivery: the merchant's reply, quoted).
+    pub code: String,
+    /// The answer's sub_code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_code: Option<String>,
+    /// The order it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_trade_no: Option<String>,
+    /// `trade_status` of the answer, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_status: Option<String>,
+}
+
+/// The verdict of one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// The check's stable id (`F1`, `N1`, ...).
+    pub id: String,
+    /// The product (`face-to-face`, `notify`, `bill`, ...).
+    pub product: String,
+    /// The rule, in words.
+    pub rule: String,
+    /// `file:line` of the seed document that states it.
+    pub seed: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, in words a person understands.
+    pub reason: String,
+    /// The calls the verdict rests on (for a failure: the offending order's calls, with intervals).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// A report: the answer of `POST /admin/accept/lint`, and what `alipay accept` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcceptReport {
+    /// `lint`, or the suite run (`notify`, `face-to-face`).
+    pub suite: String,
+    /// The app judged.
+    pub app_id: String,
+    /// The timing profile.
+    pub profile: Profile,
+    /// One result per check.
+    pub cases: Vec<CaseResult>,
+}
+
+impl AcceptReport {
+    /// The CI exit code: 0 no failure (warnings allowed), 1 a failure.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(self.cases.iter().any(|c| c.verdict == Verdict::Failed))
+    }
+}
+
+/// The body of `POST /admin/accept/notify-probes`: send the notification probes (forged, tampered, unsigned,
+/// `sign_type`-switched, duplicated key) for a real unpaid trade of the app to the `notify_url` it gave, and
+/// judge the replies (anything but `success` passes).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifyProbeRequest {
+    /// The app judged.
+    pub app_id: String,
+    /// The trade to probe (default: the app's newest unpaid trade with a `notify_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_trade_no: Option<String>,
+    /// Only these checks (`N2`, `N3`, `N4`; default all three).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
+}

@@ -1,0 +1,100 @@
+//! Acceptance checks (`alipay accept`): does the merchant's integration follow Alipay's rules? A local version
+//! of Alipay's online acceptance ("在线验收", seed 001:330), judged from the durable call log
+//! ([`crate::store::calls`]) and the notification delivery log.
+//!
+//! - [`checks`]: the catalogue (stable ids, rule, seed line).
+//! - [`lint`]: the passive checks, pure functions over the evidence.
+//!
+//! - [`probe`]: the notification probes N2–N4 (built by the trade family), sent and judged.
+//!
+//! Routes: `GET /admin/calls`, `POST /admin/accept/lint`, `POST /admin/accept/notify-probes`.
+
+pub mod checks;
+pub mod lint;
+pub(crate) mod probe;
+
+use std::sync::Arc;
+
+use alipay_sandbox_admin::{
+    AcceptReport, CallLogQuery, LintRequest, LoggedCall, NotificationQuery, NotifyProbeRequest,
+};
+use axum::extract::{Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use crate::admin::{AdminError, AdminResult};
+use crate::store::StoreError;
+use crate::SandboxState;
+
+/// The acceptance routes.
+pub(crate) fn router(state: Arc<SandboxState>) -> Router {
+    Router::new()
+        .route("/admin/calls", get(calls))
+        .route("/admin/accept/lint", post(lint_route))
+        .route("/admin/accept/notify-probes", post(notify_probes))
+        .with_state(state)
+}
+
+/// Every call log entry of `app_id` (all when `None`) since `since_ms`, after what is queued is written.
+pub(crate) async fn read_calls(
+    state: &SandboxState,
+    app_id: Option<String>,
+    since_ms: i64,
+    limit: usize,
+) -> Result<Vec<LoggedCall>, StoreError> {
+    state.journal.flush(&state.store).await;
+    state.store.read(move |r| r.calls(app_id.as_deref(), since_ms, limit)).await
+}
+
+async fn calls(State(state): State<Arc<SandboxState>>, Query(q): Query<CallLogQuery>) -> AdminResult<Vec<LoggedCall>> {
+    let limit = q.limit.unwrap_or(1000).min(10_000);
+    Ok(Json(read_calls(&state, q.app_id, q.since_ms.unwrap_or(0), limit).await?))
+}
+
+/// The passive report of `req`.
+pub(crate) async fn lint_report(state: &Arc<SandboxState>, req: LintRequest) -> Result<AcceptReport, AdminError> {
+    let ids: Vec<&'static str> = if req.checks.is_empty() {
+        lint::passive_ids()
+    } else {
+        let mut ids = Vec::new();
+        for id in &req.checks {
+            match checks::find(id) {
+                Some(c) if c.mode == checks::Mode::Passive => ids.push(c.id),
+                Some(c) => {
+                    return Err(AdminError::BadRequest(format!(
+                        "{} is not a passive check ({}): `alipay accept list` shows how each check is judged",
+                        c.id,
+                        c.mode.as_str()
+                    )))
+                }
+                None => return Err(AdminError::BadRequest(format!("no check {id:?}"))),
+            }
+        }
+        ids
+    };
+    let since = req.since_ms.unwrap_or(0);
+    // The whole history: an out_trade_no used before `since` is still a reuse (F6).
+    let calls = read_calls(state, Some(req.app_id.clone()), 0, usize::MAX).await?;
+    let q = NotificationQuery { app_id: Some(req.app_id.clone()), ..NotificationQuery::default() };
+    let notifications = crate::admin::notification_list(state, q, 1000).await?;
+    let profile = req.profile.unwrap_or_default();
+    let cases = lint::judge(&ids, &calls, &notifications, &profile, since, crate::clock::real_now_ms());
+    Ok(AcceptReport { suite: "lint".to_owned(), app_id: req.app_id, profile, cases })
+}
+
+async fn lint_route(State(state): State<Arc<SandboxState>>, Json(req): Json<LintRequest>) -> AdminResult<AcceptReport> {
+    if req.app_id.is_empty() {
+        return Err(AdminError::BadRequest("app_id is required".to_owned()));
+    }
+    Ok(Json(lint_report(&state, req).await?))
+}
+
+async fn notify_probes(
+    State(state): State<Arc<SandboxState>>,
+    Json(req): Json<NotifyProbeRequest>,
+) -> AdminResult<AcceptReport> {
+    if req.app_id.is_empty() {
+        return Err(AdminError::BadRequest("app_id is required".to_owned()));
+    }
+    Ok(Json(probe::report(&state, req).await?))
+}
