@@ -1,4 +1,4 @@
-//! The passive checks: verdicts from the call log ([`crate::store::calls`]) and the notification delivery log of
+//! The passive checks: verdicts from the call log (`store::calls`) and the notification delivery log of
 //! one app, with no setup. Pure functions over the evidence; the route that reads it is in [`super`].
 //!
 //! Orders are judged per `out_trade_no` and calling client (the caller's host), in gateway real time. The

@@ -1,11 +1,11 @@
 //! Acceptance checks (`alipay accept`): does the merchant's integration follow Alipay's rules? A local version
 //! of Alipay's online acceptance ("在线验收", seed 001:330), judged from the durable call log
-//! ([`crate::store::calls`]) and the notification delivery log.
+//! (`store::calls`) and the notification delivery log.
 //!
 //! - [`checks`]: the catalogue (stable ids, rule, seed line).
 //! - [`lint`]: the passive checks, pure functions over the evidence.
 //!
-//! - [`probe`]: the notification probes N2–N4 (built by the trade family), sent and judged.
+//! - `probe`: the notification probes N2–N4 (built by the trade family), sent and judged.
 //!
 //! Routes: `GET /admin/calls`, `POST /admin/accept/lint`, `POST /admin/accept/notify-probes`.
 
