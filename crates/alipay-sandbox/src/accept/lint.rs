@@ -182,6 +182,22 @@ fn is_final(c: &LoggedCall) -> bool {
 }
 
 impl<'a> Ctx<'a> {
+    /// The trade calls on `order` after call `i`, from the client that made call `i` (orders are judged per
+    /// calling client).
+    fn later_trade_calls(&self, i: usize, order: &str) -> Vec<&'a LoggedCall> {
+        let Some(first) = self.calls.get(i) else { return Vec::new() };
+        self.calls
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|c| {
+                c.out_trade_no.as_deref() == Some(order)
+                    && c.peer_host() == first.peer_host()
+                    && c.method.starts_with("alipay.trade.")
+            })
+            .collect()
+    }
+
     /// Every `trade.pay` answered `10003` since `since_ms`, with the same client's later calls on its order.
     fn pending(&self) -> Vec<Pending<'a>> {
         let mut seen = HashSet::new();
@@ -194,18 +210,7 @@ impl<'a> Ctx<'a> {
             if !seen.insert((order, pay.peer_host())) {
                 continue;
             }
-            let after = self
-                .calls
-                .get(i + 1..)
-                .unwrap_or_default()
-                .iter()
-                .filter(|c| {
-                    c.out_trade_no.as_deref() == Some(order)
-                        && c.peer_host() == pay.peer_host()
-                        && c.method.starts_with("alipay.trade.")
-                })
-                .collect();
-            out.push(Pending { pay, after });
+            out.push(Pending { pay, after: self.later_trade_calls(i, order) });
         }
         out
     }
@@ -459,17 +464,7 @@ impl<'a> Ctx<'a> {
             if !seen.insert((order, pay.peer_host())) {
                 continue;
             }
-            let after: Vec<&LoggedCall> = self
-                .calls
-                .get(i + 1..)
-                .unwrap_or_default()
-                .iter()
-                .filter(|c| {
-                    c.out_trade_no.as_deref() == Some(order)
-                        && c.peer_host() == pay.peer_host()
-                        && c.method.starts_with("alipay.trade.")
-                })
-                .collect();
+            let after = self.later_trade_calls(i, order);
             let evidence = || timeline(std::iter::once(pay).chain(after.iter().copied()));
             match after.first() {
                 None if self.now_ms - pay.at_ms <= 6 * p => {}
