@@ -31,6 +31,7 @@ mod modes;
 mod notify;
 mod openid;
 mod products;
+mod reply;
 mod settings;
 mod shared;
 mod store;

@@ -481,11 +481,11 @@ impl alipay_api::AlipayRequest for AlipayCertDownload {
     }
 }
 
-impl crate::gateway::methods::Handler for AlipayCertDownload {
-    const ACCESS: crate::gateway::methods::Access = crate::gateway::methods::Access::Read;
+impl crate::products::Handler for AlipayCertDownload {
+    const ACCESS: crate::products::Access = crate::products::Access::Read;
 
-    fn refuse(refusal: crate::gateway::methods::Refusal) -> crate::gateway::Reply {
-        crate::gateway::Reply::error(
+    fn refuse(refusal: crate::products::Refusal) -> crate::reply::Reply {
+        crate::reply::Reply::error(
             alipay_core::ResultCode::MissingArgument,
             "isv.missing-alipay-cert-sn",
             &format!("缺少支付宝公钥证书序列号: {refusal}"),
@@ -494,18 +494,18 @@ impl crate::gateway::methods::Handler for AlipayCertDownload {
 
     async fn run(
         state: &crate::SandboxState,
-        call: crate::gateway::methods::Call<Self>,
-    ) -> Result<crate::gateway::Reply, StoreError> {
+        call: crate::products::Call<Self>,
+    ) -> Result<crate::reply::Reply, StoreError> {
         use base64::Engine as _;
         Ok(match state.authority.by_sn(&call.request.alipay_cert_sn) {
-            Some(c) => crate::gateway::Reply::typed(
+            Some(c) => crate::reply::Reply::typed(
                 alipay_core::ApiStatus::success(),
                 &AlipayCertDownloadResponse {
                     alipay_cert_content: base64::engine::general_purpose::STANDARD
                         .encode(state.authority.chain_pem(&c.cert)),
                 },
             ),
-            None => crate::gateway::Reply::business("isv.cert-not-exist", "证书不存在"),
+            None => crate::reply::Reply::business("isv.cert-not-exist", "证书不存在"),
         })
     }
 }

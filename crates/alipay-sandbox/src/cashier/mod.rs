@@ -70,7 +70,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::gateway::Reply;
+use crate::reply::Reply;
 use crate::products::coupon::engine as coupon;
 use crate::products::trade::engine as trade;
 use crate::products::trade::store::{TradeKind, TradeRecord, TradeState};

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::{forbidden, pages, same_origin};
 use crate::accounts;
 use crate::admin::AdminError;
-use crate::gateway::methods::Refusal;
+use crate::products::Refusal;
 use crate::products::coupon::admin as coupon_admin;
 use crate::products::coupon::engine as coupon;
 use crate::products::trade::store::{TradeKind, TradeRecord, TradeState};

@@ -172,7 +172,7 @@ pub(crate) async fn record(
 /// the answer's code and the fields the acceptance checks judge (`trade_status`, `retry_flag`, the bill URL).
 fn logged(
     call: &CallRecord,
-    reply: Option<&crate::gateway::Reply>,
+    reply: Option<&crate::reply::Reply>,
     dropped: bool,
     peer: Option<std::net::SocketAddr>,
 ) -> alipay_sandbox_admin::LoggedCall {

@@ -52,7 +52,8 @@ use std::sync::Arc;
 
 use alipay_core::{form, sign_content, Charset, PublicKey, ResultCode, SignScope, SignType, Timestamp};
 
-use super::{AnswerModes, Reply};
+use super::AnswerModes;
+use crate::reply::Reply;
 use crate::caller::Caller;
 use crate::modes::AppModes;
 use crate::store::AppRecord;

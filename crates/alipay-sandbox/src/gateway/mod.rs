@@ -8,10 +8,9 @@
 
 pub(crate) mod common;
 pub(crate) mod methods;
-mod reply;
 mod v3;
 
-pub(crate) use reply::Reply;
+use crate::reply::Reply;
 
 use std::sync::Arc;
 

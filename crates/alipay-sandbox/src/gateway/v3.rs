@@ -42,7 +42,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::common::{self, Checked, Failure};
-use super::{AnswerModes, Reply};
+use super::AnswerModes;
+use crate::reply::Reply;
 use crate::caller::Caller;
 use crate::SandboxState;
 

@@ -2,7 +2,7 @@
 //!
 //! | file | holds |
 //! |---|---|
-//! | `mod.rs` | the family's gateway methods: one [`crate::gateway::methods::Handler`] impl per `alipay-api` request type |
+//! | `mod.rs` | the family's gateway methods: one [`Handler`] impl per `alipay-api` request type |
 //! | `engine.rs` | the state machine over the store: no HTTP, domain values and typed errors in, answers out |
 //! | `store.rs` | the family's rows, its repository trait (a supertrait of [`crate::store::Repo`]) and migrations |
 //! | `admin.rs` | the family's simulation controls under `/admin/...` |
@@ -17,12 +17,15 @@
 //! | [`coupon`] | `alipay.fund.coupon.*` (cash red packets) | 003 |
 
 pub(crate) mod bill;
+mod contract;
 pub(crate) mod coupon;
 pub(crate) mod deduct;
 pub(crate) mod ebpp;
 pub(crate) mod trade;
 
 use std::sync::Arc;
+
+pub(crate) use contract::{default_fault, lookup, write, Access, Call, Handler, Refusal};
 
 use crate::settings::Settings;
 use crate::store::{Repo, StoreError};

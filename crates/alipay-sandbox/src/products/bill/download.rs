@@ -25,8 +25,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::engine::{self as bill, BillError, BillZip};
-use crate::gateway::methods::Call;
-use crate::gateway::Reply;
+use crate::products::Call;
+use crate::reply::Reply;
 use crate::store::{Store, StoreError};
 use crate::SandboxState;
 

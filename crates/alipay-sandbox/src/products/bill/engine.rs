@@ -35,7 +35,7 @@ use alipay_api::bill_ledger::{self, LedgerBizType, LedgerRow};
 use alipay_core::{Money, Timestamp};
 use chrono::{Datelike, Months, NaiveDate};
 
-use crate::gateway::Reply;
+use crate::reply::Reply;
 use crate::ids;
 use crate::products::trade::store::TradeRecord;
 use crate::store::ledger::LedgerRecord;

@@ -19,8 +19,8 @@ use std::future::Future;
 
 use alipay_api::bill::BillDownloadUrlQuery;
 
-use crate::gateway::methods::{Access, Call, Handler, Refusal};
-use crate::gateway::Reply;
+use crate::products::{Access, Call, Handler, Refusal};
+use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
 

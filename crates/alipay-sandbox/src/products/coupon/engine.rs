@@ -13,7 +13,7 @@ use alipay_core::{ApiStatus, Money, SignType, Timestamp};
 
 use crate::caller::Caller;
 use crate::clock::real_now_ms;
-use crate::gateway::Reply;
+use crate::reply::Reply;
 use crate::ids;
 use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord, FundKind, OperationKind};
 use crate::products::trade::engine::SimError;

@@ -90,8 +90,8 @@ use alipay_api::coupon::{
 use alipay_api::AlipayRequest;
 use serde::Serialize;
 
-use crate::gateway::methods::{write, Access, Call, Handler, Refusal};
-use crate::gateway::Reply;
+use crate::products::{write, Access, Call, Handler, Refusal};
+use crate::reply::Reply;
 use crate::store::{Repo, StoreError};
 use crate::SandboxState;
 

@@ -19,7 +19,7 @@ use super::store::{AgreementRecord, AgreementStatus, DeductionRecord, PayTokenRe
 use crate::admin::AdminError;
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
-use crate::gateway::Reply;
+use crate::reply::Reply;
 use crate::ids;
 use crate::products::ebpp::{documented, illegal};
 use crate::store::ledger::{biz_type, LedgerEntry};

@@ -18,8 +18,8 @@ use std::future::Future;
 
 use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel, PdeductSignQuery};
 
-use crate::gateway::methods::{lookup, write, Access, Call, Handler, Refusal};
-use crate::gateway::Reply;
+use crate::products::{lookup, write, Access, Call, Handler, Refusal};
+use crate::reply::Reply;
 use crate::products::ebpp::illegal;
 use crate::store::StoreError;
 use crate::SandboxState;

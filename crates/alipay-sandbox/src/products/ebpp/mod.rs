@@ -74,8 +74,8 @@ use std::future::Future;
 use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
 use alipay_api::sub_code::SubCode;
 
-use crate::gateway::methods::{lookup, write, Access, Call, Handler, Refusal};
-use crate::gateway::Reply;
+use crate::products::{lookup, write, Access, Call, Handler, Refusal};
+use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
 

@@ -16,7 +16,7 @@ use super::notify::{self, SyncEvent};
 use super::requests::{PageRequest, PayRequest, PrecreateRequest, RefundRequest, TradeKey};
 use super::store::{RefundRecord, TradeKind, TradeRecord, TradeState};
 use crate::caller::Caller;
-use crate::gateway::Reply;
+use crate::reply::Reply;
 use crate::ids;
 use crate::settings::Settings;
 use crate::store::ledger::{biz_type, LedgerEntry};

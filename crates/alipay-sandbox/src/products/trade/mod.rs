@@ -24,8 +24,8 @@ use alipay_api::trade::{
 };
 
 use crate::faults::FaultKind;
-use crate::gateway::methods::{self, lookup, write, Access, Call, Handler, Refusal};
-use crate::gateway::Reply;
+use crate::products::{lookup, write, Access, Call, Handler, Refusal};
+use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
 use requests::BizError;
@@ -86,7 +86,7 @@ impl Handler for TradeCancel {
     }
     /// A cancel that fails for a reason a retry can fix says so: `retry_flag=Y` (trade.md), the trade unchanged.
     fn fault(kind: FaultKind) -> Reply {
-        let reply = methods::default_fault(kind);
+        let reply = crate::products::default_fault(kind);
         match kind {
             FaultKind::UnknownError | FaultKind::SystemError => {
                 let body = TradeCancelResponse { retry_flag: Some(YesNo::Yes), ..Default::default() };

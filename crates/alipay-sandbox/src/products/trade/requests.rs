@@ -13,8 +13,8 @@ use alipay_api::trade::{TradeAppPay, TradePagePay, TradePay, TradePrecreate, Tra
 use alipay_api::{DecodeError, TimeoutExpress, ValidationError};
 use alipay_core::{Money, Timestamp};
 
-use crate::gateway::methods::Refusal;
-use crate::gateway::Reply;
+use crate::products::Refusal;
+use crate::reply::Reply;
 
 /// Business input refused before anything runs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
