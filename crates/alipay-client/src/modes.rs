@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use alipay_api::{AlipayRequest, ApiResponse, ValidationError};
+use alipay_api::{AlipayRequest, ApiResponse};
 use alipay_core::aes::AesKey;
 use alipay_core::cert::{CertError, Certificate, RootCerts};
 use alipay_core::{Charset, PrivateKey, PublicKey};
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::builder::ClientBuilder;
 use crate::client::{AlipayClient, CallOptions};
@@ -48,8 +48,8 @@ impl std::str::FromStr for Protocol {
     }
 }
 
-/// `alipay.open.app.alipaycert.download`: Alipay's public-key certificate of a given SN (defined here, not
-/// in `alipay-api`, because the client itself needs it for certificate rotation).
+/// `alipay.open.app.alipaycert.download` (the model of `alipay_api::cert`, the gateway's too), which the client
+/// itself calls for certificate rotation.
 ///
 /// ```no_run
 /// # async fn run(client: alipay_client::AlipayClient) -> Result<(), alipay_client::Error> {
@@ -58,27 +58,7 @@ impl std::str::FromStr for Protocol {
 /// let pem_base64 = answer.ok()?.alipay_cert_content;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlipayCertDownload {
-    /// The SN of the Alipay certificate wanted.
-    pub alipay_cert_sn: String,
-}
-
-/// The answer of [`AlipayCertDownload`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlipayCertDownloadResponse {
-    /// Base64 of the certificate's PEM text.
-    #[serde(default)]
-    pub alipay_cert_content: Option<String>,
-}
-
-impl AlipayRequest for AlipayCertDownload {
-    const METHOD: &'static str = "alipay.open.app.alipaycert.download";
-    type Response = AlipayCertDownloadResponse;
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
+pub use alipay_api::cert::{AlipayCertDownload, AlipayCertDownloadResponse};
 
 /// Key text that `Debug` never shows.
 #[derive(Clone)]

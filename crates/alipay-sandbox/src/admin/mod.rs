@@ -23,7 +23,7 @@ use axum::{Json, Router};
 
 use crate::accounts::{self, AccountError};
 use crate::clock::time_text;
-use crate::products::trade::engine::SimError;
+use crate::products::SimError;
 use crate::store::{BuyerRecord, DeliveryRecord, StoreError};
 use crate::{clock, meta_keys, SandboxState};
 
@@ -61,6 +61,7 @@ impl From<SimError> for AdminError {
             SimError::Store(s) => AdminError::Store(s),
             SimError::NotFound(m) => AdminError::NotFound(m),
             SimError::Conflict(m) => AdminError::Conflict(m),
+            SimError::BadRequest(m) => AdminError::BadRequest(m),
         }
     }
 }

@@ -366,7 +366,7 @@ pub(crate) fn answer_modes(state: &SandboxState, app: &AppModes, method: &str) -
     if !app.cert_mode {
         return AnswerModes::default();
     }
-    let configured = (method == crate::modes::CERT_DOWNLOAD)
+    let configured = (method == <alipay_api::cert::AlipayCertDownload as alipay_api::AlipayRequest>::METHOD)
         .then(|| app.alipay_cert_sn.as_deref().and_then(|sn| state.authority.by_sn(sn)))
         .flatten();
     let cert = configured.or_else(|| state.authority.current());

@@ -68,7 +68,7 @@ pub(crate) static METHODS: &[Method] = &[
     entry::<CouponOrderRefund>(),
     entry::<CouponOperationQuery>(),
     // Certificate mode: Alipay's certificates by SN (crate::modes).
-    entry::<crate::modes::AlipayCertDownload>(),
+    entry::<alipay_api::cert::AlipayCertDownload>(),
 ];
 
 /// The entry of `method`, if the gateway serves it.

@@ -4,10 +4,11 @@
 
 use std::future::Future;
 
-use alipay_api::{AlipayRequest, DecodeError, ValidationError};
+use alipay_api::AlipayRequest;
 use alipay_core::ResultCode;
 
 use crate::caller::Caller;
+use super::error::Refusal;
 use crate::faults::FaultKind;
 use crate::reply::Reply;
 use crate::settings::Settings;
@@ -21,24 +22,6 @@ pub(crate) enum Access {
     Write,
     /// A read of committed state.
     Read,
-}
-
-/// Why a request's business parameters were refused before anything ran.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// They do not decode into the request type (missing `biz_content`, bad JSON, wrong types).
-    Decode(DecodeError),
-    /// A field rule of the request type is broken.
-    Invalid(ValidationError),
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::Decode(e) => e.fmt(f),
-            Refusal::Invalid(e) => e.fmt(f),
-        }
-    }
 }
 
 /// A verified call of one method, decoded into its request type.

@@ -17,7 +17,9 @@
 //! | [`coupon`] | `alipay.fund.coupon.*` (cash red packets) | 003 |
 
 pub(crate) mod bill;
+mod cert_download;
 mod contract;
+pub(crate) mod error;
 pub(crate) mod coupon;
 pub(crate) mod deduct;
 pub(crate) mod ebpp;
@@ -25,7 +27,8 @@ pub(crate) mod trade;
 
 use std::sync::Arc;
 
-pub(crate) use contract::{default_fault, lookup, write, Access, Call, Handler, Refusal};
+pub(crate) use contract::{default_fault, lookup, write, Access, Call, Handler};
+pub(crate) use error::{Refusal, SimError};
 
 use crate::settings::Settings;
 use crate::store::{Repo, StoreError};

@@ -16,7 +16,7 @@ use crate::clock::real_now_ms;
 use crate::reply::Reply;
 use crate::ids;
 use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord, FundKind, OperationKind};
-use crate::products::trade::engine::SimError;
+use crate::products::error::SimError;
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{OutboxRecord, Repo, StoreError};
 

@@ -38,7 +38,7 @@ async fn token(State(state): St, body: Option<Json<NewPayPasswordToken>>) -> Adm
         .store
         .write(move |r| -> Result<_, AdminError> {
             let user = default_buyer(r, body.user_id.clone())?;
-            deduct::issue_token(r, &user, ttl, now)
+            Ok(deduct::issue_token(r, &user, ttl, now)?)
         })
         .await?;
     Ok(Json(PayPasswordToken { pay_password_token: t.token, user_id: t.user_id, expires_at: time_text(t.expires_at) }))
@@ -104,7 +104,7 @@ async fn resolve(State(state): St, Json(body): Json<ResolveDeduction>) -> AdminR
         .store
         .write(move |r| -> Result<_, AdminError> {
             let seller = seller_of(r, body.app_id.as_deref())?;
-            deduct::resolve(r, &seller, &body.out_order_no, success, failure.clone(), now)
+            Ok(deduct::resolve(r, &seller, &body.out_order_no, success, failure.clone(), now)?)
         })
         .await?;
     Ok(Json(deduct::deduction_answer(d)))

@@ -16,12 +16,12 @@ use alipay_api::ValidationError;
 use alipay_core::{ApiStatus, Money, Timestamp};
 
 use super::store::{AgreementRecord, AgreementStatus, DeductionRecord, PayTokenRecord};
-use crate::admin::AdminError;
+use crate::products::error::SimError;
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
 use crate::reply::Reply;
 use crate::ids;
-use crate::products::ebpp::{documented, illegal};
+use crate::products::ebpp::errors::{documented, illegal};
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
 
@@ -116,12 +116,12 @@ fn check_token(repo: &dyn Repo, token: &str, user_id: &str, now: i64) -> Result<
 }
 
 /// Issues a single-use token for `user_id` (a buyer), valid `ttl_secs`.
-pub fn issue_token(repo: &dyn Repo, user_id: &str, ttl_secs: i64, now: i64) -> Result<PayTokenRecord, AdminError> {
+pub fn issue_token(repo: &dyn Repo, user_id: &str, ttl_secs: i64, now: i64) -> Result<PayTokenRecord, SimError> {
     if ttl_secs <= 0 {
-        return Err(AdminError::BadRequest("ttl_secs must be positive".into()));
+        return Err(SimError::BadRequest("ttl_secs must be positive".into()));
     }
     if repo.buyer(user_id)?.is_none() {
-        return Err(AdminError::NotFound(format!("buyer {user_id} not found")));
+        return Err(SimError::NotFound(format!("buyer {user_id} not found")));
     }
     let token = loop {
         let t = format!("{}{}", date_digits(now), ids::alnum(32));
@@ -402,12 +402,12 @@ pub fn resolve(
     success: bool,
     failure: Option<(String, String)>,
     now: i64,
-) -> Result<DeductionRecord, AdminError> {
+) -> Result<DeductionRecord, SimError> {
     let mut d = repo
         .deduction(seller_id, out_order_no)?
-        .ok_or_else(|| AdminError::NotFound(format!("deduction {out_order_no} not found")))?;
+        .ok_or_else(|| SimError::NotFound(format!("deduction {out_order_no} not found")))?;
     if d.status != DeductResult::Undetermined {
-        return Err(AdminError::Conflict(format!("deduction {out_order_no} is not pending (status {})", d.status)));
+        return Err(SimError::Conflict(format!("deduction {out_order_no} is not pending (status {})", d.status)));
     }
     d.gmt_finish = Some(now);
     if success {
@@ -418,7 +418,7 @@ pub fn resolve(
         repo.update_deduction(&d)?;
         // The transaction rolls back with the error: the deduction stays pending.
         if !move_money(repo, &d, Money::ZERO, now)? {
-            return Err(AdminError::Conflict(format!("the balance of {} is short", d.user_id)));
+            return Err(SimError::Conflict(format!("the balance of {} is short", d.user_id)));
         }
     } else {
         let default = pay_errors::INVOKE_PAYACCEPTANCE_EXCEPTION;

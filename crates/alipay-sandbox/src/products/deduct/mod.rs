@@ -20,7 +20,7 @@ use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, Pdedu
 
 use crate::products::{lookup, write, Access, Call, Handler, Refusal};
 use crate::reply::Reply;
-use crate::products::ebpp::illegal;
+use crate::products::ebpp::errors::illegal;
 use crate::store::StoreError;
 use crate::SandboxState;
 

@@ -10,8 +10,8 @@ use alipay_api::ValidationError;
 use alipay_core::{ApiStatus, Money};
 
 use super::store::EbppBillRecord;
-use super::{documented, illegal};
-use crate::admin::AdminError;
+use super::errors::{documented, illegal};
+use crate::products::error::SimError;
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
 use crate::reply::Reply;
@@ -132,12 +132,12 @@ pub(crate) fn bill_answer(bill: EbppBillRecord) -> Result<alipay_sandbox_admin::
     })
 }
 
-fn init_bill(repo: &dyn Repo, seller_id: &str, merchant_order_no: &str) -> Result<EbppBillRecord, AdminError> {
+fn init_bill(repo: &dyn Repo, seller_id: &str, merchant_order_no: &str) -> Result<EbppBillRecord, SimError> {
     let bill = repo
         .ebpp_bill(seller_id, merchant_order_no)?
-        .ok_or_else(|| AdminError::NotFound(format!("bill {merchant_order_no} not found")))?;
+        .ok_or_else(|| SimError::NotFound(format!("bill {merchant_order_no} not found")))?;
     if bill.status != OrderStatus::Init {
-        return Err(AdminError::Conflict(format!("bill {merchant_order_no} is {}, not INIT", bill.status)));
+        return Err(SimError::Conflict(format!("bill {merchant_order_no} is {}, not INIT", bill.status)));
     }
     Ok(bill)
 }
@@ -149,19 +149,19 @@ pub fn pay(
     merchant_order_no: &str,
     buyer_id: &str,
     now: i64,
-) -> Result<EbppBillRecord, AdminError> {
+) -> Result<EbppBillRecord, SimError> {
     let mut bill = init_bill(repo, seller_id, merchant_order_no)?;
     let req = stored_request(&bill)?;
     let total = req
         .pay_amount
         .checked_add(req.service_amount.unwrap_or(Money::ZERO))
-        .ok_or_else(|| AdminError::BadRequest("amount overflow".into()))?;
-    let buyer = repo.buyer(buyer_id)?.ok_or_else(|| AdminError::NotFound(format!("buyer {buyer_id} not found")))?;
+        .ok_or_else(|| SimError::BadRequest("amount overflow".into()))?;
+    let buyer = repo.buyer(buyer_id)?.ok_or_else(|| SimError::NotFound(format!("buyer {buyer_id} not found")))?;
     let buyer_after = buyer
         .balance
         .checked_sub(total)
         .filter(|b| *b >= Money::ZERO)
-        .ok_or_else(|| AdminError::Conflict(format!("buyer balance {} is short of {total}", buyer.balance)))?;
+        .ok_or_else(|| SimError::Conflict(format!("buyer balance {} is short of {total}", buyer.balance)))?;
     repo.set_buyer_balance(&buyer.user_id, buyer_after)?;
     repo.post_merchant(&LedgerEntry {
         biz_no: bill.alipay_order_no.clone(),
@@ -178,7 +178,7 @@ pub fn pay(
 }
 
 /// The user's payment of the bill fails: `FAILED`, nothing moves.
-pub fn fail(repo: &dyn Repo, seller_id: &str, merchant_order_no: &str) -> Result<EbppBillRecord, AdminError> {
+pub fn fail(repo: &dyn Repo, seller_id: &str, merchant_order_no: &str) -> Result<EbppBillRecord, SimError> {
     let mut bill = init_bill(repo, seller_id, merchant_order_no)?;
     bill.status = OrderStatus::Failed;
     repo.update_ebpp_bill(&bill)?;

@@ -67,27 +67,19 @@
 
 pub(crate) mod admin;
 pub(crate) mod engine;
+pub(crate) mod errors;
 pub(crate) mod store;
 
 use std::future::Future;
 
 use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
-use alipay_api::sub_code::SubCode;
+
+use errors::illegal;
 
 use crate::products::{lookup, write, Access, Call, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
-
-/// `PARAMETER_ILLEGAL` (seed 004's code, used for every broken field rule of the `alipay.ebpp.*` families).
-pub(crate) fn illegal(detail: &str) -> Reply {
-    Reply::business("PARAMETER_ILLEGAL", &format!("传入的参数非法: {detail}"))
-}
-
-/// The `40004` answer of a documented sub-code.
-pub(crate) fn documented(code: &SubCode) -> Reply {
-    Reply::business(code.code, code.msg)
-}
 
 fn refuse(refusal: Refusal) -> Reply {
     match refusal {

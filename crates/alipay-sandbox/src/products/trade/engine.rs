@@ -20,6 +20,7 @@ use crate::reply::Reply;
 use crate::ids;
 use crate::settings::Settings;
 use crate::store::ledger::{biz_type, LedgerEntry};
+use crate::products::error::SimError;
 use crate::store::{BuyerRecord, Repo, StoreError};
 
 fn time(t: i64) -> Option<Timestamp> {
@@ -553,20 +554,6 @@ pub fn refund_query(
         }
     }
     Ok(Reply::typed(ApiStatus::success(), &body))
-}
-
-/// A buyer-side simulation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// No such trade (or buyer).
-    #[error("{0}")]
-    NotFound(String),
-    /// The trade is not in a state that allows this.
-    #[error("{0}")]
-    Conflict(String),
 }
 
 /// The buyer scans a precreated trade's QR code: the trade now exists and waits for payment.

@@ -6,14 +6,14 @@
 //!
 //! A probe is sent directly, never through the outbox: it never changes the trade, never counts as the trade's
 //! notification and never enters the retry schedule. The merchant must refuse it: any reply other than
-//! `success` ([`crate::notify::is_acknowledgement`]) passes (seed 001:154 "一定要对异步通知做验签,确保通知是
+//! `success` ([`crate::notify::wire::is_acknowledgement`]) passes (seed 001:154 "一定要对异步通知做验签,确保通知是
 //! 支付宝发出的": always verify the signature, be sure Alipay sent it).
 
 use alipay_core::{form, sign_content, Charset, PrivateKey, SignScope, SignType};
 
 use super::notify::{sync_params, SyncEvent};
 use super::store::{TradeRecord, TradeState};
-use crate::notify::NotifyError;
+use crate::notify::wire::NotifyError;
 use crate::store::{Repo, StoreError};
 
 /// One probe, ready to send.

@@ -13,7 +13,7 @@ use alipay_api::trade::{TradeAppPay, TradePagePay, TradePay, TradePrecreate, Tra
 use alipay_api::{DecodeError, TimeoutExpress, ValidationError};
 use alipay_core::{Money, Timestamp};
 
-use crate::products::Refusal;
+use crate::products::error::Refusal;
 use crate::reply::Reply;
 
 /// Business input refused before anything runs.
