@@ -24,6 +24,8 @@ mod caller;
 mod cashier;
 mod clock;
 mod console;
+mod defaults;
+mod error;
 mod faults;
 mod gateway;
 mod ids;
@@ -42,62 +44,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alipay_core::{Money, PrivateKey, PublicKey, SignType};
-use serde::Serialize;
+use alipay_core::{Money, PrivateKey, PublicKey};
 use tokio::sync::{watch, Notify};
 
-use crate::accounts::{AccountError, NewApp};
 use crate::clock::Clock;
+pub use crate::defaults::AppJson;
+use crate::defaults::{app_json, meta_keys, seed};
+use crate::error::io_err;
+pub use crate::error::SandboxError;
 use crate::faults::Faults;
 pub use crate::settings::Settings;
-use crate::store::{Repo, Store, StoreError};
-
-/// `meta` keys of the sandbox's own state.
-mod meta_keys {
-    pub const ALIPAY_KEY: &str = "alipay.private_key";
-    pub const DEFAULT_APP_ID: &str = "default.app_id";
-    pub const DEFAULT_APP_KEY: &str = "default.app_private_key";
-    pub const DEFAULT_BUYER: &str = "default.buyer_id";
-    /// The default app's merchant (kept by reset, so `app.json`'s `merchant_pid` stays true).
-    pub const DEFAULT_MERCHANT: &str = "default.merchant_pid";
-    /// The admin API's bearer token (kept by reset; in the store, so instances sharing a store share it).
-    pub const ADMIN_TOKEN: &str = "admin.token";
-}
-
-/// The sandbox could not start or run. Each variant's message says what failed; its cause is its
-/// [`std::error::Error::source`].
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SandboxError {
-    /// A file or socket operation failed.
-    #[error("{context}")]
-    Io {
-        /// What was being done.
-        context: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A key could not be generated or read.
-    #[error("the sandbox's keys cannot be generated or read")]
-    Key(#[from] alipay_core::KeyError),
-    /// Seeding accounts failed.
-    #[error(transparent)]
-    Account(#[from] AccountError),
-    /// The CA or the Alipay certificates could not be made or read.
-    #[error("the sandbox's certificate authority: {0}")]
-    Modes(#[from] modes::ModesError),
-    /// app.json could not be written.
-    #[error("cannot write app.json")]
-    Json(#[from] serde_json::Error),
-}
-
-fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> SandboxError {
-    let context = context.into();
-    move |source| SandboxError::Io { context, source }
-}
+use crate::store::Store;
 
 /// Tunables of the sandbox.
 #[derive(Debug, Clone)]
@@ -143,40 +100,6 @@ impl Default for Config {
             signature_cache_slots: 4096,
         }
     }
-}
-
-/// The contents of `DIR/app.json`: everything a client needs to talk to this sandbox.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct AppJson {
-    /// `http://HOST:PORT/gateway.do`.
-    pub gateway_url: String,
-    /// The default app.
-    pub app_id: String,
-    /// Its private key (PKCS#8 PEM).
-    pub app_private_key: String,
-    /// The same private key as PKCS#1 PEM (`RSA PRIVATE KEY`), the only form Alipay's Python SDK reads.
-    #[serde(default)]
-    pub app_private_key_pkcs1: String,
-    /// Its public key (SPKI PEM).
-    pub app_public_key: String,
-    /// The sandbox's Alipay public key (SPKI PEM), to verify answers and notifications.
-    pub alipay_public_key: String,
-    /// `RSA2`.
-    pub sign_type: String,
-    /// `utf-8`.
-    pub charset: String,
-    /// The default app's merchant PID.
-    pub merchant_pid: String,
-    /// A buyer created on first start.
-    pub buyer_user_id: String,
-    /// Whether this app gets buyers' open ids (`buyer_open_id`) instead of `2088…` user ids. `false` for the
-    /// default app (as older apps); apps made with `POST /admin/apps` default to open ids, as Alipay's new apps.
-    #[serde(default)]
-    pub open_id: bool,
-    /// The admin API's bearer token, required on a non-loopback listener (absent in files written before
-    /// it existed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub admin_token: Option<String>,
 }
 
 /// A registered app as cached by the gateway: its record, parsed public key and mode settings.
@@ -227,8 +150,8 @@ impl Sandbox {
     pub async fn open(dir: &Path, config: Config) -> Result<Sandbox, SandboxError> {
         std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
         let store = Arc::new(match &config.store {
-            Some(url) => Store::connect(url).await?,
-            None => Store::open(&dir.join("sandbox.db"))?,
+            Some(url) => Store::connect(url, products::COMPONENTS).await?,
+            None => Store::open(&dir.join("sandbox.db"), products::COMPONENTS)?,
         });
         let have_key = store.read(|r| r.meta(meta_keys::ALIPAY_KEY)).await?.is_some();
         if !have_key {
@@ -455,86 +378,4 @@ pub async fn serve(opts: ServeOptions) -> Result<(), SandboxError> {
     let _ = tokio::signal::ctrl_c().await;
     running.stop().await;
     Ok(())
-}
-
-/// First start (or reset): stores the keys and creates the default app, its merchant and a buyer.
-pub(crate) async fn seed(
-    store: &Store,
-    alipay_key: PrivateKey,
-    app_key: PrivateKey,
-    config: &Config,
-) -> Result<(), SandboxError> {
-    let now = clock::real_now();
-    let alipay_text = alipay_key.to_pkcs8_base64();
-    let app_text = app_key.to_pkcs8_base64();
-    let app_public = app_key.public_key().to_spki_pem();
-    let (balance, limit) = (config.default_buyer_balance, config.default_buyer_limit);
-    store
-        .write(move |r: &dyn Repo| -> Result<(), SandboxError> {
-            // Seeded already (by another instance starting on the same shared store at the same time).
-            if let Some(id) = r.meta(meta_keys::DEFAULT_APP_ID)? {
-                if r.app(&id)?.is_some() && r.meta(meta_keys::ALIPAY_KEY)?.is_some() {
-                    return Ok(());
-                }
-            }
-            if r.meta(meta_keys::ALIPAY_KEY)?.is_none() {
-                r.set_meta(meta_keys::ALIPAY_KEY, &alipay_text)?;
-            }
-            openid::ensure_secret(r)?;
-            let app_text = match r.meta(meta_keys::DEFAULT_APP_KEY)? {
-                Some(existing) => existing,
-                None => {
-                    r.set_meta(meta_keys::DEFAULT_APP_KEY, &app_text)?;
-                    app_text.clone()
-                }
-            };
-            let public = match PrivateKey::from_text(&app_text) {
-                Ok(k) => k.public_key().to_spki_pem(),
-                Err(_) => app_public.clone(),
-            };
-            let wished = r.meta(meta_keys::DEFAULT_APP_ID)?;
-            // After a reset, the default app's merchant comes back with its PID (`app.json` names it).
-            let merchant_pid = match r.meta(meta_keys::DEFAULT_MERCHANT)? {
-                Some(pid) => Some(accounts::recreate_merchant(r, &pid, "沙箱商户")?.pid),
-                None => None,
-            };
-            let new = NewApp { public_key: public, sign_type: SignType::Rsa2, app_id: wished, merchant_pid };
-            let (app, merchant) = accounts::register_app(r, &new, now)?;
-            r.set_meta(meta_keys::DEFAULT_APP_ID, &app.app_id)?;
-            r.set_meta(meta_keys::DEFAULT_MERCHANT, &merchant.pid)?;
-            let buyer = accounts::create_buyer(r, balance, limit, None)?;
-            r.set_meta(meta_keys::DEFAULT_BUYER, &buyer.user_id)?;
-            Ok(())
-        })
-        .await
-}
-
-async fn app_json(state: &SandboxState, addr: SocketAddr) -> Result<AppJson, SandboxError> {
-    let (app_id, app_key, buyer) = state
-        .store
-        .read(|r| {
-            Ok((
-                r.meta(meta_keys::DEFAULT_APP_ID)?.unwrap_or_default(),
-                r.meta(meta_keys::DEFAULT_APP_KEY)?.unwrap_or_default(),
-                r.meta(meta_keys::DEFAULT_BUYER)?.unwrap_or_default(),
-            ))
-        })
-        .await?;
-    let id = app_id.clone();
-    let merchant_pid = state.store.read(move |r| Ok(r.app(&id)?.map(|a| a.merchant_pid).unwrap_or_default())).await?;
-    let key = PrivateKey::from_text(&app_key)?;
-    Ok(AppJson {
-        gateway_url: format!("http://{addr}/gateway.do"),
-        app_id,
-        app_private_key: key.to_pkcs8_pem(),
-        app_private_key_pkcs1: key.to_pkcs1_pem(),
-        app_public_key: key.public_key().to_spki_pem(),
-        alipay_public_key: state.alipay_key.public_key().to_spki_pem(),
-        sign_type: "RSA2".into(),
-        charset: "utf-8".into(),
-        merchant_pid,
-        buyer_user_id: buyer,
-        open_id: false,
-        admin_token: Some(state.admin_token.to_string()),
-    })
 }

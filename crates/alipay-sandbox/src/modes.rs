@@ -43,7 +43,6 @@ use alipay_sandbox_admin::{NewApp as NewAppRequest, RegisteredApp, RotatedAlipay
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{self, AccountError, NewApp};
-use crate::store::sql::SqlRepo;
 use crate::store::{Repo, Store, StoreError};
 
 /// This component's ordered migrations (component `modes`).
@@ -103,7 +102,7 @@ impl AppModes {
     }
 }
 
-/// Per-app mode persistence. A supertrait of [`crate::store::Repo`].
+/// Per-app mode persistence. An extension of [`crate::store::Repo`], implemented for every repository.
 pub trait ModesRepo {
     /// The settings of an app (`None`: a plain app with no settings row).
     fn app_modes(&self, app_id: &str) -> Result<Option<AppModes>, StoreError>;
@@ -111,16 +110,16 @@ pub trait ModesRepo {
     fn set_app_modes(&self, app_id: &str, modes: &AppModes) -> Result<(), StoreError>;
 }
 
-impl ModesRepo for SqlRepo<'_> {
+impl<R: crate::store::Repo + ?Sized> ModesRepo for R {
     fn app_modes(&self, app_id: &str) -> Result<Option<AppModes>, StoreError> {
         let text: Option<String> =
-            self.row("SELECT settings FROM app_modes WHERE app_id = ?1", [app_id], |r| r.get(0))?;
+            self.sql().row("SELECT settings FROM app_modes WHERE app_id = ?1", [app_id], |r| r.get(0))?;
         text.map(|t| serde_json::from_str(&t).map_err(StoreError::backend)).transpose()
     }
 
     fn set_app_modes(&self, app_id: &str, modes: &AppModes) -> Result<(), StoreError> {
         let text = serde_json::to_string(modes).map_err(StoreError::backend)?;
-        self.exec(
+        self.sql().exec(
             "INSERT INTO app_modes (app_id, settings) VALUES (?1, ?2) \
              ON CONFLICT (app_id) DO UPDATE SET settings = excluded.settings",
             [app_id, text.as_str()],

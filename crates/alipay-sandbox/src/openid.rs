@@ -11,6 +11,7 @@ use alipay_core::aes::AesKey;
 use alipay_core::Charset;
 use base64::Engine as _;
 
+use crate::modes::ModesRepo;
 use crate::store::{Repo, StoreError};
 
 /// The `meta` key of the secret open ids are derived from.

@@ -7,16 +7,17 @@
 //! |---|---|---|
 //! | 0 values | `reply`, `caller`, `clock`, `settings` | protocol values: what a method answers, who calls, time, the rules |
 //! | 1 store | `store::*` | the databases, the core rows (meta, apps, merchants, buyers with their reservations, outbox, ledger, call log); knows no family |
-//! | 2 core | `ids`, `faults`, `openid`, `accounts`, `shared`, `modes`, `notify::wire` | services over the core store: ids, injected faults, open ids, accounts, the shared-state generation, app modes and Alipay's certificates, a notification's signed body |
+//! | 2 core | `ids`, `faults`, `openid`, `accounts`, `shared`, `modes`, `defaults`, `error`, `notify::wire` | services over the core store: ids, injected faults, open ids, accounts, the shared-state generation, app modes and Alipay's certificates, the default app and `app.json`, `SandboxError`, a notification's signed body |
 //! | 3 family stores | `products::<f>::store` | each family's rows, repository trait and migrations |
 //! | 4 family base | `products::repo`, `products::error` | `Repo` (every repository in one trait), `SimError`, the families' component list |
 //! | 5 engines | `products::<f>::*` | state machines, notifications, probes: no HTTP, no face's error type |
 //! | 6 plug-ins | `products`, `products::contract`, `products::<f>` | the family contract (`Handler`, `Call`, `write`, `lookup`) and each family's `Handler` impls |
-//! | 7 services | `notify`, `accept`, `control` | the outbox worker, the acceptance judge, clock/reset/sweep controls |
-//! | 8 faces | `gateway`, `admin`, `console`, `cashier`, `products::<f>::admin`, `products::bill::download` | HTTP: the gateway, JSON controls, HTML pages |
+//! | 7 services | `notify`, `accept::*`, `control` | the outbox worker, the acceptance judge, clock/reset/sweep controls |
+//! | 8 faces | `gateway`, `admin`, `console`, `cashier`, `products::<f>::admin`, `products::bill::download`, `accept` and `accept::probe` (routes under `/admin/accept`) | HTTP: the gateway, JSON controls, HTML pages |
 //! | 9 root | `lib.rs` | `Sandbox`, the routers, `SandboxState` |
 //!
-//! Every layer may name the composition root's context type, `crate::SandboxState` (axum's usual app state).
+//! Every layer may name the composition root's context types, `crate::SandboxState` (axum's usual app state) and
+//! its `crate::Config`.
 //! Within layer 5, one family's engine does not import another family's engine (it may read its store and use
 //! its `errors`: deduct's methods are `alipay.ebpp.pdeduct.*` and answer with EBPP's codes).
 
@@ -27,7 +28,7 @@ use std::path::{Path, PathBuf};
 const EXCEPTIONS: &[(&str, &str, &str)] = &[];
 
 /// Names of the root module that any layer may import.
-const ROOT_CONTEXT: &[&str] = &["SandboxState"];
+const ROOT_CONTEXT: &[&str] = &["SandboxState", "Config"];
 
 fn layer(module: &str) -> u8 {
     let parts: Vec<&str> = module.split("::").filter(|p| !p.is_empty()).collect();
@@ -35,13 +36,14 @@ fn layer(module: &str) -> u8 {
         [] => 9,
         ["reply" | "caller" | "clock" | "settings", ..] => 0,
         ["store", ..] => 1,
-        ["ids" | "faults" | "openid" | "accounts" | "shared" | "modes", ..] => 2,
+        ["ids" | "faults" | "openid" | "accounts" | "shared" | "modes" | "defaults" | "error", ..] => 2,
         ["products", _, "store", ..] => 3,
         ["products", "repo" | "error", ..] => 4,
         ["products", "bill", "download", ..] | ["products", _, "admin", ..] => 8,
         ["products"] | ["products", "contract", ..] | ["products", _] => 6,
         ["products", _, ..] => 5,
         ["notify", "wire"] => 2,
+        ["accept"] | ["accept", "probe"] => 8,
         ["notify" | "accept" | "control", ..] => 7,
         ["gateway" | "admin" | "console" | "cashier", ..] => 8,
         _ => panic!("module {module} is in no layer: add it to the table of tests/layering.rs"),
@@ -296,10 +298,8 @@ fn every_exception_is_still_needed() {
 #[test]
 fn the_reader_expands_use_trees() {
     let code = "use crate::{store::{Repo, sql::Value}, products::trade as t};\nuse super::engine::run;\nfn f() { crate::clock::now(); }";
-    let paths: Vec<String> = paths_of("products::trade::admin", code).into_iter().map(|p| p.join("::")).collect();
-    assert_eq!(
-        paths,
-        ["store::Repo", "store::sql::Value", "products::trade", "products::trade::engine::run", "clock::now"]
-    );
+    let paths: BTreeSet<String> = paths_of("products::trade::admin", code).into_iter().map(|p| p.join("::")).collect();
+    let want = ["store::Repo", "store::sql::Value", "products::trade", "products::trade::engine::run", "clock::now"];
+    assert_eq!(paths, want.into_iter().map(str::to_owned).collect());
     assert_eq!(code_of("a // crate::x\n\"crate::y\" b"), "a \n b");
 }

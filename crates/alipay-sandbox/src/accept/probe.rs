@@ -10,7 +10,9 @@ use alipay_sandbox_admin::{AcceptReport, CaseResult, NotifyProbeRequest, Profile
 
 use super::lint::case;
 use crate::admin::AdminError;
+use crate::modes::ModesRepo;
 use crate::products::trade::probe;
+use crate::products::trade::store::TradeRepo;
 use crate::SandboxState;
 
 /// The checks this module judges.

@@ -23,9 +23,10 @@ use axum::{Json, Router};
 
 use crate::accounts::{self, AccountError};
 use crate::clock::time_text;
+use crate::defaults::meta_keys;
 use crate::products::SimError;
 use crate::store::{BuyerRecord, DeliveryRecord, StoreError};
-use crate::{clock, meta_keys, SandboxState};
+use crate::{clock, SandboxState};
 
 /// A control request failed.
 #[derive(Debug, thiserror::Error)]
@@ -331,7 +332,7 @@ async fn create_buyer(State(state): St, Json(body): Json<NewBuyer>) -> AdminResu
 
 async fn buyer(State(state): St, Path(user_id): Path<String>) -> AdminResult<Buyer> {
     let lookup = user_id.clone();
-    let (b, reserved) = state.store.read(move |r| Ok((r.buyer(&lookup)?, r.reserved_of(&lookup)?))).await?;
+    let (b, reserved) = state.store.read(move |r| Ok((r.buyer(&lookup)?, r.reserved(&lookup)?))).await?;
     let b = b.ok_or_else(|| AdminError::NotFound(format!("buyer {user_id} not found")))?;
     // `balance`: what the buyer owns; `available_balance`: minus what pending deductions reserve.
     let owned = b.balance.checked_add(reserved).ok_or_else(|| AdminError::BadRequest("amount overflow".into()))?;
@@ -498,7 +499,7 @@ pub(crate) async fn reset_all(state: &SandboxState) -> Result<(Option<String>, O
         apps.clear();
     }
     let key = state.alipay_key.clone();
-    crate::seed(&state.store, key.clone(), key, &state.config)
+    crate::defaults::seed(&state.store, key.clone(), key, &state.config)
         .await
         .map_err(|e| AdminError::Conflict(format!("reset failed: {e}")))?;
     Ok(state.store.read(|r| Ok((r.meta(meta_keys::DEFAULT_APP_ID)?, r.meta(meta_keys::DEFAULT_BUYER)?))).await?)

@@ -70,12 +70,16 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::reply::Reply;
+use crate::defaults::meta_keys;
+use crate::modes::ModesRepo;
 use crate::products::coupon::engine as coupon;
+use crate::products::coupon::store::CouponRepo;
 use crate::products::trade::engine as trade;
+use crate::products::trade::store::TradeRepo;
 use crate::products::trade::store::{TradeKind, TradeRecord, TradeState};
+use crate::reply::Reply;
 use crate::store::{BuyerRecord, Repo, StoreError};
-use crate::{meta_keys, SandboxState};
+use crate::SandboxState;
 
 pub(crate) use wallet::router as wallet_router;
 

@@ -9,10 +9,15 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{back, layout, search_box, when, when_ms, PageError, PageResult};
+use crate::defaults::meta_keys;
 use crate::faults::{FaultKind, FaultSpec};
+use crate::products::coupon::store::CouponRepo;
+use crate::products::deduct::store::DeductRepo;
+use crate::products::ebpp::store::EbppRepo;
 use crate::products::trade::store::TradeRecord;
+use crate::products::trade::store::TradeRepo;
 use crate::store::{DeliveryRecord, OutboxRecord};
-use crate::{meta_keys, SandboxState};
+use crate::SandboxState;
 
 type St = State<Arc<SandboxState>>;
 
@@ -684,7 +689,7 @@ pub(crate) async fn accounts(State(state): St, Query(lq): Query<ListQuery>) -> P
             let buyers = r.buyers(lookup.as_deref(), 200)?;
             let mut with = Vec::new();
             for b in buyers {
-                let reserved = r.reserved_of(&b.user_id)?;
+                let reserved = r.reserved(&b.user_id)?;
                 with.push((b, reserved));
             }
             Ok((r.merchants(200)?, with))

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use super::pages::ListQuery;
 use super::{back, layout, when, PageError, PageResult};
 use crate::accounts::{self, NewApp};
-use crate::{meta_keys, AppJson, SandboxState};
+use crate::defaults::{meta_keys, AppJson};
+use crate::modes::ModesRepo;
+use crate::SandboxState;
 
 type St = State<Arc<SandboxState>>;
 
@@ -106,7 +108,7 @@ async fn app_json_of(state: &SandboxState, app_id: &str, base: &str) -> Result<(
     let app = app.ok_or_else(|| PageError::not_found(format!("app {app_id} not found")))?;
     let alipay_public_key = state.alipay_key.public_key().to_spki_pem();
     if default_app.as_deref() == Some(app_id) {
-        let mut json = crate::app_json(state, "127.0.0.1:0".parse().map_err(PageError::from)?).await?;
+        let mut json = crate::defaults::app_json(state, "127.0.0.1:0".parse().map_err(PageError::from)?).await?;
         json.gateway_url = format!("{base}/gateway.do");
         return Ok((json, true));
     }

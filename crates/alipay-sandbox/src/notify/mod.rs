@@ -20,6 +20,7 @@ pub(crate) mod wire;
 pub use wire::{is_acknowledgement, signed_body};
 
 use crate::clock::real_now_ms;
+use crate::modes::ModesRepo;
 use crate::store::{DeliveryRecord, OutboxRecord, Store};
 
 /// How long one delivery attempt may take (the HTTP timeout).

@@ -7,8 +7,8 @@ use std::future::Future;
 use alipay_api::AlipayRequest;
 use alipay_core::ResultCode;
 
-use crate::caller::Caller;
 use super::error::Refusal;
+use crate::caller::Caller;
 use crate::faults::FaultKind;
 use crate::reply::Reply;
 use crate::settings::Settings;

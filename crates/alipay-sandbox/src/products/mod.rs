@@ -19,10 +19,10 @@
 pub(crate) mod bill;
 mod cert_download;
 mod contract;
-pub(crate) mod error;
 pub(crate) mod coupon;
 pub(crate) mod deduct;
 pub(crate) mod ebpp;
+pub(crate) mod error;
 pub(crate) mod trade;
 
 use std::sync::Arc;
@@ -33,6 +33,16 @@ pub(crate) use error::{Refusal, SimError};
 use crate::settings::Settings;
 use crate::store::{Repo, StoreError};
 use crate::SandboxState;
+
+/// Every family's store component, in the order their migrations apply (deduct extends EBPP's tables), handed
+/// to the store when it opens: the store knows no family.
+pub(crate) const COMPONENTS: crate::store::Components = &[
+    ("ebpp", ebpp::store::MIGRATIONS),
+    ("coupon", coupon::store::MIGRATIONS),
+    ("deduct", deduct::store::MIGRATIONS),
+    ("modes", crate::modes::MIGRATIONS),
+    ("bill", bill::store::MIGRATIONS),
+];
 
 /// Every family's simulation controls.
 pub(crate) fn admin_router(state: Arc<SandboxState>) -> axum::Router {

@@ -14,6 +14,8 @@ pub(crate) mod postgres;
 mod records;
 mod repo;
 mod schema;
+
+pub use schema::Components;
 pub(crate) mod sql;
 pub(crate) mod sqlite;
 
@@ -54,16 +56,11 @@ pub(crate) const SEQUENCES: &[&str] =
 /// Everything the engine may do to persistent state, inside one transaction.
 ///
 /// All lookups of trades are scoped by seller: there is no way to read a trade without naming its merchant.
-pub trait Repo:
-    crate::products::trade::store::TradeRepo
-    + crate::products::ebpp::store::EbppRepo
-    + crate::products::deduct::store::DeductRepo
-    + crate::products::coupon::store::CouponRepo
-    + crate::products::bill::store::BillRepo
-    + ledger::LedgerRepo
-    + calls::CallLogRepo
-    + crate::modes::ModesRepo
-{
+pub trait Repo: ledger::LedgerRepo + calls::CallLogRepo {
+    /// The SQL view this repository runs on: what the families' repositories (extension traits of this one,
+    /// in `crate::products::<family>::store`) query. The store knows no family.
+    fn sql(&self) -> &sql::SqlRepo<'_>;
+
     /// A value of the key-value `meta` table.
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// The `meta` values of `keys` that are set, in one query.
@@ -90,13 +87,23 @@ pub trait Repo:
 
     /// A buyer by user id.
     fn buyer(&self, user_id: &str) -> Result<Option<BuyerRecord>, StoreError>;
+    /// A buyer by logon id (phone or e-mail; the first by user id if several share it).
+    fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError>;
     /// Creates a buyer.
     fn insert_buyer(&self, buyer: &BuyerRecord) -> Result<(), StoreError>;
     /// Writes the buyer's row without changing it, so that a transaction deciding on the buyer's available
     /// balance without moving it (a pending deduction's reservation) conflicts with one that moves it: under the
     /// shared store's snapshot isolation both could otherwise commit on what each saw (write skew).
     fn lock_buyer(&self, user_id: &str) -> Result<(), StoreError>;
-    /// Sets a buyer's balance.
+    /// Reserves `amount` of `user_id`'s balance for `holder` (the reserving family's key): from now on it is
+    /// owned but not available ([`BuyerRecord::balance`] is the available balance). Writes the buyer's row
+    /// ([`Repo::lock_buyer`]).
+    fn reserve(&self, holder: &str, user_id: &str, amount: Money) -> Result<(), StoreError>;
+    /// Ends `holder`'s reservation, if any: its money is available again (or about to be moved). What it held.
+    fn release(&self, holder: &str) -> Result<Money, StoreError>;
+    /// What reservations hold of `user_id`'s balance.
+    fn reserved(&self, user_id: &str) -> Result<Money, StoreError>;
+    /// Sets a buyer's available balance (what reservations hold stays owned).
     fn set_buyer_balance(&self, user_id: &str, balance: Money) -> Result<(), StoreError>;
     /// A payment code.
     fn payment_code(&self, code: &str) -> Result<Option<PaymentCodeRecord>, StoreError>;
@@ -162,15 +169,16 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating and migrating if needed) the SQLite database at `path` and starts its writer thread.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Ok(Store { backend: Backend::Sqlite(sqlite::SqliteStore::open(path)?) })
+    /// `families`: the product families' components, migrated after the store's own ([`Components`]).
+    pub fn open(path: &Path, families: Components) -> Result<Store, StoreError> {
+        Ok(Store { backend: Backend::Sqlite(sqlite::SqliteStore::open(path, families)?) })
     }
 
     /// Connects to a PostgreSQL database (`postgres://USER:PASSWORD@HOST:PORT/DB`), migrating it once however
     /// many instances start together.
-    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+    pub async fn connect(url: &str, families: Components) -> Result<Store, StoreError> {
         let url = url.to_owned();
-        let pg = tokio::task::spawn_blocking(move || postgres::PgStore::connect(&url))
+        let pg = tokio::task::spawn_blocking(move || postgres::PgStore::connect(&url, families))
             .await
             .map_err(StoreError::backend)??;
         Ok(Store { backend: Backend::Postgres(pg) })

@@ -40,6 +40,7 @@ use postgres::error::SqlState;
 use postgres::types::{IsNull, ToSql, Type};
 use postgres::{NoTls, Statement};
 
+use super::schema::Components;
 use super::sql::{Conn, Dialect, Row, SqlRepo, Value};
 use super::{Repo, StoreError};
 
@@ -164,7 +165,7 @@ impl PgStore {
     /// Connects to `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`, libpq's URL form), migrates the schema once
     /// (under an advisory lock, so instances starting together do not race), and keeps a pool of connections.
     /// Blocking: call it from a blocking context.
-    pub fn connect(url: &str) -> Result<PgStore, StoreError> {
+    pub fn connect(url: &str, families: Components) -> Result<PgStore, StoreError> {
         let config: postgres::Config = url.parse().map_err(StoreError::backend)?;
         let display = redacted(url);
         let pool = r2d2::Pool::builder()
@@ -175,15 +176,15 @@ impl PgStore {
             .build(Manager { config })
             .map_err(StoreError::backend)?;
         let store = PgStore { pool, display: display.into() };
-        store.migrate()?;
+        store.migrate(families)?;
         Ok(store)
     }
 
-    fn migrate(&self) -> Result<(), StoreError> {
+    fn migrate(&self, families: Components) -> Result<(), StoreError> {
         let mut client = self.pool.get().map_err(StoreError::backend)?;
         client.client()?.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).map_err(pg)?;
         let result = (|| -> Result<(), StoreError> {
-            let steps = super::schema::pending(&PgConn::new(&mut client))?;
+            let steps = super::schema::pending(&PgConn::new(&mut client), families)?;
             for step in steps {
                 client.run("BEGIN")?;
                 let applied = step.apply(&PgConn::new(&mut client));

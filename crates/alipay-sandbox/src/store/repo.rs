@@ -4,7 +4,6 @@ use alipay_core::Money;
 
 use super::sql::{limit_arg, params, Row, SqlRepo};
 use super::*;
-use crate::products::deduct::store::RESERVED_OF_BUYER;
 
 const OUTBOX_COLUMNS: &str =
     "id, notify_id, trade_no, out_trade_no, app_id, url, charset, sign_type, params, status, attempts, next_attempt_at_ms";
@@ -37,8 +36,13 @@ fn outbox_row(r: &Row) -> Result<OutboxRecord, StoreError> {
 const APP_COLUMNS: &str = "app_id, merchant_pid, public_key, sign_type, created_at";
 const MERCHANT_COLUMNS: &str = "pid, name, email, balance, primary_app_id";
 
-/// A buyer with its available balance: what pending deductions reserve is not spendable
-/// (`crate::products::deduct`).
+/// The part of a buyer's balance (`buyers.balance`, what the user owns) that reservations hold, as an SQL
+/// expression over the `buyers` row: a buyer's balance as every family reads it ([`BuyerRecord::balance`]) is
+/// the *available* balance, the column minus this.
+const RESERVED_OF_BUYER: &str = "(SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) FROM buyer_reservations r \
+    WHERE r.user_id = buyers.user_id)";
+
+/// A buyer with its available balance: what reservations hold is not spendable.
 fn buyer_select() -> String {
     format!("SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit FROM buyers")
 }
@@ -84,6 +88,10 @@ fn delivery_row(r: &Row) -> Result<DeliveryRecord, StoreError> {
 }
 
 impl Repo for SqlRepo<'_> {
+    fn sql(&self) -> &SqlRepo<'_> {
+        self
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
     }
@@ -173,6 +181,11 @@ impl Repo for SqlRepo<'_> {
         self.row(&format!("{} WHERE user_id = ?1", buyer_select()), [user_id], buyer_row)
     }
 
+    fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
+        let sql = format!("{} WHERE logon_id = ?1 ORDER BY user_id LIMIT 1", buyer_select());
+        self.row(&sql, [logon_id], buyer_row)
+    }
+
     fn insert_buyer(&self, b: &BuyerRecord) -> Result<(), StoreError> {
         self.exec(
             "INSERT INTO buyers (user_id, logon_id, balance, password_free_limit) VALUES (?1, ?2, ?3, ?4)",
@@ -186,8 +199,32 @@ impl Repo for SqlRepo<'_> {
         Ok(())
     }
 
+    fn reserve(&self, holder: &str, user_id: &str, amount: Money) -> Result<(), StoreError> {
+        self.lock_buyer(user_id)?;
+        self.exec(
+            "INSERT INTO buyer_reservations (holder, user_id, amount) VALUES (?1, ?2, ?3)",
+            params![holder, user_id, amount.fen()],
+        )?;
+        Ok(())
+    }
+
+    fn release(&self, holder: &str) -> Result<Money, StoreError> {
+        let freed = self.row("DELETE FROM buyer_reservations WHERE holder = ?1 RETURNING amount", [holder], |r| {
+            r.get::<_, Money>("amount")
+        })?;
+        Ok(freed.unwrap_or(Money::ZERO))
+    }
+
+    fn reserved(&self, user_id: &str) -> Result<Money, StoreError> {
+        self.one(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS reserved FROM buyer_reservations WHERE user_id = ?1",
+            [user_id],
+            |r| r.get("reserved"),
+        )
+    }
+
     fn set_buyer_balance(&self, user_id: &str, balance: Money) -> Result<(), StoreError> {
-        // `balance` is the available balance: what pending deductions reserve stays in the column.
+        // `balance` is the available balance: what reservations hold stays in the column.
         let sql = format!("UPDATE buyers SET balance = ?2 + {RESERVED_OF_BUYER} WHERE user_id = ?1");
         self.exec(&sql, params![user_id, balance.fen()])?;
         Ok(())

@@ -46,18 +46,22 @@ const MIGRATIONS: &[&str] = &[
         at_ms INTEGER NOT NULL, http_status INTEGER, response_body TEXT, error TEXT);
     CREATE INDEX deliveries_by_notification ON deliveries(notification_id);
     "#,
+    // 2: what is reserved of a buyer's balance (a pending deduction's amount, ...): owned, not available.
+    // `holder` is the reserving family's key (`deduct:<seller_id>:<out_order_no>`).
+    r#"
+    CREATE TABLE buyer_reservations (holder TEXT PRIMARY KEY, user_id TEXT NOT NULL, amount INTEGER NOT NULL);
+    CREATE INDEX buyer_reservations_by_user ON buyer_reservations(user_id);
+    "#,
 ];
 
-/// Product components beside the core, each with its own ordered migrations and version.
-const COMPONENTS: &[(&str, &[&str])] = &[
-    ("ebpp", crate::products::ebpp::store::MIGRATIONS),
-    ("coupon", crate::products::coupon::store::MIGRATIONS),
-    ("ledger", super::ledger::MIGRATIONS),
-    ("deduct", crate::products::deduct::store::MIGRATIONS),
-    ("modes", crate::modes::MIGRATIONS),
-    ("bill", crate::products::bill::store::MIGRATIONS),
-    ("calls", super::calls::MIGRATIONS),
-];
+/// Components with their own ordered migrations and version: `(name, migrations)`. The store's own (the
+/// ledger, the call log) are applied after the core's; the families' (`crate::products::COMPONENTS`) are handed
+/// to [`super::Store::open`] / [`super::Store::connect`] and applied after those, in their order (a component may
+/// alter an earlier one's tables: deduct extends EBPP's deductions).
+pub type Components = &'static [(&'static str, &'static [&'static str])];
+
+/// The store's own components.
+const OWN: Components = &[("ledger", super::ledger::MIGRATIONS), ("calls", super::calls::MIGRATIONS)];
 
 /// One migration still to apply: the core's (`component` `None`) or a component's.
 #[derive(Debug, Clone, Copy)]
@@ -91,7 +95,7 @@ impl Step {
 /// The migrations not applied yet, in order: the core's, then each component's. Creates the bookkeeping tables
 /// if needed. The caller applies each [`Step`] in its own transaction (and, on a shared database, holds a lock
 /// across the whole run so that instances starting together migrate once).
-pub fn pending(conn: &dyn Conn) -> Result<Vec<Step>, StoreError> {
+pub fn pending(conn: &dyn Conn, families: Components) -> Result<Vec<Step>, StoreError> {
     conn.batch(
         "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL); \
          CREATE TABLE IF NOT EXISTS component_versions (component TEXT PRIMARY KEY, version BIGINT NOT NULL)",
@@ -103,7 +107,7 @@ pub fn pending(conn: &dyn Conn) -> Result<Vec<Step>, StoreError> {
     let mut steps = Vec::new();
     let core = version_of("SELECT MAX(version) AS v FROM schema_version", &[])?;
     steps.extend(numbered(None, MIGRATIONS).filter(|s| s.version > core));
-    for (component, migrations) in COMPONENTS {
+    for (component, migrations) in OWN.iter().chain(families) {
         let current = version_of(
             "SELECT MAX(version) AS v FROM component_versions WHERE component = ?1",
             &[Value::Text((*component).to_owned())],

@@ -13,6 +13,7 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::Connection;
 
+use super::schema::Components;
 use super::sql::{Conn, Dialect, Row, SqlRepo, Value};
 use super::{Repo, StoreError};
 
@@ -135,9 +136,9 @@ impl std::fmt::Debug for SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating and migrating if needed) the database at `path` and starts the writer thread.
-    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+    pub fn open(path: &Path, families: Components) -> Result<SqliteStore, StoreError> {
         let mut conn = open(path)?;
-        migrate(&mut conn)?;
+        migrate(&mut conn, families)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let writer = std::thread::Builder::new()
             .name("sandbox-store-writer".into())
@@ -249,8 +250,8 @@ impl Drop for SqliteStore {
 }
 
 /// Brings the database to the latest schema, each migration in its own transaction.
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    for step in super::schema::pending(&SqliteConn(conn))? {
+fn migrate(conn: &mut Connection, families: Components) -> Result<(), StoreError> {
+    for step in super::schema::pending(&SqliteConn(conn), families)? {
         let tx = conn.transaction()?;
         step.apply(&SqliteConn(&tx))?;
         tx.commit()?;

@@ -25,6 +25,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::engine::{self as bill, BillError, BillZip};
+use crate::products::bill::store::BillRepo;
 use crate::products::Call;
 use crate::reply::Reply;
 use crate::store::{Store, StoreError};

@@ -1,7 +1,7 @@
 //! Bill downloads in the store (component `bill`): a URL made by one instance downloads from any instance on
 //! the same store. Queries are methods of [`BillRepo`], implemented once for both databases.
 
-use crate::store::sql::{params, SqlRepo};
+use crate::store::sql::params;
 use crate::store::StoreError;
 
 /// This component's ordered migrations (component `bill`).
@@ -13,7 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-/// Bill-download persistence. A supertrait of [`crate::store::Repo`].
+/// Bill-download persistence. An extension of [`crate::store::Repo`], implemented for every repository.
 pub trait BillRepo {
     /// Stores a file under `token` until `expires_at_ms` (real time), dropping files expired at `now_ms`.
     fn insert_download(
@@ -28,7 +28,7 @@ pub trait BillRepo {
     fn take_download(&self, token: &str, now_ms: i64) -> Result<Option<(String, Vec<u8>)>, StoreError>;
 }
 
-impl BillRepo for SqlRepo<'_> {
+impl<R: crate::store::Repo + ?Sized> BillRepo for R {
     fn insert_download(
         &self,
         token: &str,
@@ -37,8 +37,8 @@ impl BillRepo for SqlRepo<'_> {
         expires_at_ms: i64,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        self.exec("DELETE FROM bill_downloads WHERE expires_at_ms <= ?1", [now_ms])?;
-        self.exec(
+        self.sql().exec("DELETE FROM bill_downloads WHERE expires_at_ms <= ?1", [now_ms])?;
+        self.sql().exec(
             "INSERT INTO bill_downloads (token, file_name, bytes, expires_at_ms) VALUES (?1, ?2, ?3, ?4)",
             params![token, file_name, bytes, expires_at_ms],
         )?;
@@ -46,7 +46,7 @@ impl BillRepo for SqlRepo<'_> {
     }
 
     fn take_download(&self, token: &str, now_ms: i64) -> Result<Option<(String, Vec<u8>)>, StoreError> {
-        let found = self.row(
+        let found = self.sql().row(
             "DELETE FROM bill_downloads WHERE token = ?1 RETURNING file_name, bytes, expires_at_ms",
             [token],
             |r| {

@@ -9,6 +9,7 @@ use alipay_api::bill_ledger::{LedgerBizType, LedgerReader, LedgerRow};
 use alipay_core::{Charset, Money};
 
 use super::engine::{self as engine_bill, Period};
+use crate::products::trade::store::TradeRepo;
 
 fn money(s: &str) -> Money {
     s.parse().unwrap()
@@ -62,7 +63,7 @@ async fn engine_packs_a_stores_rows() {
     use crate::products::trade::store::{RefundRecord, TradeKind, TradeRecord, TradeState};
     use crate::store::{BuyerRecord, MerchantRecord, Store, StoreError};
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let store = Store::open(&dir.path().join("s.db"), crate::products::COMPONENTS).unwrap();
     let period = Period::parse("2019-09-16").unwrap();
     let at = period.from + 10 * 3600;
     let trade = |no: &str, seller: &str, amount: &str| TradeRecord {
@@ -154,7 +155,7 @@ async fn ledger_store_posts_reads_and_packs() {
     use crate::store::ledger::{biz_type, LedgerEntry};
     use crate::store::{MerchantRecord, Store, StoreError};
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let store = Store::open(&dir.path().join("s.db"), crate::products::COMPONENTS).unwrap();
     let period = Period::parse("2019-09-16").unwrap();
     let at = period.from + 10 * 3600;
     store

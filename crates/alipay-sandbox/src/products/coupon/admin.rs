@@ -17,6 +17,7 @@ use super::engine::{self, FundRequest, Swept};
 use crate::admin::{AdminError, AdminResult, St};
 use crate::caller::Caller;
 use crate::clock::time_text;
+use crate::products::coupon::store::CouponRepo;
 use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord, OperationKind};
 use crate::store::{Repo, StoreError};
 use crate::SandboxState;

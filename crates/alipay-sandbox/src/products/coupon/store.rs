@@ -18,9 +18,8 @@ use crate::store::sql::{params, Row};
 use alipay_api::coupon::{CouponStatus, OperationType};
 use alipay_core::{Money, SignType};
 
-use crate::products::deduct::store::RESERVED_OF_BUYER;
 use crate::store::sql::{text_value, SqlRepo};
-use crate::store::{BuyerRecord, StoreError};
+use crate::store::StoreError;
 
 /// This component's ordered migrations; versions are tracked per component (`component_versions`).
 pub const MIGRATIONS: &[&str] = &[
@@ -258,9 +257,6 @@ pub trait CouponRepo {
     fn insert_coupon_operation(&self, op: &CouponOperationRecord) -> Result<(), StoreError>;
     /// Saves an operation's mutable fields (status, payer, `gmt_trans`).
     fn update_coupon_operation(&self, op: &CouponOperationRecord) -> Result<(), StoreError>;
-
-    /// A buyer by logon id (a disbursement's `payee_logon_id`).
-    fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError>;
 }
 
 const ORDER_COLUMNS: &str = "auth_no, app_id, seller_id, out_order_no, kind, status, payer_id, amount, disbursed, \
@@ -340,9 +336,9 @@ impl SqlRepo<'_> {
     }
 }
 
-impl CouponRepo for SqlRepo<'_> {
+impl<R: crate::store::Repo + ?Sized> CouponRepo for R {
     fn coupon_order(&self, auth_no: &str) -> Result<Option<CouponOrderRecord>, StoreError> {
-        Ok(self.coupon_orders_where("auth_no = ?1", [auth_no])?.into_iter().next())
+        Ok(self.sql().coupon_orders_where("auth_no = ?1", [auth_no])?.into_iter().next())
     }
 
     fn coupon_order_of(
@@ -351,8 +347,9 @@ impl CouponRepo for SqlRepo<'_> {
         seller_id: &str,
         auth_no: &str,
     ) -> Result<Option<CouponOrderRecord>, StoreError> {
-        let rows =
-            self.coupon_orders_where("app_id = ?1 AND seller_id = ?2 AND auth_no = ?3", [app_id, seller_id, auth_no])?;
+        let rows = self
+            .sql()
+            .coupon_orders_where("app_id = ?1 AND seller_id = ?2 AND auth_no = ?3", [app_id, seller_id, auth_no])?;
         Ok(rows.into_iter().next())
     }
 
@@ -362,7 +359,7 @@ impl CouponRepo for SqlRepo<'_> {
         seller_id: &str,
         out_order_no: &str,
     ) -> Result<Option<CouponOrderRecord>, StoreError> {
-        let rows = self.coupon_orders_where(
+        let rows = self.sql().coupon_orders_where(
             "app_id = ?1 AND seller_id = ?2 AND out_order_no = ?3",
             [app_id, seller_id, out_order_no],
         )?;
@@ -374,7 +371,7 @@ impl CouponRepo for SqlRepo<'_> {
             "INSERT INTO coupon_orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
              ?13, ?14, ?15, ?16, ?17, ?18)"
         );
-        self.exec(
+        self.sql().exec(
             &sql,
             params![
                 o.auth_no,
@@ -401,7 +398,7 @@ impl CouponRepo for SqlRepo<'_> {
     }
 
     fn update_coupon_order(&self, o: &CouponOrderRecord) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "UPDATE coupon_orders SET status = ?2, payer_id = ?3, disbursed = ?4, refunded = ?5, gmt_trans = ?6, \
              gmt_timeout_refund = ?7 WHERE auth_no = ?1",
             params![o.auth_no, o.status, o.payer_id, o.disbursed, o.refunded, o.gmt_trans, o.gmt_timeout_refund],
@@ -410,28 +407,28 @@ impl CouponRepo for SqlRepo<'_> {
     }
 
     fn coupon_orders(&self, app_id: Option<&str>, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError> {
-        self.coupon_orders_where(
+        self.sql().coupon_orders_where(
             "(CAST(?1 AS TEXT) IS NULL OR app_id = ?1) ORDER BY gmt_create DESC, auth_no DESC LIMIT ?2",
             params![app_id, limit_of(limit)],
         )
     }
 
     fn coupon_unpaid_expired(&self, now: i64, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError> {
-        self.coupon_orders_where(
+        self.sql().coupon_orders_where(
             "status = ?3 AND pay_expire_at <= ?1 ORDER BY pay_expire_at LIMIT ?2",
             params![now, limit_of(limit), CouponStatus::Init],
         )
     }
 
     fn coupon_refund_due(&self, paid_before: i64, limit: usize) -> Result<Vec<CouponOrderRecord>, StoreError> {
-        self.coupon_orders_where(
+        self.sql().coupon_orders_where(
             "status = ?3 AND gmt_timeout_refund IS NULL AND gmt_trans <= ?1 ORDER BY gmt_trans LIMIT ?2",
             params![paid_before, limit_of(limit), CouponStatus::Success],
         )
     }
 
     fn coupon_open_total(&self) -> Result<Money, StoreError> {
-        self.one(
+        self.sql().one(
             "SELECT CAST(COALESCE(SUM(amount - disbursed - refunded), 0) AS BIGINT) AS open_total FROM coupon_orders WHERE status = ?1",
             [CouponStatus::Success],
             |r| r.get("open_total"),
@@ -444,7 +441,7 @@ impl CouponRepo for SqlRepo<'_> {
         seller_id: &str,
         out_request_no: &str,
     ) -> Result<Option<CouponOperationRecord>, StoreError> {
-        let rows = self.coupon_operations_where(
+        let rows = self.sql().coupon_operations_where(
             "app_id = ?1 AND seller_id = ?2 AND out_request_no = ?3",
             [app_id, seller_id, out_request_no],
         )?;
@@ -458,7 +455,7 @@ impl CouponRepo for SqlRepo<'_> {
         auth_no: &str,
         operation_id: &str,
     ) -> Result<Option<CouponOperationRecord>, StoreError> {
-        let rows = self.coupon_operations_where(
+        let rows = self.sql().coupon_operations_where(
             "app_id = ?1 AND seller_id = ?2 AND auth_no = ?3 AND operation_id = ?4",
             [app_id, seller_id, auth_no, operation_id],
         )?;
@@ -472,7 +469,7 @@ impl CouponRepo for SqlRepo<'_> {
         out_order_no: &str,
         out_request_no: &str,
     ) -> Result<Option<CouponOperationRecord>, StoreError> {
-        let rows = self.coupon_operations_where(
+        let rows = self.sql().coupon_operations_where(
             "app_id = ?1 AND seller_id = ?2 AND out_order_no = ?3 AND out_request_no = ?4",
             [app_id, seller_id, out_order_no, out_request_no],
         )?;
@@ -485,7 +482,7 @@ impl CouponRepo for SqlRepo<'_> {
         seller_id: &str,
         out_order_no: &str,
     ) -> Result<Option<CouponOperationRecord>, StoreError> {
-        let rows = self.coupon_operations_where(
+        let rows = self.sql().coupon_operations_where(
             "app_id = ?1 AND seller_id = ?2 AND out_order_no = ?3 AND kind = ?4 ORDER BY gmt_create, rowid LIMIT 1",
             params![app_id, seller_id, out_order_no, OperationKind::Disburse],
         )?;
@@ -493,7 +490,7 @@ impl CouponRepo for SqlRepo<'_> {
     }
 
     fn coupon_operations_of(&self, auth_no: &str) -> Result<Vec<CouponOperationRecord>, StoreError> {
-        self.coupon_operations_where("auth_no = ?1 ORDER BY gmt_create, rowid", [auth_no])
+        self.sql().coupon_operations_where("auth_no = ?1 ORDER BY gmt_create, rowid", [auth_no])
     }
 
     fn insert_coupon_operation(&self, op: &CouponOperationRecord) -> Result<(), StoreError> {
@@ -501,7 +498,7 @@ impl CouponRepo for SqlRepo<'_> {
             "INSERT INTO coupon_operations ({OPERATION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
              ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
         );
-        self.exec(
+        self.sql().exec(
             &sql,
             params![
                 op.operation_id,
@@ -527,29 +524,10 @@ impl CouponRepo for SqlRepo<'_> {
     }
 
     fn update_coupon_operation(&self, op: &CouponOperationRecord) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "UPDATE coupon_operations SET status = ?2, payer_id = ?3, gmt_trans = ?4 WHERE operation_id = ?1",
             params![op.operation_id, op.status, op.payer_id, op.gmt_trans],
         )?;
         Ok(())
-    }
-
-    fn buyer_by_logon(&self, logon_id: &str) -> Result<Option<BuyerRecord>, StoreError> {
-        let row = self.row(
-            &format!(
-                "SELECT user_id, logon_id, balance - {RESERVED_OF_BUYER} AS balance, password_free_limit \
-                     FROM buyers WHERE logon_id = ?1 ORDER BY user_id LIMIT 1"
-            ),
-            [logon_id],
-            |r| {
-                Ok(BuyerRecord {
-                    user_id: r.get("user_id")?,
-                    logon_id: r.get("logon_id")?,
-                    balance: r.get("balance")?,
-                    password_free_limit: r.get("password_free_limit")?,
-                })
-            },
-        )?;
-        Ok(row)
     }
 }

@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use super::engine as deduct;
 use crate::admin::{AdminError, AdminResult, St};
 use crate::clock::time_text;
+use crate::products::deduct::store::DeductRepo;
 use crate::products::ebpp::admin::{default_buyer, seller_of};
 use crate::store::Repo;
 use crate::SandboxState;

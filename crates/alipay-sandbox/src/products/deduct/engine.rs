@@ -15,13 +15,14 @@ use alipay_api::sub_code::SubCode;
 use alipay_api::ValidationError;
 use alipay_core::{ApiStatus, Money, Timestamp};
 
-use super::store::{AgreementRecord, AgreementStatus, DeductionRecord, PayTokenRecord};
-use crate::products::error::SimError;
+use super::store::{reservation_holder, AgreementRecord, AgreementStatus, DeductionRecord, PayTokenRecord};
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
-use crate::reply::Reply;
 use crate::ids;
+use crate::products::deduct::store::DeductRepo;
 use crate::products::ebpp::errors::{documented, illegal};
+use crate::products::error::SimError;
+use crate::reply::Reply;
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
 
@@ -335,6 +336,7 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
         let available = repo.buyer(&d.user_id)?.map_or(Money::ZERO, |b| b.balance);
         if available >= d.amount {
             d.reserved = d.amount;
+            repo.reserve(&reservation_holder(&d.seller_id, &d.out_order_no), &d.user_id, d.amount)?;
         }
         repo.insert_deduction(&d)?;
         return Ok(pay_reply(&d, req.extend_field));
@@ -410,8 +412,9 @@ pub fn resolve(
         return Err(SimError::Conflict(format!("deduction {out_order_no} is not pending (status {})", d.status)));
     }
     d.gmt_finish = Some(now);
+    // The reservation ends either way: on success its money is moved, on failure it is available again.
+    repo.release(&reservation_holder(&d.seller_id, &d.out_order_no))?;
     if success {
-        // Settle the row first: its reservation leaves the store's sum, and the money it reserved is moved.
         d.status = DeductResult::Success;
         d.result_code = SUCCESS_CODE.code.to_owned();
         d.result_msg = SUCCESS_CODE.msg.to_owned();

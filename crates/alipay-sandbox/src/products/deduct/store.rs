@@ -11,7 +11,7 @@ use crate::store::sql::{params, Row};
 use alipay_api::deduct::DeductResult;
 use alipay_core::Money;
 
-use crate::store::sql::{text_value, SqlRepo};
+use crate::store::sql::text_value;
 use crate::store::StoreError;
 
 /// This component's ordered migrations (its first tables live in the `ebpp` component's migration 1).
@@ -28,15 +28,19 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX ebpp_agreements_one_normal
         ON ebpp_agreements(seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key) WHERE status = 'NORMAL';
     "#,
+    // 3: reservations are the core store's (`buyer_reservations`, core migration 2): the pending deductions'
+    // move there under their holder key ([`reservation_holder`]); the column stays as the deduction's record.
+    r#"
+    INSERT INTO buyer_reservations (holder, user_id, amount)
+        SELECT 'deduct:' || seller_id || ':' || out_order_no, user_id, reserved FROM ebpp_deductions
+        WHERE status = '0' AND reserved > 0;
+    "#,
 ];
 
-/// What the pending deductions of the buyer row `buyers` reserve, in fen: an SQL expression over the
-/// `buyers` table, used by the core store so that a buyer's balance as every family reads it
-/// ([`crate::store::BuyerRecord::balance`]) is the *available* balance (the `buyers.balance` column keeps what
-/// the user owns, reserved money included).
-pub(crate) const RESERVED_OF_BUYER: &str =
-    "(SELECT CAST(COALESCE(SUM(d.reserved), 0) AS BIGINT) FROM ebpp_deductions d \
-    WHERE d.user_id = buyers.user_id AND d.status = '0')";
+/// The key under which a pending deduction holds its reservation in the core store.
+pub fn reservation_holder(seller_id: &str, out_order_no: &str) -> String {
+    format!("deduct:{seller_id}:{out_order_no}")
+}
 
 /// The state of a direct-deduct agreement.
 ///
@@ -167,7 +171,7 @@ pub struct DeductionRecord {
     pub reserved: Money,
 }
 
-/// Direct-deduct persistence. A supertrait of [`crate::store::Repo`], so engines reach it through `&dyn Repo`.
+/// Direct-deduct persistence. An extension of [`crate::store::Repo`], implemented for every repository, so engines reach it through `&dyn Repo`.
 pub trait DeductRepo {
     /// A payment-password token.
     fn pay_token(&self, token: &str) -> Result<Option<PayTokenRecord>, StoreError>;
@@ -196,9 +200,6 @@ pub trait DeductRepo {
     fn insert_deduction(&self, deduction: &DeductionRecord) -> Result<(), StoreError>;
     /// Saves a deduction's status, result code/message and finish time.
     fn update_deduction(&self, deduction: &DeductionRecord) -> Result<(), StoreError>;
-
-    /// What the pending deductions of `user_id` reserve of its balance.
-    fn reserved_of(&self, user_id: &str) -> Result<Money, StoreError>;
 
     /// Sets how many coming deductions of `scope` (`agreement` or `user`) `key` stay unknown.
     fn set_hold(&self, scope: &str, key: &str, count: i64) -> Result<(), StoreError>;
@@ -262,9 +263,9 @@ fn deduction_row(r: &Row) -> Result<DeductionRecord, StoreError> {
     })
 }
 
-impl DeductRepo for SqlRepo<'_> {
+impl<R: crate::store::Repo + ?Sized> DeductRepo for R {
     fn pay_token(&self, token: &str) -> Result<Option<PayTokenRecord>, StoreError> {
-        self.row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
+        self.sql().row("SELECT token, user_id, expires_at, used FROM ebpp_pay_tokens WHERE token = ?1", [token], |r| {
             Ok(PayTokenRecord {
                 token: r.get("token")?,
                 user_id: r.get("user_id")?,
@@ -275,7 +276,7 @@ impl DeductRepo for SqlRepo<'_> {
     }
 
     fn insert_pay_token(&self, t: &PayTokenRecord) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "INSERT INTO ebpp_pay_tokens (token, user_id, expires_at, used) VALUES (?1, ?2, ?3, ?4)",
             params![t.token, t.user_id, t.expires_at, i64::from(t.used)],
         )?;
@@ -283,13 +284,13 @@ impl DeductRepo for SqlRepo<'_> {
     }
 
     fn use_pay_token(&self, token: &str) -> Result<(), StoreError> {
-        self.exec("UPDATE ebpp_pay_tokens SET used = 1 WHERE token = ?1", [token])?;
+        self.sql().exec("UPDATE ebpp_pay_tokens SET used = 1 WHERE token = ?1", [token])?;
         Ok(())
     }
 
     fn agreement(&self, seller_id: &str, agreement_id: &str) -> Result<Option<AgreementRecord>, StoreError> {
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE seller_id = ?1 AND agreement_id = ?2");
-        self.row(&sql, [seller_id, agreement_id], agreement_row)
+        self.sql().row(&sql, [seller_id, agreement_id], agreement_row)
     }
 
     fn agreement_by_bill(
@@ -304,7 +305,7 @@ impl DeductRepo for SqlRepo<'_> {
              AND sub_biz_type = ?4 AND charge_inst = ?5 AND bill_key = ?6 AND status = ?7 \
              ORDER BY sign_date DESC LIMIT 1"
         );
-        self.row(
+        self.sql().row(
             &sql,
             params![seller_id, user_id, biz_type, sub_biz_type, charge_inst, bill_key, AgreementStatus::Normal],
             agreement_row,
@@ -316,7 +317,7 @@ impl DeductRepo for SqlRepo<'_> {
             "INSERT INTO ebpp_agreements ({AGREEMENT_COLUMNS}) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
         );
-        self.exec(
+        self.sql().exec(
             &sql,
             params![
                 a.agreement_id,
@@ -339,7 +340,7 @@ impl DeductRepo for SqlRepo<'_> {
     }
 
     fn cancel_agreement(&self, agreement_id: &str, now: i64) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "UPDATE ebpp_agreements SET status = ?3, cancel_date = ?2 WHERE agreement_id = ?1",
             params![agreement_id, now, AgreementStatus::Cancel],
         )?;
@@ -353,7 +354,7 @@ impl DeductRepo for SqlRepo<'_> {
              OR instr(bill_no, ?1) > 0 OR instr(agreement_id, ?1) > 0 OR instr(user_id, ?1) > 0) \
              ORDER BY gmt_create DESC, rowid DESC LIMIT ?2"
         );
-        let rows = self.rows(&sql, params![query, limit], deduction_row)?;
+        let rows = self.sql().rows(&sql, params![query, limit], deduction_row)?;
         Ok(rows)
     }
 
@@ -363,13 +364,13 @@ impl DeductRepo for SqlRepo<'_> {
             "SELECT {AGREEMENT_COLUMNS} FROM ebpp_agreements WHERE (CAST(?1 AS TEXT) IS NULL OR instr(agreement_id, ?1) > 0 \
              OR instr(user_id, ?1) > 0 OR instr(bill_key, ?1) > 0) ORDER BY sign_date DESC, rowid DESC LIMIT ?2"
         );
-        let rows = self.rows(&sql, params![query, limit], agreement_row)?;
+        let rows = self.sql().rows(&sql, params![query, limit], agreement_row)?;
         Ok(rows)
     }
 
     fn deduction(&self, seller_id: &str, out_order_no: &str) -> Result<Option<DeductionRecord>, StoreError> {
         let sql = format!("SELECT {DEDUCTION_COLUMNS} FROM ebpp_deductions WHERE seller_id = ?1 AND out_order_no = ?2");
-        self.row(&sql, [seller_id, out_order_no], deduction_row)
+        self.sql().row(&sql, [seller_id, out_order_no], deduction_row)
     }
 
     fn insert_deduction(&self, d: &DeductionRecord) -> Result<(), StoreError> {
@@ -377,7 +378,7 @@ impl DeductRepo for SqlRepo<'_> {
             "INSERT INTO ebpp_deductions ({DEDUCTION_COLUMNS}) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
         );
-        self.exec(
+        self.sql().exec(
             &sql,
             params![
                 d.seller_id,
@@ -400,7 +401,7 @@ impl DeductRepo for SqlRepo<'_> {
     }
 
     fn update_deduction(&self, d: &DeductionRecord) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "UPDATE ebpp_deductions SET status = ?3, result_code = ?4, result_msg = ?5, gmt_finish = ?6 \
              WHERE seller_id = ?1 AND out_order_no = ?2",
             params![d.seller_id, d.out_order_no, d.status, d.result_code, d.result_msg, d.gmt_finish],
@@ -408,16 +409,8 @@ impl DeductRepo for SqlRepo<'_> {
         Ok(())
     }
 
-    fn reserved_of(&self, user_id: &str) -> Result<Money, StoreError> {
-        self.one(
-            "SELECT CAST(COALESCE(SUM(reserved), 0) AS BIGINT) AS reserved FROM ebpp_deductions WHERE user_id = ?1 AND status = ?2",
-            params![user_id, DeductResult::Undetermined],
-            |r| r.get("reserved"),
-        )
-    }
-
     fn set_hold(&self, scope: &str, key: &str, count: i64) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "INSERT INTO ebpp_holds (scope, key, remaining) VALUES (?1, ?2, ?3) \
              ON CONFLICT (scope, key) DO UPDATE SET remaining = excluded.remaining",
             params![scope, key, count],
@@ -426,7 +419,7 @@ impl DeductRepo for SqlRepo<'_> {
     }
 
     fn take_hold(&self, scope: &str, key: &str) -> Result<bool, StoreError> {
-        let n = self.exec(
+        let n = self.sql().exec(
             "UPDATE ebpp_holds SET remaining = remaining - 1 WHERE scope = ?1 AND key = ?2 AND remaining > 0",
             [scope, key],
         )?;
@@ -434,7 +427,7 @@ impl DeductRepo for SqlRepo<'_> {
     }
 
     fn add_ebpp_fault(&self, method: &str, sub_code: &str, count: i64) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "INSERT INTO ebpp_faults (method, sub_code, remaining) VALUES (?1, ?2, ?3)",
             params![method, sub_code, count],
         )?;
@@ -442,19 +435,19 @@ impl DeductRepo for SqlRepo<'_> {
     }
 
     fn take_ebpp_fault(&self, method: &str) -> Result<Option<String>, StoreError> {
-        let found: Option<(i64, String)> = self.row(
+        let found: Option<(i64, String)> = self.sql().row(
             "SELECT id, sub_code FROM ebpp_faults WHERE method = ?1 AND remaining > 0 ORDER BY id LIMIT 1",
             [method],
             |r| Ok((r.get("id")?, r.get("sub_code")?)),
         )?;
         let Some((id, sub_code)) = found else { return Ok(None) };
-        self.exec("UPDATE ebpp_faults SET remaining = remaining - 1 WHERE id = ?1", [id])?;
-        self.exec("DELETE FROM ebpp_faults WHERE remaining <= 0", params![])?;
+        self.sql().exec("UPDATE ebpp_faults SET remaining = remaining - 1 WHERE id = ?1", [id])?;
+        self.sql().exec("DELETE FROM ebpp_faults WHERE remaining <= 0", params![])?;
         Ok(Some(sub_code))
     }
 
     fn ebpp_faults(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
-        let rows = self.rows(
+        let rows = self.sql().rows(
             "SELECT method, sub_code, remaining FROM ebpp_faults WHERE remaining > 0 ORDER BY id",
             params![],
             |r| Ok((r.get("method")?, r.get("sub_code")?, r.get("remaining")?)),

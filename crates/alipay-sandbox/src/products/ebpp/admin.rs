@@ -10,8 +10,10 @@ use axum::{Json, Router};
 
 use super::engine as bills;
 use crate::admin::{AdminError, AdminResult, St};
+use crate::defaults::meta_keys;
+use crate::products::ebpp::store::EbppRepo;
 use crate::store::Repo;
-use crate::{meta_keys, SandboxState};
+use crate::SandboxState;
 
 /// The routes under `/admin/ebpp/...`.
 pub fn router(state: Arc<SandboxState>) -> Router {

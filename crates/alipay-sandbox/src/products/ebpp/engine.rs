@@ -9,13 +9,14 @@ use alipay_api::sub_code::SubCode;
 use alipay_api::ValidationError;
 use alipay_core::{ApiStatus, Money};
 
-use super::store::EbppBillRecord;
 use super::errors::{documented, illegal};
-use crate::products::error::SimError;
+use super::store::EbppBillRecord;
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
-use crate::reply::Reply;
 use crate::ids;
+use crate::products::ebpp::store::EbppRepo;
+use crate::products::error::SimError;
+use crate::reply::Reply;
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
 

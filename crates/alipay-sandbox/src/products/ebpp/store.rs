@@ -12,7 +12,7 @@
 use crate::store::sql::{params, Row};
 use alipay_api::ebpp::OrderStatus;
 
-use crate::store::sql::{text_value, SqlRepo};
+use crate::store::sql::text_value;
 use crate::store::StoreError;
 
 /// This component's ordered migrations; versions are tracked per component (`component_versions`).
@@ -74,7 +74,7 @@ pub struct EbppBillRecord {
     pub gmt_pay: Option<i64>,
 }
 
-/// EBPP bill persistence. A supertrait of [`crate::store::Repo`], so engines reach it through `&dyn Repo`.
+/// EBPP bill persistence. An extension of [`crate::store::Repo`], implemented for every repository, so engines reach it through `&dyn Repo`.
 pub trait EbppRepo {
     /// A bill of `seller_id` by the merchant's order number.
     fn ebpp_bill(&self, seller_id: &str, merchant_order_no: &str) -> Result<Option<EbppBillRecord>, StoreError>;
@@ -105,10 +105,10 @@ fn bill_row(r: &Row) -> Result<EbppBillRecord, StoreError> {
     })
 }
 
-impl EbppRepo for SqlRepo<'_> {
+impl<R: crate::store::Repo + ?Sized> EbppRepo for R {
     fn ebpp_bill(&self, seller_id: &str, merchant_order_no: &str) -> Result<Option<EbppBillRecord>, StoreError> {
         let sql = format!("SELECT {BILL_COLUMNS} FROM ebpp_bills WHERE seller_id = ?1 AND merchant_order_no = ?2");
-        self.row(&sql, [seller_id, merchant_order_no], bill_row)
+        self.sql().row(&sql, [seller_id, merchant_order_no], bill_row)
     }
 
     fn search_ebpp_bills(&self, query: Option<&str>, limit: usize) -> Result<Vec<EbppBillRecord>, StoreError> {
@@ -118,13 +118,13 @@ impl EbppRepo for SqlRepo<'_> {
              OR instr(alipay_order_no, ?1) > 0 OR instr(coalesce(buyer_id, ''), ?1) > 0) \
              ORDER BY gmt_create DESC, rowid DESC LIMIT ?2"
         );
-        let rows = self.rows(&sql, crate::store::sql::params![query, limit], bill_row)?;
+        let rows = self.sql().rows(&sql, crate::store::sql::params![query, limit], bill_row)?;
         Ok(rows)
     }
 
     fn insert_ebpp_bill(&self, b: &EbppBillRecord) -> Result<(), StoreError> {
         let sql = format!("INSERT INTO ebpp_bills ({BILL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-        self.exec(
+        self.sql().exec(
             &sql,
             params![
                 b.seller_id,
@@ -143,7 +143,7 @@ impl EbppRepo for SqlRepo<'_> {
     }
 
     fn update_ebpp_bill(&self, b: &EbppBillRecord) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "UPDATE ebpp_bills SET status = ?3, buyer_id = ?4, gmt_pay = ?5 \
              WHERE seller_id = ?1 AND merchant_order_no = ?2",
             params![b.seller_id, b.merchant_order_no, b.status, b.buyer_id, b.gmt_pay],

@@ -14,8 +14,10 @@ use super::engine as trade;
 use super::store::TradeRecord;
 use crate::admin::{AdminError, AdminResult, St};
 use crate::clock::time_text;
+use crate::defaults::meta_keys;
+use crate::products::trade::store::TradeRepo;
 use crate::store::Repo;
-use crate::{meta_keys, SandboxState};
+use crate::SandboxState;
 
 /// The routes under `/admin/trades`.
 pub(crate) fn router(state: Arc<SandboxState>) -> Router {

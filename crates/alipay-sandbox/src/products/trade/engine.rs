@@ -16,11 +16,12 @@ use super::notify::{self, SyncEvent};
 use super::requests::{PageRequest, PayRequest, PrecreateRequest, RefundRequest, TradeKey};
 use super::store::{RefundRecord, TradeKind, TradeRecord, TradeState};
 use crate::caller::Caller;
-use crate::reply::Reply;
 use crate::ids;
+use crate::products::error::SimError;
+use crate::products::trade::store::TradeRepo;
+use crate::reply::Reply;
 use crate::settings::Settings;
 use crate::store::ledger::{biz_type, LedgerEntry};
-use crate::products::error::SimError;
 use crate::store::{BuyerRecord, Repo, StoreError};
 
 fn time(t: i64) -> Option<Timestamp> {

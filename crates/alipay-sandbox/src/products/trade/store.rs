@@ -173,7 +173,7 @@ pub struct RefundRecord {
     pub refund_fee_after: Money,
 }
 
-/// Trade persistence. A supertrait of [`crate::store::Repo`], so engines reach it through `&dyn Repo`.
+/// Trade persistence. An extension of [`crate::store::Repo`], implemented for every repository, so engines reach it through `&dyn Repo`.
 pub trait TradeRepo {
     /// A trade of `seller_id` by its trade number.
     fn trade_by_no(&self, seller_id: &str, trade_no: &str) -> Result<Option<TradeRecord>, StoreError>;
@@ -287,13 +287,13 @@ impl SqlRepo<'_> {
     }
 }
 
-impl TradeRepo for SqlRepo<'_> {
+impl<R: crate::store::Repo + ?Sized> TradeRepo for R {
     fn pending_notified_trade(
         &self,
         app_id: &str,
         out_trade_no: Option<&str>,
     ) -> Result<Option<TradeRecord>, StoreError> {
-        self.one_trade(
+        self.sql().one_trade(
             "app_id = ?1 AND notify_url IS NOT NULL AND state IN ('CREATED', 'WAIT_BUYER_PAY') \
              AND (CAST(?2 AS TEXT) IS NULL OR out_trade_no = ?2) ORDER BY gmt_create DESC, trade_no DESC LIMIT 1",
             crate::store::sql::params![app_id, out_trade_no],
@@ -301,27 +301,28 @@ impl TradeRepo for SqlRepo<'_> {
     }
 
     fn trade_by_no(&self, seller_id: &str, trade_no: &str) -> Result<Option<TradeRecord>, StoreError> {
-        self.one_trade("seller_id = ?1 AND trade_no = ?2", [seller_id, trade_no])
+        self.sql().one_trade("seller_id = ?1 AND trade_no = ?2", [seller_id, trade_no])
     }
 
     fn trade_by_out_no(&self, seller_id: &str, out_trade_no: &str) -> Result<Option<TradeRecord>, StoreError> {
-        self.one_trade("seller_id = ?1 AND out_trade_no = ?2", [seller_id, out_trade_no])
+        self.sql().one_trade("seller_id = ?1 AND out_trade_no = ?2", [seller_id, out_trade_no])
     }
 
     fn trade_by_qr(&self, qr_code: &str) -> Result<Option<TradeRecord>, StoreError> {
-        self.one_trade("qr_code = ?1", [qr_code])
+        self.sql().one_trade("qr_code = ?1", [qr_code])
     }
 
     fn buyer_ids(&self, limit: usize) -> Result<Vec<String>, StoreError> {
         let limit = crate::store::sql::limit_arg(limit);
-        let rows =
-            self.rows("SELECT user_id FROM buyers ORDER BY user_id LIMIT ?1", [limit], |r| r.get::<_, String>(0))?;
+        let rows = self
+            .sql()
+            .rows("SELECT user_id FROM buyers ORDER BY user_id LIMIT ?1", [limit], |r| r.get::<_, String>(0))?;
         Ok(rows)
     }
 
     fn open_qr_trades(&self, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
         let limit = crate::store::sql::limit_arg(limit);
-        self.trades_where(
+        self.sql().trades_where(
             "kind = 'precreate' AND state IN ('CREATED', 'WAIT_BUYER_PAY') ORDER BY gmt_create DESC, trade_no DESC LIMIT ?1",
             [limit],
         )
@@ -329,7 +330,7 @@ impl TradeRepo for SqlRepo<'_> {
 
     fn expired_trades(&self, now: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
         let limit = crate::store::sql::limit_arg(limit);
-        self.trades_where(
+        self.sql().trades_where(
             "state IN ('CREATED', 'WAIT_BUYER_PAY') AND expire_at <= ?1 ORDER BY expire_at LIMIT ?2",
             params![now, limit],
         )
@@ -337,7 +338,7 @@ impl TradeRepo for SqlRepo<'_> {
 
     fn finishable_trades(&self, paid_before: i64, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
         let limit = crate::store::sql::limit_arg(limit);
-        self.trades_where(
+        self.sql().trades_where(
             "state = 'TRADE_SUCCESS' AND gmt_payment <= ?1 ORDER BY gmt_payment LIMIT ?2",
             params![paid_before, limit],
         )
@@ -348,7 +349,7 @@ impl TradeRepo for SqlRepo<'_> {
             "INSERT INTO trades ({TRADE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
              ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
         );
-        self.exec(
+        self.sql().exec(
             &sql,
             params![
                 t.trade_no,
@@ -385,7 +386,7 @@ impl TradeRepo for SqlRepo<'_> {
     }
 
     fn update_trade(&self, t: &TradeRecord) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "UPDATE trades SET state = ?2, refund_fee = ?3, buyer_id = ?4, gmt_payment = ?5, gmt_close = ?6, \
              cancel_action = ?7, fail_code = ?8 WHERE trade_no = ?1",
             params![
@@ -403,7 +404,7 @@ impl TradeRepo for SqlRepo<'_> {
     }
 
     fn refund(&self, trade_no: &str, out_request_no: &str) -> Result<Option<RefundRecord>, StoreError> {
-        let row = self.row(
+        let row = self.sql().row(
             "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
                  WHERE trade_no = ?1 AND out_request_no = ?2",
             [trade_no, out_request_no],
@@ -413,7 +414,7 @@ impl TradeRepo for SqlRepo<'_> {
     }
 
     fn bill_trades(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<TradeRecord>, StoreError> {
-        self.trades_where(
+        self.sql().trades_where(
             "seller_id = ?1 AND ((gmt_payment >= ?2 AND gmt_payment < ?3) \
              OR (cancel_action = 'refund' AND gmt_close >= ?2 AND gmt_close < ?3)) ORDER BY gmt_payment, trade_no",
             params![seller_id, from, to],
@@ -421,7 +422,7 @@ impl TradeRepo for SqlRepo<'_> {
     }
 
     fn bill_refunds(&self, seller_id: &str, from: i64, to: i64) -> Result<Vec<RefundRecord>, StoreError> {
-        let rows = self.rows(
+        let rows = self.sql().rows(
             "SELECT r.trade_no, r.out_request_no, r.amount, r.reason, r.gmt_refund, r.refund_fee_after \
              FROM refunds r JOIN trades t ON t.trade_no = r.trade_no \
              WHERE t.seller_id = ?1 AND r.gmt_refund >= ?2 AND r.gmt_refund < ?3 \
@@ -434,7 +435,7 @@ impl TradeRepo for SqlRepo<'_> {
 
     fn search_trades(&self, query: Option<&str>, limit: usize) -> Result<Vec<TradeRecord>, StoreError> {
         let limit = crate::store::sql::limit_arg(limit);
-        self.trades_where(
+        self.sql().trades_where(
             "(CAST(?1 AS TEXT) IS NULL OR instr(trade_no, ?1) > 0 OR instr(out_trade_no, ?1) > 0 OR instr(coalesce(buyer_id, ''), ?1) > 0 \
              OR instr(seller_id, ?1) > 0 OR instr(app_id, ?1) > 0) ORDER BY gmt_create DESC, rowid DESC LIMIT ?2",
             params![query, limit],
@@ -442,11 +443,11 @@ impl TradeRepo for SqlRepo<'_> {
     }
 
     fn trade_by_no_any(&self, trade_no: &str) -> Result<Option<TradeRecord>, StoreError> {
-        self.one_trade("trade_no = ?1", [trade_no])
+        self.sql().one_trade("trade_no = ?1", [trade_no])
     }
 
     fn refunds_of_trade(&self, trade_no: &str) -> Result<Vec<RefundRecord>, StoreError> {
-        let rows = self.rows(
+        let rows = self.sql().rows(
             "SELECT trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after FROM refunds \
              WHERE trade_no = ?1 ORDER BY refund_fee_after",
             [trade_no],
@@ -456,7 +457,7 @@ impl TradeRepo for SqlRepo<'_> {
     }
 
     fn insert_refund(&self, f: &RefundRecord) -> Result<(), StoreError> {
-        self.exec(
+        self.sql().exec(
             "INSERT INTO refunds (trade_no, out_request_no, amount, reason, gmt_refund, refund_fee_after) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![f.trade_no, f.out_request_no, f.amount.fen(), f.reason, f.gmt_refund, f.refund_fee_after.fen()],
