@@ -391,8 +391,7 @@ async fn notifications_claimed_by_a_killed_instance_are_delivered_by_the_others(
     // A short lease, so that the others take over the dead instance's claims within seconds. The survivors'
     // own deliveries are held too; on a loaded machine they may outlast the 15 s attempt timeout before the
     // release, and a retry then waits its interval: scaled down (4 min → 0.24 s), the retry comes at once.
-    let Some((mut instances, gws)) =
-        cluster("claimed", &["--notify-lease-secs", "3", "--notify-time-scale", "0.001"])
+    let Some((mut instances, gws)) = cluster("claimed", &["--notify-lease-secs", "3", "--notify-time-scale", "0.001"])
     else {
         return;
     };

@@ -733,3 +733,33 @@ async fn refund_and_disbursement_notify_their_own_notify_url_once() {
     assert_eq!(refund.remark.as_deref(), Some("退回"));
     assert_eq!(refund.payer_user_id.as_deref(), Some(h.info.merchant_pid.as_str()));
 }
+
+/// The wallet checks an order string with the gateway's own common-parameter check (one check, not a copy):
+/// a signature that covers an empty-valued parameter is accepted by the gateway (`gateway/common.rs` step 12,
+/// the fallback for SDKs that sign empty values), so the wallet accepts the same order string; and an order
+/// string for a method the wallet does not pay is refused with the gateway's `isv.invalid-method`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wallet_accepts_and_refuses_order_strings_as_the_gateway_does() {
+    let h = Harness::start().await;
+    let buyer = h.buyer("100.00", "0.00").await;
+    let biz = json!({"out_order_no": "AE1", "out_request_no": "AE1-1", "order_title": "红包", "amount": "2.00"});
+    let mut params = h.common(&h.app, APP, Charset::Utf8);
+    params.push(("return_url".into(), String::new()));
+    params.push(("biz_content".into(), biz.to_string()));
+    params.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let content = params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let sign = h.app.key.sign(SignType::Rsa2, content.as_bytes()).unwrap();
+    params.push(("sign".into(), sign));
+    let (s, o) =
+        h.admin_post("/admin/coupon/app-pay", json!({"order_string": encode(&params), "buyer_id": buyer})).await;
+    assert_eq!(s, 200, "signed over an empty value, as the gateway accepts: {o}");
+    assert_eq!(o["status"], "SUCCESS", "{o}");
+    assert_eq!(h.balance(&buyer).await, "98.00");
+
+    let other = signed_params(&h, &h.app, QUERY, &json!({"out_order_no": "AE1", "out_request_no": "AE1-1"}), &[]);
+    let (s, e) =
+        h.admin_post("/admin/coupon/app-pay", json!({"order_string": encode(&other), "buyer_id": buyer})).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e["error"].as_str().unwrap().starts_with("isv.invalid-method"), "{e}");
+    assert_eq!(h.balance(&buyer).await, "98.00");
+}

@@ -80,6 +80,22 @@ impl Rejection {
         self.modes = modes.clone();
         self
     }
+
+    /// `sub_code: sub_msg`, for a page that shows the refusal to a person (the wallet, a control).
+    pub(crate) fn describe(&self) -> String {
+        let status = &self.reply.status;
+        format!("{}: {}", status.sub_code.as_deref().unwrap_or_default(), status.sub_msg.as_deref().unwrap_or_default())
+    }
+}
+
+/// What [`check_params`] checks besides the app, the signature and the modes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CheckOptions<'a> {
+    /// Step 9's `timestamp` window: on for a gateway call; off for an order string, which a wallet may submit
+    /// long after the merchant's server signed it.
+    pub timestamp: bool,
+    /// Step 4: the methods accepted; `None`: every method the gateway serves.
+    pub methods: Option<&'a [&'a str]>,
 }
 
 /// A request that passed every common check.
@@ -114,15 +130,37 @@ pub fn html_escape(s: &str) -> String {
 
 /// Reads and checks a request in the fixed order documented at the top of this module.
 pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Result<Checked, Rejection> {
-    let error_key = alipay_core::envelope::ERROR_RESPONSE.to_owned();
-    let reject = |key: &str, charset: Charset, sign_type: SignType, code: ResultCode, sub: &str, msg: &str| Rejection {
+    let (params, charset) = decode_params(query, body)?;
+    check_params(state, params, charset, CheckOptions { timestamp: true, methods: None }).await
+}
+
+/// An order string (`sdkExecute`'s output, which an app hands to the wallet; a page's form) checked as the
+/// gateway checks a call of one of `methods`, except for the timestamp ([`CheckOptions`]): one check, so the
+/// wallet cannot accept what the gateway refuses.
+pub(crate) async fn check_order_string(
+    state: &SandboxState,
+    text: &str,
+    methods: &[&str],
+) -> Result<Checked, Rejection> {
+    let (params, charset) = decode_params(&[], text.trim().as_bytes())?;
+    check_params(state, params, charset, CheckOptions { timestamp: false, methods: Some(methods) }).await
+}
+
+fn reject(key: &str, charset: Charset, sign_type: SignType, code: ResultCode, sub: &str, msg: &str) -> Rejection {
+    Rejection {
         key: key.to_owned(),
         charset,
         sign_type,
         reply: Reply::error(code, sub, msg),
         modes: AnswerModes::default(),
-    };
-    use ResultCode::{InvalidArgument as E40002, MissingArgument as E40001};
+    }
+}
+
+use ResultCode::{InvalidArgument as E40002, MissingArgument as E40001};
+
+/// Step 1: the charset, then the query and body decoded in it and merged (the query's value wins).
+fn decode_params(query: &[u8], body: &[u8]) -> Result<(Vec<(String, String)>, Charset), Rejection> {
+    let error_key = alipay_core::envelope::ERROR_RESPONSE;
 
     // 1. charset, then decode and merge.
     let raw_charset = form::raw_value(query, "charset").or_else(|| form::raw_value(body, "charset"));
@@ -158,6 +196,17 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
             params.push((k, v));
         }
     }
+    Ok((params, charset))
+}
+
+/// Steps 2–17 over decoded parameters (module documentation), with `options`.
+pub(crate) async fn check_params(
+    state: &SandboxState,
+    mut params: Vec<(String, String)>,
+    charset: Charset,
+    options: CheckOptions<'_>,
+) -> Result<Checked, Rejection> {
+    let error_key = alipay_core::envelope::ERROR_RESPONSE;
 
     // 2–4. app_id, method.
     let Some(app_id) = present(&params, "app_id").map(str::to_owned) else {
@@ -166,7 +215,11 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
     let Some(method) = present(&params, "method").map(str::to_owned) else {
         return Err(reject(&error_key, charset, SignType::Rsa2, E40001, "isv.missing-method", "缺少方法名参数"));
     };
-    if super::methods::find(&method).is_none() {
+    let accepted = match options.methods {
+        None => super::methods::find(&method).is_some(),
+        Some(methods) => methods.contains(&method.as_str()),
+    };
+    if !accepted {
         return Err(reject(&error_key, charset, SignType::Rsa2, E40002, "isv.invalid-method", "不存在的方法名"));
     }
     let key = alipay_core::envelope::response_key(&method);
@@ -215,7 +268,9 @@ pub(crate) async fn check(state: &SandboxState, query: &[u8], body: &[u8]) -> Re
     };
     let in_window = ts_text
         .parse::<Timestamp>()
-        .map(|ts| (ts.unix() - crate::clock::real_now()).abs() <= state.config.timestamp_skew_secs)
+        .map(|ts| {
+            !options.timestamp || (ts.unix() - crate::clock::real_now()).abs() <= state.config.timestamp_skew_secs
+        })
         .unwrap_or(false);
     if !in_window {
         return Err(reject(&key, charset, sign_type, E40002, "isv.invalid-timestamp", "非法的时间戳参数"));

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use alipay_api::coupon::CouponOrderAppPay;
-use alipay_core::{form, Charset, PublicKey};
 use alipay_sandbox_admin::{
     CouponAppPay, CouponOperation, CouponOrder, CouponOrderDetail, CouponOrders, CouponOrdersQuery, CouponPagePay,
     CouponPaid, CouponSettings, CouponSwept, SetCouponSettings,
@@ -180,75 +179,18 @@ pub(crate) struct AppOrder {
     pub(crate) fund: FundRequest,
 }
 
-fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !alipay_core::content::is_blank(v))
-}
-
-/// Checks an app-pay order string as the gateway checks a request (method among `methods`, registered app,
-/// sign type, signature with the app's key, `app_auth_token`; not the `timestamp`: a wallet may submit an order
-/// string later). Returns its decoded parameters and the caller. Shared with the wallet (`crate::cashier`).
+/// Checks an app-pay order string as the gateway checks a call of one of `methods` (the gateway's own check,
+/// without the timestamp: a wallet may submit an order string later). Returns its decoded parameters and the
+/// caller. Shared with the wallet (`crate::cashier`).
 pub(crate) async fn verify_order_string(
     state: &SandboxState,
     text: &str,
     methods: &[&str],
 ) -> Result<(Vec<(String, String)>, Caller), AdminError> {
-    let bad = |m: String| AdminError::BadRequest(m);
-    let bytes = text.trim().as_bytes();
-    let charset = match form::raw_value(bytes, "charset") {
-        None => Charset::Utf8,
-        Some(raw) => form::decode_component(raw, Charset::Utf8)
-            .ok()
-            .and_then(|c| c.parse::<Charset>().ok())
-            .ok_or_else(|| bad("isv.invalid-charset: unknown charset".into()))?,
-    };
-    let decoded = form::decode(bytes, charset).map_err(|e| bad(format!("isv.invalid-charset: {e}")))?;
-    let mut params: Vec<(String, String)> = Vec::with_capacity(decoded.len());
-    for (k, v) in decoded {
-        if !params.iter().any(|(seen, _)| *seen == k) {
-            params.push((k, v));
-        }
-    }
-    if !param(&params, "method").is_some_and(|m| methods.contains(&m)) {
-        return Err(bad(format!("isv.invalid-method: the order string is not {}", methods.join(" or "))));
-    }
-    let app_id = param(&params, "app_id").ok_or_else(|| bad("isv.missing-app-id".into()))?.to_owned();
-    let sign_type = param(&params, "sign_type")
-        .ok_or_else(|| bad("isv.missing-signature-type".into()))?
-        .parse::<alipay_core::SignType>()
-        .map_err(|_| bad("isv.invalid-signature-type".into()))?;
-    let lookup = app_id.clone();
-    let app = state
-        .store
-        .read(move |r| r.app(&lookup))
-        .await?
-        .ok_or_else(|| bad(format!("isv.invalid-app-id: app {app_id} not found")))?;
-    if app.sign_type != sign_type {
-        return Err(bad("isv.invalid-signature-type: not the app's sign type".into()));
-    }
-    let key = PublicKey::from_text(&app.public_key).map_err(|e| bad(format!("isv.invalid-signature: {e}")))?;
-    let pairs = params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    alipay_core::verify_request(pairs, &key, sign_type, charset)
-        .map_err(|e| bad(format!("isv.invalid-signature: the order string's signature does not verify: {e}")))?;
-    let (seller_id, auth_app_id) = match param(&params, "app_auth_token").map(str::to_owned) {
-        None => (app.merchant_pid.clone(), app.app_id.clone()),
-        Some(token) => {
-            let now = state.clock.now();
-            let found = state.store.read(move |r| r.auth_token(&token)).await?;
-            let t = found
-                .filter(|t| t.app_id == app.app_id && t.expires_at > now)
-                .ok_or_else(|| bad("aop.invalid-app-auth-token".into()))?;
-            (t.merchant_pid, t.auth_app_id)
-        }
-    };
-    let caller = Caller {
-        app_id: app.app_id.clone(),
-        seller_id,
-        auth_app_id,
-        charset: charset.as_str().to_owned(),
-        sign_type,
-        notify_url: param(&params, "notify_url").map(str::to_owned),
-    };
-    Ok((params, caller))
+    let checked = crate::gateway::common::check_order_string(state, text, methods)
+        .await
+        .map_err(|refused| AdminError::BadRequest(refused.describe()))?;
+    Ok((checked.params, checked.caller))
 }
 
 pub(crate) async fn check_order_string(state: &SandboxState, text: &str) -> Result<AppOrder, AdminError> {
