@@ -32,6 +32,7 @@ mod ids;
 mod modes;
 mod notify;
 mod openid;
+mod origin;
 mod products;
 mod reply;
 mod settings;

@@ -5,7 +5,7 @@
 //!
 //! | layer | modules | holds |
 //! |---|---|---|
-//! | 0 values | `reply`, `caller`, `clock`, `settings` | protocol values: what a method answers, who calls, time, the rules |
+//! | 0 values | `reply`, `caller`, `clock`, `settings`, `origin` | protocol values: what a method answers, who calls, time, the rules, where a request comes from |
 //! | 1 store | `store::*` | the databases, the core rows (meta, apps, merchants, buyers with their reservations, outbox, ledger, call log); knows no family |
 //! | 2 core | `ids`, `faults`, `openid`, `accounts`, `shared`, `modes`, `defaults`, `error`, `notify::wire` | services over the core store: ids, injected faults, open ids, accounts, the shared-state generation, app modes and Alipay's certificates, the default app and `app.json`, `SandboxError`, a notification's signed body |
 //! | 3 family stores | `products::<f>::store` | each family's rows, repository trait and migrations |
@@ -34,7 +34,7 @@ fn layer(module: &str) -> u8 {
     let parts: Vec<&str> = module.split("::").filter(|p| !p.is_empty()).collect();
     match parts.as_slice() {
         [] => 9,
-        ["reply" | "caller" | "clock" | "settings", ..] => 0,
+        ["reply" | "caller" | "clock" | "settings" | "origin", ..] => 0,
         ["store", ..] => 1,
         ["ids" | "faults" | "openid" | "accounts" | "shared" | "modes" | "defaults" | "error", ..] => 2,
         ["products", _, "store", ..] => 3,

@@ -108,10 +108,6 @@ pub fn with_token(router: Router, token: Arc<str>) -> Router {
 /// The cookie that carries the admin token for a browser (set from `?token=`, HttpOnly, SameSite=Strict).
 pub const TOKEN_COOKIE: &str = "alipay_sandbox_token";
 
-fn same_token(presented: &str, token: &str) -> bool {
-    aws_lc_rs::constant_time::verify_slices_are_equal(presented.as_bytes(), token.as_bytes()).is_ok()
-}
-
 fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(axum::http::header::COOKIE)
@@ -138,7 +134,7 @@ fn unauthorized(error: &str) -> Response {
 ///
 /// A browser cannot send a bearer header: a `GET` with `?token=<token>` (the right one) answers a redirect to
 /// the same URL without it that sets the cookie (`HttpOnly; SameSite=Strict; Path=/`). A cookie only
-/// authenticates requests that are not cross-site (`Sec-Fetch-Site` / `Origin`, [`same_origin`]), so another
+/// authenticates requests that are not cross-site (`Sec-Fetch-Site` / `Origin`, [`crate::origin::same_origin`]), so another
 /// site cannot drive the controls through the operator's browser.
 pub async fn require_token(
     State(token): State<Arc<str>>,
@@ -152,7 +148,7 @@ pub async fn require_token(
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim);
     if let Some(p) = presented {
-        if same_token(p, &token) {
+        if crate::origin::secret_eq(p, &token) {
             return next.run(request).await;
         }
         return unauthorized("wrong admin token");
@@ -161,7 +157,7 @@ pub async fn require_token(
     let query = request.uri().query().unwrap_or("");
     let from_query = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v);
     if let Some(q) = from_query {
-        if request.method() != axum::http::Method::GET || !same_token(&q, &token) {
+        if request.method() != axum::http::Method::GET || !crate::origin::secret_eq(&q, &token) {
             return unauthorized("wrong admin token");
         }
         let rest: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
@@ -182,29 +178,14 @@ pub async fn require_token(
     }
     match cookie_value(headers, TOKEN_COOKIE) {
         None => unauthorized("missing admin token: send Authorization: Bearer <admin_token> (see app.json), or open the console once with ?token=<admin_token>"),
-        Some(c) if same_token(c, &token) => {
-            if !same_origin(headers) {
+        Some(c) if crate::origin::secret_eq(c, &token) => {
+            if !crate::origin::same_origin(headers) {
                 return (StatusCode::FORBIDDEN, Json(alipay_sandbox_admin::ErrorBody { error: "cross-site request refused".into() })).into_response();
             }
             next.run(request).await
         }
         Some(_) => unauthorized("wrong admin token"),
     }
-}
-
-/// `false` when a browser says the request comes from another site: `Sec-Fetch-Site` other than
-/// `same-origin`/`none`, or else an `Origin` whose host differs from `Host`. Requests without either header
-/// (not sent by a browser on another site's behalf) pass.
-pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return site == "same-origin" || site == "none";
-    }
-    let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
-    !host.is_empty() && origin_host == host
 }
 
 /// What a control answers: one of the answer structs of [`alipay_sandbox_admin`], as JSON.

@@ -185,20 +185,7 @@ pub(crate) fn ticket(state: &SandboxState, reference: &str) -> String {
 
 fn ticket_ok(state: &SandboxState, reference: &str, given: &str) -> bool {
     let want = ticket(state, reference);
-    want.len() == given.len() && want.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-}
-
-/// Refuses requests a browser marks as coming from another site (module documentation).
-pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
-    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
-    if let Some(site) = get("sec-fetch-site") {
-        return matches!(site, "same-origin" | "none");
-    }
-    match (get("origin"), get("host")) {
-        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) == Some(host),
-        (Some(_), None) => false,
-        _ => true,
-    }
+    crate::origin::secret_eq(&want, given)
 }
 
 fn forbidden() -> Response {
@@ -411,7 +398,7 @@ async fn login(
     headers: HeaderMap,
     Form(f): Form<ActionForm>,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !crate::origin::same_origin(&headers) {
         return forbidden();
     }
     if !ticket_ok(&state, &reference, &f.t) {
@@ -481,7 +468,7 @@ async fn pay(
     headers: HeaderMap,
     Form(f): Form<ActionForm>,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !crate::origin::same_origin(&headers) {
         return forbidden();
     }
     if !ticket_ok(&state, &reference, &f.t) {
@@ -582,7 +569,7 @@ async fn cancel(
     headers: HeaderMap,
     Form(f): Form<ActionForm>,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !crate::origin::same_origin(&headers) {
         return forbidden();
     }
     if !ticket_ok(&state, &reference, &f.t) {
@@ -608,17 +595,6 @@ mod tests {
             h.insert(*k, HeaderValue::from_static(v));
         }
         h
-    }
-
-    #[test]
-    fn cross_site_posts_are_refused() {
-        assert!(same_origin(&headers(&[])), "non-browser clients send neither header");
-        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(same_origin(&headers(&[("sec-fetch-site", "none")])));
-        assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!same_origin(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(same_origin(&headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")])));
-        assert!(!same_origin(&headers(&[("origin", "http://evil.test"), ("host", "127.0.0.1:8080")])));
     }
 
     #[test]

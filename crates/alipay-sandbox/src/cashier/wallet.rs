@@ -13,10 +13,11 @@ use axum::{Form, Router};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
-use super::{forbidden, pages, same_origin};
+use super::{forbidden, pages};
 use crate::accounts;
 use crate::admin::AdminError;
 use crate::defaults::meta_keys;
+use crate::origin::same_origin;
 use crate::products::coupon::admin as coupon_admin;
 use crate::products::coupon::engine as coupon;
 use crate::products::trade::store::TradeRepo;

@@ -7,7 +7,7 @@
 //! listener, behind the admin token elsewhere ([`crate::admin::require_token`]: `Authorization: Bearer`, or
 //! the HttpOnly SameSite=Strict cookie a browser gets by opening any console URL once with `?token=<token>`).
 //! Every action is a `POST` form, refused (403) when a browser says it comes from another site
-//! (`Sec-Fetch-Site`, else `Origin`: [`crate::admin::same_origin`]), on loopback too. Private keys are shown
+//! (`Sec-Fetch-Site`, else `Origin`: [`crate::origin::same_origin`]), on loopback too. Private keys are shown
 //! only for the default app (the only one whose key the sandbox holds), and only to whoever passed that gate.
 //!
 //! # Pages
@@ -100,7 +100,7 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
 async fn cross_site_guard(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     if request.method() != Method::GET
         && request.method() != Method::HEAD
-        && !crate::admin::same_origin(request.headers())
+        && !crate::origin::same_origin(request.headers())
     {
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
