@@ -482,20 +482,10 @@ async fn pay(
             let Some(s) = load_session(repo, &r)? else { return Ok(Err("订单不存在".into())) };
             let Some(buyer_id) = s.buyer_id.clone() else { return Ok(Err("请先登录 (sign in first)".into())) };
             match find(repo, &r, &s)? {
-                Some(Found::Trade(t)) => {
-                    let t = if t.state == TradeState::Created {
-                        match trade::scan(repo, *t, &buyer_id, now) {
-                            Ok(t) => t,
-                            Err(e) => return Ok(Err(e.to_string())),
-                        }
-                    } else {
-                        *t
-                    };
-                    match trade::confirm(repo, t, now) {
-                        Ok(t) => Ok(Ok((Paid::Trade(Box::new(t)), s))),
-                        Err(e) => Ok(Err(e.to_string())),
-                    }
-                }
+                Some(Found::Trade(t)) => match trade::buyer_pays(repo, *t, &buyer_id, now) {
+                    Ok(t) => Ok(Ok((Paid::Trade(Box::new(t)), s))),
+                    Err(e) => Ok(Err(e.to_string())),
+                },
                 Some(Found::Coupon(o)) => match coupon::buyer_pays(repo, o, &buyer_id, now) {
                     Ok((o, op)) => Ok(Ok((Paid::Coupon(o, op), s))),
                     Err(e) => Ok(Err(e.to_string())),

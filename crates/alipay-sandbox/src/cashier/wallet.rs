@@ -208,15 +208,7 @@ async fn qr_action(state: Arc<SandboxState>, headers: HeaderMap, f: QrForm, pay:
         .store
         .write(move |r| -> Result<Result<String, String>, StoreError> {
             let Some(t) = r.trade_by_qr(&qr)? else { return Ok(Err("trade not found".into())) };
-            let t = if t.state == TradeState::Created {
-                match trade::scan(r, t, &buyer, now) {
-                    Ok(t) => t,
-                    Err(e) => return Ok(Err(e.to_string())),
-                }
-            } else {
-                t
-            };
-            let result = if pay { trade::confirm(r, t, now) } else { trade::refuse(r, t, now) };
+            let result = trade::buyer_answers(r, t, &buyer, pay, now);
             Ok(result.map(|t| format!("{} {}", t.out_trade_no, t.state.as_str())).map_err(|e| e.to_string()))
         })
         .await;
@@ -286,8 +278,7 @@ async fn pay_order_string(state: &SandboxState, f: &AppForm) -> Result<String, A
             let t = r
                 .trade_by_out_no(&caller.seller_id, &out_trade_no)?
                 .ok_or_else(|| AdminError::NotFound("trade not found".into()))?;
-            let t = if t.state == TradeState::Created { trade::scan(r, t, &buyer, now)? } else { t };
-            Ok(trade::confirm(r, t, now)?)
+            Ok(trade::buyer_pays(r, t, &buyer, now)?)
         })
         .await?;
     Ok(format!("{} {}", t.out_trade_no, t.state.as_str()))

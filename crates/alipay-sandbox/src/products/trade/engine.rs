@@ -557,6 +557,29 @@ pub fn refund_query(
     Ok(Reply::typed(ApiStatus::success(), &body))
 }
 
+/// The buyer pays `trade`: scans it first if it still waits to be scanned (a precreated QR code, a page or app
+/// order), then confirms. The one "buyer pays" of the cashier, the wallet and the controls.
+pub fn buyer_pays(repo: &dyn Repo, trade: TradeRecord, buyer_id: &str, now: i64) -> Result<TradeRecord, SimError> {
+    let trade = if trade.state == TradeState::Created { scan(repo, trade, buyer_id, now)? } else { trade };
+    confirm(repo, trade, now)
+}
+
+/// The buyer answers a trade waiting to be scanned or confirmed in the wallet: scans it if needed, then pays
+/// (`pay`) or refuses it.
+pub fn buyer_answers(
+    repo: &dyn Repo,
+    trade: TradeRecord,
+    buyer_id: &str,
+    pay: bool,
+    now: i64,
+) -> Result<TradeRecord, SimError> {
+    if pay {
+        return buyer_pays(repo, trade, buyer_id, now);
+    }
+    let trade = if trade.state == TradeState::Created { scan(repo, trade, buyer_id, now)? } else { trade };
+    refuse(repo, trade, now)
+}
+
 /// The buyer scans a precreated trade's QR code: the trade now exists and waits for payment.
 pub fn scan(repo: &dyn Repo, trade: TradeRecord, buyer_id: &str, now: i64) -> Result<TradeRecord, SimError> {
     let buyer = repo.buyer(buyer_id)?.ok_or_else(|| SimError::NotFound(format!("buyer {buyer_id} not found")))?;
