@@ -6,7 +6,7 @@
 //! signed asynchronous notifications with retries; and simulation controls under `/admin/...` (see
 //! the `admin` module), and an operator console at `/` (the `console` module).
 //!
-//! The layout (ARCHITECTURE.md at the repository root tells the path of one request): `gateway` (HTTP and the
+//! The layout (ARCHITECTURE.md at the repository root: the layers, and the path of one request): `gateway` (HTTP and the
 //! common protocol, and the one table of methods), `products` (one folder per product family: engine, store,
 //! controls, notifications), `store` (the transaction boundary and the shared tables), `notify` (the outbox
 //! worker), `admin` (the shared controls), `accounts`, `clock`, `faults`.

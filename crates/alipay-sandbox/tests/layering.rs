@@ -21,6 +21,8 @@
 //! Within layer 5, one family's engine does not import another family's engine (it may read its store and use
 //! its `errors`: deduct's methods are `alipay.ebpp.pdeduct.*` and answer with EBPP's codes).
 
+#![allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

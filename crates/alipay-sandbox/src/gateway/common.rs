@@ -159,6 +159,7 @@ fn reject(key: &str, charset: Charset, sign_type: SignType, code: ResultCode, su
 use ResultCode::{InvalidArgument as E40002, MissingArgument as E40001};
 
 /// Step 1: the charset, then the query and body decoded in it and merged (the query's value wins).
+#[allow(clippy::result_large_err)] // built once per refused request, answered at once (like `check`)
 fn decode_params(query: &[u8], body: &[u8]) -> Result<(Vec<(String, String)>, Charset), Rejection> {
     let error_key = alipay_core::envelope::ERROR_RESPONSE;
 
@@ -172,7 +173,7 @@ fn decode_params(query: &[u8], body: &[u8]) -> Result<(Vec<(String, String)>, Ch
                 Ok(c) => c,
                 Err(_) => {
                     return Err(reject(
-                        &error_key,
+                        error_key,
                         Charset::Utf8,
                         SignType::Rsa2,
                         E40002,
@@ -188,7 +189,7 @@ fn decode_params(query: &[u8], body: &[u8]) -> Result<(Vec<(String, String)>, Ch
         Ok(q)
     });
     let Ok(all) = decoded else {
-        return Err(reject(&error_key, charset, SignType::Rsa2, E40002, "isv.invalid-charset", "参数内容与字符集不符"));
+        return Err(reject(error_key, charset, SignType::Rsa2, E40002, "isv.invalid-charset", "参数内容与字符集不符"));
     };
     let mut params: Vec<(String, String)> = Vec::with_capacity(all.len());
     for (k, v) in all {
@@ -210,17 +211,17 @@ pub(crate) async fn check_params(
 
     // 2–4. app_id, method.
     let Some(app_id) = present(&params, "app_id").map(str::to_owned) else {
-        return Err(reject(&error_key, charset, SignType::Rsa2, E40001, "isv.missing-app-id", "缺少AppID参数"));
+        return Err(reject(error_key, charset, SignType::Rsa2, E40001, "isv.missing-app-id", "缺少AppID参数"));
     };
     let Some(method) = present(&params, "method").map(str::to_owned) else {
-        return Err(reject(&error_key, charset, SignType::Rsa2, E40001, "isv.missing-method", "缺少方法名参数"));
+        return Err(reject(error_key, charset, SignType::Rsa2, E40001, "isv.missing-method", "缺少方法名参数"));
     };
     let accepted = match options.methods {
         None => super::methods::find(&method).is_some(),
         Some(methods) => methods.contains(&method.as_str()),
     };
     if !accepted {
-        return Err(reject(&error_key, charset, SignType::Rsa2, E40002, "isv.invalid-method", "不存在的方法名"));
+        return Err(reject(error_key, charset, SignType::Rsa2, E40002, "isv.invalid-method", "不存在的方法名"));
     }
     let key = alipay_core::envelope::response_key(&method);
 

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `mod.rs` | the family's gateway methods: one [`Handler`] impl per `alipay-api` request type |
 //! | `engine.rs` | the state machine over the store: no HTTP, domain values and typed errors in, answers out |
-//! | `store.rs` | the family's rows, its repository trait (a supertrait of [`crate::store::Repo`]) and migrations |
+//! | `store.rs` | the family's rows, its repository trait (an extension of [`crate::store::Repo`], implemented for every repository) and migrations (in [`COMPONENTS`]) |
 //! | `admin.rs` | the family's simulation controls under `/admin/...` |
 //! | `notify.rs` | the family's asynchronous notifications, queued in the shared outbox ([`crate::notify`]) |
 //!

@@ -190,7 +190,7 @@ pub struct CouponOperationRecord {
     pub gmt_trans: Option<i64>,
 }
 
-/// Red-packet persistence. A supertrait of [`super::Repo`], so engines reach it through `&dyn Repo`.
+/// Red-packet persistence: an extension of [`crate::store::Repo`], so engines reach it through `&dyn Repo`.
 pub trait CouponRepo {
     /// A red packet by `auth_no`, whoever owns it (simulation controls only).
     fn coupon_order(&self, auth_no: &str) -> Result<Option<CouponOrderRecord>, StoreError>;
