@@ -58,8 +58,8 @@ const LOGON_ID_LEN: usize = 100;
 const TITLE_LEN: usize = 100;
 /// Longest `remark`: "长度不超过100个字母或50个汉字".
 const REMARK_LEN: usize = 100;
-/// Longest `pay_timeout`: 7 days (spec).
-const PAY_TIMEOUT_MAX_MINUTES: u64 = 7 * 24 * 60;
+/// Longest `pay_timeout`: 7 days (spec), in minutes.
+pub const PAY_TIMEOUT_MAX_MINUTES: u64 = 7 * 24 * 60;
 
 /// The rules common to the pay and disburse requests.
 fn validate_order(

@@ -53,6 +53,7 @@ pub mod sub_code;
 mod timeout;
 pub mod trade;
 pub mod transport;
+pub mod v3;
 pub mod validate;
 
 pub use alipay_core::{ApiStatus, Money, ResultCode, Timestamp};

@@ -19,8 +19,18 @@ const RUN_ELSEWHERE: &[(&str, &str)] = &[
     ("npm install --save-dev", "a user's project; the next line is .ci/run's node step"),
     ("(cd java && mvn -B install)", ".ci/java.sh, which .ci/run calls as the next line prints"),
     ("ALIPAY_BIN=$PWD/target/py-venv/bin/alipay bash .ci/go.sh", ".ci/run runs it as printed"),
-    ("cargo build --release -p alipay-cli -p alipay-loadgen", "benchmarks (docs/performance.md): measured, never run as tests"),
-    ("alipay sandbox --data ./a --listen 0.0.0.0:8080 --store", "a shared PostgreSQL host: crates/alipay-cli/tests/multi_instance.rs runs the same"),
+    (
+        "cargo build --release -p alipay-cli -p alipay-loadgen",
+        "benchmarks (docs/performance.md): measured, never run as tests",
+    ),
+    (
+        "target/release/alipay sandbox --data /tmp/lgA",
+        "the signature-cache A/B benchmark (docs/performance.md): measured, never run as tests",
+    ),
+    (
+        "alipay sandbox --data ./a --listen 0.0.0.0:8080 --store",
+        "a shared PostgreSQL host: crates/alipay-cli/tests/multi_instance.rs runs the same",
+    ),
 ];
 
 fn repo() -> PathBuf {
@@ -30,7 +40,8 @@ fn repo() -> PathBuf {
 /// The ` ```sh ` blocks of `file`, each with its first line number.
 fn sh_blocks(file: &Path) -> Vec<(usize, String)> {
     let text = std::fs::read_to_string(file).unwrap();
-    let (mut blocks, mut current): (Vec<(usize, String)>, Option<(usize, String)>) = (Vec::new(), None);
+    let mut blocks: Vec<(usize, String)> = Vec::new();
+    let mut current: Option<(usize, String)> = None;
     for (n, line) in text.lines().enumerate() {
         match (&mut current, line.trim_start()) {
             (None, l) if l.starts_with("```sh") => current = Some((n + 2, String::new())),
@@ -51,8 +62,11 @@ fn first_command(block: &str) -> &str {
 
 fn documents() -> Vec<PathBuf> {
     let mut files = vec![repo().join("README.md")];
-    let mut docs: Vec<PathBuf> =
-        std::fs::read_dir(repo().join("docs")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "md")).collect();
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(repo().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
     docs.sort();
     files.extend(docs);
     files
@@ -105,10 +119,8 @@ fn every_printed_command_runs_as_printed() {
 /// Every entry of [`RUN_ELSEWHERE`] still names a block, so the list cannot hide a deleted command.
 #[test]
 fn every_exception_names_a_printed_block() {
-    let firsts: Vec<String> = documents()
-        .iter()
-        .flat_map(|f| sh_blocks(f).into_iter().map(|(_, b)| first_command(&b).to_owned()))
-        .collect();
+    let firsts: Vec<String> =
+        documents().iter().flat_map(|f| sh_blocks(f).into_iter().map(|(_, b)| first_command(&b).to_owned())).collect();
     for (start, why) in RUN_ELSEWHERE {
         assert!(firsts.iter().any(|f| f.starts_with(start)), "RUN_ELSEWHERE names no block: {start} ({why})");
     }

@@ -34,29 +34,17 @@ use serde_json::{Map, Value};
 use crate::client::{AlipayClient, Answer, CallOptions};
 use crate::error::Error;
 
-/// The methods with a v3 path: (method, HTTP method, path).
-pub const V3_PATHS: &[(&str, &str, &str)] = &[
-    ("alipay.trade.pay", "POST", "/v3/alipay/trade/pay"),
-    ("alipay.trade.precreate", "POST", "/v3/alipay/trade/precreate"),
-    ("alipay.trade.query", "POST", "/v3/alipay/trade/query"),
-    ("alipay.trade.cancel", "POST", "/v3/alipay/trade/cancel"),
-    ("alipay.trade.close", "POST", "/v3/alipay/trade/close"),
-    ("alipay.trade.refund", "POST", "/v3/alipay/trade/refund"),
-    ("alipay.trade.fastpay.refund.query", "POST", "/v3/alipay/trade/fastpay/refund/query"),
-    ("alipay.data.dataservice.bill.downloadurl.query", "GET", "/v3/alipay/data/dataservice/bill/downloadurl/query"),
-    ("alipay.ebpp.pdeduct.pay", "POST", "/v3/alipay/ebpp/pdeduct/pay"),
-    ("alipay.ebpp.pdeduct.bill.pay.status", "GET", "/v3/alipay/ebpp/pdeduct/bill/pay/status"),
-];
+/// The methods with a v3 path: (method, HTTP method, path): the table of `alipay_api::v3`, which the gateway
+/// serves too.
+pub use alipay_api::v3::PATHS as V3_PATHS;
 
-/// The HTTP method and path of `method` in v3, if it has one.
+/// The HTTP method and path of `method` in v3, if it has one (`alipay_api::v3::path_of`).
 ///
 /// ```
 /// assert_eq!(alipay_client::v3::path_of("alipay.trade.query"), Some(("POST", "/v3/alipay/trade/query")));
 /// assert_eq!(alipay_client::v3::path_of("alipay.trade.page.pay"), None);
 /// ```
-pub fn path_of(method: &str) -> Option<(&'static str, &'static str)> {
-    V3_PATHS.iter().find(|(m, _, _)| *m == method).map(|(_, h, p)| (*h, *p))
-}
+pub use alipay_api::v3::path_of;
 
 fn verify_err(e: V3Error) -> Error {
     Error::Verify(EnvelopeError::V3(e))

@@ -1,9 +1,9 @@
-//! The v3 protocol: Alipay's REST paths ([`V3_PATHS`]) on the same method table, engines and state as
+//! The v3 protocol: Alipay's REST paths (`alipay_api::v3::PATHS`) on the same method table, engines and state as
 //! `gateway.do` (a trade created over v2 is queried over v3 and the other way round).
 //!
 //! A request is checked in this fixed order; the first failure answers, signed, and nothing changes:
 //!
-//! 1. path and HTTP method not in [`V3_PATHS`] → 404 `{code: "NOT_FOUND"}`.
+//! 1. path and HTTP method not in `alipay_api::v3::PATHS` → 404 `{code: "NOT_FOUND"}`.
 //! 2. `Authorization` missing → 401 `missing-signature`; not `ALIPAY-SHA256withRSA app_id=..,[app_cert_sn=..,]
 //!    nonce=..,timestamp=..,sign=..` → 401 `invalid-signature`.
 //! 3. `timestamp` (unix ms) not a number or further than the configured skew from the real clock → 400
@@ -47,20 +47,6 @@ use crate::caller::Caller;
 use crate::reply::Reply;
 use crate::SandboxState;
 
-/// The methods with a v3 path: (method, HTTP method, path); the SDK's `alipay_client::v3::V3_PATHS`.
-pub(crate) const V3_PATHS: &[(&str, &str, &str)] = &[
-    ("alipay.trade.pay", "POST", "/v3/alipay/trade/pay"),
-    ("alipay.trade.precreate", "POST", "/v3/alipay/trade/precreate"),
-    ("alipay.trade.query", "POST", "/v3/alipay/trade/query"),
-    ("alipay.trade.cancel", "POST", "/v3/alipay/trade/cancel"),
-    ("alipay.trade.close", "POST", "/v3/alipay/trade/close"),
-    ("alipay.trade.refund", "POST", "/v3/alipay/trade/refund"),
-    ("alipay.trade.fastpay.refund.query", "POST", "/v3/alipay/trade/fastpay/refund/query"),
-    ("alipay.data.dataservice.bill.downloadurl.query", "GET", "/v3/alipay/data/dataservice/bill/downloadurl/query"),
-    ("alipay.ebpp.pdeduct.pay", "POST", "/v3/alipay/ebpp/pdeduct/pay"),
-    ("alipay.ebpp.pdeduct.bill.pay.status", "GET", "/v3/alipay/ebpp/pdeduct/bill/pay/status"),
-];
-
 /// A refused v3 request.
 struct Refused {
     status: u16,
@@ -103,7 +89,7 @@ pub(crate) async fn v3(
     body: Bytes,
 ) -> Response {
     let path = uri.path();
-    let Some((name, _, _)) = V3_PATHS.iter().find(|(_, m, p)| *p == path && *m == method.as_str()) else {
+    let Some(name) = alipay_api::v3::method_of(method.as_str(), path) else {
         return error(&state, &refused(404, "NOT_FOUND", "不存在的接口", &AnswerModes::default()));
     };
     let checked = match check(&state, name, &method, &uri, &headers, &body).await {

@@ -5,14 +5,15 @@ use alipay_api::cert::{AlipayCertDownload, AlipayCertDownloadResponse};
 use alipay_core::{ApiStatus, ResultCode};
 use base64::Engine as _;
 
-use super::{Access, Call, Handler, Refusal};
+use super::{Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
 
-impl Handler for AlipayCertDownload {
-    const ACCESS: Access = Access::Read;
+/// Certificate mode's own method: a refused request is `40001 isv.missing-alipay-cert-sn`.
+pub(crate) struct CertMode;
 
+impl Family for CertMode {
     fn refuse(refusal: Refusal) -> Reply {
         Reply::error(
             ResultCode::MissingArgument,
@@ -20,6 +21,11 @@ impl Handler for AlipayCertDownload {
             &format!("缺少支付宝公钥证书序列号: {refusal}"),
         )
     }
+}
+
+impl Handler for AlipayCertDownload {
+    type Family = CertMode;
+    const ACCESS: Access = Access::Read;
 
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         Ok(match state.authority.by_sn(&call.request.alipay_cert_sn) {

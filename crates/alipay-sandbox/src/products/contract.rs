@@ -46,12 +46,23 @@ impl<R> Call<R> {
     }
 }
 
+/// A product family, as its methods' [`Handler`]s name it.
+pub(crate) trait Family {
+    /// The answer to a request of the family that does not decode or breaks a field rule (its documented code).
+    fn refuse(refusal: Refusal) -> Reply;
+}
+
 /// What a product family does with one method: implemented for the method's `alipay-api` request type.
 pub(crate) trait Handler: AlipayRequest {
+    /// The family the method belongs to: its answer to a refused request.
+    type Family: Family;
     /// Read or write (shown in the method list).
     const ACCESS: Access;
-    /// The answer to a request that does not decode or breaks a field rule (the family's documented code).
-    fn refuse(refusal: Refusal) -> Reply;
+    /// The answer to a request that does not decode or breaks a field rule: the family's documented code,
+    /// unless the method documents its own.
+    fn refuse(refusal: Refusal) -> Reply {
+        Self::Family::refuse(refusal)
+    }
     /// Runs the method over the store; returns after the transaction committed.
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send;
     /// The answer of an injected failure (`POST /admin/faults`) of `kind`: `20000 isp.unknow-error`, `10003`,

@@ -27,7 +27,7 @@ pub(crate) mod trade;
 
 use std::sync::Arc;
 
-pub(crate) use contract::{default_fault, lookup, write, Access, Call, Handler};
+pub(crate) use contract::{default_fault, lookup, write, Access, Call, Family, Handler};
 pub(crate) use error::{Refusal, SimError};
 
 use crate::settings::Settings;

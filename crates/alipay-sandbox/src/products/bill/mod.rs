@@ -19,16 +19,23 @@ use std::future::Future;
 
 use alipay_api::bill::BillDownloadUrlQuery;
 
-use crate::products::{Access, Call, Handler, Refusal};
+use crate::products::{Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
 
-impl Handler for BillDownloadUrlQuery {
-    const ACCESS: Access = Access::Read;
+/// Reconciliation bills: a refused request is `isv.invalid-parameter`-style `BillError::InvalidParameter`.
+pub(crate) struct Bill;
+
+impl Family for Bill {
     fn refuse(refusal: Refusal) -> Reply {
         engine::BillError::InvalidParameter(refusal.to_string()).reply()
     }
+}
+
+impl Handler for BillDownloadUrlQuery {
+    type Family = Bill;
+    const ACCESS: Access = Access::Read;
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         download::query(state, call)
     }

@@ -145,20 +145,14 @@ fn number(repo: &dyn Repo, now: i64, seq: &str, infix: &str) -> Result<String, S
     Ok(format!("{date}{infix}{:015}", n.rem_euclid(1_000_000_000_000_000)))
 }
 
-/// `pay_timeout` (`90m`, `2h`, `3d`, already validated) in seconds; 1 h when absent.
+/// `pay_timeout` in seconds, read by the one parser of relative timeouts ([`alipay_api::TimeoutExpress`], the
+/// rule the request's `validate()` already applied: `1m`..=`7d`); 1 h when absent.
 pub fn pay_timeout_secs(text: Option<&str>) -> i64 {
-    let Some(t) = text.filter(|t| !alipay_core::content::is_blank(t)) else {
-        return DEFAULT_PAY_TIMEOUT_SECS;
-    };
-    let unit = match t.chars().last() {
-        Some('m') => 60,
-        Some('h') => 3600,
-        Some('d') => 86400,
-        _ => return DEFAULT_PAY_TIMEOUT_SECS,
-    };
-    t.get(..t.len().saturating_sub(1))
-        .and_then(|d| d.parse::<i64>().ok())
-        .and_then(|n| n.checked_mul(unit))
+    text.filter(|t| !alipay_core::content::is_blank(t))
+        .and_then(|t| {
+            alipay_api::TimeoutExpress::parse("pay_timeout", t, alipay_api::coupon::PAY_TIMEOUT_MAX_MINUTES, false).ok()
+        })
+        .and_then(|timeout| timeout.expires_at(0))
         .unwrap_or(DEFAULT_PAY_TIMEOUT_SECS)
 }
 

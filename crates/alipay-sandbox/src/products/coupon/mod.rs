@@ -90,7 +90,7 @@ use alipay_api::coupon::{
 use alipay_api::AlipayRequest;
 use serde::Serialize;
 
-use crate::products::{write, Access, Call, Handler, Refusal};
+use crate::products::{write, Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::{Repo, StoreError};
 use crate::SandboxState;
@@ -127,15 +127,22 @@ where
     .await
 }
 
+/// Cash red packets (`alipay.fund.coupon.*`): a refused request is `INVALID_PARAMETER`.
+pub(crate) struct Coupon;
+
+impl Family for Coupon {
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+}
+
 fn refuse(refusal: Refusal) -> Reply {
     CouponError::InvalidParameter(refusal.to_string()).reply()
 }
 
 impl Handler for CouponOrderAgreementPay {
+    type Family = Coupon;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         swept_write(state, call, |repo, c, fp| {
             engine::agreement_pay(repo, &c.caller, c.now, FundRequest::agreement(c.request, fp))
@@ -144,10 +151,8 @@ impl Handler for CouponOrderAgreementPay {
 }
 
 impl Handler for CouponOrderPagePay {
+    type Family = Coupon;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         swept_write(state, call, |repo, c, fp| {
             engine::page_pay(repo, &c.caller, c.now, FundRequest::page(c.request, fp))
@@ -156,10 +161,8 @@ impl Handler for CouponOrderPagePay {
 }
 
 impl Handler for CouponOrderAppPay {
+    type Family = Coupon;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         swept_write(state, call, |repo, c, fp| {
             engine::page_pay(repo, &c.caller, c.now, FundRequest::app(c.request, fp))
@@ -168,31 +171,25 @@ impl Handler for CouponOrderAppPay {
 }
 
 impl Handler for CouponOrderDisburse {
+    type Family = Coupon;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         swept_write(state, call, |repo, c, fp| engine::disburse(repo, &c.caller, c.now, c.request, &fp))
     }
 }
 
 impl Handler for CouponOrderRefund {
+    type Family = Coupon;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         swept_write(state, call, |repo, c, fp| engine::refund(repo, &c.caller, c.now, c.request, &fp))
     }
 }
 
 impl Handler for CouponOperationQuery {
+    type Family = Coupon;
     // Writes: the red-packet sweep runs first, in the same transaction.
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         write(state, call, |repo, c| {
             engine::sweep(repo, c.now)?;

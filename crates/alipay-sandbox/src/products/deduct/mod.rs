@@ -19,10 +19,19 @@ use std::future::Future;
 use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel, PdeductSignQuery};
 
 use crate::products::ebpp::errors::illegal;
-use crate::products::{lookup, write, Access, Call, Handler, Refusal};
+use crate::products::{lookup, write, Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
+
+/// Direct deduct (`alipay.ebpp.pdeduct.*`): a refused request is `PARAMETER_ILLEGAL` or the field's documented code.
+pub(crate) struct Deduct;
+
+impl Family for Deduct {
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+}
 
 fn refuse(refusal: Refusal) -> Reply {
     match refusal {
@@ -32,16 +41,15 @@ fn refuse(refusal: Refusal) -> Reply {
 }
 
 impl Handler for PdeductSignAdd {
+    type Family = Deduct;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         write(state, call, |repo, c| engine::sign_add(repo, &c.caller, c.now, c.request))
     }
 }
 
 impl Handler for PdeductSignQuery {
+    type Family = Deduct;
     // Writes: an injected failure is consumed.
     const ACCESS: Access = Access::Write;
     fn refuse(refusal: Refusal) -> Reply {
@@ -56,30 +64,24 @@ impl Handler for PdeductSignQuery {
 }
 
 impl Handler for PdeductSignCancel {
+    type Family = Deduct;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         write(state, call, |repo, c| engine::sign_cancel(repo, &c.caller, c.now, c.request))
     }
 }
 
 impl Handler for PdeductPay {
+    type Family = Deduct;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         write(state, call, |repo, c| engine::pay(repo, &c.caller, c.now, c.request))
     }
 }
 
 impl Handler for PdeductBillPayStatus {
+    type Family = Deduct;
     const ACCESS: Access = Access::Read;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         lookup(state, call, |repo, c| engine::pay_status(repo, &c.caller, c.now, c.request))
     }

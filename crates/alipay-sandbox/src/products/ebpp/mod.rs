@@ -76,10 +76,19 @@ use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
 
 use errors::illegal;
 
-use crate::products::{lookup, write, Access, Call, Handler, Refusal};
+use crate::products::{lookup, write, Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
+
+/// EBPP bills (`alipay.ebpp.bill.*`): a refused request is `PARAMETER_ILLEGAL` or the field's documented code.
+pub(crate) struct Ebpp;
+
+impl Family for Ebpp {
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+}
 
 fn refuse(refusal: Refusal) -> Reply {
     match refusal {
@@ -89,20 +98,16 @@ fn refuse(refusal: Refusal) -> Reply {
 }
 
 impl Handler for EbppBillAdd {
+    type Family = Ebpp;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         write(state, call, |repo, c| engine::add(repo, &c.caller, c.now, c.request))
     }
 }
 
 impl Handler for EbppBillGet {
+    type Family = Ebpp;
     const ACCESS: Access = Access::Read;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         lookup(state, call, |repo, c| engine::get(repo, &c.caller, c.now, c.request))
     }

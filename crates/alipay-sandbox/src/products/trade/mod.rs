@@ -24,22 +24,29 @@ use alipay_api::trade::{
 };
 
 use crate::faults::FaultKind;
-use crate::products::{lookup, write, Access, Call, Handler, Refusal};
+use crate::products::{lookup, write, Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
 use requests::BizError;
 use store::TradeKind;
 
+/// Face-to-face payment and the cashier's trades (`alipay.trade.*`): a refused request is `ACQ.INVALID_PARAMETER` (or the field's documented code).
+pub(crate) struct Trade;
+
+impl Family for Trade {
+    fn refuse(refusal: Refusal) -> Reply {
+        refuse(refusal)
+    }
+}
+
 fn refuse(refusal: Refusal) -> Reply {
     BizError::from(refusal).reply()
 }
 
 impl Handler for TradePay {
+    type Family = Trade;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         match requests::pay(call.request.clone(), call.now) {
             Ok(r) => {
@@ -51,10 +58,8 @@ impl Handler for TradePay {
 }
 
 impl Handler for TradePrecreate {
+    type Family = Trade;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         match requests::precreate(call.request.clone(), call.now) {
             Ok(r) => {
@@ -67,10 +72,8 @@ impl Handler for TradePrecreate {
 }
 
 impl Handler for TradeQuery {
+    type Family = Trade;
     const ACCESS: Access = Access::Read;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         match requests::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
             Ok(key) => lookup(state, call.with(key), |repo, c| engine::query(repo, &c.caller, &c.request)).await,
@@ -80,10 +83,8 @@ impl Handler for TradeQuery {
 }
 
 impl Handler for TradeCancel {
+    type Family = Trade;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     /// A cancel that fails for a reason a retry can fix says so: `retry_flag=Y` (trade.md), the trade unchanged.
     fn fault(kind: FaultKind) -> Reply {
         let reply = crate::products::default_fault(kind);
@@ -107,10 +108,8 @@ impl Handler for TradeCancel {
 }
 
 impl Handler for TradeClose {
+    type Family = Trade;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         match requests::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
             Ok(key) => write(state, call.with(key), |repo, c| engine::close(repo, &c.caller, c.now, &c.request)).await,
@@ -120,10 +119,8 @@ impl Handler for TradeClose {
 }
 
 impl Handler for TradeRefund {
+    type Family = Trade;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         match requests::refund(call.request.clone()) {
             Ok(r) => write(state, call.with(r), |repo, c| engine::refund(repo, &c.caller, c.now, c.request)).await,
@@ -133,10 +130,8 @@ impl Handler for TradeRefund {
 }
 
 impl Handler for TradeFastpayRefundQuery {
+    type Family = Trade;
     const ACCESS: Access = Access::Read;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         let r = call.request.clone();
         match requests::trade_key(r.out_trade_no, r.trade_no) {
@@ -169,10 +164,8 @@ async fn run_page(
 }
 
 impl Handler for TradePagePay {
+    type Family = Trade;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         let checked = requests::page_pay(call.request.clone(), call.now);
         run_page(state, call.with(checked), TradeKind::Page).await
@@ -180,10 +173,8 @@ impl Handler for TradePagePay {
 }
 
 impl Handler for TradeWapPay {
+    type Family = Trade;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         let checked = requests::wap_pay(call.request.clone(), call.now);
         run_page(state, call.with(checked), TradeKind::Wap).await
@@ -193,10 +184,8 @@ impl Handler for TradeWapPay {
 /// Normally never sent to the gateway (the wallet takes the order string); if it is, the trade waits for a
 /// buyer like a page pay.
 impl Handler for TradeAppPay {
+    type Family = Trade;
     const ACCESS: Access = Access::Write;
-    fn refuse(refusal: Refusal) -> Reply {
-        refuse(refusal)
-    }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         let checked = requests::app_pay(call.request.clone(), call.now);
         run_page(state, call.with(checked), TradeKind::App).await

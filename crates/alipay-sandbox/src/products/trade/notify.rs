@@ -1,8 +1,9 @@
 //! The `trade_status_sync` notification (trade.md): queued in the outbox ([`crate::notify`]) in the same
 //! transaction as the trade change it reports.
 
+use alipay_api::notify::{NotifyFundBill, TradeNotification};
+use alipay_api::trade::TradeStatus;
 use alipay_core::{Money, Timestamp};
-use serde_json::json;
 
 use super::store::{TradeRecord, TradeState};
 use crate::clock::real_now_ms;
@@ -21,10 +22,6 @@ pub enum SyncEvent {
         /// When the money moved.
         gmt_refund: i64,
     },
-}
-
-fn time(t: i64) -> String {
-    Timestamp::from_unix(t).map(|t| t.to_string()).unwrap_or_default()
 }
 
 /// Queues a trade_status_sync for `trade`'s current state, if the trade has a `notify_url`.
@@ -69,56 +66,57 @@ pub fn sync_params(
     let notify_id = ids::notify_id();
     let paid = trade.gmt_payment.is_some();
     let received = if paid { trade.total_amount } else { Money::ZERO };
-    let mut params: Vec<(String, String)> = Vec::new();
-    let mut put = |k: &str, v: Option<String>| {
-        if let Some(v) = v.filter(|v| !v.is_empty()) {
-            params.push((k.to_owned(), v));
-        }
-    };
-    put("notify_time", Some(time(now)));
-    put("notify_type", Some("trade_status_sync".into()));
-    put("notify_id", Some(notify_id.clone()));
-    put("app_id", Some(trade.app_id.clone()));
-    put("auth_app_id", Some(trade.auth_app_id.clone()));
-    put("charset", Some(trade.charset.clone()));
-    put("version", Some("1.0".into()));
-    put("sign_type", Some(trade.sign_type.as_str().into()));
-    put("trade_no", Some(trade.trade_no.clone()));
-    put("out_trade_no", Some(trade.out_trade_no.clone()));
-    if let SyncEvent::Refund { out_biz_no, .. } = event {
-        put("out_biz_no", Some(out_biz_no.clone()));
-    }
+    let time = |t: i64| Timestamp::from_unix(t);
+    let text = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
     // An open-id app gets `buyer_open_id` instead of `buyer_id` (crate::openid).
     let (buyer_id, buyer_open_id) =
         crate::openid::OpenIds::split(crate::openid::of_app(repo, &trade.app_id)?.as_ref(), trade.buyer_id.as_ref());
-    put("buyer_id", buyer_id);
-    put("buyer_open_id", buyer_open_id);
-    put("buyer_logon_id", buyer.map(|b| ids::mask_logon_id(&b.logon_id)));
-    put("seller_id", Some(trade.seller_id.clone()));
-    put("seller_email", seller.map(|s| s.email));
-    put("trade_status", Some(trade.state.as_str().into()));
-    put("total_amount", Some(trade.total_amount.to_string()));
-    put("receipt_amount", Some(received.to_string()));
-    put("invoice_amount", Some(received.to_string()));
-    put("buyer_pay_amount", Some(received.to_string()));
-    put("point_amount", Some(Money::ZERO.to_string()));
-    if trade.refund_fee.is_positive() {
-        put("refund_fee", Some(trade.refund_fee.to_string()));
-    }
-    put("subject", Some(trade.subject.clone()));
-    put("body", trade.body.clone());
-    put("gmt_create", Some(time(trade.gmt_create)));
-    put("gmt_payment", trade.gmt_payment.map(time));
-    if let SyncEvent::Refund { gmt_refund, .. } = event {
-        put("gmt_refund", Some(time(*gmt_refund)));
-    }
-    if trade.state == TradeState::Closed {
-        put("gmt_close", trade.gmt_close.map(time));
-    }
-    if paid {
-        let bills = json!([{"amount": trade.total_amount.to_string(), "fundChannel": "ALIPAYACCOUNT"}]);
-        put("fund_bill_list", Some(bills.to_string()));
-    }
-    put("passback_params", trade.passback_params.clone());
+    let (out_biz_no, gmt_refund) = match event {
+        SyncEvent::Refund { out_biz_no, gmt_refund } => (Some(out_biz_no.clone()), time(*gmt_refund)),
+        SyncEvent::Plain => (None, None),
+    };
+    // The model the SDK verifies and parses (alipay_api::notify), so the two cannot disagree on a field.
+    let notification = TradeNotification {
+        notify_time: time(now).ok_or_else(|| StoreError::Corrupt(format!("the clock's time {now}")))?,
+        notify_type: "trade_status_sync".into(),
+        notify_id: notify_id.clone(),
+        app_id: trade.app_id.clone(),
+        auth_app_id: Some(trade.auth_app_id.clone()).filter(|v| !v.is_empty()),
+        charset: Some(trade.charset.clone()),
+        version: Some("1.0".into()),
+        sign_type: Some(trade.sign_type.as_str().into()),
+        trade_no: trade.trade_no.clone(),
+        out_trade_no: trade.out_trade_no.clone(),
+        out_biz_no: out_biz_no.filter(|v| !v.is_empty()),
+        buyer_id: buyer_id.filter(|v| !v.is_empty()),
+        buyer_open_id: buyer_open_id.filter(|v| !v.is_empty()),
+        buyer_logon_id: buyer.map(|b| ids::mask_logon_id(&b.logon_id)).filter(|v| !v.is_empty()),
+        seller_id: Some(trade.seller_id.clone()),
+        seller_email: seller.map(|s| s.email).filter(|v| !v.is_empty()),
+        trade_status: Some(TradeStatus::from(trade.state.as_str())),
+        total_amount: Some(trade.total_amount),
+        receipt_amount: Some(received),
+        invoice_amount: Some(received),
+        buyer_pay_amount: Some(received),
+        point_amount: Some(Money::ZERO),
+        refund_fee: Some(trade.refund_fee).filter(|f| f.is_positive()),
+        subject: text(&Some(trade.subject.clone())),
+        body: text(&trade.body),
+        gmt_create: time(trade.gmt_create),
+        gmt_payment: trade.gmt_payment.and_then(time),
+        gmt_refund,
+        gmt_close: if trade.state == TradeState::Closed { trade.gmt_close.and_then(time) } else { None },
+        fund_bill_list: paid.then(|| {
+            vec![NotifyFundBill {
+                amount: trade.total_amount,
+                fund_channel: "ALIPAYACCOUNT".into(),
+                ..NotifyFundBill::default()
+            }]
+        }),
+        passback_params: text(&trade.passback_params),
+        sign: None,
+        extra: Default::default(),
+    };
+    let params = notification.to_params();
     Ok((notify_id, params))
 }
