@@ -6,7 +6,8 @@
 //! - `POST /admin/accept/lint` ([`LintRequest`] → [`AcceptReport`]): the passive checks over that log and the
 //!   notification delivery log.
 //! - `POST /admin/accept/notify-probes` ([`NotifyProbeRequest`] → [`AcceptReport`]): the notification probes.
-//! - `POST /admin/accept/arm` ([`ArmRequest`] → [`Armed`]): a provocation for the app's next matching call.
+//! - `POST /admin/accept/arm` ([`ArmRequest`] → [`Armed`]): a provocation for the app's next matching call;
+//!   `POST /admin/accept/disarm` ([`DisarmRequest`] → [`Disarmed`]): the app's provocations not taken yet, removed.
 
 use serde::{Deserialize, Serialize};
 
@@ -293,4 +294,19 @@ pub struct Armed {
     pub method: String,
     /// What was armed, in words.
     pub what: String,
+}
+
+/// The body of `POST /admin/accept/disarm`: remove what the suites armed for the app and no call took (a run
+/// whose merchant never made the call must not leave a fault for its ordinary traffic).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisarmRequest {
+    /// The app.
+    pub app_id: String,
+}
+
+/// The answer of `POST /admin/accept/disarm`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disarmed {
+    /// How many armed provocations were still waiting (and are now removed).
+    pub removed: usize,
 }

@@ -86,6 +86,25 @@ impl Faults {
         Ok(fired)
     }
 
+    /// Removes the faults scoped to `app_id` (faults for every app stay); how many there were.
+    pub async fn remove_for_app(&self, store: &Store, app_id: &str) -> Result<usize, StoreError> {
+        let app_id = app_id.to_owned();
+        let (removed, left) = store
+            .write(move |r| -> Result<_, StoreError> {
+                let mut list = stored(r)?;
+                let before = list.len();
+                list.retain(|f| f.app_id.as_deref() != Some(app_id.as_str()));
+                let removed = before - list.len();
+                if removed > 0 {
+                    save(r, &list)?;
+                }
+                Ok((removed, list.len()))
+            })
+            .await?;
+        self.hint.store(left > 0, Ordering::SeqCst);
+        Ok(removed)
+    }
+
     /// The faults still waiting.
     pub async fn pending(&self, store: &Store) -> Result<Vec<FaultSpec>, StoreError> {
         let list = store.read(|r| stored(r)).await?;

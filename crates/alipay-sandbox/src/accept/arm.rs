@@ -1,4 +1,4 @@
-//! `POST /admin/accept/arm`: the provocations of the refund and bill suites, each armed for one app's next
+//! `POST /admin/accept/arm` and `/disarm`: the provocations of the refund and bill suites, each armed for one app's next
 //! matching call, so another app's traffic on the same sandbox never takes it.
 //!
 //! - a refund answered `20000` (money moved or not) or dropped after the commit: an injected fault scoped to the
@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use alipay_sandbox_admin::{ArmRequest, Armed, FaultKind, FaultSpec, Provocation};
+use alipay_sandbox_admin::{ArmRequest, Armed, DisarmRequest, Disarmed, FaultKind, FaultSpec, Provocation};
 use axum::extract::State;
 use axum::Json;
 
@@ -48,4 +48,13 @@ pub(super) async fn route(State(state): State<Arc<SandboxState>>, Json(req): Jso
         state.faults.add(&state.store, spec).await?;
     }
     Ok(Json(Armed { method, what: what.to_owned() }))
+}
+
+pub(super) async fn disarm(
+    State(state): State<Arc<SandboxState>>,
+    Json(req): Json<DisarmRequest>,
+) -> AdminResult<Disarmed> {
+    let faults = state.faults.remove_for_app(&state.store, &req.app_id).await?;
+    let url = crate::products::bill::probe::disarm(&state.store, &req.app_id).await?;
+    Ok(Json(Disarmed { removed: faults + usize::from(url) }))
 }

@@ -612,7 +612,10 @@ impl<'a> Ctx<'a> {
                 ),
                 Some(f) => {
                     let d = f.at_ms - q.at_ms;
-                    if d > ttl || f.http_status == Some(404) {
+                    // A URL found dead within its life (an armed dead URL, a shorter real TTL) is the
+                    // sandbox's doing, not the merchant's: B2 judges only how soon it was fetched (B3 judges the
+                    // reaction to the expiry).
+                    if d > ttl {
                         fold.add(
                             Verdict::Failed,
                             format!(

@@ -10,7 +10,7 @@
 //! - `arm`: the provocations of the refund and bill suites, armed for one app's next matching call.
 //!
 //! Routes: `GET /admin/calls`, `POST /admin/accept/lint`, `POST /admin/accept/notify-probes`,
-//! `POST /admin/accept/arm`.
+//! `POST /admin/accept/arm`, `POST /admin/accept/disarm`.
 
 mod arm;
 pub mod bill;
@@ -39,6 +39,7 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
         .route("/admin/accept/lint", post(lint_route))
         .route("/admin/accept/notify-probes", post(notify_probes))
         .route("/admin/accept/arm", post(arm::route))
+        .route("/admin/accept/disarm", post(arm::disarm))
         .with_state(state)
 }
 

@@ -20,19 +20,10 @@ pub(crate) async fn arm_dead_url(store: &Store, app_id: &str) -> Result<(), Stor
     store.write(move |r| r.set_meta(&k, "armed")).await
 }
 
-/// The lifetime of the URL the query of `app_id` answers: zero when a dead URL was armed for it (taking the
-/// arming), else `normal`.
-pub(crate) async fn url_ttl(store: &Store, app_id: &str, normal: Duration) -> Result<Duration, StoreError> {
+/// Removes a dead URL armed for `app_id` that no query took; whether there was one.
+pub(crate) async fn disarm(store: &Store, app_id: &str) -> Result<bool, StoreError> {
     let k = key(app_id);
-    // Reading first keeps the common case (nothing armed) off the writer.
-    let armed = store.read({
-        let k = k.clone();
-        move |r| r.meta(&k)
-    });
-    if armed.await?.as_deref() != Some("armed") {
-        return Ok(normal);
-    }
-    let taken = store
+    store
         .write(move |r| -> Result<bool, StoreError> {
             let armed = r.meta(&k)?.as_deref() == Some("armed");
             if armed {
@@ -40,6 +31,17 @@ pub(crate) async fn url_ttl(store: &Store, app_id: &str, normal: Duration) -> Re
             }
             Ok(armed)
         })
-        .await?;
+        .await
+}
+
+/// The lifetime of the URL the query of `app_id` answers: zero when a dead URL was armed for it (taking the
+/// arming), else `normal`.
+pub(crate) async fn url_ttl(store: &Store, app_id: &str, normal: Duration) -> Result<Duration, StoreError> {
+    let k = key(app_id);
+    // Reading first keeps the common case (nothing armed) off the writer.
+    if store.read(move |r| r.meta(&k)).await?.as_deref() != Some("armed") {
+        return Ok(normal);
+    }
+    let taken = disarm(store, app_id).await?;
     Ok(if taken { Duration::ZERO } else { normal })
 }
