@@ -678,7 +678,7 @@ async fn a_merchant_that_ignores_the_refund_case_is_not_observed_and_the_fault_i
         assert_eq!(case(&report, id)["verdict"], "NOT_OBSERVED", "{id}:\n{table}");
     }
     assert_eq!(code, 0, "{table}");
-    assert!(table.contains("never made the call"), "{table}");
+    assert!(table.contains("no call took the case's provocation"), "{table}");
     assert!(e.gw.admin.faults().await.unwrap().pending.is_empty(), "no fault is left for the app's own refunds");
 }
 

@@ -112,13 +112,11 @@ impl Run<'_> {
         Ok(r)
     }
 
-    async fn disarm(&self) -> Result<()> {
+    /// Removes what no call took; `hint` says why that may be.
+    async fn disarm(&self, hint: &str) -> Result<()> {
         let left = self.admin.accept_disarm(&DisarmRequest { app_id: self.app_id.clone() }).await?;
         if left.removed > 0 {
-            println!(
-                "the merchant never made the call the case was armed for ({} provocation(s) removed)",
-                left.removed
-            );
+            println!("no call took the case's provocation ({} removed): {hint}", left.removed);
         }
         Ok(())
     }
@@ -200,7 +198,7 @@ impl Run<'_> {
                             (alipay.trade.refund)"),
         });
         let run = run_merchant(self.command, "R2", &instruction).await;
-        self.disarm().await?;
+        self.disarm("the merchant never refunded").await?;
         run?;
         tokio::time::sleep(self.window(2.0)).await;
         // R2's window: a refund whose outcome was left unknown is judged 6 poll intervals after it.
@@ -244,7 +242,11 @@ impl Run<'_> {
                             (alipay.data.dataservice.bill.downloadurl.query, then fetch its URL)"),
         });
         let run = run_merchant(self.command, "B3", &instruction).await;
-        self.disarm().await?;
+        self.disarm(&format!(
+            "no bill URL was answered (no bill query, or no bill for {bill_date}: the day needs a paid trade; \
+             --bill-date picks another day)"
+        ))
+        .await?;
         run?;
         tokio::time::sleep(self.window(2.0)).await;
         self.judge("bill", start, &["B1", "B2", "B3"]).await
