@@ -743,3 +743,40 @@ async fn an_expected_failure_is_excused_until_it_stops_failing() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn querying_a_refund_whose_answer_was_lost_passes_r2_and_never_confirming_one_fails_it() {
+    let e = env().await;
+    let app = e.gw.app_id.clone();
+    assert_eq!(e.pay("RQ-1", "10.00", &[]).await["code"], "10000");
+    let arm = FaultSpec::new("alipay.trade.refund", FaultKind::DropAfterCommit).for_app(app.clone());
+    e.gw.admin.inject_fault(&arm).await.unwrap();
+    let refund = json!({"out_trade_no": "RQ-1", "out_request_no": "RQ-1-A", "refund_amount": "1.00"});
+    assert!(e.gw.call("alipay.trade.refund", refund).await.is_err(), "the answer is lost");
+    let q = json!({"out_trade_no": "RQ-1", "out_request_no": "RQ-1-A"});
+    let found = e.gw.call("alipay.trade.fastpay.refund.query", q).await.unwrap();
+    assert_eq!(found["refund_amount"], "1.00", "the refund was made: {found}");
+    let (_, report, table) = e.lint(&["--checks", "R2"]);
+    assert_eq!(verdicts(&report)["R2"], "PASSED", "{table}");
+    // A 20000 after the money moved, and the merchant never asks again: R2 fails once its window (6 poll
+    // intervals, in gateway time) is over.
+    assert_eq!(e.pay("RQ-2", "10.00", &[]).await["code"], "10000");
+    let arm = FaultSpec::new("alipay.trade.refund", FaultKind::UnknownError).execute().for_app(app);
+    e.gw.admin.inject_fault(&arm).await.unwrap();
+    let refund = json!({"out_trade_no": "RQ-2", "out_request_no": "RQ-2-A", "refund_amount": "1.00"});
+    assert_eq!(e.gw.call("alipay.trade.refund", refund).await.unwrap()["code"], "20000");
+    tokio::time::sleep(Duration::from_millis(6500)).await;
+    fails_exactly(&e.lint(&[]), "R2", "never learnt it");
+}
+
+/// A fault armed for one app is not taken by another app's call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_armed_for_another_app_is_left_alone() {
+    let e = env().await;
+    assert_eq!(e.pay("OTHER-1", "10.00", &[]).await["code"], "10000");
+    let arm = FaultSpec::new("alipay.trade.refund", FaultKind::UnknownError).for_app("2021000000000000");
+    e.gw.admin.inject_fault(&arm).await.unwrap();
+    let refund = json!({"out_trade_no": "OTHER-1", "out_request_no": "O-1", "refund_amount": "1.00"});
+    assert_eq!(e.gw.call("alipay.trade.refund", refund).await.unwrap()["code"], "10000");
+    assert_eq!(e.gw.admin.faults().await.unwrap().pending.len(), 1, "still waiting for its app");
+}

@@ -90,7 +90,9 @@ pub fn r1(calls: &[LoggedCall], since_ms: i64) -> CaseResult {
             format!("no out_request_no (Alipay then keeps the refund under the out_trade_no {no})")
         };
         let evidence = || timeline(earlier.iter().copied().chain(std::iter::once(*c)));
-        let discordant = c.sub_code.as_deref() == Some("ACQ.DISCORDANT_REPEAT_REQUEST") || amount(first) != amount(c);
+        // (An entry written before the log kept amounts has none: only the answer can tell.)
+        let discordant = c.sub_code.as_deref() == Some("ACQ.DISCORDANT_REPEAT_REQUEST")
+            || matches!((amount(first), amount(c)), (Some(a), Some(b)) if a != b);
         if discordant {
             let answered = c.sub_code.as_deref().map(|s| format!(" (answered {s})")).unwrap_or_default();
             let reason = format!(
