@@ -70,10 +70,10 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
+use crate::reply::Reply;
 use crate::products::coupon::engine as coupon;
 use crate::products::trade::engine as trade;
 use crate::products::trade::store::{TradeKind, TradeRecord, TradeState};
-use crate::reply::Reply;
 use crate::store::{BuyerRecord, Repo, StoreError};
 use crate::{meta_keys, SandboxState};
 

@@ -16,11 +16,11 @@ use serde::Deserialize;
 use super::{forbidden, pages, same_origin};
 use crate::accounts;
 use crate::admin::AdminError;
+use crate::products::Refusal;
 use crate::products::coupon::admin as coupon_admin;
 use crate::products::coupon::engine as coupon;
 use crate::products::trade::store::{TradeKind, TradeRecord, TradeState};
 use crate::products::trade::{engine as trade, requests};
-use crate::products::Refusal;
 use crate::store::{BuyerRecord, StoreError};
 use crate::{meta_keys, SandboxState};
 

@@ -53,9 +53,9 @@ use std::sync::Arc;
 use alipay_core::{form, sign_content, Charset, PublicKey, ResultCode, SignScope, SignType, Timestamp};
 
 use super::AnswerModes;
+use crate::reply::Reply;
 use crate::caller::Caller;
 use crate::modes::AppModes;
-use crate::reply::Reply;
 use crate::store::AppRecord;
 use crate::SandboxState;
 

@@ -20,13 +20,13 @@ use alipay_api::coupon::{
     CouponOperationQuery, CouponOrderAgreementPay, CouponOrderAppPay, CouponOrderDisburse, CouponOrderPagePay,
     CouponOrderRefund,
 };
-use alipay_api::decode_request;
 use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel, PdeductSignQuery};
 use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
 use alipay_api::trade::{
     TradeAppPay, TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePagePay, TradePay, TradePrecreate, TradeQuery,
     TradeRefund, TradeWapPay,
 };
+use alipay_api::decode_request;
 
 use super::common::Checked;
 use crate::faults::FaultKind;

@@ -43,8 +43,8 @@ use serde_json::{Map, Value};
 
 use super::common::{self, Checked, Failure};
 use super::AnswerModes;
-use crate::caller::Caller;
 use crate::reply::Reply;
+use crate::caller::Caller;
 use crate::SandboxState;
 
 /// The methods with a v3 path: (method, HTTP method, path); the SDK's `alipay_client::v3::V3_PATHS`.

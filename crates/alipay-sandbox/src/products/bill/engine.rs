@@ -35,9 +35,9 @@ use alipay_api::bill_ledger::{self, LedgerBizType, LedgerRow};
 use alipay_core::{Money, Timestamp};
 use chrono::{Datelike, Months, NaiveDate};
 
+use crate::reply::Reply;
 use crate::ids;
 use crate::products::trade::store::TradeRecord;
-use crate::reply::Reply;
 use crate::store::ledger::LedgerRecord;
 use crate::store::{Repo, StoreError};
 

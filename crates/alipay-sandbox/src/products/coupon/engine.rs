@@ -13,10 +13,10 @@ use alipay_core::{ApiStatus, Money, SignType, Timestamp};
 
 use crate::caller::Caller;
 use crate::clock::real_now_ms;
+use crate::reply::Reply;
 use crate::ids;
 use crate::products::coupon::store::{CouponOperationRecord, CouponOrderRecord, FundKind, OperationKind};
 use crate::products::trade::engine::SimError;
-use crate::reply::Reply;
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{OutboxRecord, Repo, StoreError};
 

@@ -19,9 +19,9 @@ use super::store::{AgreementRecord, AgreementStatus, DeductionRecord, PayTokenRe
 use crate::admin::AdminError;
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
+use crate::reply::Reply;
 use crate::ids;
 use crate::products::ebpp::{documented, illegal};
-use crate::reply::Reply;
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
 

@@ -18,9 +18,9 @@ use std::future::Future;
 
 use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel, PdeductSignQuery};
 
-use crate::products::ebpp::illegal;
 use crate::products::{lookup, write, Access, Call, Handler, Refusal};
 use crate::reply::Reply;
+use crate::products::ebpp::illegal;
 use crate::store::StoreError;
 use crate::SandboxState;
 

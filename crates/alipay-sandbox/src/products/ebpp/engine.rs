@@ -14,8 +14,8 @@ use super::{documented, illegal};
 use crate::admin::AdminError;
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
-use crate::ids;
 use crate::reply::Reply;
+use crate::ids;
 use crate::store::ledger::{biz_type, LedgerEntry};
 use crate::store::{Repo, StoreError};
 
