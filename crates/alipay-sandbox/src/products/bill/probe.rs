@@ -4,7 +4,8 @@
 //! dead one.
 //!
 //! The arming is kept in the store (`meta`, one key per app), so on a shared store the instance that answers
-//! the query need not be the one that armed it; the query that takes it clears it in the same transaction.
+//! the query need not be the one that armed it; a query takes it by reading and clearing it in one write, so it
+//! fires once however many instances answer.
 
 use std::time::Duration;
 
