@@ -121,8 +121,86 @@ export interface Sandbox {
   clearFaults(): Promise<{ pending: unknown[] }>;
   /** Notifications with their delivery log. */
   notifications(query?: { app_id?: string; out_trade_no?: string; limit?: number }): Promise<any[]>;
+  /**
+   * Runs an acceptance suite (`alipay accept run --suite SUITE --config DIR/app.json --json F -- COMMAND...`; with
+   * `suite: 'lint'`, `alipay accept lint`) and resolves to the parsed JSON report. The command is the merchant:
+   * it runs with `ALIPAY_ACCEPT_CASE` and `ALIPAY_ACCEPT_INSTRUCTION` (JSON: what to do) in its environment.
+   *
+   * ```js
+   * const report = await sandbox.accept({ suite: 'refund', command: ['node', 'merchant.js'], pollInterval: 1 });
+   * assert.equal(report.cases.find((c) => c.id === 'R2').verdict, 'PASSED', report.output);
+   * ```
+   */
+  accept(options: AcceptOptions): Promise<AcceptReport>;
   /** Stops the gateway (Ctrl-C, SIGKILL after 10 s), restores TZ, deletes the temporary data directory. */
   stop(): Promise<void>;
+}
+
+/** Options of {@link Sandbox.accept}: the flags of `alipay accept` (durations in seconds, or `'500ms'`). */
+export interface AcceptOptions {
+  /** `notify`, `face-to-face`, `refund`, `bill`, or `lint` (the passive checks over the traffic so far). */
+  suite: 'notify' | 'face-to-face' | 'refund' | 'bill' | 'lint' | string;
+  /** The merchant's command and its arguments. */
+  command?: string[];
+  /** Only these check ids. */
+  checks?: string[];
+  /** Seconds between queries expected (Alipay: 5); any other value is reported as not Alipay's rule. */
+  pollInterval?: number | string;
+  /** Seconds a bill URL lives (Alipay: 30). */
+  billUrlTtl?: number | string;
+  /** notify: the trade to probe; refund: the paid trade to refund. */
+  outTradeNo?: string;
+  /** refund: what the first refund meets: `unknown` (default), `unknown-not-made`, `dropped`. */
+  refundFault?: 'unknown' | 'unknown-not-made' | 'dropped';
+  /** bill: the bill date asked for (default: yesterday on the sandbox's clock). */
+  billDate?: string;
+  /** lint: only traffic since (Unix ms, or a duration ago such as `10m`). */
+  since?: number | string;
+  /** Accepted deviations (one check id a line); a listed check that no longer fails fails the run. */
+  expectedFailures?: string;
+  /** Also write a JUnit XML report here. */
+  junit?: string;
+  /** Exit 2 when a judged check saw nothing. */
+  requireObserved?: boolean;
+  /** Extra environment variables of the command. */
+  env?: Record<string, string>;
+  /** Milliseconds before the run is killed (default 600000). */
+  timeoutMs?: number;
+}
+
+/** One check's verdict in a report. */
+export interface AcceptCaseResult {
+  id: string;
+  product: string;
+  rule: string;
+  /** `file:line` of the seed document. */
+  seed: string;
+  verdict: 'PASSED' | 'FAILED' | 'WARNING' | 'REVIEW' | 'NOT_OBSERVED';
+  /** Why, in words. */
+  reason: string;
+  /** The calls the verdict rests on. */
+  timeline?: Array<{
+    t_ms: number;
+    interval_ms?: number;
+    method: string;
+    code: string;
+    sub_code?: string;
+    out_trade_no?: string;
+    out_request_no?: string;
+    trade_status?: string;
+  }>;
+}
+
+/** The JSON report of `alipay accept`, with the run's exit code and terminal output (not enumerable). */
+export interface AcceptReport {
+  suite: string;
+  app_id: string;
+  profile: { poll_interval_s: number; bill_url_ttl_s: number; alipay_rule: boolean };
+  cases: AcceptCaseResult[];
+  /** 0 no failure, 1 a failure (or a stale expected failure), 2 incomplete. */
+  readonly exitCode: number;
+  /** The terminal table, with reasons and timelines. */
+  readonly output: string;
 }
 
 /** Starts a fresh local Alipay on a free loopback port; resolves once it answers. */

@@ -5,11 +5,12 @@
 //   const sandbox = await startSandbox();          // fresh gateway, free loopback port, temporary data dir
 //   const sdk = new AlipaySdk(sandbox.sdkConfig()); // Alipay's official Node SDK, configured for it
 //   ...
+//   const report = await sandbox.accept({ suite: 'refund', command: ['node', 'merchant.js'] }); // alipay accept
 //   await sandbox.stop();
 //
 // Plain CommonJS, no dependencies; types in index.d.ts.
 
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, execFile, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -241,6 +242,11 @@ async function startSandbox(options = {}) {
     injectFault: (fault) => admin('faults', { count: 1, ...fault }),
     clearFaults: () => admin('faults', undefined, { method: 'DELETE' }),
     notifications: (query = {}) => admin('notifications', undefined, { query }),
+    /**
+     * Runs an acceptance suite (`alipay accept run --suite SUITE`, or `suite: 'lint'` for the passive checks) on
+     * this sandbox's app and resolves to the parsed JSON report, with `exitCode` and the terminal `output`.
+     */
+    accept: (opts) => accept(binary, appJsonPath, opts),
     stop,
   };
 
@@ -258,6 +264,68 @@ async function startSandbox(options = {}) {
     timeZoneSet = true;
   }
   return sandbox;
+}
+
+/** `500ms`, `2s`: a duration in seconds as the CLI reads it (strings pass through). */
+function seconds(value) {
+  return typeof value === 'string' ? value : `${Number(value)}s`;
+}
+
+/** The arguments of `alipay accept` for `opts` (without `--config`, `--json` and the command). */
+function acceptArgs(opts) {
+  const { suite } = opts;
+  if (!suite) throw new SandboxError('accept: `suite` is required (notify, face-to-face, refund, bill, or lint)');
+  const args = suite === 'lint' ? ['lint'] : ['run', '--suite', suite];
+  if (opts.checks && opts.checks.length) args.push('--checks', opts.checks.join(','));
+  if (opts.pollInterval !== undefined) args.push('--poll-interval', seconds(opts.pollInterval));
+  if (opts.billUrlTtl !== undefined) args.push('--bill-url-ttl', seconds(opts.billUrlTtl));
+  if (opts.outTradeNo !== undefined) args.push('--out-trade-no', opts.outTradeNo);
+  if (opts.refundFault !== undefined) args.push('--refund-fault', opts.refundFault);
+  if (opts.billDate !== undefined) args.push('--bill-date', opts.billDate);
+  if (opts.since !== undefined) {
+    if (suite !== 'lint') throw new SandboxError("accept: `since` is for the passive checks (suite: 'lint') only");
+    args.push('--since', String(opts.since));
+  }
+  if (opts.expectedFailures !== undefined) args.push('--expected-failures', opts.expectedFailures);
+  if (opts.junit !== undefined) args.push('--junit', opts.junit);
+  if (opts.requireObserved) args.push('--require-observed');
+  return args;
+}
+
+/**
+ * `alipay accept ... --config APP_JSON --json F [-- COMMAND...]`, to its end: the parsed report with `exitCode`
+ * (0 no failure, 1 a failure, 2 incomplete) and `output` (the table). Rejects with a SandboxError when the run
+ * wrote no report.
+ */
+function accept(binary, appJsonPath, opts = {}) {
+  const args = acceptArgs(opts);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alipay-accept-'));
+  const jsonPath = path.join(dir, 'report.json');
+  const argv = ['accept', ...args, '--config', appJsonPath, '--json', jsonPath];
+  if (opts.command && opts.command.length) argv.push('--', ...opts.command);
+  return new Promise((resolve, reject) => {
+    execFile(
+      binary,
+      argv,
+      { env: { ...process.env, ...(opts.env || {}) }, timeout: opts.timeoutMs ?? 600000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        let report;
+        try {
+          report = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+        } catch {
+          const code = error && error.code;
+          reject(new SandboxError(`\`alipay accept\` wrote no report (exit ${code}):\n${stdout}\n${stderr}`));
+          return;
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+        const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        Object.defineProperty(report, 'exitCode', { value: exitCode, enumerable: false });
+        Object.defineProperty(report, 'output', { value: stdout, enumerable: false });
+        resolve(report);
+      },
+    );
+  });
 }
 
 module.exports = { startSandbox, findBinary, SandboxError };

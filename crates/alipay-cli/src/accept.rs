@@ -1,7 +1,10 @@
 //! `alipay accept`: does the merchant's integration follow Alipay's rules? The checks' catalogue
-//! (`list`), the passive judgement of the app's traffic so far (`lint`), and the reports: a terminal table,
-//! JSON and JUnit XML. The judging happens in the sandbox (`POST /admin/accept/lint`); this module asks and
-//! renders.
+//! (`list`), the passive judgement of the app's traffic so far (`lint`), the suites (`run`, in [`suites`]), and
+//! the reports: a terminal table, JSON and JUnit XML, held against `--expected-failures` ([`expected`]). The
+//! judging happens in the sandbox (`POST /admin/accept/lint`, `/notify-probes`); this module asks and renders.
+
+pub mod expected;
+pub mod suites;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,23 +45,33 @@ pub enum AcceptCommand {
     ///
     /// Suites: `notify` (N2–N4: the sandbox sends forged, tampered, unsigned, sign_type-switched and
     /// duplicated-key notifications for an unpaid trade of the app to its notify_url; COMMAND, if given, is asked
-    /// to create that trade first: `{"action":"precreate","total_amount":..,"notify_url":"required"}`) and
+    /// to create that trade first: `{"action":"precreate","total_amount":..,"notify_url":"required"}`),
     /// `face-to-face` (F1, F2: COMMAND is asked to `{"action":"barcode_pay","auth_code":..,"total_amount":..}`;
-    /// the buyer never confirms, so trade.pay answers 10003 and the trade stays WAIT_BUYER_PAY).
+    /// the buyer never confirms, so trade.pay answers 10003 and the trade stays WAIT_BUYER_PAY), `refund` (R1,
+    /// R2: `{"action":"refund","out_trade_no":..,"refund_amount":"1.00","times":2}`; the first refund answers
+    /// 20000, see --refund-fault) and `bill` (B1–B3: `{"action":"bill","bill_type":"trade","bill_date":..}`;
+    /// the first URL answered is already dead).
     Run {
         #[command(flatten)]
         config: ConfigArg,
         #[command(flatten)]
         report: ReportArgs,
-        /// `notify` or `face-to-face`.
+        /// `notify`, `face-to-face`, `refund` or `bill`.
         #[arg(long)]
         suite: String,
         /// Only these checks (comma-separated ids).
         #[arg(long, value_delimiter = ',')]
         checks: Vec<String>,
-        /// notify: probe this trade (default: the app's newest unpaid trade with a notify_url).
+        /// notify: probe this trade (default: the app's newest unpaid trade with a notify_url); refund: refund
+        /// this paid trade (default: the suite pays a 10.00 trade itself, with the app's key).
         #[arg(long)]
         out_trade_no: Option<String>,
+        /// refund: what the merchant's first refund meets.
+        #[arg(long, value_enum, default_value = "unknown")]
+        refund_fault: suites::RefundFault,
+        /// bill: the bill date asked for (default: yesterday on the sandbox's clock).
+        #[arg(long)]
+        bill_date: Option<String>,
         /// The merchant's command and its arguments (after `--`).
         #[arg(last = true)]
         command: Vec<String>,
@@ -83,9 +96,17 @@ pub struct ReportArgs {
     /// Exit 2 (incomplete) when a check judged saw no triggering traffic (NOT_OBSERVED).
     #[arg(long)]
     require_observed: bool,
+    /// Accepted deviations: one check id a line (`F2  why`, `#` comments). A listed failure does not fail the
+    /// run; a listed check that no longer fails does (exit 1).
+    #[arg(long)]
+    expected_failures: Option<PathBuf>,
 }
 
 impl ReportArgs {
+    fn expected(&self) -> Result<Option<expected::Expected>> {
+        Ok(self.expected_failures.as_deref().map(expected::Expected::read).transpose()?)
+    }
+
     fn profile(&self) -> Profile {
         let mut p = Profile::default();
         if let Some(d) = self.poll_interval {
@@ -143,6 +164,7 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AcceptCommand::Lint { config, report, since, checks } => {
+            let expected = report.expected()?;
             let (app_id, admin) = app_of(&config.config)?;
             let req =
                 LintRequest { app_id, since_ms: since_ms(since.as_deref())?, profile: Some(report.profile()), checks };
@@ -154,81 +176,31 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            finish(&answer, &report)
+            finish(&answer, &report, expected.as_ref())
         }
-        AcceptCommand::Run { config, report, suite, checks, out_trade_no, command } => {
+        AcceptCommand::Run { config, report, suite, checks, out_trade_no, refund_fault, bill_date, command } => {
+            let expected = report.expected()?;
             let (app_id, admin) = app_of(&config.config)?;
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let answer = runtime.block_on(run_suite(&admin, app_id, &suite, checks, out_trade_no, &command, &report));
-            match answer {
-                Ok(r) => finish(&r, &report),
+            let run = suites::Run {
+                admin: &admin,
+                app_id,
+                config: &config.config,
+                checks,
+                out_trade_no,
+                refund_fault,
+                bill_date,
+                command: &command,
+                profile: report.profile(),
+            };
+            match runtime.block_on(run.suite(&suite)) {
+                Ok(r) => finish(&r, &report, expected.as_ref()),
                 Err(e) => {
                     eprintln!("error: the run did not complete: {e}");
                     Ok(ExitCode::from(2))
                 }
             }
         }
-    }
-}
-
-/// Runs the merchant's COMMAND for a case, with the case id and the instruction in its environment; `Err` if it
-/// cannot be started. Its exit status is printed, not judged: the log is the evidence.
-async fn run_merchant(command: &[String], case: &str, instruction: &serde_json::Value) -> Result<()> {
-    let Some((program, args)) = command.split_first() else { return Ok(()) };
-    println!("case {case}: {}", instruction.get("say").and_then(serde_json::Value::as_str).unwrap_or(""));
-    let mut cmd = std::process::Command::new(program);
-    cmd.args(args).env("ALIPAY_ACCEPT_CASE", case).env("ALIPAY_ACCEPT_INSTRUCTION", instruction.to_string());
-    let status =
-        tokio::task::spawn_blocking(move || cmd.status()).await?.map_err(|e| format!("cannot run {program}: {e}"))?;
-    println!("case {case}: the merchant's command exited with {status}");
-    Ok(())
-}
-
-async fn run_suite(
-    admin: &AdminClient,
-    app_id: String,
-    suite: &str,
-    checks: Vec<String>,
-    out_trade_no: Option<String>,
-    command: &[String],
-    report: &ReportArgs,
-) -> Result<AcceptReport> {
-    match suite {
-        "notify" => {
-            let instruction = serde_json::json!({
-                "action": "precreate", "total_amount": "88.00", "notify_url": "required",
-                "say": "create a QR order (alipay.trade.precreate) of 88.00 with your notify_url, and leave it unpaid",
-            });
-            run_merchant(command, "notify", &instruction).await?;
-            let req = alipay_sandbox_admin::NotifyProbeRequest { app_id, out_trade_no, checks };
-            Ok(admin.accept_notify_probes(&req).await?)
-        }
-        "face-to-face" => {
-            if command.is_empty() {
-                return Err("the face-to-face suite needs the merchant's COMMAND (after --)".into());
-            }
-            let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
-            // A buyer who must confirm every payment above 1.00 and never does: trade.pay answers 10003 and the
-            // trade stays WAIT_BUYER_PAY (seed 001:56).
-            let buyer = admin.create_buyer(&alipay_sandbox_admin::NewBuyer::new("100000.00", "1.00")).await?;
-            let new_code = alipay_sandbox_admin::NewPaymentCode::default();
-            let code = admin.issue_payment_code(&buyer.user_id, &new_code).await?;
-            let instruction = serde_json::json!({
-                "action": "barcode_pay", "auth_code": code.auth_code, "total_amount": "2500.00",
-                "say": "take a barcode payment of 2500.00 with this payment code; the buyer will not confirm",
-            });
-            run_merchant(command, "F1", &instruction).await?;
-            // The observation window: a cancel is due within two poll intervals of the last query.
-            let profile = report.profile();
-            tokio::time::sleep(Duration::from_secs_f64(profile.poll_interval_s * 2.0 + 0.5)).await;
-            let checks = if checks.is_empty() { vec!["F1".to_owned(), "F2".to_owned()] } else { checks };
-            let since_ms = Some(i64::try_from(start.as_millis())?);
-            let req = LintRequest { app_id, since_ms, profile: Some(profile), checks };
-            let mut r = admin.accept_lint(&req).await?;
-            r.suite = "face-to-face".to_owned();
-            Ok(r)
-        }
-        other => Err(format!("no suite {other:?} (implemented: notify, face-to-face)").into()),
     }
 }
 
@@ -250,13 +222,18 @@ fn list(json: bool) {
     let not = checks::CHECKS.iter().filter(|c| c.mode == Mode::NotImplemented).count();
     println!();
     println!(
-        "passive: `alipay accept lint`; active: `alipay accept run --suite notify|face-to-face`; {not} check(s) are listed but not \
-         implemented yet and never get a verdict."
+        "passive: `alipay accept lint`; suites: `alipay accept run --suite {}`; {not} check(s) are listed but not \
+         implemented yet and never get a verdict.",
+        suites::SUITES.join("|")
     );
 }
 
-/// Prints the table, writes the files, answers the exit code.
-pub(crate) fn finish(report: &AcceptReport, args: &ReportArgs) -> Result<ExitCode> {
+/// Prints the table, writes the files, answers the exit code (held against the expected failures, if any).
+pub(crate) fn finish(
+    report: &AcceptReport,
+    args: &ReportArgs,
+    expected: Option<&expected::Expected>,
+) -> Result<ExitCode> {
     print!("{}", table(report));
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_vec_pretty(report)?)?;
@@ -264,7 +241,15 @@ pub(crate) fn finish(report: &AcceptReport, args: &ReportArgs) -> Result<ExitCod
     if let Some(path) = &args.junit {
         std::fs::write(path, junit(report))?;
     }
-    if report.exit_code() != 0 {
+    let failed = match expected {
+        Some(e) => {
+            let outcome = e.judge(report);
+            print!("{}", outcome.text(e));
+            outcome.fails()
+        }
+        None => report.exit_code() != 0,
+    };
+    if failed {
         return Ok(ExitCode::from(1));
     }
     if args.require_observed && report.cases.iter().any(|c| c.verdict == Verdict::NotObserved) {
@@ -313,7 +298,12 @@ fn timeline_text(c: &CaseResult, indent: &str) -> String {
             t.code,
             t.sub_code.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
             t.trade_status.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
-            t.out_trade_no.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default(),
+            match (&t.out_trade_no, &t.out_request_no) {
+                (Some(o), Some(r)) => format!(" [{o} / {r}]"),
+                (Some(o), None) => format!(" [{o}]"),
+                (None, Some(r)) => format!(" [{r}]"),
+                (None, None) => String::new(),
+            },
         ));
     }
     out

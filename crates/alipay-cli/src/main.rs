@@ -9,6 +9,10 @@
 //! alipay notify verify [--config FILE] [--body FILE|-] [--content-type CT]
 //! alipay accept list [--json]
 //! alipay accept lint [--config FILE] [--since T] [--checks ID,..] [--poll-interval 5s] [--json F] [--junit F]
+//!                    [--expected-failures FILE]
+//! alipay accept run  --suite notify|face-to-face|refund|bill [--config FILE] [--checks ID,..] [lint's report
+//!                    options] [--out-trade-no N] [--refund-fault unknown|unknown-not-made|dropped] [--bill-date D]
+//!                    [-- COMMAND ARGS...]
 //! alipay sandbox [--data DIR] [--listen HOST:PORT] [--store postgres://USER:PASSWORD@HOST:PORT/DB]
 //! ```
 //!

@@ -14,10 +14,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use alipay_api::bill::{BillDownloadUrlQuery, BillType};
-use alipay_api::trade::TradePay;
-use alipay_client::flows::{PayOutcome, PollPolicy};
+use alipay_api::trade::{TradePay, TradeRefund};
+use alipay_client::flows::{PayOutcome, PollPolicy, RetryPolicy};
 use alipay_client::AlipayClient;
-use alipay_sandbox_admin::{CallLogQuery, FaultKind, FaultSpec, NewBuyer, NewPaymentCode, NotificationQuery};
+use alipay_sandbox_admin::{
+    ArmRequest, CallLogQuery, FaultKind, FaultSpec, NewBuyer, NewPaymentCode, NotificationQuery, Provocation,
+    TradeLocator,
+};
 use common::{Gw, Instance};
 use serde_json::{json, Value};
 
@@ -141,6 +144,10 @@ async fn wait_for_delivery(gw: &Gw) {
     panic!("no notification was delivered");
 }
 
+fn quick_retry() -> RetryPolicy {
+    RetryPolicy { attempts: 3, backoff: Duration::from_millis(200) }
+}
+
 fn policy() -> PollPolicy {
     PollPolicy { interval: Duration::from_secs(1), window: Duration::from_secs(4), cancel_attempts: 3 }
 }
@@ -186,8 +193,26 @@ async fn a_well_behaved_merchant_on_the_sdk_flows_passes_every_passive_check() {
     let url = receiver("success\n").await;
     assert_eq!(e.pay("GOOD-2", "10.00", &[("notify_url", &url)]).await["code"], "10000");
     wait_for_delivery(&e.gw).await;
-    // Yesterday's bill, fetched at once by the SDK's flow.
+    // A trade refunded in two parts with the SDK's flow (each part its own out_request_no); the first part
+    // answers 20000 after the money moved and the flow sends the same request again.
+    let arm = ArmRequest { app_id: e.gw.app_id.clone(), provocation: Provocation::RefundUnknown { money_moved: true } };
+    e.gw.admin.accept_arm(&arm).await.unwrap();
+    for _ in 0..2 {
+        let part = TradeRefund {
+            out_trade_no: Some("GOOD-2".into()),
+            refund_amount: "1.00".parse().unwrap(),
+            ..TradeRefund::default()
+        };
+        let (_, answer) = client.refund(&part, &quick_retry()).await.unwrap();
+        assert_eq!(answer.status.code.as_str(), "10000", "{answer:?}");
+    }
+    // Yesterday's bill, fetched at once by the SDK's flow; the first URL answered is already dead and the flow
+    // asks for a new one.
     let day = bill_day(&e).await;
+    e.gw.admin
+        .accept_arm(&ArmRequest { app_id: e.gw.app_id.clone(), provocation: Provocation::DeadBillUrl })
+        .await
+        .unwrap();
     let bill = BillDownloadUrlQuery { bill_type: BillType::Trade, bill_date: day };
     client.download_bill(&bill, &e.inst.dir.path().join("bills")).await.unwrap();
 
@@ -205,7 +230,7 @@ async fn a_well_behaved_merchant_on_the_sdk_flows_passes_every_passive_check() {
     for (id, verdict) in verdicts(&report) {
         assert_eq!(verdict, "PASSED", "{id}:\n{table}");
     }
-    assert_eq!(verdicts(&report).len(), 9, "{table}");
+    assert_eq!(verdicts(&report).len(), 12, "{table}");
     assert_eq!(code, 0, "{table}");
 }
 
@@ -478,23 +503,104 @@ fn merchant_command() -> Vec<String> {
     ]
 }
 
-/// The merchant's side when run by `alipay accept run` (see [`merchant_command`]): a barcode payment with the
-/// SDK's flow at a 1 s poll interval and a 4 s window. `ACCEPT_MERCHANT_CONFIG` names the client config.
+/// The merchant's side when run by `alipay accept run` (see [`merchant_command`]), built on the SDK's flows:
+/// a barcode payment (`pay_barcode`, 1 s poll interval, 4 s window), a refund in parts (`refund`), a bill
+/// download (`download_bill`). `ACCEPT_MERCHANT_CONFIG` names the client config; `ACCEPT_MERCHANT_MODE` makes it
+/// break one rule on purpose:
+///
+/// - `new-number`: on a refund whose outcome is unknown, refunds again under a new `out_request_no` (R2);
+/// - `same-number`: every part of a refund under one `out_request_no` (R1);
+/// - `retry-dead-url`: fetches an expired bill URL again and again, never asks for a new one (B3);
+/// - `ignore`: does nothing.
 #[tokio::test]
 async fn merchant_process() {
     let Ok(instruction) = std::env::var("ALIPAY_ACCEPT_INSTRUCTION") else { return };
     let instruction: Value = serde_json::from_str(&instruction).unwrap();
-    assert_eq!(instruction["action"], "barcode_pay");
+    let mode = std::env::var("ACCEPT_MERCHANT_MODE").unwrap_or_default();
+    if mode == "ignore" {
+        return;
+    }
     let client = AlipayClient::from_config_file(std::env::var("ACCEPT_MERCHANT_CONFIG").unwrap()).unwrap();
-    let pay = TradePay {
-        out_trade_no: format!("ACCEPT-{}", std::process::id()),
-        auth_code: instruction["auth_code"].as_str().unwrap().to_owned(),
-        subject: "acceptance".into(),
-        total_amount: instruction["total_amount"].as_str().unwrap().parse().unwrap(),
-        ..TradePay::default()
-    };
-    let outcome = client.pay_barcode(&pay, &policy()).await.unwrap();
-    println!("merchant: {outcome:?}");
+    let text = |k: &str| instruction[k].as_str().unwrap().to_owned();
+    match instruction["action"].as_str().unwrap() {
+        "barcode_pay" => {
+            let pay = TradePay {
+                out_trade_no: format!("ACCEPT-{}", std::process::id()),
+                auth_code: text("auth_code"),
+                subject: "acceptance".into(),
+                total_amount: text("total_amount").parse().unwrap(),
+                ..TradePay::default()
+            };
+            let outcome = client.pay_barcode(&pay, &policy()).await.unwrap();
+            println!("merchant: {outcome:?}");
+        }
+        "refund" => {
+            let times = instruction["times"].as_u64().unwrap();
+            for part in 0..times {
+                let refund = TradeRefund {
+                    out_trade_no: Some(text("out_trade_no")),
+                    refund_amount: text("refund_amount").parse().unwrap(),
+                    out_request_no: match mode.as_str() {
+                        "same-number" => Some("R-SAME".into()),
+                        "new-number" => Some(format!("R-{part}-0")),
+                        _ => None, // the flow makes a fresh one per part
+                    },
+                    ..TradeRefund::default()
+                };
+                if mode == "new-number" {
+                    // Blind: an unknown outcome is taken as a failure, and the refund is made again under a new
+                    // number.
+                    let answer = client.execute(&refund).await;
+                    let unknown = answer.as_ref().map_or(true, |a| a.status.code.as_str() == "20000");
+                    if unknown {
+                        let again = TradeRefund { out_request_no: Some(format!("R-{part}-1")), ..refund.clone() };
+                        println!("merchant: {:?}", client.execute(&again).await.map(|a| a.status));
+                    }
+                    continue;
+                }
+                let (sent, answer) = client.refund(&refund, &quick_retry()).await.unwrap();
+                println!("merchant: refund {:?} → {:?}", sent.out_request_no, answer.status);
+            }
+        }
+        "bill" => {
+            let query = BillDownloadUrlQuery { bill_type: BillType::Trade, bill_date: text("bill_date") };
+            if mode == "retry-dead-url" {
+                let answer = client.execute(&query).await.unwrap();
+                let url = answer.body.bill_download_url.unwrap();
+                for _ in 0..4 {
+                    let status = reqwest::get(&url).await.unwrap().status();
+                    println!("merchant: GET the bill URL → {status}");
+                }
+                return;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let bill = client.download_bill(&query, dir.path()).await.unwrap();
+            println!("merchant: bill at {}", bill.zip_path.display());
+        }
+        other => panic!("this merchant cannot {other:?}"),
+    }
+}
+
+/// `alipay accept run --suite SUITE` on `e`'s app with [`merchant_command`] in `mode`: exit code, report, table.
+fn run_suite(e: &Env, suite: &str, mode: &str, extra: &[&str]) -> (i32, Value, String) {
+    let out_file = e.inst.dir.path().join(format!("{suite}-{mode}.json"));
+    let config = e.inst.app_json();
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+        .args(["accept", "run", "--suite", suite, "--config", config.to_str().unwrap()])
+        .args(PROFILE)
+        .args(["--json", out_file.to_str().unwrap()])
+        .args(extra)
+        .arg("--")
+        .args(merchant_command())
+        .env("ACCEPT_MERCHANT_CONFIG", &config)
+        .env("ACCEPT_MERCHANT_MODE", mode)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
+        .unwrap_or_else(|_| panic!("no report:\n{table}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["suite"], suite, "{table}");
+    (out.status.code().unwrap_or(-1), report, table)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -518,4 +624,159 @@ async fn the_face_to_face_suite_runs_the_merchant_with_its_instruction_and_the_s
     }
     assert!(table.contains("Cancelled"), "the merchant polled, then cancelled:\n{table}");
     assert_eq!(out.status.code(), Some(0), "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_refund_suite_passes_the_sdk_refund_flow() {
+    let e = env().await;
+    for fault in ["unknown", "dropped"] {
+        let (code, report, table) = run_suite(&e, "refund", "good", &["--refund-fault", fault]);
+        for id in ["R1", "R2"] {
+            assert_eq!(case(&report, id)["verdict"], "PASSED", "{fault} {id}:\n{table}");
+        }
+        assert!(table.contains("refund 1.00, then 1.00 again"), "the case says what to do:\n{table}");
+        assert_eq!(code, 0, "{table}");
+    }
+    // The suite's own trades: each refunded 2.00 in all, although one refund answered 20000 (or nothing).
+    let calls = e.gw.admin.calls(&CallLogQuery { app_id: Some(e.gw.app_id.clone()), ..Default::default() }).await;
+    let mut trades: Vec<String> = calls
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.method == "alipay.trade.refund")
+        .filter_map(|c| c.out_trade_no)
+        .collect();
+    trades.dedup();
+    assert_eq!(trades.len(), 2, "{trades:?}");
+    for out_trade_no in trades {
+        let locator = TradeLocator { out_trade_no: Some(out_trade_no), ..TradeLocator::default() };
+        assert_eq!(e.gw.admin.trade(&locator).await.unwrap().refund_fee.to_string(), "2.00");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_out_request_no_after_a_refund_answered_20000_fails_r2() {
+    let e = env().await;
+    let run = run_suite(&e, "refund", "new-number", &[]);
+    fails_exactly(&run, "R2", "refunded twice");
+    assert!(case(&run.1, "R2")["reason"].as_str().unwrap().contains("R-0-1"), "{}", run.2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_partial_refunds_under_one_out_request_no_fail_r1() {
+    let e = env().await;
+    let run = run_suite(&e, "refund", "same-number", &[]);
+    fails_exactly(&run, "R1", "needs a new out_request_no");
+    assert_eq!(verdicts(&run.1)["R2"], "PASSED", "the retry after 20000 kept its number:\n{}", run.2);
+    assert!(case(&run.1, "R1")["reason"].as_str().unwrap().contains("fund_change=N"), "{}", run.2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_that_ignores_the_refund_case_is_not_observed_and_the_fault_is_removed() {
+    let e = env().await;
+    let (code, report, table) = run_suite(&e, "refund", "ignore", &[]);
+    for id in ["R1", "R2"] {
+        assert_eq!(case(&report, id)["verdict"], "NOT_OBSERVED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+    assert!(table.contains("no call took the case's provocation"), "{table}");
+    assert!(e.gw.admin.faults().await.unwrap().pending.is_empty(), "no fault is left for the app's own refunds");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_reusing_a_number_for_another_amount_fails_r1_in_lint() {
+    let e = env().await;
+    assert_eq!(e.pay("RR-1", "10.00", &[]).await["code"], "10000");
+    let refund = |amount: &str| json!({"out_trade_no": "RR-1", "out_request_no": "RR-1-A", "refund_amount": amount});
+    assert_eq!(e.gw.call("alipay.trade.refund", refund("1.00")).await.unwrap()["code"], "10000");
+    let v = e.gw.call("alipay.trade.refund", refund("2.00")).await.unwrap();
+    assert_eq!(v["sub_code"], "ACQ.DISCORDANT_REPEAT_REQUEST", "{v}");
+    fails_exactly(&e.lint(&[]), "R1", "already used");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bill_suite_passes_the_sdk_bill_flow_and_a_merchant_retrying_the_dead_url_fails_b3() {
+    let e = env().await;
+    bill_day(&e).await;
+    let (code, report, table) = run_suite(&e, "bill", "good", &[]);
+    for id in ["B1", "B2", "B3"] {
+        assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+    let run = run_suite(&e, "bill", "retry-dead-url", &[]);
+    fails_exactly(&run, "B3", "never asked for a new one");
+    let (_, report, table) = run_suite(&e, "bill", "ignore", &[]);
+    for id in ["B1", "B2", "B3"] {
+        assert_eq!(case(&report, id)["verdict"], "NOT_OBSERVED", "{id}:\n{table}");
+    }
+}
+
+/// `--expected-failures`: a listed failure does not fail the run; a listed check that no longer fails does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expected_failure_is_excused_until_it_stops_failing() {
+    let e = env().await;
+    let file = e.inst.dir.path().join("expected.txt");
+    std::fs::write(&file, "# accepted for now\nF6  the POS reuses numbers until release 2\n").unwrap();
+    let arg = ["--expected-failures", file.to_str().unwrap()];
+    assert_eq!(e.pay("EXP-1", "10.00", &[]).await["code"], "10000");
+    e.pay("EXP-1", "10.00", &[]).await; // reused
+    let (code, report, table) = e.lint(&arg);
+    assert_eq!(verdicts(&report)["F6"], "FAILED", "{table}");
+    assert_eq!(code, 0, "an expected failure does not fail the run:\n{table}");
+    assert!(table.contains("failed as expected (the POS reuses numbers until release 2)"), "{table}");
+    // Judged only from now on, the POS uses a fresh number: F6 passes and the entry is stale.
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis().to_string();
+    assert_eq!(e.pay("EXP-2", "10.00", &[]).await["code"], "10000");
+    let (code, report, table) = e.lint(&[arg[0], arg[1], "--since", &since]);
+    assert_eq!(verdicts(&report)["F6"], "PASSED", "{table}");
+    assert_eq!(code, 1, "a listed check that no longer fails fails the run:\n{table}");
+    assert!(table.contains("F6: it NO LONGER FAILS"), "{table}");
+    std::fs::write(&file, "Z9\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+        .args(["accept", "lint", "--config", e.inst.app_json().to_str().unwrap()])
+        .args(["--expected-failures", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no check \"Z9\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn querying_a_refund_whose_answer_was_lost_passes_r2_and_never_confirming_one_fails_it() {
+    let e = env().await;
+    let app = e.gw.app_id.clone();
+    assert_eq!(e.pay("RQ-1", "10.00", &[]).await["code"], "10000");
+    let arm = FaultSpec::new("alipay.trade.refund", FaultKind::DropAfterCommit).for_app(app.clone());
+    e.gw.admin.inject_fault(&arm).await.unwrap();
+    let refund = json!({"out_trade_no": "RQ-1", "out_request_no": "RQ-1-A", "refund_amount": "1.00"});
+    assert!(e.gw.call("alipay.trade.refund", refund).await.is_err(), "the answer is lost");
+    let q = json!({"out_trade_no": "RQ-1", "out_request_no": "RQ-1-A"});
+    let found = e.gw.call("alipay.trade.fastpay.refund.query", q).await.unwrap();
+    assert_eq!(found["refund_amount"], "1.00", "the refund was made: {found}");
+    let (_, report, table) = e.lint(&["--checks", "R2"]);
+    assert_eq!(verdicts(&report)["R2"], "PASSED", "{table}");
+    // A 20000 after the money moved, and the merchant never asks again: R2 fails once its window (6 poll
+    // intervals, in gateway time) is over.
+    assert_eq!(e.pay("RQ-2", "10.00", &[]).await["code"], "10000");
+    let arm = FaultSpec::new("alipay.trade.refund", FaultKind::UnknownError).execute().for_app(app);
+    e.gw.admin.inject_fault(&arm).await.unwrap();
+    let refund = json!({"out_trade_no": "RQ-2", "out_request_no": "RQ-2-A", "refund_amount": "1.00"});
+    assert_eq!(e.gw.call("alipay.trade.refund", refund).await.unwrap()["code"], "20000");
+    tokio::time::sleep(Duration::from_millis(6500)).await;
+    fails_exactly(&e.lint(&[]), "R2", "never learnt it");
+}
+
+/// A fault armed for one app is not taken by another app's call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_armed_for_another_app_is_left_alone() {
+    let e = env().await;
+    assert_eq!(e.pay("OTHER-1", "10.00", &[]).await["code"], "10000");
+    let arm = FaultSpec::new("alipay.trade.refund", FaultKind::UnknownError).for_app("2021000000000000");
+    e.gw.admin.inject_fault(&arm).await.unwrap();
+    let refund = json!({"out_trade_no": "OTHER-1", "out_request_no": "O-1", "refund_amount": "1.00"});
+    assert_eq!(e.gw.call("alipay.trade.refund", refund).await.unwrap()["code"], "10000");
+    assert_eq!(e.gw.admin.faults().await.unwrap().pending.len(), 1, "still waiting for its app");
 }

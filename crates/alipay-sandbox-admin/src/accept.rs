@@ -5,6 +5,9 @@
 //!   every gateway call of the app, and every fetch of a bill URL the app was given.
 //! - `POST /admin/accept/lint` ([`LintRequest`] → [`AcceptReport`]): the passive checks over that log and the
 //!   notification delivery log.
+//! - `POST /admin/accept/notify-probes` ([`NotifyProbeRequest`] → [`AcceptReport`]): the notification probes.
+//! - `POST /admin/accept/arm` ([`ArmRequest`] → [`Armed`]): a provocation for the app's next matching call;
+//!   `POST /admin/accept/disarm` ([`DisarmRequest`] → [`Disarmed`]): the app's provocations not taken yet, removed.
 
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +64,12 @@ pub struct LoggedCall {
     /// The answer's `retry_flag`, if it has one (`alipay.trade.cancel`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_flag: Option<String>,
+    /// `refund_amount` of the `biz_content` (refunds), as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_amount: Option<String>,
+    /// The answer's `fund_change` (`Y`/`N`, refunds): whether this call moved money.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fund_change: Option<String>,
     /// `bill_date` of the `biz_content` (bill queries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_date: Option<String>,
@@ -180,6 +189,9 @@ pub struct TimelineEntry {
     /// The order it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_trade_no: Option<String>,
+    /// The request number (`out_request_no`: a refund's), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_request_no: Option<String>,
     /// `trade_status` of the answer, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trade_status: Option<String>,
@@ -238,4 +250,63 @@ pub struct NotifyProbeRequest {
     /// Only these checks (`N2`, `N3`, `N4`; default all three).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
+}
+
+/// A provocation an acceptance suite arms for one app's next matching call: the body of
+/// `POST /admin/accept/arm`.
+///
+/// ```
+/// use alipay_sandbox_admin::{ArmRequest, Provocation};
+/// let arm = ArmRequest { app_id: "2021000000000001".into(), provocation: Provocation::DeadBillUrl };
+/// assert_eq!(serde_json::to_value(&arm).unwrap()["provocation"]["kind"], "dead_bill_url");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArmRequest {
+    /// The app whose next matching call takes it.
+    pub app_id: String,
+    /// What happens to that call.
+    pub provocation: Provocation,
+}
+
+/// What an armed call meets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Provocation {
+    /// The app's next `alipay.trade.refund` answers `20000` (outcome unknown); with `money_moved` the refund is
+    /// done and committed first, as a timeout after the fact would (R2).
+    RefundUnknown {
+        /// Whether the refund is done before the `20000`.
+        money_moved: bool,
+    },
+    /// The app's next `alipay.trade.refund` is done and committed, then the connection is dropped: no answer
+    /// (R2).
+    RefundDropped,
+    /// The app's next `alipay.data.dataservice.bill.downloadurl.query` answers a URL that is already dead: its
+    /// first fetch finds it expired (`404`), as a URL fetched after its 30 s would (B3).
+    DeadBillUrl,
+}
+
+/// The answer of `POST /admin/accept/arm`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Armed {
+    /// The method whose next call (of the app) takes it.
+    pub method: String,
+    /// What was armed, in words.
+    pub what: String,
+}
+
+/// The body of `POST /admin/accept/disarm`: remove what the suites armed for the app and no call took (a run
+/// whose merchant never made the call must not leave a fault for its ordinary traffic).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisarmRequest {
+    /// The app.
+    pub app_id: String,
+}
+
+/// The answer of `POST /admin/accept/disarm`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disarmed {
+    /// How many armed provocations were still waiting (and are now removed).
+    pub removed: usize,
 }

@@ -328,6 +328,16 @@ impl AdminClient {
         self.post("/admin/accept/notify-probes", req).await
     }
 
+    /// `POST /admin/accept/arm`: a provocation for the app's next matching call (an acceptance suite's case).
+    pub async fn accept_arm(&self, req: &ArmRequest) -> Result<Armed, AdminError> {
+        self.post("/admin/accept/arm", req).await
+    }
+
+    /// `POST /admin/accept/disarm`: the app's armed provocations that no call took, removed.
+    pub async fn accept_disarm(&self, req: &DisarmRequest) -> Result<Disarmed, AdminError> {
+        self.post("/admin/accept/disarm", req).await
+    }
+
     /// `POST /admin/reset`.
     pub async fn reset(&self) -> Result<Reset, AdminError> {
         self.send::<Value, _>(Method::POST, "/admin/reset", None).await

@@ -408,6 +408,10 @@ pub struct FaultSpec {
     /// the failure, as a real timeout after the fact would (default false: nothing happens).
     #[serde(default)]
     pub execute: bool,
+    /// Only calls made by this app (default: any app's). The acceptance suites arm their provocations this way,
+    /// so another app's traffic on the same sandbox never takes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
 }
 
 fn one() -> u32 {
@@ -417,7 +421,20 @@ fn one() -> u32 {
 impl FaultSpec {
     /// One call of `method` (or `*`) fails with `kind`, without doing the work.
     pub fn new(method: impl Into<String>, kind: FaultKind) -> FaultSpec {
-        FaultSpec { method: method.into(), kind, count: 1, latency_ms: 0, execute: false }
+        FaultSpec { method: method.into(), kind, count: 1, latency_ms: 0, execute: false, app_id: None }
+    }
+
+    /// Only calls of `app_id` take it.
+    ///
+    /// ```
+    /// use alipay_sandbox_admin::{FaultKind, FaultSpec};
+    /// let f = FaultSpec::new("alipay.trade.refund", FaultKind::UnknownError).execute().for_app("2021000000000001");
+    /// assert_eq!(f.app_id.as_deref(), Some("2021000000000001"));
+    /// ```
+    #[must_use]
+    pub fn for_app(mut self, app_id: impl Into<String>) -> FaultSpec {
+        self.app_id = Some(app_id.into());
+        self
     }
 
     /// Affects `count` calls.

@@ -54,18 +54,22 @@ impl Faults {
         Ok(list)
     }
 
-    /// Takes the fault for the next call of `method`, if any (the oldest for `method`, else the oldest for
-    /// `*`). Without a pending fault this does not touch the store.
-    pub async fn take(&self, store: &Store, method: &str) -> Result<Option<FaultSpec>, StoreError> {
+    /// Takes the fault for the next call of `method` by `app_id`, if any (the oldest for `method`, else the
+    /// oldest for `*`; a fault armed for another app is left alone). Without a pending fault this does not touch
+    /// the store.
+    pub async fn take(&self, store: &Store, method: &str, app_id: &str) -> Result<Option<FaultSpec>, StoreError> {
         if !self.hint.load(Ordering::SeqCst) {
             return Ok(None);
         }
-        let method = method.to_owned();
+        let (method, app_id) = (method.to_owned(), app_id.to_owned());
         let (fired, left) = store
             .write(move |r| -> Result<_, StoreError> {
                 let mut list = stored(r)?;
-                let index =
-                    list.iter().position(|f| f.method == method).or_else(|| list.iter().position(|f| f.method == "*"));
+                let mine = |f: &FaultSpec| f.app_id.as_deref().is_none_or(|a| a == app_id);
+                let index = list
+                    .iter()
+                    .position(|f| f.method == method && mine(f))
+                    .or_else(|| list.iter().position(|f| f.method == "*" && mine(f)));
                 let Some(i) = index else { return Ok((None, list.len())) };
                 let fired = list.get(i).cloned();
                 if let Some(f) = list.get_mut(i) {
@@ -80,6 +84,25 @@ impl Faults {
             .await?;
         self.hint.store(left > 0, Ordering::SeqCst);
         Ok(fired)
+    }
+
+    /// Removes the faults scoped to `app_id` (faults for every app stay); how many there were.
+    pub async fn remove_for_app(&self, store: &Store, app_id: &str) -> Result<usize, StoreError> {
+        let app_id = app_id.to_owned();
+        let (removed, left) = store
+            .write(move |r| -> Result<_, StoreError> {
+                let mut list = stored(r)?;
+                let before = list.len();
+                list.retain(|f| f.app_id.as_deref() != Some(app_id.as_str()));
+                let removed = before - list.len();
+                if removed > 0 {
+                    save(r, &list)?;
+                }
+                Ok((removed, list.len()))
+            })
+            .await?;
+        self.hint.store(left > 0, Ordering::SeqCst);
+        Ok(removed)
     }
 
     /// The faults still waiting.

@@ -13,7 +13,7 @@
 //! | 5 engines | `products::<f>::*` | state machines, notifications, probes: no HTTP, no face's error type |
 //! | 6 plug-ins | `products`, `products::contract`, `products::<f>` | the family contract (`Handler`, `Call`, `write`, `lookup`) and each family's `Handler` impls |
 //! | 7 services | `notify`, `accept::*`, `control` | the outbox worker, the acceptance judge, clock/reset/sweep controls |
-//! | 8 faces | `gateway`, `admin`, `console`, `cashier`, `products::<f>::admin`, `products::bill::download`, `accept` and `accept::probe` (routes under `/admin/accept`) | HTTP: the gateway, JSON controls, HTML pages |
+//! | 8 faces | `gateway`, `admin`, `console`, `cashier`, `products::<f>::admin`, `products::bill::download`, `accept`, `accept::probe`, `accept::arm` (routes under `/admin/accept`) | HTTP: the gateway, JSON controls, HTML pages |
 //! | 9 root | `lib.rs` | `Sandbox`, the routers, `SandboxState` |
 //!
 //! Every layer may name the composition root's context types, `crate::SandboxState` (axum's usual app state) and
@@ -45,7 +45,7 @@ fn layer(module: &str) -> u8 {
         ["products"] | ["products", "contract", ..] | ["products", _] => 6,
         ["products", _, ..] => 5,
         ["notify", "wire"] => 2,
-        ["accept"] | ["accept", "probe"] => 8,
+        ["accept"] | ["accept", "probe" | "arm"] => 8,
         ["notify" | "accept" | "control", ..] => 7,
         ["gateway" | "admin" | "console" | "cashier", ..] => 8,
         _ => panic!("module {module} is in no layer: add it to the table of tests/layering.rs"),

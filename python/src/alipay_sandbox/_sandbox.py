@@ -17,7 +17,10 @@ import urllib.request
 import weakref
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, Union
+
+from ._accept import AcceptCase, AcceptReport, accept_args
+from ._accept import run as _run_accept
 
 __all__ = ["AdminError", "Sandbox", "SandboxError", "find_binary"]
 
@@ -320,6 +323,54 @@ class Sandbox:
     def buyer_user_id(self) -> str:
         """The default buyer (10000.00 balance, password-free limit 2000.00)."""
         return self._field("buyer_user_id")
+
+    # ------------------------------------------------------------------------------------------------------
+    # Acceptance checks (`alipay accept`, docs/acceptance.md)
+
+    def _binary_path(self) -> str:
+        return self._binary or find_binary()
+
+    def accept(self, suite: str, *, command: Optional[Sequence[str]] = None, checks: Optional[Sequence[str]] = None,
+               poll_interval: Union[float, str, None] = None, bill_url_ttl: Union[float, str, None] = None,
+               out_trade_no: Optional[str] = None, refund_fault: Optional[str] = None,
+               bill_date: Optional[str] = None, since: Union[int, str, None] = None,
+               expected_failures: Optional[PathLike] = None, junit: Optional[PathLike] = None,
+               require_observed: bool = False, env: Optional[Mapping[str, str]] = None,
+               timeout: float = 600.0) -> AcceptReport:
+        """Runs ``alipay accept run --suite SUITE --config DIR/app.json --json F [-- COMMAND]`` (``suite="lint"``:
+        ``alipay accept lint``, the passive checks over the app's traffic so far) and returns the parsed JSON
+        report, with its ``exit_code`` and terminal ``output``.
+
+        ``command`` is the merchant (its own test, or a script driving its system): it runs with
+        ``ALIPAY_ACCEPT_CASE`` and ``ALIPAY_ACCEPT_INSTRUCTION`` in its environment (plus ``env``). Suites:
+        ``notify``, ``face-to-face``, ``refund``, ``bill``. Durations are seconds (``poll_interval=1`` is a
+        compressed profile, reported as not Alipay's rule).
+
+        ::
+
+            report = sandbox.accept("refund", command=["python", "merchant.py"], poll_interval=1)
+            assert report.verdicts["R2"] == "PASSED", report.output
+
+        Raises :class:`SandboxError` when the run wrote no report (the sandbox could not judge, or the command
+        could not start).
+        """
+        args = accept_args(suite, checks=checks, poll_interval=poll_interval, bill_url_ttl=bill_url_ttl,
+                           out_trade_no=out_trade_no, refund_fault=refund_fault, bill_date=bill_date, since=since,
+                           expected_failures=expected_failures, junit=junit, require_observed=require_observed)
+        return _run_accept(self._binary_path(), self.data_dir / "app.json", args, command, env, timeout)
+
+    def accept_case(self, suite: str, *, checks: Optional[Sequence[str]] = None,
+                    poll_interval: Union[float, str, None] = None, bill_url_ttl: Union[float, str, None] = None,
+                    out_trade_no: Optional[str] = None, refund_fault: Optional[str] = None,
+                    bill_date: Optional[str] = None, expected_failures: Optional[PathLike] = None,
+                    timeout: float = 600.0) -> AcceptCase:
+        """A suite run around a block that is the merchant: ``with sandbox.accept_case("refund") as case:`` gives
+        ``case.instruction`` (what to do); when the block ends the suite judges and ``case.report`` holds the
+        report (see :class:`~alipay_sandbox.AcceptCase`)."""
+        args = accept_args(suite, checks=checks, poll_interval=poll_interval, bill_url_ttl=bill_url_ttl,
+                           out_trade_no=out_trade_no, refund_fault=refund_fault, bill_date=bill_date,
+                           expected_failures=expected_failures)
+        return AcceptCase(self._binary_path(), self.data_dir / "app.json", args, timeout=timeout)
 
     # ------------------------------------------------------------------------------------------------------
     # Admin API

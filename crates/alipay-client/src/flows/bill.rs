@@ -22,9 +22,14 @@ pub struct DownloadedBill {
     pub zip_path: PathBuf,
 }
 
+/// How many bill URLs [`AlipayClient::download_bill`] asks for when one is found expired.
+const URL_ATTEMPTS: u32 = 2;
+
 impl AlipayClient {
     /// Queries the bill's URL, downloads it at once (the URL is valid for 30 s) into `dest_dir` streaming to
-    /// disk, and returns the zip's path. A 40004 answer (e.g. `isp.bill_not_exist`) is [`Error::Api`].
+    /// disk, and returns the zip's path. A 40004 answer (e.g. `isp.bill_not_exist`) is [`Error::Api`]. A URL
+    /// found expired (`404`) is not fetched again: the flow asks for a new URL once (seed 001:243), and a second
+    /// `404` is [`Error::HttpStatus`].
     ///
     /// The zip is written as `<app_id>_<bill_date>.csv.zip` (trade bills) or
     /// `<app_id>_<bill_date>_signcustomer.csv.zip` (ledger bills), so both bills of one day can share a
@@ -43,17 +48,28 @@ impl AlipayClient {
     /// # Ok(()) }
     /// ```
     pub async fn download_bill(&self, query: &BillDownloadUrlQuery, dest_dir: &Path) -> Result<DownloadedBill, Error> {
-        let answer = self.execute(query).await?.ok()?;
-        let url = answer
-            .bill_download_url
-            .ok_or_else(|| Error::Flow("the bill URL query succeeded but returned no bill_download_url".into()))?;
         std::fs::create_dir_all(dest_dir).map_err(|e| io_flow("creating the bill directory", &e))?;
         let suffix = if query.bill_type == BillType::Signcustomer { "_signcustomer" } else { "" };
         let zip_path = dest_dir.join(format!("{}_{}{suffix}.csv.zip", self.app_id(), query.bill_date));
-        let mut response = self.inner.http.get(&url).send().await.map_err(Error::NoAnswer)?;
-        if !response.status().is_success() {
-            return Err(Error::HttpStatus { status: response.status().as_u16(), body: String::new() });
-        }
+        // An expired URL (404: it lives 30 s) never comes back: ask for a new one, once, instead of fetching the
+        // dead one again.
+        let mut attempt = 1;
+        let mut response = loop {
+            let answer = self.execute(query).await?.ok()?;
+            let url = answer
+                .bill_download_url
+                .ok_or_else(|| Error::Flow("the bill URL query succeeded but returned no bill_download_url".into()))?;
+            let response = self.inner.http.get(&url).send().await.map_err(Error::NoAnswer)?;
+            if response.status().is_success() {
+                break response;
+            }
+            let status = response.status().as_u16();
+            if status != 404 || attempt >= URL_ATTEMPTS {
+                return Err(Error::HttpStatus { status, body: String::new() });
+            }
+            tracing::info!(bill_date = %query.bill_date, "the bill URL had expired; asking for a new one");
+            attempt += 1;
+        };
         let mut file = File::create(&zip_path).map_err(|e| io_flow("creating the bill file", &e))?;
         while let Some(chunk) = response.chunk().await.map_err(Error::NoAnswer)? {
             file.write_all(&chunk).map_err(|e| io_flow("writing the bill file", &e))?;

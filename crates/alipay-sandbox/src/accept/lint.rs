@@ -56,6 +56,9 @@ pub fn judge(
                 "F6" => ctx.f6(),
                 "B1" => ctx.b1(),
                 "B2" => ctx.b2(),
+                "B3" => super::bill::b3(calls, profile, since_ms, now_ms),
+                "R1" => super::refund::r1(calls, since_ms),
+                "R2" => super::refund::r2(calls, profile, since_ms, now_ms),
                 "N1" => n1(notifications, since_ms),
                 _ => return None,
             })
@@ -89,7 +92,8 @@ pub fn timeline<'a>(calls: impl IntoIterator<Item = &'a LoggedCall>) -> Vec<Time
                 method: c.method.clone(),
                 code: if c.dropped { format!("{} (dropped)", c.code) } else { c.code.clone() },
                 sub_code: c.sub_code.clone(),
-                out_trade_no: c.out_trade_no.clone(),
+                out_trade_no: c.out_trade_no.clone().or_else(|| c.trade_no.clone()),
+                out_request_no: c.out_request_no.clone(),
                 trade_status: c.trade_status.clone(),
             };
             prev = Some(c.at_ms);
@@ -98,22 +102,22 @@ pub fn timeline<'a>(calls: impl IntoIterator<Item = &'a LoggedCall>) -> Vec<Time
         .collect()
 }
 
-fn secs(ms: i64) -> String {
+pub(super) fn secs(ms: i64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
 
 /// Several orders' outcomes folded into one verdict: the first failure, else the first warning, else a pass.
-struct Fold {
-    worst: Option<(Verdict, String, Vec<TimelineEntry>)>,
-    judged: usize,
+pub(super) struct Fold {
+    pub(super) worst: Option<(Verdict, String, Vec<TimelineEntry>)>,
+    pub(super) judged: usize,
 }
 
 impl Fold {
-    fn new() -> Fold {
+    pub(super) fn new() -> Fold {
         Fold { worst: None, judged: 0 }
     }
 
-    fn add(&mut self, verdict: Verdict, reason: String, timeline: Vec<TimelineEntry>) {
+    pub(super) fn add(&mut self, verdict: Verdict, reason: String, timeline: Vec<TimelineEntry>) {
         self.judged += 1;
         let rank = |v: Verdict| match v {
             Verdict::Failed => 3,
@@ -125,7 +129,7 @@ impl Fold {
         }
     }
 
-    fn finish(self, id: &str, not_observed: &str, passed: impl FnOnce(usize) -> String) -> CaseResult {
+    pub(super) fn finish(self, id: &str, not_observed: &str, passed: impl FnOnce(usize) -> String) -> CaseResult {
         match self.worst {
             None => case(id, Verdict::NotObserved, not_observed, Vec::new()),
             Some((Verdict::Passed, _, t)) => case(id, Verdict::Passed, passed(self.judged), t),
@@ -421,7 +425,9 @@ impl<'a> Ctx<'a> {
                 None => fold.add(
                     Verdict::Failed,
                     format!(
-                        "out_trade_no {order}: alipay.trade.cancel answered {} with retry_flag=Y and the merchant                          never cancelled again: the trade may still be payable; retry the cancel (Alipay's demo: 3                          times, 2 s apart)",
+                        "out_trade_no {order}: alipay.trade.cancel answered {} with retry_flag=Y and the merchant \
+                         never cancelled again: the trade may still be payable; retry the cancel (Alipay's demo: 3 \
+                         times, 2 s apart)",
                         c.code
                     ),
                     evidence(),
@@ -471,7 +477,8 @@ impl<'a> Ctx<'a> {
                 None => fold.add(
                     Verdict::Failed,
                     format!(
-                        "trade.pay of out_trade_no {order} {what} and no alipay.trade.query followed within {}{note}:                          the money may have moved; query to learn the outcome",
+                        "trade.pay of out_trade_no {order} {what} and no alipay.trade.query followed within {}{note}: \
+                         the money may have moved; query to learn the outcome",
                         secs(6 * p)
                     ),
                     evidence(),
@@ -479,7 +486,8 @@ impl<'a> Ctx<'a> {
                 Some(next) if next.method != QUERY => fold.add(
                     Verdict::Failed,
                     format!(
-                        "trade.pay of out_trade_no {order} {what}; the next call about the order was {} ({} later),                          before any alipay.trade.query: confirm the outcome first (the buyer may have paid)",
+                        "trade.pay of out_trade_no {order} {what}; the next call about the order was {} ({} later), \
+                         before any alipay.trade.query: confirm the outcome first (the buyer may have paid)",
                         next.method,
                         secs(next.at_ms - pay.at_ms)
                     ),
@@ -494,7 +502,8 @@ impl<'a> Ctx<'a> {
                         fold.add(
                             Verdict::Failed,
                             format!(
-                                "out_trade_no {order}: the query answered TRADE_SUCCESS, then the merchant called {} on                                  the paid trade",
+                                "out_trade_no {order}: the query answered TRADE_SUCCESS, then the merchant called {} on \
+                                 the paid trade",
                                 c.method
                             ),
                             evidence(),
@@ -603,7 +612,10 @@ impl<'a> Ctx<'a> {
                 ),
                 Some(f) => {
                     let d = f.at_ms - q.at_ms;
-                    if d > ttl || f.http_status == Some(404) {
+                    // A URL found dead within its life (an armed dead URL, a shorter real TTL) is the
+                    // sandbox's doing, not the merchant's: B2 judges only how soon it was fetched (B3 judges the
+                    // reaction to the expiry).
+                    if d > ttl {
                         fold.add(
                             Verdict::Failed,
                             format!(
@@ -654,6 +666,7 @@ fn n1(notifications: &[Notification], since_ms: i64) -> CaseResult {
                 },
                 sub_code: None,
                 out_trade_no: Some(n.out_trade_no.clone()),
+                out_request_no: None,
                 trade_status: n.params.get("trade_status").map(str::to_owned),
             };
             let body = d.response_body.as_deref().unwrap_or("");

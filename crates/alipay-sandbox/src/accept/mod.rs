@@ -3,15 +3,21 @@
 //! (`store::calls`) and the notification delivery log.
 //!
 //! - [`checks`]: the catalogue (stable ids, rule, seed line).
-//! - [`lint`]: the passive checks, pure functions over the evidence.
+//! - [`lint`]: the passive checks, pure functions over the evidence; the refund checks R1, R2 in [`refund`] and
+//!   the expired-URL check B3 in [`bill`].
 //!
 //! - `probe`: the notification probes N2–N4 (built by the trade family), sent and judged.
+//! - `arm`: the provocations of the refund and bill suites, armed for one app's next matching call.
 //!
-//! Routes: `GET /admin/calls`, `POST /admin/accept/lint`, `POST /admin/accept/notify-probes`.
+//! Routes: `GET /admin/calls`, `POST /admin/accept/lint`, `POST /admin/accept/notify-probes`,
+//! `POST /admin/accept/arm`, `POST /admin/accept/disarm`.
 
+mod arm;
+pub mod bill;
 pub mod checks;
 pub mod lint;
 pub(crate) mod probe;
+pub mod refund;
 
 use std::sync::Arc;
 
@@ -32,6 +38,8 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
         .route("/admin/calls", get(calls))
         .route("/admin/accept/lint", post(lint_route))
         .route("/admin/accept/notify-probes", post(notify_probes))
+        .route("/admin/accept/arm", post(arm::route))
+        .route("/admin/accept/disarm", post(arm::disarm))
         .with_state(state)
 }
 

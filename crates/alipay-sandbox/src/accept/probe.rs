@@ -129,6 +129,7 @@ fn judge<'a>(
             code: a.text(),
             sub_code: None,
             out_trade_no: Some(out_trade_no.to_owned()),
+            out_request_no: None,
             trade_status: Some("TRADE_SUCCESS".to_owned()),
         });
         if a.accepted() {

@@ -179,6 +179,10 @@ fn logged(
     let biz: serde_json::Map<String, serde_json::Value> =
         call.param("biz_content").and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default();
     let biz_text = |k: &str| biz.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    // An amount may be sent as a JSON number.
+    let biz_amount = |k: &str| {
+        biz.get(k).and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_number().map(|n| n.to_string())))
+    };
     let answered = |k: &str| reply.and_then(|r| r.body.get(k)).and_then(|v| v.as_str()).map(str::to_owned);
     // The token of the URL the answer gave: `…/downloadBillFile.resource?…&token=<token>` (or `/bills/<token>`).
     let bill_token = answered("bill_download_url").and_then(|u| {
@@ -199,6 +203,8 @@ fn logged(
         sub_code: call.sub_code.clone(),
         trade_status: answered("trade_status"),
         retry_flag: answered("retry_flag"),
+        refund_amount: biz_amount("refund_amount"),
+        fund_change: answered("fund_change"),
         bill_date: biz_text("bill_date"),
         bill_token,
         http_status: None,

@@ -318,6 +318,7 @@ pub(crate) async fn inject(State(state): St, Form(f): Form<FaultForm>) -> PageRe
         count: f.count.unwrap_or(1).max(1),
         latency_ms: f.latency_ms.unwrap_or(0),
         execute: f.execute.is_some(),
+        app_id: None,
     };
     let text = format!("Fault injected: {} → {} × {}", spec.method, label(&spec.kind), spec.count);
     tracing::info!(method = %spec.method, kind = ?spec.kind, "fault injected from the console");

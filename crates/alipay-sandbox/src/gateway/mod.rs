@@ -221,7 +221,7 @@ pub(crate) async fn execute(state: &SandboxState, checked: common::Checked, base
         // The common check refused unknown methods already.
         return Executed::Answer(Reply::error(ResultCode::InvalidArgument, "isv.invalid-method", "不存在的方法名"));
     };
-    let fault = match state.faults.take(&state.store, &checked.method).await {
+    let fault = match state.faults.take(&state.store, &checked.method, &checked.caller.app_id).await {
         Ok(f) => f,
         Err(e) => {
             tracing::error!(error = ?e, "store failure");

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[&str] = &[
         dropped INTEGER NOT NULL, peer TEXT);
     CREATE INDEX call_log_by_app ON call_log(app_id, at_ms);
     "#,
+    // 2: a refund's amount and whether it moved money (R1, R2).
+    r#"
+    ALTER TABLE call_log ADD COLUMN refund_amount TEXT;
+    ALTER TABLE call_log ADD COLUMN fund_change TEXT;
+    "#,
 ];
 
 /// Call-log persistence. A supertrait of [`crate::store::Repo`].
@@ -51,6 +56,8 @@ fn logged(r: &Row) -> Result<LoggedCall, StoreError> {
         sub_code: r.get("sub_code")?,
         trade_status: r.get("trade_status")?,
         retry_flag: r.get("retry_flag")?,
+        refund_amount: r.get("refund_amount")?,
+        fund_change: r.get("fund_change")?,
         bill_date: r.get("bill_date")?,
         bill_token: r.get("bill_token")?,
         http_status: r.get("http_status")?,
@@ -64,8 +71,9 @@ impl CallLogRepo for SqlRepo<'_> {
         for c in calls {
             self.exec(
                 "INSERT INTO call_log (at_ms, app_id, method, out_trade_no, out_request_no, out_order_no, trade_no, \
-                 code, sub_code, trade_status, retry_flag, bill_date, bill_token, http_status, dropped, peer) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                 code, sub_code, trade_status, retry_flag, bill_date, bill_token, http_status, dropped, peer, \
+                 refund_amount, fund_change) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 params![
                     c.at_ms,
                     c.app_id,
@@ -82,7 +90,9 @@ impl CallLogRepo for SqlRepo<'_> {
                     c.bill_token,
                     c.http_status,
                     i64::from(c.dropped),
-                    c.peer
+                    c.peer,
+                    c.refund_amount,
+                    c.fund_change
                 ],
             )?;
         }

@@ -73,7 +73,8 @@ pub(crate) async fn query(state: &SandboxState, call: Call<BillDownloadUrlQuery>
         }
     };
     let file_name = file.file_name.clone();
-    let token = issue(&state.store, file, state.config.bill_url_ttl).await?;
+    let ttl = super::probe::url_ttl(&state.store, &caller.app_id, state.config.bill_url_ttl).await?;
+    let token = issue(&state.store, file, ttl).await?;
     let biz_type = match bill_type {
         BillType::Signcustomer => "signcustomer",
         _ => "trade",

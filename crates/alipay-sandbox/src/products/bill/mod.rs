@@ -6,10 +6,12 @@
 //! | [`engine`] | the bill period rules, the rows of a trade bill (业务明细) and a ledger bill (账务明细), the GBK zip |
 //! | [`download`] | the single-use download URL and `GET /bills/{token}` |
 //! | [`store`] | the issued files, in the store (any instance on a shared store serves them) |
+//! | `probe` | the acceptance provocation B3: a dead URL armed for an app's next query |
 //! | `zip_names` | GBK entry names in the zip, as Alipay writes them |
 
 pub(crate) mod download;
 pub(crate) mod engine;
+pub(crate) mod probe;
 pub(crate) mod store;
 #[cfg(test)]
 mod tests;

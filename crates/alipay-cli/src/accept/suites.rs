@@ -1,0 +1,254 @@
+//! `alipay accept run --suite …`: each suite sets up its case in the sandbox (a buyer who never confirms, a
+//! provocation armed for the app's next matching call, a trade to refund), runs the merchant's COMMAND with
+//! `ALIPAY_ACCEPT_CASE` and `ALIPAY_ACCEPT_INSTRUCTION`, waits for the case's observation window, removes what no
+//! call took, and asks the sandbox to judge.
+
+use std::path::Path;
+use std::time::Duration;
+
+use alipay_client::api::trade::TradePay;
+use alipay_client::AlipayClient;
+use alipay_sandbox_admin::{
+    AcceptReport, AdminClient, ArmRequest, CallLogQuery, DisarmRequest, LintRequest, NewBuyer, NewPaymentCode,
+    NotifyProbeRequest, Profile, Provocation,
+};
+use serde_json::{json, Value};
+
+use super::Result;
+
+/// The suites, as `--suite` takes them.
+pub const SUITES: &[&str] = &["notify", "face-to-face", "refund", "bill"];
+
+/// What the refund suite does to the merchant's first refund (`--refund-fault`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RefundFault {
+    /// The refund is made, then answered `20000`: the money moved, the merchant does not know it.
+    Unknown,
+    /// Answered `20000` and not made.
+    UnknownNotMade,
+    /// The refund is made, then the connection is dropped: no answer at all.
+    Dropped,
+}
+
+impl RefundFault {
+    fn provocation(self) -> Provocation {
+        match self {
+            RefundFault::Unknown => Provocation::RefundUnknown { money_moved: true },
+            RefundFault::UnknownNotMade => Provocation::RefundUnknown { money_moved: false },
+            RefundFault::Dropped => Provocation::RefundDropped,
+        }
+    }
+}
+
+/// One run's settings.
+pub struct Run<'a> {
+    /// The sandbox's admin API.
+    pub admin: &'a AdminClient,
+    /// The app.
+    pub app_id: String,
+    /// Its `app.json` (the suite that needs a paid trade pays it with the app's own key).
+    pub config: &'a Path,
+    /// `--checks`.
+    pub checks: Vec<String>,
+    /// `--out-trade-no`.
+    pub out_trade_no: Option<String>,
+    /// `--refund-fault`.
+    pub refund_fault: RefundFault,
+    /// `--bill-date`.
+    pub bill_date: Option<String>,
+    /// The merchant's command.
+    pub command: &'a [String],
+    /// The timing profile.
+    pub profile: Profile,
+}
+
+fn now_ms() -> Result<i64> {
+    Ok(i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?)
+}
+
+/// Runs the merchant's COMMAND for a case, with the case id and the instruction in its environment; `Err` if it
+/// cannot be started. Its exit status is printed, not judged: the log is the evidence.
+async fn run_merchant(command: &[String], case: &str, instruction: &Value) -> Result<()> {
+    let Some((program, args)) = command.split_first() else { return Ok(()) };
+    println!("case {case}: {}", instruction.get("say").and_then(Value::as_str).unwrap_or(""));
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).env("ALIPAY_ACCEPT_CASE", case).env("ALIPAY_ACCEPT_INSTRUCTION", instruction.to_string());
+    let status =
+        tokio::task::spawn_blocking(move || cmd.status()).await?.map_err(|e| format!("cannot run {program}: {e}"))?;
+    println!("case {case}: the merchant's command exited with {status}");
+    Ok(())
+}
+
+impl Run<'_> {
+    fn window(&self, intervals: f64) -> Duration {
+        Duration::from_secs_f64(self.profile.poll_interval_s * intervals + 0.5)
+    }
+
+    fn checks_or(&self, default: &[&str]) -> Vec<String> {
+        if self.checks.is_empty() {
+            default.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            self.checks.clone()
+        }
+    }
+
+    fn need_command(&self, suite: &str) -> Result<()> {
+        if self.command.is_empty() {
+            return Err(format!("the {suite} suite needs the merchant's COMMAND (after --)").into());
+        }
+        Ok(())
+    }
+
+    /// The passive checks `default` (or `--checks`) over the calls since `start`, as suite `suite`.
+    async fn judge(&self, suite: &str, start: i64, default: &[&str]) -> Result<AcceptReport> {
+        let req = LintRequest {
+            app_id: self.app_id.clone(),
+            since_ms: Some(start),
+            profile: Some(self.profile.clone()),
+            checks: self.checks_or(default),
+        };
+        let mut r = self.admin.accept_lint(&req).await?;
+        r.suite = suite.to_owned();
+        Ok(r)
+    }
+
+    /// Removes what no call took; `hint` says why that may be.
+    async fn disarm(&self, hint: &str) -> Result<()> {
+        let left = self.admin.accept_disarm(&DisarmRequest { app_id: self.app_id.clone() }).await?;
+        if left.removed > 0 {
+            println!("no call took the case's provocation ({} removed): {hint}", left.removed);
+        }
+        Ok(())
+    }
+
+    /// Runs `suite`.
+    pub async fn suite(&self, suite: &str) -> Result<AcceptReport> {
+        match suite {
+            "notify" => self.notify().await,
+            "face-to-face" => self.face_to_face().await,
+            "refund" => self.refund().await,
+            "bill" => self.bill().await,
+            other => Err(format!("no suite {other:?} (implemented: {})", SUITES.join(", ")).into()),
+        }
+    }
+
+    async fn notify(&self) -> Result<AcceptReport> {
+        let instruction = json!({
+            "action": "precreate", "total_amount": "88.00", "notify_url": "required",
+            "say": "create a QR order (alipay.trade.precreate) of 88.00 with your notify_url, and leave it unpaid",
+        });
+        run_merchant(self.command, "notify", &instruction).await?;
+        let req = NotifyProbeRequest {
+            app_id: self.app_id.clone(),
+            out_trade_no: self.out_trade_no.clone(),
+            checks: self.checks.clone(),
+        };
+        Ok(self.admin.accept_notify_probes(&req).await?)
+    }
+
+    async fn face_to_face(&self) -> Result<AcceptReport> {
+        self.need_command("face-to-face")?;
+        let start = now_ms()?;
+        // A buyer who must confirm every payment above 1.00 and never does: trade.pay answers 10003 and the
+        // trade stays WAIT_BUYER_PAY (seed 001:56).
+        let buyer = self.admin.create_buyer(&NewBuyer::new("100000.00", "1.00")).await?;
+        let code = self.admin.issue_payment_code(&buyer.user_id, &NewPaymentCode::default()).await?;
+        let instruction = json!({
+            "action": "barcode_pay", "auth_code": code.auth_code, "total_amount": "2500.00",
+            "say": "take a barcode payment of 2500.00 with this payment code; the buyer will not confirm",
+        });
+        run_merchant(self.command, "F1", &instruction).await?;
+        // The observation window: a cancel is due within two poll intervals of the last query.
+        tokio::time::sleep(self.window(2.0)).await;
+        self.judge("face-to-face", start, &["F1", "F2"]).await
+    }
+
+    /// A paid trade of the app to refund: `--out-trade-no`, or one the suite pays itself (10.00, from a sandbox
+    /// buyer who needs no confirmation), signed with the app's own key.
+    async fn trade_to_refund(&self) -> Result<String> {
+        if let Some(n) = &self.out_trade_no {
+            return Ok(n.clone());
+        }
+        let buyer = self.admin.create_buyer(&NewBuyer::new("100000.00", "100000.00")).await?;
+        let code = self.admin.issue_payment_code(&buyer.user_id, &NewPaymentCode::default()).await?;
+        let client = AlipayClient::from_config_file(self.config)?;
+        let pay = TradePay {
+            out_trade_no: format!("ACCEPT-R-{}", now_ms()?),
+            auth_code: code.auth_code,
+            subject: "acceptance: a trade to refund".into(),
+            total_amount: "10.00".parse()?,
+            ..TradePay::default()
+        };
+        let answer = client.execute(&pay).await?;
+        if answer.status.code.as_str() != "10000" {
+            return Err(format!("the suite could not pay a trade to refund: {:?}", answer.status).into());
+        }
+        Ok(pay.out_trade_no)
+    }
+
+    async fn refund(&self) -> Result<AcceptReport> {
+        self.need_command("refund")?;
+        let out_trade_no = self.trade_to_refund().await?;
+        let start = now_ms()?;
+        let arm = ArmRequest { app_id: self.app_id.clone(), provocation: self.refund_fault.provocation() };
+        self.admin.accept_arm(&arm).await?;
+        let instruction = json!({
+            "action": "refund", "out_trade_no": out_trade_no, "refund_amount": "1.00", "times": 2,
+            "say": format!("refund out_trade_no {out_trade_no} in two parts: refund 1.00, then 1.00 again \
+                            (alipay.trade.refund)"),
+        });
+        let run = run_merchant(self.command, "R2", &instruction).await;
+        self.disarm("the merchant never refunded").await?;
+        run?;
+        tokio::time::sleep(self.window(2.0)).await;
+        // R2's window: a refund whose outcome was left unknown is judged 6 poll intervals after it.
+        let q = CallLogQuery { app_id: Some(self.app_id.clone()), since_ms: Some(start), limit: Some(10_000) };
+        let calls = self.admin.calls(&q).await?;
+        let fault_at = calls
+            .iter()
+            .filter(|c| c.method == alipay_sandbox::accept::refund::REFUND && (c.dropped || c.code == "20000"))
+            .map(|c| c.at_ms)
+            .next();
+        if let Some(at) = fault_at {
+            let due = at + (self.profile.poll_interval_s * 6000.0).round() as i64 + 500;
+            let wait = due - now_ms()?;
+            if wait > 0 {
+                tokio::time::sleep(Duration::from_millis(u64::try_from(wait)?)).await;
+            }
+        }
+        self.judge("refund", start, &["R1", "R2"]).await
+    }
+
+    /// Yesterday on the sandbox's clock (Beijing), `yyyy-MM-dd`.
+    async fn yesterday(&self) -> Result<String> {
+        let now = self.admin.clock().await?.now.ok_or("the sandbox did not say its time")?;
+        let now: alipay_core::Timestamp = now.parse()?;
+        let day = alipay_core::Timestamp::from_unix(now.unix() - 86_400).ok_or("the sandbox's clock is off")?;
+        Ok(day.beijing().format("%Y-%m-%d").to_string())
+    }
+
+    async fn bill(&self) -> Result<AcceptReport> {
+        self.need_command("bill")?;
+        let bill_date = match &self.bill_date {
+            Some(d) => d.clone(),
+            None => self.yesterday().await?,
+        };
+        let start = now_ms()?;
+        let arm = ArmRequest { app_id: self.app_id.clone(), provocation: Provocation::DeadBillUrl };
+        self.admin.accept_arm(&arm).await?;
+        let instruction = json!({
+            "action": "bill", "bill_type": "trade", "bill_date": bill_date,
+            "say": format!("download the trade bill of {bill_date} \
+                            (alipay.data.dataservice.bill.downloadurl.query, then fetch its URL)"),
+        });
+        let run = run_merchant(self.command, "B3", &instruction).await;
+        self.disarm(&format!(
+            "no bill URL was answered (no bill query, or no bill for {bill_date}: the day needs a paid trade; \
+             --bill-date picks another day)"
+        ))
+        .await?;
+        run?;
+        tokio::time::sleep(self.window(2.0)).await;
+        self.judge("bill", start, &["B1", "B2", "B3"]).await
+    }
+}
