@@ -39,12 +39,7 @@ impl Answer {
 }
 
 async fn send(http: &reqwest::Client, url: &str, charset: &str, body: Vec<u8>) -> Answer {
-    let sent = http
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, format!("application/x-www-form-urlencoded;charset={charset}"))
-        .body(body)
-        .send()
-        .await;
+    let sent = crate::notify::wire::post(http, url, charset, body).await;
     match sent {
         Ok(resp) => {
             let status = resp.status().as_u16();

@@ -577,15 +577,7 @@ async fn cancel(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_static(v));
-        }
-        h
-    }
+    use crate::origin::tests::headers;
 
     #[test]
     fn page_methods_are_told_apart() {

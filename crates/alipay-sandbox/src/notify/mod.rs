@@ -125,16 +125,7 @@ impl Notifier {
         let key = self.key_for(&item.app_id).await;
         match signed_body(&item, &key) {
             Ok(body) => {
-                let sent = self
-                    .http
-                    .post(&item.url)
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        format!("application/x-www-form-urlencoded;charset={}", item.charset),
-                    )
-                    .body(body)
-                    .send()
-                    .await;
+                let sent = wire::post(&self.http, &item.url, &item.charset, body).await;
                 match sent {
                     Ok(resp) => {
                         let status = resp.status().as_u16();

@@ -35,3 +35,18 @@ pub fn signed_body(item: &OutboxRecord, key: &PrivateKey) -> Result<Vec<u8>, Not
     pairs.push(("sign", sign.as_str()));
     Ok(form::encode(pairs, charset)?.into_bytes())
 }
+
+/// POSTs a notification's form `body` to the merchant's `url` as Alipay does: a form in the notification's
+/// charset (the outbox worker and the acceptance probes alike).
+pub async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    charset: &str,
+    body: Vec<u8>,
+) -> Result<reqwest::Response, reqwest::Error> {
+    http.post(url)
+        .header(reqwest::header::CONTENT_TYPE, format!("application/x-www-form-urlencoded;charset={charset}"))
+        .body(body)
+        .send()
+        .await
+}
