@@ -7,7 +7,7 @@ const { startSandbox, findBinary } = require('alipay-sandbox');
 
 const merchant = (sandbox, mode) => [
   process.execPath,
-  path.join(__dirname, 'accept_merchant.js'),
+  path.join(__dirname, '..', 'examples', 'accept_merchant.js'),
   mode,
   findBinary(),
   path.join(sandbox.dataDir, 'app.json'),

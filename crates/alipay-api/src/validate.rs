@@ -4,6 +4,8 @@
 
 use alipay_core::Money;
 
+use crate::sub_code::SubCode;
+
 /// A request breaks a rule of its method's field table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
@@ -37,6 +39,17 @@ pub enum ValidationError {
         /// What is wrong, for a human.
         reason: String,
     },
+    /// A field has a value outside its format or range, and the method documents the sub-code Alipay answers
+    /// for it (`ACQ.TOTAL_FEE_EXCEED` for a trade amount out of range, ...): see [`ValidationError::documented`].
+    #[error("{field} is invalid: {reason} ({})", .code.code)]
+    Documented {
+        /// The field's wire name.
+        field: &'static str,
+        /// What is wrong, for a human.
+        reason: String,
+        /// The documented answer.
+        code: SubCode,
+    },
 }
 
 impl ValidationError {
@@ -45,8 +58,38 @@ impl ValidationError {
         match self {
             ValidationError::Missing { field }
             | ValidationError::TooLong { field, .. }
-            | ValidationError::Invalid { field, .. } => field,
+            | ValidationError::Invalid { field, .. }
+            | ValidationError::Documented { field, .. } => field,
             ValidationError::MissingOneOf { fields } => fields.first().copied().unwrap_or(""),
+        }
+    }
+
+    /// This error as the method documents it: a value outside the field's format or range ([`Invalid`]) becomes
+    /// [`Documented`] with `code`, the sub-code Alipay answers for it; any other error is kept. The SDK and the
+    /// gateway read the code from the error, never from the field's name.
+    ///
+    /// ```
+    /// use alipay_api::{trade::{errors, TradePrecreate}, AlipayRequest, Money, ValidationError};
+    /// let order = TradePrecreate { out_trade_no: "T1".into(), subject: "x".into(), total_amount: Money::ZERO, ..Default::default() };
+    /// let e = order.validate().unwrap_err();
+    /// assert_eq!(e.sub_code(), Some(errors::TOTAL_FEE_EXCEED));
+    /// assert!(matches!(e, ValidationError::Documented { field: "total_amount", .. }));
+    /// ```
+    ///
+    /// [`Invalid`]: ValidationError::Invalid
+    /// [`Documented`]: ValidationError::Documented
+    pub fn documented(self, code: SubCode) -> ValidationError {
+        match self {
+            ValidationError::Invalid { field, reason } => ValidationError::Documented { field, reason, code },
+            other => other,
+        }
+    }
+
+    /// The documented sub-code of this error, if the method documents one ([`ValidationError::documented`]).
+    pub fn sub_code(&self) -> Option<SubCode> {
+        match self {
+            ValidationError::Documented { code, .. } => Some(*code),
+            _ => None,
         }
     }
 }

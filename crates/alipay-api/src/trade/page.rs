@@ -44,7 +44,8 @@ struct Common<'a> {
 impl Common<'_> {
     fn validate(&self, product_code: &'static str) -> Result<(), ValidationError> {
         validate::merchant_no("out_trade_no", self.out_trade_no, 64)?;
-        validate::amount("total_amount", self.total_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)?;
+        validate::amount("total_amount", self.total_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)
+            .map_err(|e| e.documented(super::errors::TOTAL_FEE_EXCEED))?;
         validate::required("subject", self.subject, 256)?;
         validate::required("product_code", self.product_code, 64)?;
         if self.product_code != product_code {

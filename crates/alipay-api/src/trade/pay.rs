@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{validate_goods, validate_timeout_express, FundBill, GoodsDetail};
+use super::{errors, validate_goods, validate_timeout_express, FundBill, GoodsDetail};
 use crate::validate::{self, ValidationError};
 use crate::{AlipayRequest, Money, Timestamp};
 
@@ -104,12 +104,13 @@ impl AlipayRequest for TradePay {
                 reason: format!("{s:?}: only bar_code is accepted"),
             });
         }
-        auth_code(&self.auth_code)?;
+        auth_code(&self.auth_code).map_err(|e| e.documented(errors::PAYMENT_AUTH_CODE_INVALID))?;
         validate::optional("product_code", self.product_code.as_deref(), 32)?;
         validate::required("subject", &self.subject, 256)?;
         validate::optional("buyer_id", self.buyer_id.as_deref(), 28)?;
         validate::optional("seller_id", self.seller_id.as_deref(), 28)?;
-        validate::amount("total_amount", self.total_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)?;
+        validate::amount("total_amount", self.total_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)
+            .map_err(|e| e.documented(errors::TOTAL_FEE_EXCEED))?;
         validate::amount_opt("discountable_amount", self.discountable_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)?;
         validate::amount_opt(
             "undiscountable_amount",
@@ -241,7 +242,8 @@ impl AlipayRequest for TradePrecreate {
 
     fn validate(&self) -> Result<(), ValidationError> {
         validate::merchant_no("out_trade_no", &self.out_trade_no, 64)?;
-        validate::amount("total_amount", self.total_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)?;
+        validate::amount("total_amount", self.total_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)
+            .map_err(|e| e.documented(errors::TOTAL_FEE_EXCEED))?;
         validate::required("subject", &self.subject, 256)?;
         validate::optional("body", self.body.as_deref(), 128)?;
         validate::optional("store_id", self.store_id.as_deref(), 32)?;
@@ -343,7 +345,9 @@ mod tests {
         for bad in ["18763443825664394", "2876344382566", "2876344382566439412345678", "2876344382566439x"] {
             let mut p = seed_pay();
             p.auth_code = bad.into();
-            assert!(matches!(p.validate(), Err(ValidationError::Invalid { field: "auth_code", .. })), "{bad}");
+            let e = p.validate().unwrap_err();
+            assert!(matches!(e, ValidationError::Documented { field: "auth_code", .. }), "{bad}");
+            assert_eq!(e.sub_code(), Some(errors::PAYMENT_AUTH_CODE_INVALID));
         }
         for good in ["2500000000000000", "300000000000000000000000"] {
             let mut p = seed_pay();
@@ -354,11 +358,11 @@ mod tests {
         assert!(matches!(check(|p| p.subject = "码".repeat(257)), ValidationError::TooLong { field: "subject", .. }));
         assert!(matches!(
             check(|p| p.total_amount = Money::ZERO),
-            ValidationError::Invalid { field: "total_amount", .. }
+            ValidationError::Documented { field: "total_amount", code: errors::TOTAL_FEE_EXCEED, .. }
         ));
         assert!(matches!(
             check(|p| p.total_amount = Money::from_fen(10_000_000_001)),
-            ValidationError::Invalid { field: "total_amount", .. }
+            ValidationError::Documented { field: "total_amount", code: errors::TOTAL_FEE_EXCEED, .. }
         ));
         assert!(matches!(
             check(|p| p.timeout_express = Some("1.5h".into())),
@@ -407,7 +411,9 @@ mod tests {
         let bad_qr = TradePrecreate { qr_code_timeout_express: Some("0m".into()), ..pre.clone() };
         assert!(matches!(bad_qr.validate(), Err(ValidationError::Invalid { field: "qr_code_timeout_express", .. })));
         let too_much = TradePrecreate { total_amount: "100000000.01".parse().unwrap(), ..pre };
-        assert!(matches!(too_much.validate(), Err(ValidationError::Invalid { field: "total_amount", .. })));
+        let e = too_much.validate().unwrap_err();
+        assert!(matches!(e, ValidationError::Documented { field: "total_amount", .. }));
+        assert_eq!(e.sub_code(), Some(errors::TOTAL_FEE_EXCEED));
         // A missing amount is not a zero amount: it does not decode (issue 8, "models keep required").
         let no_amount =
             decode_request::<TradePrecreate>(&[("biz_content".into(), r#"{"out_trade_no":"1","subject":"s"}"#.into())]);

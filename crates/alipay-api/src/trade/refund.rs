@@ -49,7 +49,8 @@ impl AlipayRequest for TradeRefund {
 
     fn validate(&self) -> Result<(), ValidationError> {
         validate_trade_key(self.out_trade_no.as_deref(), self.trade_no.as_deref())?;
-        validate::amount("refund_amount", self.refund_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)?;
+        validate::amount("refund_amount", self.refund_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)
+            .map_err(|e| e.documented(super::errors::REASON_TRADE_REFUND_FEE_ERR))?;
         validate::optional("out_request_no", self.out_request_no.as_deref(), 64)?;
         validate::optional("refund_reason", self.refund_reason.as_deref(), 256)?;
         validate::optional("operator_id", self.operator_id.as_deref(), 30)?;
@@ -177,7 +178,7 @@ mod tests {
         let no_key = TradeRefund { out_trade_no: None, trade_no: None, ..seed_refund() };
         assert!(matches!(no_key.validate(), Err(ValidationError::MissingOneOf { .. })));
         let zero = TradeRefund { refund_amount: Money::ZERO, ..seed_refund() };
-        assert!(matches!(zero.validate(), Err(ValidationError::Invalid { field: "refund_amount", .. })));
+        assert!(matches!(zero.validate(), Err(ValidationError::Documented { field: "refund_amount", .. })));
         let long = TradeRefund { out_request_no: Some("9".repeat(65)), ..seed_refund() };
         assert!(matches!(long.validate(), Err(ValidationError::TooLong { field: "out_request_no", max: 64, .. })));
         let reason = TradeRefund { refund_reason: Some("退".repeat(257)), ..seed_refund() };

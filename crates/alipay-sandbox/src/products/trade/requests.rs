@@ -9,6 +9,7 @@
 //! - `ACQ.INVALID_PARAMETER` (参数无效) for everything else: missing `biz_content`, bad JSON, wrong types,
 //!   an amount with more than two decimals, missing or too long fields, a bad `timeout_express`.
 
+use alipay_api::sub_code::SubCode;
 use alipay_api::trade::{TradeAppPay, TradePagePay, TradePay, TradePrecreate, TradeRefund, TradeWapPay};
 use alipay_api::{DecodeError, TimeoutExpress, ValidationError};
 use alipay_core::{Money, Timestamp};
@@ -22,15 +23,11 @@ pub enum BizError {
     /// `ACQ.INVALID_PARAMETER`: unreadable, or a field rule is broken.
     #[error("参数无效: {0}")]
     InvalidParameter(String),
-    /// `ACQ.TOTAL_FEE_EXCEED`: the amount is outside 0.01..=100000000.00.
-    #[error("订单总金额超过限额")]
-    TotalFeeExceed,
-    /// `ACQ.REASON_TRADE_REFUND_FEE_ERR`: the refund amount is not positive.
-    #[error("退款金额无效")]
-    RefundFeeError,
-    /// `ACQ.PAYMENT_AUTH_CODE_INVALID`: the payment code is malformed.
-    #[error("支付授权码无效")]
-    AuthCodeInvalid,
+    /// A field rule the model documents with its own sub-code (`ACQ.TOTAL_FEE_EXCEED`,
+    /// `ACQ.REASON_TRADE_REFUND_FEE_ERR`, `ACQ.PAYMENT_AUTH_CODE_INVALID`: `alipay_api::trade::errors`), read from
+    /// the model's error ([`ValidationError::sub_code`]), never from a field's name.
+    #[error("{}", .0.msg)]
+    Documented(SubCode),
 }
 
 impl BizError {
@@ -38,16 +35,13 @@ impl BizError {
     /// `alipay.trade.precreate`, `.cancel` and `.refund` in public merchant code and SDK fixtures); what was wrong
     /// goes to the sandbox's log (`ACQ.INVALID_PARAMETER` with `detail`), not into the answer.
     pub fn reply(&self) -> Reply {
-        let sub = match self {
+        match self {
             BizError::InvalidParameter(detail) => {
                 tracing::info!(%detail, "ACQ.INVALID_PARAMETER");
-                return Reply::business("ACQ.INVALID_PARAMETER", "参数无效");
+                Reply::business("ACQ.INVALID_PARAMETER", "参数无效")
             }
-            BizError::TotalFeeExceed => "ACQ.TOTAL_FEE_EXCEED",
-            BizError::RefundFeeError => "ACQ.REASON_TRADE_REFUND_FEE_ERR",
-            BizError::AuthCodeInvalid => "ACQ.PAYMENT_AUTH_CODE_INVALID",
-        };
-        Reply::business(sub, &self.to_string())
+            BizError::Documented(code) => Reply::business(code.code, code.msg),
+        }
     }
 }
 
@@ -68,11 +62,9 @@ impl From<DecodeError> for BizError {
 
 impl From<ValidationError> for BizError {
     fn from(e: ValidationError) -> Self {
-        match (&e, e.field()) {
-            (ValidationError::Invalid { .. }, "total_amount") => BizError::TotalFeeExceed,
-            (ValidationError::Invalid { .. }, "refund_amount") => BizError::RefundFeeError,
-            (ValidationError::Invalid { .. }, "auth_code") => BizError::AuthCodeInvalid,
-            _ => BizError::InvalidParameter(e.to_string()),
+        match e.sub_code() {
+            Some(code) => BizError::Documented(code),
+            None => BizError::InvalidParameter(e.to_string()),
         }
     }
 }
