@@ -15,7 +15,9 @@
 //! | [`ebpp`] | `alipay.ebpp.bill.add`, `.get` | 000 |
 //! | [`deduct`] | `alipay.ebpp.pdeduct.*` | 000, 002, 004 |
 //! | [`coupon`] | `alipay.fund.coupon.*` (cash red packets) | 003 |
+//! | [`auth`] | `alipay.system.oauth.token`, `alipay.user.info.share`, `alipay.open.auth.token.app`, `.query` (authorization) | issue 16 |
 
+pub(crate) mod auth;
 pub(crate) mod bill;
 pub(crate) mod coupon;
 pub(crate) mod deduct;
@@ -33,7 +35,8 @@ pub(crate) fn admin_router(state: Arc<SandboxState>) -> axum::Router {
     trade::admin::router(Arc::clone(&state))
         .merge(ebpp::admin::router(Arc::clone(&state)))
         .merge(deduct::admin::router(Arc::clone(&state)))
-        .merge(coupon::admin::router(state))
+        .merge(coupon::admin::router(Arc::clone(&state)))
+        .merge(auth::admin::router(state))
 }
 
 /// Applies every family's clock-driven transitions due at `now` (trade timeouts and refund-window ends,

@@ -60,6 +60,7 @@ pub trait Repo:
     + crate::products::deduct::store::DeductRepo
     + crate::products::coupon::store::CouponRepo
     + crate::products::bill::store::BillRepo
+    + crate::products::auth::store::AuthRepo
     + ledger::LedgerRepo
     + calls::CallLogRepo
     + crate::modes::ModesRepo

@@ -57,6 +57,7 @@ const COMPONENTS: &[(&str, &[&str])] = &[
     ("modes", crate::modes::MIGRATIONS),
     ("bill", crate::products::bill::store::MIGRATIONS),
     ("calls", super::calls::MIGRATIONS),
+    ("auth", crate::products::auth::store::MIGRATIONS),
 ];
 
 /// One migration still to apply: the core's (`component` `None`) or a component's.
