@@ -35,17 +35,13 @@ use crate::{AlipayRequest, Timestamp, Transport};
 
 string_enum! {
     /// `grant_type`: exchange a code, or refresh with a refresh token.
+    #[derive(Default)]
     pub enum GrantType {
         /// Exchange an authorization code (`code`).
+        #[default]
         AuthorizationCode = "authorization_code",
         /// Refresh (`refresh_token`).
         RefreshToken = "refresh_token",
-    }
-}
-
-impl Default for GrantType {
-    fn default() -> Self {
-        GrantType::AuthorizationCode
     }
 }
 
