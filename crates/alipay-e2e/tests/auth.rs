@@ -426,5 +426,36 @@ async fn consent_pages_refuse_bad_requests_and_forged_posts() {
         }
     }
     assert_eq!(post(forged, "same-origin").await.unwrap().status(), 403, "the ticket binds the redirect");
+    let mut stranger = form.clone();
+    for (k, v) in &mut stranger {
+        if k == "logon_id" {
+            *v = "nobody@example".into();
+        }
+    }
+    let unknown = post(stranger, "same-origin").await.unwrap();
+    assert_eq!(unknown.status(), 200, "the page again, no redirect");
+    assert!(unknown.text().await.unwrap().contains("data-testid=\"message\""));
     assert_eq!(post(form, "same-origin").await.unwrap().status(), 302);
+}
+
+/// A code is single use even when two exchanges race (on PostgreSQL the two transactions conflict on the
+/// code's row and the one that runs again sees it used): exactly one answer has a token, the other
+/// `isv.code-invalid`. The same for a refresh token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_exchanges_of_one_code_give_one_token() {
+    let env = Env::start().await;
+    let buyer = env.admin.create_buyer(&NewBuyer::new("1.00", "1.00")).await.unwrap();
+    for _ in 0..3 {
+        let code = get(&env.user_consents(&env.config.app_id, &buyer.logon_id, "auth_base").await, "auth_code");
+        let (a, b) = tokio::join!(env.client.oauth_token(&code), env.client.oauth_token(&code));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let won: Vec<_> = [&a, &b].iter().filter(|r| r.status.is_success()).map(|r| r.body.clone()).collect();
+        assert_eq!(won.len(), 1, "{:?} / {:?}", a.status, b.status);
+        let lost = if a.status.is_success() { &b } else { &a };
+        assert_eq!(lost.status.sub_code.as_deref(), Some("isv.code-invalid"));
+        let refresh = won[0].refresh_token.clone().unwrap();
+        let (x, y) = tokio::join!(env.client.oauth_refresh(&refresh), env.client.oauth_refresh(&refresh));
+        let ok = [x.unwrap(), y.unwrap()].iter().filter(|r| r.status.is_success()).count();
+        assert_eq!(ok, 1, "one refresh per refresh token");
+    }
 }
