@@ -107,30 +107,31 @@ impl AlipayRequest for SystemOauthToken {
     }
 }
 
-/// Business fields of the `alipay.system.oauth.token` answer.
+/// Business fields of the `alipay.system.oauth.token` answer, in production's order (a success has no
+/// `code`/`msg`: only these fields; [`crate::ApiResponse`] reads it as a success).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SystemOauthTokenResponse {
-    /// The user's `2088…` id (apps that get user ids).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    /// The user's open id in this app (apps that get open ids).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub open_id: Option<String>,
     /// The access token (`auth_token` of `alipay.user.info.share`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
-    /// Seconds the access token lives, from `auth_start`.
-    #[serde(default, deserialize_with = "seconds", skip_serializing_if = "Option::is_none")]
-    pub expires_in: Option<i64>,
-    /// The refresh token (single use: a refresh answers a new one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
-    /// Seconds the refresh token lives, from `auth_start`.
-    #[serde(default, deserialize_with = "seconds", skip_serializing_if = "Option::is_none")]
-    pub re_expires_in: Option<i64>,
     /// When the token's lifetime started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_start: Option<Timestamp>,
+    /// Seconds the access token lives, from `auth_start`.
+    #[serde(default, deserialize_with = "seconds", skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+    /// Seconds the refresh token lives, from `auth_start`.
+    #[serde(default, deserialize_with = "seconds", skip_serializing_if = "Option::is_none")]
+    pub re_expires_in: Option<i64>,
+    /// The refresh token (single use: a refresh answers a new one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The user's open id in this app (apps that get open ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
+    /// The user's `2088…` id (apps that get user ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     /// Fields this version does not model, preserved as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -439,6 +440,14 @@ mod tests {
         assert_eq!(r.user_id, None);
         let legacy: SystemOauthTokenResponse = serde_json::from_str(r#"{"expires_in":"300"}"#).unwrap();
         assert_eq!(legacy.expires_in, Some(300));
+        // As an answer: no status fields is a success.
+        let answer: ApiResponse<SystemOauthTokenResponse> = serde_json::from_str(body).unwrap();
+        assert!(answer.status.is_success());
+        assert_eq!(answer.body.access_token.as_deref(), Some("authusrB60c6c42b28524c2d9fc52835c3a4cX83"));
+        let refused: ApiResponse<SystemOauthTokenResponse> =
+            serde_json::from_str(r#"{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.code-invalid"}"#)
+                .unwrap();
+        assert!(!refused.status.is_success());
     }
 
     #[test]

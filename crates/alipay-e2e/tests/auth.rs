@@ -190,7 +190,9 @@ async fn user_consent_gives_the_apps_own_id_and_tokens_that_refresh() {
 /// `java/src/test/java/com/alipay/easysdk/base/oauth/ClientTest.java`, a production answer), answered under
 /// `error_response` as production does (`alipay-sdk` for Node, `lib/alipay.js`'s sample answer
 /// `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.code-invalid",…}}`), and change
-/// nothing; an access token past its 15 days is `20001 aop.auth-token-time-out` 访问令牌已过期 (Alipay's public
+/// nothing; a success carries no `code`/`msg` (production answers pasted in public projects, e.g.
+/// `lihongsheng/payment-sdk` `adapter/alipay/user/user_test.go` test: `{"alipay_system_oauth_token_response":{"access_token":"authusrB…",
+/// "auth_start":"2025-10-15 13:19:21","expires_in":1296000,…}`); an access token past its 15 days is `20001 aop.auth-token-time-out` 访问令牌已过期 (Alipay's public
 /// error table, 公共错误码).
 #[tokio::test]
 async fn used_expired_or_foreign_codes_are_refused_and_change_nothing() {
@@ -215,7 +217,16 @@ async fn used_expired_or_foreign_codes_are_refused_and_change_nothing() {
     assert_eq!(foreign.status.sub_code.as_deref(), Some("isv.code-invalid"));
     assert!(env.client.oauth_token(&other_code).await.unwrap().status.is_success(), "unchanged by the refusal");
 
-    // The failure is under error_response, signed: the raw answer.
+    // A success has no code/msg, only the token fields in production's order; a failure is under
+    // error_response, signed: the raw answers.
+    let fresh = get(&env.user_consents(&env.config.app_id, &buyer.logon_id, "auth_base").await, "auth_code");
+    let raw = raw_oauth_token(&env, &fresh).await;
+    assert!(raw.starts_with("{\"alipay_system_oauth_token_response\":{\"access_token\":\"authusrB"), "{raw}");
+    let object = raw.split("},\"sign\"").next().unwrap();
+    assert!(!object.contains("\"code\"") && !object.contains("\"msg\""), "{raw}");
+    let order = ["access_token", "auth_start", "expires_in", "re_expires_in", "refresh_token", "user_id"];
+    let at: Vec<usize> = order.iter().map(|k| object.find(&format!("\"{k}\":")).unwrap()).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{raw}");
     let raw = raw_oauth_token(&env, &code).await;
     assert!(raw.starts_with("{\"error_response\":{\"code\":\"40002\""), "{raw}");
     assert!(raw.contains("\"sign\":\""), "{raw}");

@@ -42,7 +42,12 @@
 //! `alipay.system.oauth.token`'s failures are answered under `error_response`, not under the method's key, as
 //! production answers them (the Node SDK's own example of an answer, `alipay-sdk` `lib/alipay.js`:
 //! `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.code-invalid","sub_msg":"授权码code无效"}}`;
-//! the same in several SDKs' fixtures); see [`errors_under_error_response`]. Lifetimes: [`engine`].
+//! the same in several SDKs' fixtures); see [`errors_under_error_response`]. Its successes carry no `code`/`msg`,
+//! only the token fields in this order: `{"alipay_system_oauth_token_response":{"access_token":"authusrB…",
+//! "auth_start":"2025-10-15 13:19:21","expires_in":1296000,"re_expires_in":2592000,"refresh_token":"authusrB…",
+//! "open_id":"083l…"},"sign":"…"}` (a production answer in `lihongsheng/payment-sdk` `adapter/alipay/user/user_test.go`, and older
+//! ones with `user_id` pasted in public projects, e.g. `…"refresh_token":"authusrB…X01","user_id":"2088902487861012"}`).
+//! Lifetimes: [`engine`].
 
 pub(crate) mod admin;
 pub(crate) mod engine;
