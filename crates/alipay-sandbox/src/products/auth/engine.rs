@@ -40,6 +40,51 @@ pub const APP_REFRESH_TTL: i64 = 32_140_800;
 /// How long a refreshed `app_auth_token` keeps working.
 pub const APP_REFRESH_GRACE: i64 = 600;
 
+/// The methods an `app_auth_token` may call for its merchant (`auth_methods` of the query): every merchant
+/// method the gateway serves (a test keeps the list equal to the gateway's table, less the authorization methods
+/// themselves and the certificate download, which are the app's own). Named from the `alipay-api` models, so the
+/// engine needs nothing of the gateway.
+pub const AUTH_METHODS: &[&str] = {
+    use alipay_api::bill::BillDownloadUrlQuery;
+    use alipay_api::coupon::{
+        CouponOperationQuery, CouponOrderAgreementPay, CouponOrderAppPay, CouponOrderDisburse, CouponOrderPagePay,
+        CouponOrderRefund,
+    };
+    use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel, PdeductSignQuery};
+    use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
+    use alipay_api::trade::{
+        TradeAppPay, TradeCancel, TradeClose, TradeFastpayRefundQuery, TradePagePay, TradePay, TradePrecreate,
+        TradeQuery, TradeRefund, TradeWapPay,
+    };
+    use alipay_api::AlipayRequest;
+    &[
+        TradePay::METHOD,
+        TradePrecreate::METHOD,
+        TradeQuery::METHOD,
+        TradeCancel::METHOD,
+        TradeClose::METHOD,
+        TradeRefund::METHOD,
+        TradeFastpayRefundQuery::METHOD,
+        TradePagePay::METHOD,
+        TradeWapPay::METHOD,
+        TradeAppPay::METHOD,
+        BillDownloadUrlQuery::METHOD,
+        EbppBillAdd::METHOD,
+        EbppBillGet::METHOD,
+        PdeductSignAdd::METHOD,
+        PdeductSignQuery::METHOD,
+        PdeductSignCancel::METHOD,
+        PdeductPay::METHOD,
+        PdeductBillPayStatus::METHOD,
+        CouponOrderAgreementPay::METHOD,
+        CouponOrderPagePay::METHOD,
+        CouponOrderAppPay::METHOD,
+        CouponOrderDisburse::METHOD,
+        CouponOrderRefund::METHOD,
+        CouponOperationQuery::METHOD,
+    ]
+};
+
 /// `auth_base`: the user's id only (silent in production).
 pub const SCOPE_BASE: &str = "auth_base";
 /// `auth_user`: the user's id and public profile (`alipay.user.info.share`).
@@ -409,7 +454,7 @@ pub fn app_token_query(
     let ends_at = repo.auth_token(&grant.app_auth_token)?.map(|t| t.expires_at);
     let valid = !grant.revoked && ends_at.is_some_and(|end| end > now);
     let auth_end = ends_at.unwrap_or(now);
-    let methods = crate::gateway::methods::METHODS.iter().map(|m| m.name.to_owned()).collect();
+    let methods = AUTH_METHODS.iter().map(|m| (*m).to_owned()).collect();
     let body = OpenAuthTokenAppQueryResponse {
         user_id: Some(grant.merchant_pid.clone()),
         auth_app_id: Some(grant.auth_app_id.clone()),

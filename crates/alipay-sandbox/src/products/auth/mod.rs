@@ -116,3 +116,25 @@ impl Handler for OpenAuthTokenAppQuery {
         lookup(state, call, |repo, c| engine::app_token_query(repo, &c.caller, c.now, c.request))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alipay_api::AlipayRequest;
+
+    #[test]
+    fn an_app_auth_token_may_call_every_merchant_method_of_the_gateway() {
+        let own = [
+            alipay_api::auth::SystemOauthToken::METHOD,
+            alipay_api::auth::UserInfoShare::METHOD,
+            alipay_api::auth::OpenAuthTokenApp::METHOD,
+            alipay_api::auth::OpenAuthTokenAppQuery::METHOD,
+            crate::modes::CERT_DOWNLOAD,
+        ];
+        let mut served: Vec<&str> =
+            crate::gateway::methods::METHODS.iter().map(|m| m.name).filter(|m| !own.contains(m)).collect();
+        let mut listed = super::engine::AUTH_METHODS.to_vec();
+        served.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(served, listed);
+    }
+}
