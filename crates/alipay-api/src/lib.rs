@@ -17,6 +17,7 @@
 //! | [`notify`] | the trade notification (trade.md) | `notify_type=trade_status_sync` |
 //! | [`ebpp`] | bill payment, 账单缴费 (000) | `alipay.ebpp.bill.add`, `.get` (top-level form fields) |
 //! | [`deduct`] | direct deduct, 代扣 (000, 002, 004) | `alipay.ebpp.pdeduct.sign.add`, `.sign.query`, `.sign.cancel`, `.pay`, `.bill.pay.status` |
+//! | [`auth`] | user and app authorization (issue 16) | `alipay.system.oauth.token`, `alipay.user.info.share`, `alipay.open.auth.token.app`, `.app.query` |
 //! | [`cert`] | certificate mode (spec) | `alipay.open.app.alipaycert.download` |
 //! | [`coupon`] | cash red packets, 现金红包 (003) | `alipay.fund.coupon.order.app.pay`, `.page.pay`, `.agreement.pay`, `.disburse`, `.refund`, `alipay.fund.coupon.operation.query` |
 //!
@@ -40,6 +41,7 @@
 
 #[macro_use]
 mod macros;
+pub mod auth;
 pub mod bill;
 pub mod bill_file;
 pub mod bill_ledger;

@@ -11,7 +11,8 @@ const STATUS_FIELDS: [&str; 4] = ["code", "msg", "sub_code", "sub_msg"];
 
 /// A method's answer: `code`/`msg`/`sub_code`/`sub_msg` and the business fields `T`.
 ///
-/// On the wire both are one flat object, status first. Business fields are all optional in the models, since
+/// On the wire both are one flat object, status first. An answer with none of the status fields is a success
+/// (production's `alipay.system.oauth.token` answers only its token fields). Business fields are all optional in the models, since
 /// failures (and 10003 answers) carry only some of them.
 ///
 /// ```
@@ -52,7 +53,13 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for ApiResponse<T> {
                 status_map.insert(key.to_owned(), v);
             }
         }
-        let status = serde_json::from_value(Value::Object(status_map)).map_err(D::Error::custom)?;
+        // A success without `code`/`msg` (`alipay.system.oauth.token` answers so in production): a success, as
+        // the official Java SDK reads it (`isSuccess()`: no `sub_code`).
+        let status = if status_map.is_empty() {
+            ApiStatus::success()
+        } else {
+            serde_json::from_value(Value::Object(status_map)).map_err(D::Error::custom)?
+        };
         let body = serde_json::from_value(Value::Object(map)).map_err(D::Error::custom)?;
         Ok(ApiResponse { status, body })
     }

@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 mod builder;
 mod client;
 mod config;

@@ -210,6 +210,25 @@ async fn every_method_is_signed_sent_and_verified() {
             },
         )
         .await;
+        // Authorization (issue 16): oauth.token and user.info.share send top-level fields.
+        check(&gw, c, alipay_api::auth::SystemOauthToken::authorization_code("4b203fe6c11548bcabd8da5bb087a83b")).await;
+        check(&gw, c, alipay_api::auth::SystemOauthToken::refresh("authusrB5b807e61b5b54125a834a3f10c499X83")).await;
+        check(
+            &gw,
+            c,
+            alipay_api::auth::UserInfoShare { auth_token: "authusrB60c6c42b28524c2d9fc52835c3a4cX83".into() },
+        )
+        .await;
+        check(&gw, c, alipay_api::auth::OpenAuthTokenApp::authorization_code("P1798b23682e34d96859afa000000003")).await;
+        check(&gw, c, alipay_api::auth::OpenAuthTokenApp::refresh("201510BB09dece3ea7654531b66bf9f97cdceE67")).await;
+        check(
+            &gw,
+            c,
+            alipay_api::auth::OpenAuthTokenAppQuery {
+                app_auth_token: "201510BBb507dc9f5efe41a0b98ae22f01519X62".into(),
+            },
+        )
+        .await;
 
         // The two that make no HTTP call: signed order string and page form.
         let app = CouponOrderAppPay {

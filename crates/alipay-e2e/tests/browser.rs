@@ -276,3 +276,120 @@ async fn a_red_packet_funded_through_the_cashier() {
     b.shot("merchant-funded").await;
     b.stop().await;
 }
+
+/// The ISV flow in a real browser (issue 16): a merchant opens the app-to-app authorization page
+/// (`/oauth2/appToAppAuth.htm?app_id=&redirect_uri=&state=`, production's `openauth.alipay.com` path and
+/// parameters), signs in with its pid and authorizes; the browser lands on the ISV's callback with
+/// `app_id`, `source=alipay_app_auth`, `app_auth_code` and `state` (callbacks pasted in public projects, e.g.
+/// `…?app_id=2019011162891191&source=alipay_app_auth&app_auth_code=f841…X27`). The ISV exchanges the code
+/// (`alipay.open.auth.token.app`), creates and refunds a trade for the merchant with the `app_auth_token`; the
+/// trade is the merchant's, and another merchant's token cannot touch it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_authorizes_an_isv_app_in_a_browser() {
+    use alipay_api::trade::TradeRefund;
+    use alipay_client::CallOptions;
+    use alipay_sandbox_admin::{NewApp, NewBuyer, ScanTrade};
+    use axum::extract::Query;
+    if !browser_available() {
+        return;
+    }
+    let env = Env::start().await;
+    let admin = &env._admin;
+    let app = |open_id| NewApp { open_id: Some(open_id), ..Default::default() };
+    let client_of = |a: &alipay_sandbox_admin::RegisteredApp| {
+        let cfg: alipay_client::ClientConfig = serde_json::from_value(serde_json::to_value(a).unwrap()).unwrap();
+        AlipayClient::from_config(&cfg).unwrap()
+    };
+    let isv = admin.register_app(&app(false)).await.unwrap();
+    let isv_client = client_of(&isv);
+    let merchant = admin.register_app(&app(false)).await.unwrap();
+    let merchant_client = client_of(&merchant);
+
+    // The ISV's callback page: records what the browser brought.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<(String, String)>>();
+    let callback = axum::Router::new().route(
+        "/cb",
+        axum::routing::get(move |Query(q): Query<Vec<(String, String)>>| async move {
+            tx.send(q).ok();
+            axum::response::Html(
+                "<html><head><title>ISV</title></head><body><p data-testid=\"isv-callback\">授权完成</p></body></html>",
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cb_url = format!("http://{}/cb", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, callback).await });
+
+    let mut b = Browser::start("isv-app-auth", false).await;
+    let url = alipay_client::auth::app_to_app_authorize_url(&env.base, &isv.app_id, &cb_url, Some("b-1"));
+    b.client.goto(&url).await.unwrap();
+    let asking = b.testid("consent-app").await.text().await.unwrap();
+    assert!(asking.contains(&isv.app_id), "{asking}");
+    assert!(b.title().await.contains("商家授权"));
+    b.testid("merchant-pid").await.send_keys(&merchant.merchant_pid).await.unwrap();
+    b.shot("app-auth-consent").await;
+    b.testid("app-auth-agree").await.click().await.unwrap();
+    b.testid("isv-callback").await;
+    assert!(b.client.current_url().await.unwrap().as_str().starts_with(&cb_url));
+    b.shot("isv-callback").await;
+    b.stop().await;
+
+    let got = rx.recv().await.unwrap();
+    let get = |k: &str| got.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    assert_eq!(
+        (get("app_id"), get("source"), get("state")),
+        (isv.app_id.clone(), "alipay_app_auth".into(), "b-1".into())
+    );
+    let exchanged = isv_client.app_auth_token(&get("app_auth_code")).await.unwrap();
+    assert!(exchanged.status.is_success(), "{:?}", exchanged.status);
+    let token = exchanged.body.token().unwrap().clone();
+    assert_eq!(token.user_id.as_deref(), Some(merchant.merchant_pid.as_str()));
+    let for_merchant = CallOptions::for_merchant(token.app_auth_token.as_deref().unwrap());
+
+    let pre = TradePrecreate {
+        out_trade_no: "ISVB1".into(),
+        total_amount: "12.00".parse().unwrap(),
+        subject: "ISV 代下单".into(),
+        ..Default::default()
+    };
+    assert!(isv_client.execute_with(&pre, &for_merchant).await.unwrap().status.is_success());
+    let buyer = admin.create_buyer(&NewBuyer::new("100.00", "100.00")).await.unwrap();
+    let scan = ScanTrade {
+        app_id: Some(merchant.app_id.clone()),
+        out_trade_no: Some("ISVB1".into()),
+        buyer_id: Some(buyer.user_id),
+        confirm: true,
+        ..Default::default()
+    };
+    assert_eq!(admin.scan_trade(&scan).await.unwrap().trade_status, "TRADE_SUCCESS", "the merchant's trade");
+    let refund = TradeRefund {
+        out_trade_no: Some("ISVB1".into()),
+        refund_amount: "12.00".parse().unwrap(),
+        ..Default::default()
+    };
+    let refunded = isv_client.execute_with(&refund, &for_merchant).await.unwrap();
+    assert!(refunded.status.is_success(), "{:?}", refunded.status);
+    let q = TradeQuery { out_trade_no: Some("ISVB1".into()), ..Default::default() };
+    let seen = merchant_client.execute(&q).await.unwrap();
+    assert_eq!(
+        seen.body.trade_status,
+        Some(TradeStatus::TradeClosed),
+        "refunded in full, seen by the merchant's own app"
+    );
+
+    // Another merchant's token (through the same ISV) cannot touch it.
+    let other = admin.register_app(&app(false)).await.unwrap();
+    let other_token = admin
+        .issue_auth_token(&alipay_sandbox_admin::NewAuthToken {
+            app_id: isv.app_id.clone(),
+            merchant_pid: other.merchant_pid.clone(),
+            ttl_secs: None,
+        })
+        .await
+        .unwrap()
+        .app_auth_token;
+    let theirs = CallOptions::for_merchant(&other_token);
+    let q2 = isv_client.execute_with(&q, &theirs).await.unwrap();
+    assert_eq!(q2.status.sub_code.as_deref(), Some("ACQ.TRADE_NOT_EXIST"));
+    assert!(!isv_client.execute_with(&refund, &theirs).await.unwrap().status.is_success());
+}

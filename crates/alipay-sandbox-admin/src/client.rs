@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::accept::*;
+use crate::auth::*;
 use crate::common::*;
 use crate::coupon::*;
 use crate::ebpp::*;
@@ -231,6 +232,11 @@ impl AdminClient {
     /// `POST /admin/auth-tokens`.
     pub async fn issue_auth_token(&self, token: &NewAuthToken) -> Result<AuthToken, AdminError> {
         self.post("/admin/auth-tokens", token).await
+    }
+
+    /// `POST /admin/auth/app-tokens/revoke`: the merchant cancels an app authorization.
+    pub async fn revoke_app_auth_token(&self, token: &RevokeAppAuthToken) -> Result<RevokedAppAuthToken, AdminError> {
+        self.post("/admin/auth/app-tokens/revoke", token).await
     }
 
     /// `GET /admin/merchants/{pid}`.

@@ -5,7 +5,7 @@
 //! and every client (the `alipay admin` command, the tests, the examples), and [`AdminClient`], an async client
 //! with one method per route (feature `client`, on by default; without it the crate holds only the types).
 //!
-//! The routes, in four tables: [`accept`] (the call log and the acceptance checks), [`common`] (apps, buyers, trades, clock, faults, notifications, reset),
+//! The routes, in five tables: [`accept`] (the call log and the acceptance checks), [`auth`] (authorization), [`common`] (apps, buyers, trades, clock, faults, notifications, reset),
 //! [`ebpp`] (EBPP bills and direct deduct), [`coupon`] (cash red packets). Every type is also exported at the
 //! crate root.
 //!
@@ -35,6 +35,7 @@
 //! ```
 
 pub mod accept;
+pub mod auth;
 pub mod common;
 pub mod coupon;
 pub mod ebpp;
@@ -43,6 +44,7 @@ pub mod ebpp;
 mod client;
 
 pub use accept::*;
+pub use auth::*;
 #[cfg(feature = "client")]
 pub use client::{AdminClient, AdminError, Method};
 pub use common::*;

@@ -13,39 +13,48 @@ pub struct Reply {
     pub status: ApiStatus,
     /// Business fields.
     pub body: Map<String, Value>,
+    /// A success is written without `code`/`msg` ([`Reply::bare_success`]).
+    bare_success: bool,
 }
 
 impl Reply {
     /// `10000 Success` with no fields yet.
     pub fn success() -> Reply {
-        Reply { status: ApiStatus::success(), body: Map::new() }
+        Reply { status: ApiStatus::success(), body: Map::new(), bare_success: false }
     }
 
     /// A code with its standard message.
     pub fn of(code: ResultCode) -> Reply {
-        Reply { status: ApiStatus::of(code), body: Map::new() }
+        Reply { status: ApiStatus::of(code), body: Map::new(), bare_success: false }
     }
 
     /// `40004 Business Failed` with a sub-code.
     pub fn business(sub_code: &str, sub_msg: &str) -> Reply {
-        Reply { status: ApiStatus::business_failed(sub_code, sub_msg), body: Map::new() }
+        Reply { status: ApiStatus::business_failed(sub_code, sub_msg), body: Map::new(), bare_success: false }
     }
 
     /// Any code with a sub-code.
     pub fn error(code: ResultCode, sub_code: &str, sub_msg: &str) -> Reply {
-        Reply { status: ApiStatus::with_sub(code, sub_code, sub_msg), body: Map::new() }
+        Reply { status: ApiStatus::with_sub(code, sub_code, sub_msg), body: Map::new(), bare_success: false }
     }
 
     /// A status plus a typed business body from `alipay-api`: the very type the SDK deserialises, so the two
     /// sides cannot drift apart. Field order is the type's.
     pub fn typed<T: Serialize>(status: ApiStatus, body: &T) -> Reply {
         match serde_json::to_value(body) {
-            Ok(Value::Object(body)) => Reply { status, body },
+            Ok(Value::Object(body)) => Reply { status, body, bare_success: false },
             other => {
                 tracing::error!(?other, "a response body did not serialise to an object");
                 Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
             }
         }
+    }
+
+    /// This answer, if it is a success, is written with its business fields only, no `code`/`msg`: how
+    /// production answers `alipay.system.oauth.token` (`crate::products::auth`).
+    pub fn bare_success(mut self) -> Reply {
+        self.bare_success = true;
+        self
     }
 
     /// Adds a field (a `None` is left out).
@@ -60,8 +69,10 @@ impl Reply {
 impl Serialize for Reply {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("code", self.status.code.as_str())?;
-        map.serialize_entry("msg", &self.status.msg)?;
+        if !(self.bare_success && self.status.code.is_success()) {
+            map.serialize_entry("code", self.status.code.as_str())?;
+            map.serialize_entry("msg", &self.status.msg)?;
+        }
         if let Some(s) = &self.status.sub_code {
             map.serialize_entry("sub_code", s)?;
         }

@@ -80,7 +80,8 @@ fn code_of(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     // Inline test modules run to the end of the file by this crate's convention.
-    if let Some(at) = rest.find("#[cfg(test)]\nmod ") {
+    if let Some(at) = ["#[cfg(test)]\nmod ", "#[cfg(test)]\npub(crate) mod "].iter().filter_map(|m| rest.find(m)).min()
+    {
         rest = &rest[..at];
     }
     let bytes = rest.as_bytes();

@@ -33,6 +33,10 @@
 //! is also refused (403) when the browser says it comes from another site (`Sec-Fetch-Site: cross-site` or
 //! `same-site`, or an `Origin` whose host is not the request's `Host`).
 //!
+//! # Authorization pages (`/oauth2/publicAppAuthorize.htm`, `/oauth2/appToAppAuth.htm`: open like the cashier)
+//!
+//! User consent and app-to-app authorization (issue 16): see `consent.rs`.
+//!
 //! # The wallet (`GET /wallet`: console surface, needs the admin token off loopback)
 //!
 //! Pick a buyer; see the unpaid QR orders (precreated trades) with their QR codes and pay or refuse them;
@@ -57,6 +61,7 @@
 //! HTML is server-rendered with maud (compile-time checked templates, auto-escaping, no template files or
 //! build step; the console uses it too), no JavaScript, no external resources: it works offline.
 
+mod consent;
 mod pages;
 mod wallet;
 
@@ -358,7 +363,8 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
         .route("/cashier/{reference}/login", post(login))
         .route("/cashier/{reference}/pay", post(pay))
         .route("/cashier/{reference}/cancel", post(cancel))
-        .with_state(state)
+        .with_state(Arc::clone(&state))
+        .merge(consent::router(state))
 }
 
 type St = State<Arc<SandboxState>>;

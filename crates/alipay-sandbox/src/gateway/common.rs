@@ -38,8 +38,10 @@
 //!     `40002 isv.missing-app-cert-sn`.
 //! 16. no `encrypt_type` while the app has `encrypt_required` → `40001 isv.decryption-error-missing-encrypt-type`
 //!     (the public error table lists it under 40001, "缺少必选参数").
-//! 17. `app_auth_token` present but unknown, expired, or issued to another app →
-//!     `20001 aop.invalid-app-auth-token`.
+//! 17. `app_auth_token` present but unknown (or revoked: `POST /admin/auth/app-tokens/revoke`), or issued to
+//!     another app → `20001 aop.invalid-app-auth-token` 无效的应用授权令牌; past its lifetime (a refreshed token
+//!     10 minutes after the refresh, `crate::products::auth::engine`) → `20001 aop.app-auth-token-time-out`
+//!     应用授权令牌已过期 (Alipay's public error table, 公共错误码).
 //!
 //! Answers to failures of steps 1–4 use the `error_response` key (the method is not known); all others use
 //! `<method>_response`. Every answer but step 5's is signed with the sandbox's Alipay key, except
@@ -412,8 +414,9 @@ pub(crate) async fn acting_for(
     };
     let owned = token.to_owned();
     let found = state.store.lookup(move |r| r.auth_token(&owned)).await.ok().flatten();
-    match found.filter(|t| t.app_id == app.app_id && t.expires_at > state.clock.now()) {
-        Some(t) => Ok((t.merchant_pid, t.auth_app_id)),
+    match found.filter(|t| t.app_id == app.app_id) {
+        Some(t) if t.expires_at > state.clock.now() => Ok((t.merchant_pid, t.auth_app_id)),
+        Some(_) => Err((ResultCode::InsufficientTokenPermissions, "aop.app-auth-token-time-out", "应用授权令牌已过期")),
         None => Err((ResultCode::InsufficientTokenPermissions, "aop.invalid-app-auth-token", "无效的应用授权令牌")),
     }
 }

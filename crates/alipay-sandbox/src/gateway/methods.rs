@@ -67,6 +67,11 @@ pub(crate) static METHODS: &[Method] = &[
     entry::<CouponOrderDisburse>(),
     entry::<CouponOrderRefund>(),
     entry::<CouponOperationQuery>(),
+    // Authorization: user consent and app-to-app (issue 16).
+    entry::<alipay_api::auth::SystemOauthToken>(),
+    entry::<alipay_api::auth::UserInfoShare>(),
+    entry::<alipay_api::auth::OpenAuthTokenApp>(),
+    entry::<alipay_api::auth::OpenAuthTokenAppQuery>(),
     // Certificate mode: Alipay's certificates by SN (crate::modes).
     entry::<alipay_api::cert::AlipayCertDownload>(),
 ];

@@ -25,6 +25,7 @@ use axum::routing::{any, get};
 use axum::Router;
 
 use crate::faults::FaultKind;
+use crate::products;
 use crate::SandboxState;
 
 /// The gateway routes: `/gateway.do` and the bill downloads `GET /bills/{token}` ([`crate::products::bill::download`]).
@@ -207,11 +208,20 @@ async fn answer(
     let key = envelope::response_key(&checked.method);
     let (charset, sign_type) = (checked.charset, checked.sign_type);
     let modes = checked.answer.clone();
+    let method = checked.method.clone();
     match (execute(state, checked, base).await, page) {
         (Executed::Dropped(reply), _) => Outcome::Dropped(reply),
         // A fault's or a refusal's answer shows as the cashier's error page (not a success).
         (Executed::Answer(reply), Some(page)) => Outcome::Cashier { reply, page, urls },
-        (Executed::Answer(reply), None) => Outcome::Signed { key, reply, sign_type, charset, modes },
+        (Executed::Answer(reply), None) => {
+            // A few methods answer their failures under `error_response` (crate::products::auth).
+            let key = if !reply.status.code.is_success() && products::auth::errors_under_error_response(&method) {
+                envelope::ERROR_RESPONSE.to_owned()
+            } else {
+                key
+            };
+            Outcome::Signed { key, reply, sign_type, charset, modes }
+        }
     }
 }
 

@@ -15,7 +15,9 @@
 //! | [`ebpp`] | `alipay.ebpp.bill.add`, `.get` | 000 |
 //! | [`deduct`] | `alipay.ebpp.pdeduct.*` | 000, 002, 004 |
 //! | [`coupon`] | `alipay.fund.coupon.*` (cash red packets) | 003 |
+//! | [`auth`] | `alipay.system.oauth.token`, `alipay.user.info.share`, `alipay.open.auth.token.app`, `.query` (authorization) | issue 16 |
 
+pub(crate) mod auth;
 pub(crate) mod bill;
 mod cert_download;
 mod contract;
@@ -42,6 +44,7 @@ pub(crate) const COMPONENTS: crate::store::Components = &[
     ("deduct", deduct::store::MIGRATIONS),
     ("modes", crate::modes::MIGRATIONS),
     ("bill", bill::store::MIGRATIONS),
+    ("auth", auth::store::MIGRATIONS),
 ];
 
 /// Every family's simulation controls.
@@ -49,7 +52,8 @@ pub(crate) fn admin_router(state: Arc<SandboxState>) -> axum::Router {
     trade::admin::router(Arc::clone(&state))
         .merge(ebpp::admin::router(Arc::clone(&state)))
         .merge(deduct::admin::router(Arc::clone(&state)))
-        .merge(coupon::admin::router(state))
+        .merge(coupon::admin::router(Arc::clone(&state)))
+        .merge(auth::admin::router(state))
 }
 
 /// Applies every family's clock-driven transitions due at `now` (trade timeouts and refund-window ends,
