@@ -96,6 +96,8 @@ pub(crate) struct Method {
     pub run: for<'a> fn(&'a SandboxState, Checked, String) -> RunFuture<'a>,
     /// The answer of an injected failure ([`Handler::fault`]).
     pub fault: fn(FaultKind) -> Reply,
+    /// Its failures are answered under `error_response` (`Handler::FAILURES_UNDER_ERROR_RESPONSE`).
+    pub failures_under_error_response: bool,
 }
 
 impl std::fmt::Debug for Method {
@@ -106,7 +108,13 @@ impl std::fmt::Debug for Method {
 
 /// The table entry of the method whose request type is `H`.
 pub(crate) const fn entry<H: Handler>() -> Method {
-    Method { name: H::METHOD, access: H::ACCESS, run: run::<H>, fault: H::fault }
+    Method {
+        name: H::METHOD,
+        access: H::ACCESS,
+        run: run::<H>,
+        fault: H::fault,
+        failures_under_error_response: H::FAILURES_UNDER_ERROR_RESPONSE,
+    }
 }
 
 fn run<H: Handler>(state: &SandboxState, checked: Checked, base_url: String) -> RunFuture<'_> {

@@ -25,7 +25,6 @@ use axum::routing::{any, get};
 use axum::Router;
 
 use crate::faults::FaultKind;
-use crate::products;
 use crate::SandboxState;
 
 /// The gateway routes: `/gateway.do` and the bill downloads `GET /bills/{token}` ([`crate::products::bill::download`]).
@@ -208,14 +207,14 @@ async fn answer(
     let key = envelope::response_key(&checked.method);
     let (charset, sign_type) = (checked.charset, checked.sign_type);
     let modes = checked.answer.clone();
-    let method = checked.method.clone();
+    let failures_to_error_key = methods::find(&checked.method).is_some_and(|m| m.failures_under_error_response);
     match (execute(state, checked, base).await, page) {
         (Executed::Dropped(reply), _) => Outcome::Dropped(reply),
         // A fault's or a refusal's answer shows as the cashier's error page (not a success).
         (Executed::Answer(reply), Some(page)) => Outcome::Cashier { reply, page, urls },
         (Executed::Answer(reply), None) => {
-            // A few methods answer their failures under `error_response` (crate::products::auth).
-            let key = if !reply.status.code.is_success() && products::auth::errors_under_error_response(&method) {
+            // A few methods answer their failures under `error_response` (the table says which).
+            let key = if failures_to_error_key && !reply.status.code.is_success() {
                 envelope::ERROR_RESPONSE.to_owned()
             } else {
                 key

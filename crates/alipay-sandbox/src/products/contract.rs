@@ -58,6 +58,9 @@ pub(crate) trait Handler: AlipayRequest {
     type Family: Family;
     /// Read or write (shown in the method list).
     const ACCESS: Access;
+    /// Whether the method's failures are answered under `error_response` instead of `<method>_response`, as
+    /// production answers `alipay.system.oauth.token`'s (`crate::products::auth`); `false` for the others.
+    const FAILURES_UNDER_ERROR_RESPONSE: bool = false;
     /// The answer to a request that does not decode or breaks a field rule: the family's documented code,
     /// unless the method documents its own.
     fn refuse(refusal: Refusal) -> Reply {

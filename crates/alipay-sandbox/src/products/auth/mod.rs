@@ -42,7 +42,7 @@
 //! `alipay.system.oauth.token`'s failures are answered under `error_response`, not under the method's key, as
 //! production answers them (the Node SDK's own example of an answer, `alipay-sdk` `lib/alipay.js`:
 //! `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.code-invalid","sub_msg":"授权码code无效"}}`;
-//! the same in several SDKs' fixtures); see [`errors_under_error_response`]. Its successes carry no `code`/`msg`,
+//! the same in several SDKs' fixtures); see `Handler::FAILURES_UNDER_ERROR_RESPONSE`. Its successes carry no `code`/`msg`,
 //! only the token fields in this order: `{"alipay_system_oauth_token_response":{"access_token":"authusrB…",
 //! "auth_start":"2025-10-15 13:19:21","expires_in":1296000,"re_expires_in":2592000,"refresh_token":"authusrB…",
 //! "open_id":"083l…"},"sign":"…"}` (a production answer in `lihongsheng/payment-sdk` `adapter/alipay/user/user_test.go`, and older
@@ -56,17 +56,11 @@ pub(crate) mod store;
 use std::future::Future;
 
 use alipay_api::auth::{errors, OpenAuthTokenApp, OpenAuthTokenAppQuery, SystemOauthToken, UserInfoShare};
-use alipay_api::AlipayRequest;
 
 use crate::products::{lookup, write, Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
-
-/// Whether `method`'s failures are answered under `error_response` (the module documentation).
-pub(crate) fn errors_under_error_response(method: &str) -> bool {
-    method == SystemOauthToken::METHOD
-}
 
 /// The answer to a grant request whose fields are missing or broken.
 fn refuse_grant(refusal: Refusal) -> Reply {
@@ -89,6 +83,7 @@ impl Family for Auth {
 
 impl Handler for SystemOauthToken {
     type Family = Auth;
+    const FAILURES_UNDER_ERROR_RESPONSE: bool = true;
     const ACCESS: Access = Access::Write;
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         write(state, call, |repo, c| engine::oauth_token(repo, &c.caller, c.now, c.request))
