@@ -67,7 +67,8 @@ pub fn sync_params(
     let paid = trade.gmt_payment.is_some();
     let received = if paid { trade.total_amount } else { Money::ZERO };
     let time = |t: i64| Timestamp::from_unix(t);
-    let text = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    // Alipay leaves empty values out of a notification.
+    let present = |v: Option<String>| v.filter(|v| !v.is_empty());
     // An open-id app gets `buyer_open_id` instead of `buyer_id` (crate::openid).
     let (buyer_id, buyer_open_id) =
         crate::openid::OpenIds::split(crate::openid::of_app(repo, &trade.app_id)?.as_ref(), trade.buyer_id.as_ref());
@@ -81,18 +82,18 @@ pub fn sync_params(
         notify_type: "trade_status_sync".into(),
         notify_id: notify_id.clone(),
         app_id: trade.app_id.clone(),
-        auth_app_id: Some(trade.auth_app_id.clone()).filter(|v| !v.is_empty()),
+        auth_app_id: present(Some(trade.auth_app_id.clone())),
         charset: Some(trade.charset.clone()),
         version: Some("1.0".into()),
         sign_type: Some(trade.sign_type.as_str().into()),
         trade_no: trade.trade_no.clone(),
         out_trade_no: trade.out_trade_no.clone(),
-        out_biz_no: out_biz_no.filter(|v| !v.is_empty()),
-        buyer_id: buyer_id.filter(|v| !v.is_empty()),
-        buyer_open_id: buyer_open_id.filter(|v| !v.is_empty()),
-        buyer_logon_id: buyer.map(|b| ids::mask_logon_id(&b.logon_id)).filter(|v| !v.is_empty()),
+        out_biz_no: present(out_biz_no),
+        buyer_id: present(buyer_id),
+        buyer_open_id: present(buyer_open_id),
+        buyer_logon_id: present(buyer.map(|b| ids::mask_logon_id(&b.logon_id))),
         seller_id: Some(trade.seller_id.clone()),
-        seller_email: seller.map(|s| s.email).filter(|v| !v.is_empty()),
+        seller_email: present(seller.map(|s| s.email)),
         trade_status: Some(TradeStatus::from(trade.state.as_str())),
         total_amount: Some(trade.total_amount),
         receipt_amount: Some(received),
@@ -100,8 +101,8 @@ pub fn sync_params(
         buyer_pay_amount: Some(received),
         point_amount: Some(Money::ZERO),
         refund_fee: Some(trade.refund_fee).filter(|f| f.is_positive()),
-        subject: text(&Some(trade.subject.clone())),
-        body: text(&trade.body),
+        subject: present(Some(trade.subject.clone())),
+        body: present(trade.body.clone()),
         gmt_create: time(trade.gmt_create),
         gmt_payment: trade.gmt_payment.and_then(time),
         gmt_refund,
@@ -113,7 +114,7 @@ pub fn sync_params(
                 ..NotifyFundBill::default()
             }]
         }),
-        passback_params: text(&trade.passback_params),
+        passback_params: present(trade.passback_params.clone()),
         sign: None,
         extra: Default::default(),
     };
