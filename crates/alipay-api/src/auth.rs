@@ -48,11 +48,14 @@ string_enum! {
 /// Checks the grant's own field: `code` for `authorization_code`, `refresh_token` for `refresh_token`.
 fn validate_grant(grant: &GrantType, code: Option<&str>, refresh_token: Option<&str>) -> Result<(), ValidationError> {
     match grant {
-        GrantType::AuthorizationCode => validate::required("code", code.unwrap_or_default(), len::CODE),
-        GrantType::RefreshToken => validate::required("refresh_token", refresh_token.unwrap_or_default(), len::TOKEN),
-        GrantType::Unknown(other) => Err(ValidationError::Invalid {
+        GrantType::AuthorizationCode => validate::required("code", code.unwrap_or_default(), len::CODE)
+            .map_err(|e| e.documented_any(errors::CODE_INVALID)),
+        GrantType::RefreshToken => validate::required("refresh_token", refresh_token.unwrap_or_default(), len::TOKEN)
+            .map_err(|e| e.documented_any(errors::REFRESH_TOKEN_INVALID)),
+        GrantType::Unknown(other) => Err(ValidationError::Documented {
             field: "grant_type",
             reason: format!("{other:?} is neither authorization_code nor refresh_token"),
+            code: errors::GRANT_TYPE_INVALID,
         }),
     }
 }

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::validate::{self, ValidationError};
-use crate::{AlipayRequest, Money, Timestamp};
+use crate::{AlipayRequest, Money, TimeoutExpress, Timestamp};
 
 string_enum! {
     /// `status` of a fund operation.
@@ -67,13 +67,13 @@ fn validate_order(
     out_request_no: &str,
     order_title: &str,
     amount: Money,
-    pay_timeout: Option<&str>,
+    pay_timeout: Option<TimeoutExpress>,
 ) -> Result<(), ValidationError> {
     validate::required("out_order_no", out_order_no, NO_LEN)?;
     validate::required("out_request_no", out_request_no, NO_LEN)?;
     validate::required("order_title", order_title, TITLE_LEN)?;
     validate::amount("amount", amount, Money::MIN_PAYABLE, Money::MAX_TRADE)?;
-    pay_timeout.map_or(Ok(()), |t| validate::timeout("pay_timeout", t, PAY_TIMEOUT_MAX_MINUTES, false))
+    pay_timeout.map_or(Ok(()), |t| t.check("pay_timeout", PAY_TIMEOUT_MAX_MINUTES, false))
 }
 
 /// Declares the app-pay and page-pay requests, which take the same fields.
@@ -92,8 +92,8 @@ macro_rules! coupon_pay_request {
             /// Amount, `0.01 ..= 100000000.00`; required.
             pub amount: Money,
             /// Latest payment time, `1m` ..= `7d` (m, h, d; whole numbers); 1h when absent.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub pay_timeout: Option<String>,
+            #[serde(deserialize_with = "crate::timeout::optional", skip_serializing_if = "Option::is_none")]
+            pub pay_timeout: Option<TimeoutExpress>,
             /// Business extension parameters (JSON text), e.g. `{"merchantExt":"orderExpiredTime=1m"}`.
             #[serde(skip_serializing_if = "Option::is_none")]
             pub extra_param: Option<String>,
@@ -109,7 +109,7 @@ macro_rules! coupon_pay_request {
                     &self.out_request_no,
                     &self.order_title,
                     self.amount,
-                    self.pay_timeout.as_deref(),
+                    self.pay_timeout,
                 )
             }
         }
@@ -127,7 +127,7 @@ coupon_pay_request! {
     ///     out_request_no: "8077735255938032".into(),
     ///     order_title: "红包".into(),
     ///     amount: "9.00".parse()?,
-    ///     pay_timeout: Some("2h".into()),
+    ///     pay_timeout: Some(alipay_api::TimeoutExpress::Hours(2)),
     ///     ..Default::default()
     /// };
     /// pay.validate()?;
@@ -159,8 +159,8 @@ pub struct CouponOrderAgreementPay {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_user_id: Option<String>,
     /// Latest payment time, `1m` ..= `7d`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pay_timeout: Option<String>,
+    #[serde(deserialize_with = "crate::timeout::optional", skip_serializing_if = "Option::is_none")]
+    pub pay_timeout: Option<TimeoutExpress>,
     /// Business extension parameters (JSON text; 备注).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_param: Option<String>,
@@ -171,13 +171,7 @@ impl AlipayRequest for CouponOrderAgreementPay {
     type Response = CouponOrderAgreementPayResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate_order(
-            &self.out_order_no,
-            &self.out_request_no,
-            &self.order_title,
-            self.amount,
-            self.pay_timeout.as_deref(),
-        )?;
+        validate_order(&self.out_order_no, &self.out_request_no, &self.order_title, self.amount, self.pay_timeout)?;
         validate::optional("payer_user_id", self.payer_user_id.as_deref(), USER_ID_LEN)
     }
 }
@@ -207,8 +201,8 @@ pub struct CouponOrderDisburse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payee_logon_id: Option<String>,
     /// Latest payment time, `1m` ..= `7d`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pay_timeout: Option<String>,
+    #[serde(deserialize_with = "crate::timeout::optional", skip_serializing_if = "Option::is_none")]
+    pub pay_timeout: Option<TimeoutExpress>,
 }
 
 impl AlipayRequest for CouponOrderDisburse {
@@ -216,13 +210,7 @@ impl AlipayRequest for CouponOrderDisburse {
     type Response = CouponOrderDisburseResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate_order(
-            &self.out_order_no,
-            &self.out_request_no,
-            &self.order_title,
-            self.amount,
-            self.pay_timeout.as_deref(),
-        )?;
+        validate_order(&self.out_order_no, &self.out_request_no, &self.order_title, self.amount, self.pay_timeout)?;
         validate::one_of(
             &["deduct_auth_no", "deduct_out_order_no"],
             &[self.deduct_auth_no.as_deref(), self.deduct_out_order_no.as_deref()],

@@ -60,7 +60,7 @@ pub mod validate;
 
 pub use alipay_core::{ApiStatus, Money, ResultCode, Timestamp};
 pub use response::ApiResponse;
-pub use timeout::TimeoutExpress;
+pub use timeout::{NotATimeout, TimeoutExpress};
 pub use transport::{decode_request, encode_request, DecodeError, Transport};
 pub use validate::ValidationError;
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::validate::{self, ValidationError};
-use crate::{AlipayRequest, Money};
+use crate::{AlipayRequest, Money, TimeoutExpress};
 
 mod cancel;
 pub mod errors;
@@ -29,7 +29,7 @@ mod refund;
 
 pub use cancel::{CancelAction, TradeCancel, TradeCancelResponse, TradeClose, TradeCloseResponse};
 pub use page::{
-    TradeAppPay, TradeAppPayResponse, TradePagePay, TradePagePayResponse, TradePageResult, TradeWapPay,
+    PageOrder, TradeAppPay, TradeAppPayResponse, TradePagePay, TradePagePayResponse, TradePageResult, TradeWapPay,
     TradeWapPayResponse, FAST_INSTANT_TRADE_PAY, QUICK_MSECURITY_PAY, QUICK_WAP_WAY,
 };
 pub use pay::{PayScene, TradePay, TradePayResponse, TradePrecreate, TradePrecreateResponse};
@@ -112,8 +112,8 @@ fn validate_trade_key(out_trade_no: Option<&str>, trade_no: Option<&str>) -> Res
 }
 
 /// `timeout_express` and `qr_code_timeout_express`: `1m` ..= `15d`, or `1c`.
-fn validate_timeout_express(field: &'static str, value: Option<&str>) -> Result<(), ValidationError> {
-    value.map_or(Ok(()), |v| validate::timeout(field, v, 15 * 24 * 60, true))
+fn validate_timeout_express(field: &'static str, value: Option<TimeoutExpress>) -> Result<(), ValidationError> {
+    value.map_or(Ok(()), |v| v.check(field, TimeoutExpress::FIFTEEN_DAYS, true))
 }
 
 /// One funding source of a payment (`fund_bill_list` item).

@@ -85,6 +85,42 @@ impl ValidationError {
         }
     }
 
+    /// A missing field ([`Missing`]) as the method documents it: [`Documented`] with `code` (seed 002's
+    /// `AGREEMENT_ID_IS_NULL` for a `pdeduct.pay` without `agreement_id`, ...); any other error is kept.
+    ///
+    /// ```
+    /// use alipay_api::{deduct::{pay_errors, PdeductPay}, AlipayRequest};
+    /// let e = PdeductPay::default().validate().unwrap_err();
+    /// assert_eq!(e.sub_code(), Some(pay_errors::AGREEMENT_ID_IS_NULL));
+    /// ```
+    ///
+    /// [`Missing`]: ValidationError::Missing
+    /// [`Documented`]: ValidationError::Documented
+    pub fn documented_if_missing(self, code: SubCode) -> ValidationError {
+        match self {
+            ValidationError::Missing { field } => {
+                ValidationError::Documented { field, reason: "missing".to_owned(), code }
+            }
+            other => other,
+        }
+    }
+
+    /// Any broken rule of one field (missing, too long, invalid) as the method documents it: [`Documented`]
+    /// with `code` (`isv.code-invalid` for any broken `code` of `alipay.system.oauth.token`).
+    ///
+    /// [`Documented`]: ValidationError::Documented
+    pub fn documented_any(self, code: SubCode) -> ValidationError {
+        match self {
+            ValidationError::Missing { field } => {
+                ValidationError::Documented { field, reason: "missing".to_owned(), code }
+            }
+            ValidationError::TooLong { field, max, actual } => {
+                ValidationError::Documented { field, reason: format!("has {actual} characters, at most {max}"), code }
+            }
+            other => other.documented(code),
+        }
+    }
+
     /// The documented sub-code of this error, if the method documents one ([`ValidationError::documented`]).
     pub fn sub_code(&self) -> Option<SubCode> {
         match self {

@@ -103,7 +103,11 @@ async fn time_expire_closes_the_trade_and_a_past_one_is_refused() {
     let now: Timestamp = clock.now.unwrap().parse().unwrap();
     let now = now.unix();
     let soon = Timestamp::from_unix(now + 120).unwrap();
-    let pre = TradePrecreate { time_expire: Some(soon), timeout_express: Some("2h".into()), ..precreate("TE1") };
+    let pre = TradePrecreate {
+        time_expire: Some(soon),
+        timeout_express: Some(alipay_api::TimeoutExpress::Hours(2)),
+        ..precreate("TE1")
+    };
     assert!(env.client.execute(&pre).await.unwrap().status.is_success());
     env.admin.advance_clock(180).await.unwrap();
     // Unscanned precreates are not queryable; closing shows through the trade's state in the store.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use alipay_api::bill::{BillDownloadUrlQuery, BillType};
 use alipay_api::bill_file::BillRowKind;
 use alipay_api::trade::{CancelAction, TradePay, TradePrecreate, TradeQuery, TradeRefund, TradeStatus};
+use alipay_api::TimeoutExpress;
 use alipay_client::flows::{PayOutcome, PollPolicy, RetryPolicy};
 use alipay_client::{AlipayClient, ResponseExt};
 use alipay_core::{Charset, Money};
@@ -277,7 +278,7 @@ async fn barcode_cancel_past_the_window_is_not_retried() {
     use alipay_api::trade::{TradeCancel, YesNo};
     let env = Arc::new(Env::start(Charset::Utf8, None).await);
     let (_, code) = env.buyer("500.00", "10.00").await;
-    let late = TradePay { timeout_express: Some("15d".into()), ..pay("E2E10", &code, "200.00") };
+    let late = TradePay { timeout_express: Some(TimeoutExpress::Days(15)), ..pay("E2E10", &code, "200.00") };
     let advancer = {
         let env = Arc::clone(&env);
         tokio::spawn(async move {

@@ -1,5 +1,6 @@
 //! [`Reply`]: what a method answers, before it is put in the signed envelope.
 
+use alipay_api::sub_code::SubCode;
 use alipay_core::{ApiStatus, ResultCode};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -31,6 +32,17 @@ impl Reply {
     /// `40004 Business Failed` with a sub-code.
     pub fn business(sub_code: &str, sub_msg: &str) -> Reply {
         Reply { status: ApiStatus::business_failed(sub_code, sub_msg), body: Map::new(), bare_success: false }
+    }
+
+    /// `40004 Business Failed` with a documented sub-code and its message (`alipay_api`'s tables: the very
+    /// codes the SDK reads).
+    pub fn documented(code: &SubCode) -> Reply {
+        Reply::business(code.code, code.msg)
+    }
+
+    /// `code` (`40002`, `20001` ...) with a documented sub-code and its message.
+    pub fn documented_as(code: ResultCode, sub: &SubCode) -> Reply {
+        Reply::error(code, sub.code, sub.msg)
     }
 
     /// Any code with a sub-code.

@@ -1,6 +1,6 @@
 use super::*;
 use crate::sub_code::SubCode;
-use crate::{decode_request, encode_request, ApiResponse, ResultCode};
+use crate::{decode_request, encode_request, ApiResponse, ResultCode, TimeoutExpress};
 
 fn biz(json: &str) -> Vec<(String, String)> {
     vec![("biz_content".to_string(), json.to_string())]
@@ -12,7 +12,7 @@ fn app_pay() -> CouponOrderAppPay {
         out_request_no: "201712271645328".into(),
         order_title: "新年红包".into(),
         amount: "9.00".parse().unwrap(),
-        pay_timeout: Some("1h".into()),
+        pay_timeout: Some(TimeoutExpress::Hours(1)),
         extra_param: None,
     }
 }
@@ -50,12 +50,18 @@ fn app_and_page_pay_round_trip_and_share_the_rules() {
         ValidationError::TooLong { field: "out_order_no", .. }
     ));
     assert!(matches!(check(|p| p.amount = Money::ZERO), ValidationError::Invalid { field: "amount", .. }));
-    for bad in ["8d", "0m", "1c", "1.5h", "30s"] {
-        let p = CouponOrderAppPay { pay_timeout: Some(bad.into()), ..app_pay() };
+    for bad in ["8d", "0m", "1c"] {
+        let p = CouponOrderAppPay { pay_timeout: Some(bad.parse().unwrap()), ..app_pay() };
         assert!(matches!(p.validate(), Err(ValidationError::Invalid { field: "pay_timeout", .. })), "{bad}");
     }
+    for not_a_timeout in ["1.5h", "30s"] {
+        let biz = format!(
+            r#"{{"out_order_no":"o","out_request_no":"r","order_title":"t","amount":"1.00","pay_timeout":"{not_a_timeout}"}}"#
+        );
+        assert!(decode_request::<CouponOrderAppPay>(&[("biz_content".into(), biz)]).is_err(), "{not_a_timeout}");
+    }
     for good in ["1m", "7d", "168h"] {
-        let p = CouponOrderPagePay { pay_timeout: Some(good.into()), ..page.clone() };
+        let p = CouponOrderPagePay { pay_timeout: Some(good.parse().unwrap()), ..page.clone() };
         assert_eq!(p.validate(), Ok(()), "{good}");
     }
 }
@@ -77,7 +83,7 @@ fn agreement_pay_round_trips_validates_and_reads() {
         order_title: "红包协议支付".into(),
         amount: "100.00".parse().unwrap(),
         payer_user_id: Some("2088102000275795".into()),
-        pay_timeout: Some("2h".into()),
+        pay_timeout: Some(TimeoutExpress::Hours(2)),
         extra_param: Some(r#"{"merchantExt":"orderExpiredTime=1m"}"#.into()),
     };
     pay.validate().unwrap();
@@ -118,7 +124,7 @@ fn disburse_needs_a_packet_and_a_payee() {
     assert!(matches!(long_packet.validate(), Err(ValidationError::TooLong { field: "deduct_auth_no", .. })));
     let too_much = CouponOrderDisburse { amount: "100000000.01".parse().unwrap(), ..d.clone() };
     assert!(matches!(too_much.validate(), Err(ValidationError::Invalid { field: "amount", .. })));
-    let bad_timeout = CouponOrderDisburse { pay_timeout: Some("15d".into()), ..d };
+    let bad_timeout = CouponOrderDisburse { pay_timeout: Some(TimeoutExpress::Days(15)), ..d };
     assert!(matches!(bad_timeout.validate(), Err(ValidationError::Invalid { field: "pay_timeout", .. })));
 }
 

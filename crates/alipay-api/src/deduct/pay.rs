@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{len, validate_extend_field, DeductResult};
+use super::{len, pay_errors, validate_extend_field, DeductResult};
 use crate::validate::{self, ValidationError};
 use crate::{AlipayRequest, Money, Transport};
 
@@ -48,16 +48,21 @@ impl AlipayRequest for PdeductPay {
     type Response = PdeductPayResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::required("agreement_id", &self.agreement_id, len::AGREEMENT_ID)?;
+        // Seed 002's documented answers for four missing fields; any other broken rule is PARAMETER_ILLEGAL.
+        validate::required("agreement_id", &self.agreement_id, len::AGREEMENT_ID)
+            .map_err(|e| e.documented_if_missing(pay_errors::AGREEMENT_ID_IS_NULL))?;
         validate::required("user_id", &self.user_id, len::USER_ID)?;
-        validate::required("bill_key", &self.bill_key, len::BILL_KEY_PAY)?;
+        validate::required("bill_key", &self.bill_key, len::BILL_KEY_PAY)
+            .map_err(|e| e.documented_if_missing(pay_errors::BILL_KEY_IS_NULL))?;
         validate::required("pid", &self.pid, len::PID)?;
-        validate::required("out_order_no", &self.out_order_no, len::OUT_ORDER_NO)?;
+        validate::required("out_order_no", &self.out_order_no, len::OUT_ORDER_NO)
+            .map_err(|e| e.documented_if_missing(pay_errors::INST_ORDER_NO_IS_NULL))?;
         validate::amount("pay_amount", self.pay_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)?;
         // "扣款金额,支付总金额,包含滞纳金": the fine is part of the total.
         validate::amount("fine_amount", self.fine_amount, Money::ZERO, self.pay_amount)?;
         validate::optional("bill_date", self.bill_date.as_deref(), 20)?;
-        validate::required("agent_channel", &self.agent_channel, len::AGENT_CHANNEL)?;
+        validate::required("agent_channel", &self.agent_channel, len::AGENT_CHANNEL)
+            .map_err(|e| e.documented_if_missing(pay_errors::AGENT_CHANNEL_IS_NULL))?;
         validate::required("agent_code", &self.agent_code, len::AGENT_CODE)?;
         validate::optional("memo", self.memo.as_deref(), 150)?;
         validate_extend_field(self.extend_field.as_deref())
@@ -105,8 +110,10 @@ impl AlipayRequest for PdeductBillPayStatus {
     type Response = PdeductBillPayStatusResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::required("agreement_id", &self.agreement_id, len::AGREEMENT_ID)?;
+        validate::required("agreement_id", &self.agreement_id, len::AGREEMENT_ID)
+            .map_err(|e| e.documented_if_missing(pay_errors::AGREEMENT_ID_IS_NULL))?;
         validate::required("out_order_no", &self.out_order_no, len::OUT_ORDER_NO)
+            .map_err(|e| e.documented_if_missing(pay_errors::INST_ORDER_NO_IS_NULL))
     }
 }
 
@@ -198,10 +205,17 @@ mod tests {
             f(&mut p);
             p.validate().unwrap_err()
         };
-        assert_eq!(check(|p| p.agreement_id.clear()), ValidationError::Missing { field: "agreement_id" });
-        assert_eq!(check(|p| p.agent_channel.clear()), ValidationError::Missing { field: "agent_channel" });
-        assert_eq!(check(|p| p.bill_key.clear()), ValidationError::Missing { field: "bill_key" });
-        assert_eq!(check(|p| p.out_order_no.clear()), ValidationError::Missing { field: "out_order_no" });
+        // Seed 002 (002_2eb287469fe6a965.txt:90-93): four missing fields have their own codes.
+        let documented = [
+            (check(|p| p.agreement_id.clear()), "agreement_id", pay_errors::AGREEMENT_ID_IS_NULL),
+            (check(|p| p.agent_channel.clear()), "agent_channel", pay_errors::AGENT_CHANNEL_IS_NULL),
+            (check(|p| p.bill_key.clear()), "bill_key", pay_errors::BILL_KEY_IS_NULL),
+            (check(|p| p.out_order_no.clear()), "out_order_no", pay_errors::INST_ORDER_NO_IS_NULL),
+        ];
+        for (e, field, code) in documented {
+            assert!(matches!(e, ValidationError::Documented { field: f, .. } if f == field), "{e:?}");
+            assert_eq!(e.sub_code(), Some(code));
+        }
         assert_eq!(check(|p| p.agent_code.clear()), ValidationError::Missing { field: "agent_code" });
         let too_long = [
             (check(|p| p.agreement_id = "1".repeat(33)), "agreement_id", 32),
@@ -291,7 +305,7 @@ mod tests {
         assert_eq!(params, pairs(&[("agreement_id", "2088102168514583"), ("out_order_no", "20150720030102")]));
         assert_eq!(decode_request::<PdeductBillPayStatus>(&params).unwrap(), q);
         let missing = PdeductBillPayStatus { out_order_no: String::new(), ..q.clone() };
-        assert_eq!(missing.validate(), Err(ValidationError::Missing { field: "out_order_no" }));
+        assert_eq!(missing.validate().unwrap_err().sub_code(), Some(pay_errors::INST_ORDER_NO_IS_NULL));
         let long = PdeductBillPayStatus { out_order_no: "1".repeat(31), ..q };
         assert!(matches!(long.validate(), Err(ValidationError::TooLong { field: "out_order_no", max: 30, .. })));
 

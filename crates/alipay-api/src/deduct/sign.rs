@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{len, validate_extend_field};
+use super::{len, pay_errors, validate_extend_field};
 use crate::validate::{self, ValidationError};
 use crate::{AlipayRequest, Timestamp, Transport};
 
@@ -59,11 +59,13 @@ impl AlipayRequest for PdeductSignAdd {
         validate::required("user_id", &self.user_id, len::USER_ID)?;
         validate::required("biz_type", &self.biz_type, len::BIZ_TYPE)?;
         validate::required("sub_biz_type", &self.sub_biz_type, len::SUB_BIZ_TYPE)?;
-        validate::required("bill_key", &self.bill_key, len::BILL_KEY_SIGN)?;
+        validate::required("bill_key", &self.bill_key, len::BILL_KEY_SIGN)
+            .map_err(|e| e.documented_if_missing(pay_errors::BILL_KEY_IS_NULL))?;
         validate::required("charge_inst", &self.charge_inst, len::CHARGE_INST)?;
         validate::required("pid", &self.pid, len::PID)?;
         validate::optional("out_agreement_id", self.out_agreement_id.as_deref(), len::OUT_AGREEMENT_ID)?;
-        validate::required("agent_channel", &self.agent_channel, len::AGENT_CHANNEL)?;
+        validate::required("agent_channel", &self.agent_channel, len::AGENT_CHANNEL)
+            .map_err(|e| e.documented_if_missing(pay_errors::AGENT_CHANNEL_IS_NULL))?;
         validate::optional("agent_code", self.agent_code.as_deref(), len::AGENT_CODE)?;
         if let Some(date) = self.sign_expire_date.as_deref() {
             if super::sign_expire_day(date).is_none() {
@@ -214,8 +216,10 @@ impl AlipayRequest for PdeductSignCancel {
 
     fn validate(&self) -> Result<(), ValidationError> {
         validate::required("user_id", &self.user_id, len::USER_ID)?;
-        validate::required("agreement_id", &self.agreement_id, len::AGREEMENT_ID)?;
-        validate::required("agent_channel", &self.agent_channel, len::AGENT_CHANNEL)?;
+        validate::required("agreement_id", &self.agreement_id, len::AGREEMENT_ID)
+            .map_err(|e| e.documented_if_missing(pay_errors::AGREEMENT_ID_IS_NULL))?;
+        validate::required("agent_channel", &self.agent_channel, len::AGENT_CHANNEL)
+            .map_err(|e| e.documented_if_missing(pay_errors::AGENT_CHANNEL_IS_NULL))?;
         validate::optional("agent_code", self.agent_code.as_deref(), len::AGENT_CODE)?;
         validate::present("pay_password_token", &self.pay_password_token)
     }
@@ -288,7 +292,7 @@ mod tests {
             a.validate().unwrap_err()
         };
         assert_eq!(check(|a| a.pay_password_token.clear()), ValidationError::Missing { field: "pay_password_token" });
-        assert_eq!(check(|a| a.agent_channel.clear()), ValidationError::Missing { field: "agent_channel" });
+        assert_eq!(check(|a| a.agent_channel.clear()).sub_code(), Some(pay_errors::AGENT_CHANNEL_IS_NULL));
         assert!(matches!(
             check(|a| a.user_id = "20881021685145831".into()),
             ValidationError::TooLong { field: "user_id", max: 16, .. }
@@ -436,7 +440,7 @@ mod tests {
         );
         assert_eq!(decode_request::<PdeductSignCancel>(&params).unwrap(), cancel);
         let no_agreement = PdeductSignCancel { agreement_id: String::new(), ..cancel.clone() };
-        assert_eq!(no_agreement.validate(), Err(ValidationError::Missing { field: "agreement_id" }));
+        assert_eq!(no_agreement.validate().unwrap_err().sub_code(), Some(pay_errors::AGREEMENT_ID_IS_NULL));
         let long = PdeductSignCancel { agreement_id: "1".repeat(33), ..cancel };
         assert!(matches!(long.validate(), Err(ValidationError::TooLong { field: "agreement_id", max: 32, .. })));
 

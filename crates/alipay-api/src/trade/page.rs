@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::{validate_goods, validate_timeout_express, GoodsDetail};
 use crate::validate::{self, ValidationError};
-use crate::{AlipayRequest, Money, Timestamp};
+use crate::{AlipayRequest, Money, TimeoutExpress, Timestamp};
 
 /// `product_code` of `alipay.trade.page.pay`.
 pub const FAST_INSTANT_TRADE_PAY: &str = "FAST_INSTANT_TRADE_PAY";
@@ -27,21 +27,42 @@ pub const QUICK_WAP_WAY: &str = "QUICK_WAP_WAY";
 /// `product_code` of `alipay.trade.app.pay`.
 pub const QUICK_MSECURITY_PAY: &str = "QUICK_MSECURITY_PAY";
 
-/// The fields the three methods share, checked alike.
-struct Common<'a> {
-    out_trade_no: &'a str,
-    total_amount: Money,
-    subject: &'a str,
-    product_code: &'a str,
-    body: Option<&'a str>,
-    goods_detail: Option<&'a [GoodsDetail]>,
-    timeout_express: Option<&'a str>,
-    passback_params: Option<&'a str>,
-    store_id: Option<&'a str>,
-    merchant_order_no: Option<&'a str>,
+/// The fields the three methods share, checked alike: what the gateway turns into a trade waiting for its buyer
+/// (`TradePagePay::order`, `TradeWapPay::order`, `TradeAppPay::order`).
+///
+/// ```
+/// use alipay_api::trade::TradeAppPay;
+/// let app = TradeAppPay::new("A_1", "9.00".parse()?, "大乐透");
+/// assert_eq!(app.order().out_trade_no, "A_1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageOrder<'a> {
+    /// The merchant's order number.
+    pub out_trade_no: &'a str,
+    /// Order amount.
+    pub total_amount: Money,
+    /// Order title.
+    pub subject: &'a str,
+    /// The method's product code.
+    pub product_code: &'a str,
+    /// Order description.
+    pub body: Option<&'a str>,
+    /// What the order contains.
+    pub goods_detail: Option<&'a [GoodsDetail]>,
+    /// Relative timeout.
+    pub timeout_express: Option<TimeoutExpress>,
+    /// Absolute timeout; wins over `timeout_express`.
+    pub time_expire: Option<Timestamp>,
+    /// Returned as is in the notification.
+    pub passback_params: Option<&'a str>,
+    /// Store id.
+    pub store_id: Option<&'a str>,
+    /// The merchant's original order number.
+    pub merchant_order_no: Option<&'a str>,
 }
 
-impl Common<'_> {
+impl PageOrder<'_> {
     fn validate(&self, product_code: &'static str) -> Result<(), ValidationError> {
         validate::merchant_no("out_trade_no", self.out_trade_no, 64)?;
         validate::amount("total_amount", self.total_amount, Money::MIN_PAYABLE, Money::MAX_TRADE)
@@ -100,8 +121,8 @@ pub struct TradePagePay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// Relative timeout, `1m` ..= `15d` or `1c`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_express: Option<String>,
+    #[serde(default, deserialize_with = "crate::timeout::optional", skip_serializing_if = "Option::is_none")]
+    pub timeout_express: Option<TimeoutExpress>,
     /// Absolute timeout; wins over `timeout_express`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<Timestamp>,
@@ -123,6 +144,23 @@ pub struct TradePagePay {
 }
 
 impl TradePagePay {
+    /// The fields the three page methods share ([`PageOrder`]).
+    pub fn order(&self) -> PageOrder<'_> {
+        PageOrder {
+            out_trade_no: &self.out_trade_no,
+            total_amount: self.total_amount,
+            subject: &self.subject,
+            product_code: &self.product_code,
+            body: self.body.as_deref(),
+            goods_detail: self.goods_detail.as_deref(),
+            timeout_express: self.timeout_express,
+            passback_params: self.passback_params.as_deref(),
+            store_id: self.store_id.as_deref(),
+            merchant_order_no: self.merchant_order_no.as_deref(),
+            time_expire: self.time_expire,
+        }
+    }
+
     /// A page pay with the required fields and its product code.
     pub fn new(out_trade_no: &str, total_amount: Money, subject: &str) -> TradePagePay {
         TradePagePay {
@@ -140,19 +178,7 @@ impl AlipayRequest for TradePagePay {
     type Response = TradePagePayResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        Common {
-            out_trade_no: &self.out_trade_no,
-            total_amount: self.total_amount,
-            subject: &self.subject,
-            product_code: &self.product_code,
-            body: self.body.as_deref(),
-            goods_detail: self.goods_detail.as_deref(),
-            timeout_express: self.timeout_express.as_deref(),
-            passback_params: self.passback_params.as_deref(),
-            store_id: self.store_id.as_deref(),
-            merchant_order_no: self.merchant_order_no.as_deref(),
-        }
-        .validate(FAST_INSTANT_TRADE_PAY)?;
+        self.order().validate(FAST_INSTANT_TRADE_PAY)?;
         if let Some(mode) = self.qr_pay_mode.as_deref() {
             if !matches!(mode, "0" | "1" | "2" | "3" | "4") {
                 return Err(ValidationError::Invalid { field: "qr_pay_mode", reason: format!("{mode:?}: 0..4") });
@@ -195,8 +221,8 @@ pub struct TradeWapPay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// Relative timeout, `1m` ..= `15d` or `1c`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_express: Option<String>,
+    #[serde(default, deserialize_with = "crate::timeout::optional", skip_serializing_if = "Option::is_none")]
+    pub timeout_express: Option<TimeoutExpress>,
     /// Absolute timeout; wins over `timeout_express`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<Timestamp>,
@@ -215,6 +241,23 @@ pub struct TradeWapPay {
 }
 
 impl TradeWapPay {
+    /// The fields the three page methods share ([`PageOrder`]).
+    pub fn order(&self) -> PageOrder<'_> {
+        PageOrder {
+            out_trade_no: &self.out_trade_no,
+            total_amount: self.total_amount,
+            subject: &self.subject,
+            product_code: &self.product_code,
+            body: self.body.as_deref(),
+            goods_detail: self.goods_detail.as_deref(),
+            timeout_express: self.timeout_express,
+            passback_params: self.passback_params.as_deref(),
+            store_id: self.store_id.as_deref(),
+            merchant_order_no: self.merchant_order_no.as_deref(),
+            time_expire: self.time_expire,
+        }
+    }
+
     /// A wap pay with the required fields and its product code.
     pub fn new(out_trade_no: &str, total_amount: Money, subject: &str) -> TradeWapPay {
         TradeWapPay {
@@ -232,19 +275,7 @@ impl AlipayRequest for TradeWapPay {
     type Response = TradeWapPayResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        Common {
-            out_trade_no: &self.out_trade_no,
-            total_amount: self.total_amount,
-            subject: &self.subject,
-            product_code: &self.product_code,
-            body: self.body.as_deref(),
-            goods_detail: self.goods_detail.as_deref(),
-            timeout_express: self.timeout_express.as_deref(),
-            passback_params: self.passback_params.as_deref(),
-            store_id: self.store_id.as_deref(),
-            merchant_order_no: self.merchant_order_no.as_deref(),
-        }
-        .validate(QUICK_WAP_WAY)?;
+        self.order().validate(QUICK_WAP_WAY)?;
         validate::optional("quit_url", self.quit_url.as_deref(), 400)?;
         validate::optional("auth_token", self.auth_token.as_deref(), 40)
     }
@@ -272,8 +303,8 @@ pub struct TradeAppPay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_detail: Option<Vec<GoodsDetail>>,
     /// Relative timeout, `1m` ..= `15d` or `1c`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_express: Option<String>,
+    #[serde(default, deserialize_with = "crate::timeout::optional", skip_serializing_if = "Option::is_none")]
+    pub timeout_express: Option<TimeoutExpress>,
     /// Absolute timeout; wins over `timeout_express`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_expire: Option<Timestamp>,
@@ -289,6 +320,23 @@ pub struct TradeAppPay {
 }
 
 impl TradeAppPay {
+    /// The fields the three page methods share ([`PageOrder`]).
+    pub fn order(&self) -> PageOrder<'_> {
+        PageOrder {
+            out_trade_no: &self.out_trade_no,
+            total_amount: self.total_amount,
+            subject: &self.subject,
+            product_code: &self.product_code,
+            body: self.body.as_deref(),
+            goods_detail: self.goods_detail.as_deref(),
+            timeout_express: self.timeout_express,
+            passback_params: self.passback_params.as_deref(),
+            store_id: self.store_id.as_deref(),
+            merchant_order_no: self.merchant_order_no.as_deref(),
+            time_expire: self.time_expire,
+        }
+    }
+
     /// An app pay with the required fields and its product code.
     pub fn new(out_trade_no: &str, total_amount: Money, subject: &str) -> TradeAppPay {
         TradeAppPay {
@@ -306,19 +354,7 @@ impl AlipayRequest for TradeAppPay {
     type Response = TradeAppPayResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        Common {
-            out_trade_no: &self.out_trade_no,
-            total_amount: self.total_amount,
-            subject: &self.subject,
-            product_code: &self.product_code,
-            body: self.body.as_deref(),
-            goods_detail: self.goods_detail.as_deref(),
-            timeout_express: self.timeout_express.as_deref(),
-            passback_params: self.passback_params.as_deref(),
-            store_id: self.store_id.as_deref(),
-            merchant_order_no: self.merchant_order_no.as_deref(),
-        }
-        .validate(QUICK_MSECURITY_PAY)
+        self.order().validate(QUICK_MSECURITY_PAY)
     }
 }
 
@@ -392,12 +428,12 @@ mod tests {
 
         let app = TradeAppPay::new("A_1", "9.00".parse().unwrap(), "s");
         app.validate().unwrap();
-        assert!(TradeAppPay { timeout_express: Some("16d".into()), ..app.clone() }.validate().is_err());
+        assert!(TradeAppPay { timeout_express: Some(TimeoutExpress::Days(16)), ..app.clone() }.validate().is_err());
         assert!(TradeAppPay { product_code: FAST_INSTANT_TRADE_PAY.into(), ..app }.validate().is_err());
         // The seed's app-pay biz_content as the Java SDK sends it.
         let biz = r#"{"out_trade_no":"70501111111S001111119","total_amount":"9.00","subject":"大乐透","product_code":"QUICK_MSECURITY_PAY","timeout_express":"90m"}"#;
         let read: TradeAppPay = decode_request(&[("biz_content".into(), biz.into())]).unwrap();
         read.validate().unwrap();
-        assert_eq!(read.timeout_express.as_deref(), Some("90m"));
+        assert_eq!(read.timeout_express, Some(TimeoutExpress::Minutes(90)));
     }
 }

@@ -22,7 +22,7 @@ use crate::products::coupon::admin as coupon_admin;
 use crate::products::coupon::engine as coupon;
 use crate::products::trade::store::TradeRepo;
 use crate::products::trade::store::{TradeKind, TradeRecord, TradeState};
-use crate::products::trade::{engine as trade, requests};
+use crate::products::trade::{engine as trade, input};
 use crate::products::Refusal;
 use crate::store::{BuyerRecord, StoreError};
 use crate::SandboxState;
@@ -259,14 +259,16 @@ async fn pay_order_string(state: &SandboxState, f: &AppForm) -> Result<String, A
     let request: TradeAppPay = alipay_api::decode_request(&params)
         .map_err(|e| AdminError::BadRequest(format!("ACQ.INVALID_PARAMETER: {}", Refusal::Decode(e))))?;
     request.validate().map_err(|e| AdminError::BadRequest(format!("ACQ.INVALID_PARAMETER: {e}")))?;
-    let checked = requests::app_pay(request, now).map_err(|e| AdminError::BadRequest(e.to_string()))?;
+    let order = request.order();
+    let expire_at = input::expiry(order.timeout_express, order.time_expire, now)
+        .map_err(|e| AdminError::BadRequest(e.to_string()))?;
     let settings = state.config.settings.clone();
     let t = state
         .store
         .write(move |r| -> Result<_, AdminError> {
             let buyer = coupon_admin::buyer_or_default(r, &buyer)?;
-            let out_trade_no = checked.out_trade_no.clone();
-            let reply = trade::page_create(r, &caller, &settings, now, TradeKind::App, checked.clone())?;
+            let out_trade_no = request.out_trade_no.clone();
+            let reply = trade::page_create(r, &caller, &settings, now, TradeKind::App, request.order(), expire_at)?;
             if !reply.status.code.is_success() {
                 let s = reply.status;
                 return Err(AdminError::Conflict(format!(

@@ -81,7 +81,7 @@ pub(crate) fn default_fault(kind: FaultKind) -> Reply {
     match kind {
         FaultKind::UnknownError => Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙"),
         FaultKind::InProcess => Reply::of(ResultCode::InProcess),
-        _ => Reply::business("ACQ.SYSTEM_ERROR", "系统异常"),
+        _ => Reply::documented(&alipay_api::trade::errors::SYSTEM_ERROR),
     }
 }
 

@@ -16,7 +16,6 @@ use alipay_api::auth::{
     errors, AppAuthStatus, AppToken, GrantType, OpenAuthTokenApp, OpenAuthTokenAppQuery, OpenAuthTokenAppQueryResponse,
     OpenAuthTokenAppResponse, SystemOauthToken, SystemOauthTokenResponse, UserInfoShare, UserInfoShareResponse,
 };
-use alipay_api::sub_code::SubCode;
 use alipay_api::Timestamp;
 use alipay_core::{ApiStatus, ResultCode};
 
@@ -214,16 +213,6 @@ pub fn consent_app(
     Ok(record)
 }
 
-/// The `40002 Invalid Arguments` answer of a documented code.
-pub(crate) fn invalid_argument(code: &SubCode) -> Reply {
-    Reply::error(ResultCode::InvalidArgument, code.code, code.msg)
-}
-
-/// The `20001 Insufficient Token Permissions` answer of a documented code.
-pub(crate) fn token_refused(code: &SubCode) -> Reply {
-    Reply::error(ResultCode::InsufficientTokenPermissions, code.code, code.msg)
-}
-
 fn timestamp(t: i64) -> Option<Timestamp> {
     Timestamp::from_unix(t)
 }
@@ -292,7 +281,7 @@ pub fn oauth_token(repo: &dyn Repo, caller: &Caller, now: i64, req: SystemOauthT
         GrantType::AuthorizationCode => {
             let code = req.code.unwrap_or_default();
             let Some(record) = take_code(repo, caller, CodeKind::User, code.trim(), now)? else {
-                return Ok(invalid_argument(&errors::CODE_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::CODE_INVALID));
             };
             let token = new_user_token(repo, &record.app_id, &record.subject, &record.scope, now)?;
             user_token_reply(repo, &token)
@@ -300,21 +289,21 @@ pub fn oauth_token(repo: &dyn Repo, caller: &Caller, now: i64, req: SystemOauthT
         GrantType::RefreshToken => {
             let refresh = req.refresh_token.unwrap_or_default();
             let Some(old) = repo.user_token_by_refresh(refresh.trim())? else {
-                return Ok(invalid_argument(&errors::REFRESH_TOKEN_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::REFRESH_TOKEN_INVALID));
             };
             if old.app_id != caller.app_id || old.refreshed {
-                return Ok(invalid_argument(&errors::REFRESH_TOKEN_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::REFRESH_TOKEN_INVALID));
             }
             if old.re_expires_at <= now {
-                return Ok(invalid_argument(&errors::REFRESH_TOKEN_TIME_OUT));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::REFRESH_TOKEN_TIME_OUT));
             }
             if !repo.use_user_refresh(&old.refresh_token)? {
-                return Ok(invalid_argument(&errors::REFRESH_TOKEN_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::REFRESH_TOKEN_INVALID));
             }
             let token = new_user_token(repo, &old.app_id, &old.user_id, &old.scope, now)?;
             user_token_reply(repo, &token)
         }
-        GrantType::Unknown(_) => Ok(invalid_argument(&errors::GRANT_TYPE_INVALID)),
+        GrantType::Unknown(_) => Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::GRANT_TYPE_INVALID)),
     }
 }
 
@@ -327,19 +316,19 @@ fn nick_name(logon_id: &str) -> String {
 /// `alipay.user.info.share`: the profile of the user behind an `auth_user` access token.
 pub fn user_info(repo: &dyn Repo, caller: &Caller, now: i64, req: UserInfoShare) -> Result<Reply, StoreError> {
     let Some(token) = repo.user_token(req.auth_token.trim())? else {
-        return Ok(token_refused(&errors::INVALID_AUTH_TOKEN));
+        return Ok(Reply::documented_as(ResultCode::InsufficientTokenPermissions, &errors::INVALID_AUTH_TOKEN));
     };
     if token.app_id != caller.app_id {
-        return Ok(token_refused(&errors::INVALID_AUTH_TOKEN));
+        return Ok(Reply::documented_as(ResultCode::InsufficientTokenPermissions, &errors::INVALID_AUTH_TOKEN));
     }
     if token.expires_at <= now {
-        return Ok(token_refused(&errors::AUTH_TOKEN_TIME_OUT));
+        return Ok(Reply::documented_as(ResultCode::InsufficientTokenPermissions, &errors::AUTH_TOKEN_TIME_OUT));
     }
     if !token.scope.split(',').any(|s| s == SCOPE_USER) {
-        return Ok(token_refused(&errors::INVALID_AUTH_TOKEN));
+        return Ok(Reply::documented_as(ResultCode::InsufficientTokenPermissions, &errors::INVALID_AUTH_TOKEN));
     }
     let Some(buyer) = repo.buyer(&token.user_id)? else {
-        return Ok(token_refused(&errors::INVALID_AUTH_TOKEN));
+        return Ok(Reply::documented_as(ResultCode::InsufficientTokenPermissions, &errors::INVALID_AUTH_TOKEN));
     };
     let ids = openid::of_app(repo, &token.app_id)?;
     let (user_id, open_id) = OpenIds::split(ids.as_ref(), Some(&buyer.user_id));
@@ -401,10 +390,10 @@ pub fn app_token(repo: &dyn Repo, caller: &Caller, now: i64, req: OpenAuthTokenA
         GrantType::AuthorizationCode => {
             let code = req.code.unwrap_or_default();
             let Some(record) = take_code(repo, caller, CodeKind::App, code.trim(), now)? else {
-                return Ok(invalid_argument(&errors::CODE_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::CODE_INVALID));
             };
             let Some((grant, expires_at)) = new_grant(repo, &record.app_id, &record.subject, now)? else {
-                return Ok(invalid_argument(&errors::CODE_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::CODE_INVALID));
             };
             let body = OpenAuthTokenAppResponse {
                 top: AppToken::default(),
@@ -415,25 +404,25 @@ pub fn app_token(repo: &dyn Repo, caller: &Caller, now: i64, req: OpenAuthTokenA
         GrantType::RefreshToken => {
             let refresh = req.refresh_token.unwrap_or_default();
             let Some(old) = repo.app_grant_by_refresh(refresh.trim())? else {
-                return Ok(invalid_argument(&errors::REFRESH_TOKEN_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::REFRESH_TOKEN_INVALID));
             };
             if old.app_id != caller.app_id || old.refreshed || old.revoked {
-                return Ok(invalid_argument(&errors::REFRESH_TOKEN_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::REFRESH_TOKEN_INVALID));
             }
             if old.re_expires_at <= now {
-                return Ok(invalid_argument(&errors::REFRESH_TOKEN_TIME_OUT));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::REFRESH_TOKEN_TIME_OUT));
             }
             if !repo.use_app_refresh(&old.app_refresh_token)? {
-                return Ok(invalid_argument(&errors::REFRESH_TOKEN_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::REFRESH_TOKEN_INVALID));
             }
             repo.end_auth_token_by(&old.app_auth_token, now + APP_REFRESH_GRACE)?;
             let Some((grant, expires_at)) = new_grant(repo, &old.app_id, &old.merchant_pid, now)? else {
-                return Ok(invalid_argument(&errors::REFRESH_TOKEN_INVALID));
+                return Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::REFRESH_TOKEN_INVALID));
             };
             let body = OpenAuthTokenAppResponse { top: app_token_of(&grant, expires_at, now), tokens: None };
             Ok(Reply::typed(ApiStatus::success(), &body))
         }
-        GrantType::Unknown(_) => Ok(invalid_argument(&errors::GRANT_TYPE_INVALID)),
+        GrantType::Unknown(_) => Ok(Reply::documented_as(ResultCode::InvalidArgument, &errors::GRANT_TYPE_INVALID)),
     }
 }
 
@@ -447,10 +436,10 @@ pub fn app_token_query(
     req: OpenAuthTokenAppQuery,
 ) -> Result<Reply, StoreError> {
     let Some(grant) = repo.app_grant(req.app_auth_token.trim())? else {
-        return Ok(token_refused(&errors::INVALID_APP_AUTH_TOKEN));
+        return Ok(Reply::documented_as(ResultCode::InsufficientTokenPermissions, &errors::INVALID_APP_AUTH_TOKEN));
     };
     if grant.app_id != caller.app_id {
-        return Ok(token_refused(&errors::INVALID_APP_AUTH_TOKEN));
+        return Ok(Reply::documented_as(ResultCode::InsufficientTokenPermissions, &errors::INVALID_APP_AUTH_TOKEN));
     }
     let ends_at = repo.auth_token(&grant.app_auth_token)?.map(|t| t.expires_at);
     let valid = !grant.revoked && ends_at.is_some_and(|end| end > now);

@@ -56,6 +56,7 @@ pub(crate) mod store;
 use std::future::Future;
 
 use alipay_api::auth::{errors, OpenAuthTokenApp, OpenAuthTokenAppQuery, SystemOauthToken, UserInfoShare};
+use alipay_core::ResultCode;
 
 use crate::products::{lookup, write, Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
@@ -65,9 +66,11 @@ use crate::SandboxState;
 /// The answer to a grant request whose fields are missing or broken.
 fn refuse_grant(refusal: Refusal) -> Reply {
     match refusal {
-        Refusal::Invalid(e) if e.field() == "code" => engine::invalid_argument(&errors::CODE_INVALID),
-        Refusal::Invalid(e) if e.field() == "refresh_token" => engine::invalid_argument(&errors::REFRESH_TOKEN_INVALID),
-        Refusal::Invalid(_) | Refusal::Decode(_) => engine::invalid_argument(&errors::GRANT_TYPE_INVALID),
+        // The model documents each field's code (`isv.code-invalid`, `isv.refresh-token-invalid`, ...).
+        Refusal::Invalid(e) => {
+            Reply::documented_as(ResultCode::InvalidArgument, &e.sub_code().unwrap_or(errors::GRANT_TYPE_INVALID))
+        }
+        Refusal::Decode(_) => Reply::documented_as(ResultCode::InvalidArgument, &errors::GRANT_TYPE_INVALID),
     }
 }
 
@@ -94,7 +97,7 @@ impl Handler for UserInfoShare {
     type Family = Auth;
     const ACCESS: Access = Access::Read;
     fn refuse(_: Refusal) -> Reply {
-        engine::token_refused(&errors::INVALID_AUTH_TOKEN)
+        Reply::documented_as(ResultCode::InsufficientTokenPermissions, &errors::INVALID_AUTH_TOKEN)
     }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         lookup(state, call, |repo, c| engine::user_info(repo, &c.caller, c.now, c.request))
@@ -113,7 +116,7 @@ impl Handler for OpenAuthTokenAppQuery {
     type Family = Auth;
     const ACCESS: Access = Access::Read;
     fn refuse(_: Refusal) -> Reply {
-        engine::token_refused(&errors::INVALID_APP_AUTH_TOKEN)
+        Reply::documented_as(ResultCode::InsufficientTokenPermissions, &errors::INVALID_APP_AUTH_TOKEN)
     }
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
         lookup(state, call, |repo, c| engine::app_token_query(repo, &c.caller, c.now, c.request))

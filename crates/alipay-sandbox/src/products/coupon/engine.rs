@@ -145,15 +145,9 @@ fn number(repo: &dyn Repo, now: i64, seq: &str, infix: &str) -> Result<String, S
     Ok(format!("{date}{infix}{:015}", n.rem_euclid(1_000_000_000_000_000)))
 }
 
-/// `pay_timeout` in seconds, read by the one parser of relative timeouts ([`alipay_api::TimeoutExpress`], the
-/// rule the request's `validate()` already applied: `1m`..=`7d`); 1 h when absent.
-pub fn pay_timeout_secs(text: Option<&str>) -> i64 {
-    text.filter(|t| !alipay_core::content::is_blank(t))
-        .and_then(|t| {
-            alipay_api::TimeoutExpress::parse("pay_timeout", t, alipay_api::coupon::PAY_TIMEOUT_MAX_MINUTES, false).ok()
-        })
-        .and_then(|timeout| timeout.expires_at(0))
-        .unwrap_or(DEFAULT_PAY_TIMEOUT_SECS)
+/// `pay_timeout` in seconds (the request's `validate()` checked it: `1m`..=`7d`); 1 h when absent (spec).
+pub fn pay_timeout_secs(timeout: Option<alipay_api::TimeoutExpress>) -> i64 {
+    timeout.and_then(|t| t.minutes()).and_then(|m| i64::try_from(m).ok()).map_or(DEFAULT_PAY_TIMEOUT_SECS, |m| m * 60)
 }
 
 /// The timeout-refund window in force (seconds).
@@ -282,7 +276,7 @@ impl FundRequest {
     pub fn agreement(r: CouponOrderAgreementPay, fingerprint: String) -> FundRequest {
         FundRequest {
             kind: FundKind::Agreement,
-            pay_timeout_secs: pay_timeout_secs(r.pay_timeout.as_deref()),
+            pay_timeout_secs: pay_timeout_secs(r.pay_timeout),
             out_order_no: r.out_order_no,
             out_request_no: r.out_request_no,
             order_title: r.order_title,
@@ -296,7 +290,7 @@ impl FundRequest {
     pub fn page(r: CouponOrderPagePay, fingerprint: String) -> FundRequest {
         FundRequest {
             kind: FundKind::Page,
-            pay_timeout_secs: pay_timeout_secs(r.pay_timeout.as_deref()),
+            pay_timeout_secs: pay_timeout_secs(r.pay_timeout),
             out_order_no: r.out_order_no,
             out_request_no: r.out_request_no,
             order_title: r.order_title,
@@ -310,7 +304,7 @@ impl FundRequest {
     pub fn app(r: CouponOrderAppPay, fingerprint: String) -> FundRequest {
         FundRequest {
             kind: FundKind::App,
-            pay_timeout_secs: pay_timeout_secs(r.pay_timeout.as_deref()),
+            pay_timeout_secs: pay_timeout_secs(r.pay_timeout),
             out_order_no: r.out_order_no,
             out_request_no: r.out_request_no,
             order_title: r.order_title,

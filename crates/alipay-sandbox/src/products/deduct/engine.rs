@@ -20,7 +20,7 @@ use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
 use crate::ids;
 use crate::products::deduct::store::DeductRepo;
-use crate::products::ebpp::errors::{documented, illegal};
+use crate::products::ebpp::errors::illegal;
 use crate::products::error::SimError;
 use crate::reply::Reply;
 use crate::store::ledger::{biz_type, LedgerEntry};
@@ -64,14 +64,12 @@ pub fn injectable(method: &str) -> &'static [&'static str] {
     }
 }
 
-/// Missing fields answer the seed 002 `*_IS_NULL` codes; any other broken rule `PARAMETER_ILLEGAL`.
+/// A broken rule the model documents (seed 002's `*_IS_NULL` for four missing fields: read from the error,
+/// [`ValidationError::sub_code`]) answers its code; any other `PARAMETER_ILLEGAL`.
 pub(crate) fn invalid(e: &ValidationError) -> Reply {
-    match e {
-        ValidationError::Missing { field: "agreement_id" } => documented(&pay_errors::AGREEMENT_ID_IS_NULL),
-        ValidationError::Missing { field: "agent_channel" } => documented(&pay_errors::AGENT_CHANNEL_IS_NULL),
-        ValidationError::Missing { field: "bill_key" } => documented(&pay_errors::BILL_KEY_IS_NULL),
-        ValidationError::Missing { field: "out_order_no" } => documented(&pay_errors::INST_ORDER_NO_IS_NULL),
-        other => illegal(&other.to_string()),
+    match e.sub_code() {
+        Some(code) => Reply::documented(&code),
+        None => illegal(&e.to_string()),
     }
 }
 
@@ -97,7 +95,7 @@ fn injected(repo: &dyn Repo, method: &str) -> Result<Option<Reply>, StoreError> 
     };
     let found = lists.iter().find_map(|l| SubCode::find(l, &code));
     Ok(Some(match found {
-        Some(s) => documented(s),
+        Some(s) => Reply::documented(s),
         None => Reply::business(&code, "注入的失败"),
     }))
 }
@@ -107,12 +105,12 @@ fn check_token(repo: &dyn Repo, token: &str, user_id: &str, now: i64) -> Result<
     match repo.pay_token(token)? {
         Some(t) if t.user_id == user_id && !t.used => {
             if t.expires_at <= now {
-                Ok(Some(documented(&PAY_PASSWORD_TOKEN_EXPIRED)))
+                Ok(Some(Reply::documented(&PAY_PASSWORD_TOKEN_EXPIRED)))
             } else {
                 Ok(None)
             }
         }
-        _ => Ok(Some(documented(&PAY_PASSWORD_TOKEN_INVALID))),
+        _ => Ok(Some(Reply::documented(&PAY_PASSWORD_TOKEN_INVALID))),
     }
 }
 
@@ -209,7 +207,7 @@ pub fn sign_query(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductSignQ
             repo.agreement_by_bill(&caller.seller_id, &req.user_id, [&b, &s, &c, &k])?
         }
     };
-    let Some(a) = found else { return Ok(documented(&sign_query_errors::DEDUCT_SIGN_INFO_NOT_EXIST)) };
+    let Some(a) = found else { return Ok(Reply::documented(&sign_query_errors::DEDUCT_SIGN_INFO_NOT_EXIST)) };
     let body = PdeductSignQueryResponse {
         agreement_id: Some(a.agreement_id.clone()),
         sign_date: Timestamp::from_unix(a.sign_date),
@@ -228,7 +226,7 @@ pub fn sign_cancel(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductSignC
         return Ok(refused);
     }
     let Some(a) = live_agreement(repo, caller, &req.agreement_id, &req.user_id)? else {
-        return Ok(documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
+        return Ok(Reply::documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
     };
     repo.cancel_agreement(&a.agreement_id, now)?;
     repo.use_pay_token(&req.pay_password_token)?;
@@ -297,15 +295,15 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
     if let Some(existing) = repo.deduction(&caller.seller_id, &req.out_order_no)? {
         let stored: PdeductPay = serde_json::from_str(&existing.request).map_err(corrupt)?;
         if stored != req {
-            return Ok(documented(&INST_ORDER_NO_REPEAT));
+            return Ok(Reply::documented(&INST_ORDER_NO_REPEAT));
         }
         return Ok(pay_reply(&existing, stored.extend_field));
     }
     let Some(agreement) = live_agreement(repo, caller, &req.agreement_id, &req.user_id)? else {
-        return Ok(documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
+        return Ok(Reply::documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
     };
     if agreement_expired(&agreement, now)? {
-        return Ok(documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
+        return Ok(Reply::documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
     }
     if req.pid != agreement.pid || req.bill_key != agreement.bill_key {
         return Ok(illegal("pid 或 bill_key 与代扣协议不符"));
@@ -354,7 +352,7 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
         d.result_code = failure.code.to_owned();
         d.result_msg = failure.msg.to_owned();
         repo.insert_deduction(&d)?;
-        Ok(documented(&failure))
+        Ok(Reply::documented(&failure))
     }
 }
 
@@ -363,7 +361,7 @@ pub fn pay_status(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductBillP
     let found = repo
         .deduction(&caller.seller_id, &req.out_order_no)?
         .filter(|d| d.user_id == req.agreement_id || d.agreement_id == req.agreement_id);
-    let Some(d) = found else { return Ok(documented(&DEDUCT_ORDER_NOT_EXIST)) };
+    let Some(d) = found else { return Ok(Reply::documented(&DEDUCT_ORDER_NOT_EXIST)) };
     let body = PdeductBillPayStatusResponse {
         out_order_no: Some(d.out_order_no.clone()),
         agreement_id: Some(req.agreement_id.clone()),

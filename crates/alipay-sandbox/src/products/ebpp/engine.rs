@@ -9,7 +9,7 @@ use alipay_api::sub_code::SubCode;
 use alipay_api::ValidationError;
 use alipay_core::{ApiStatus, Money};
 
-use super::errors::{documented, illegal};
+use super::errors::illegal;
 use super::store::EbppBillRecord;
 use crate::caller::Caller;
 use crate::clock::{date_digits, time_text};
@@ -82,7 +82,7 @@ pub fn add(repo: &dyn Repo, caller: &Caller, now: i64, req: EbppBillAdd) -> Resu
         if stored == req {
             return Ok(bill_reply(&existing, &stored, false));
         }
-        return Ok(documented(&MERCHANT_ORDER_NO_REPEAT));
+        return Ok(Reply::documented(&MERCHANT_ORDER_NO_REPEAT));
     }
     let seq = repo.next_seq("ebpp_bill")?;
     let bill = EbppBillRecord {
@@ -108,7 +108,7 @@ pub fn get(repo: &dyn Repo, caller: &Caller, _now: i64, req: EbppBillGet) -> Res
             let stored = stored_request(&bill)?;
             Ok(bill_reply(&bill, &stored, true))
         }
-        _ => Ok(documented(&BILL_NOT_EXIST)),
+        _ => Ok(Reply::documented(&BILL_NOT_EXIST)),
     }
 }
 

@@ -5,15 +5,16 @@
 //! Every trade is read through its seller (`Caller::seller_id`): an app can never see another merchant's
 //! trades. Money moves only here, exactly, in [`Money`].
 
-use alipay_api::trade::RefundStatus;
+use alipay_api::trade::{errors, RefundStatus};
 use alipay_api::trade::{
-    CancelAction, FundBill, TradeCancelResponse, TradeCloseResponse, TradeFastpayRefundQueryResponse, TradePageResult,
-    TradePayResponse, TradePrecreateResponse, TradeQueryResponse, TradeRefundResponse, TradeStatus, YesNo,
+    CancelAction, FundBill, PageOrder, TradeCancelResponse, TradeCloseResponse, TradeFastpayRefundQueryResponse,
+    TradePageResult, TradePay, TradePayResponse, TradePrecreate, TradePrecreateResponse, TradeQueryResponse,
+    TradeRefund, TradeRefundResponse, TradeStatus, YesNo,
 };
 use alipay_core::{ApiStatus, Money, ResultCode, Timestamp};
 
+use super::input::TradeKey;
 use super::notify::{self, SyncEvent};
-use super::requests::{PageRequest, PayRequest, PrecreateRequest, RefundRequest, TradeKey};
 use super::store::{RefundRecord, TradeKind, TradeRecord, TradeState};
 use crate::caller::Caller;
 use crate::ids;
@@ -29,11 +30,11 @@ fn time(t: i64) -> Option<Timestamp> {
 }
 
 fn not_exist() -> Reply {
-    Reply::business("ACQ.TRADE_NOT_EXIST", "交易不存在")
+    Reply::documented(&errors::TRADE_NOT_EXIST)
 }
 
 fn inconsistent() -> Reply {
-    Reply::business("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
+    Reply::documented(&errors::CONTEXT_INCONSISTENT)
 }
 
 fn fund_bill_list(amount: Money) -> Vec<FundBill> {
@@ -57,9 +58,7 @@ fn buyer_of(repo: &dyn Repo, trade: &TradeRecord) -> Result<Option<BuyerRecord>,
 
 fn seller_mismatch(caller: &Caller, seller_id: &Option<String>) -> Option<Reply> {
     match seller_id.as_deref() {
-        Some(s) if !s.is_empty() && s != caller.seller_id => {
-            Some(Reply::business("ACQ.ACCESS_FORBIDDEN", "无权限使用接口"))
-        }
+        Some(s) if !s.is_empty() && s != caller.seller_id => Some(Reply::documented(&errors::ACCESS_FORBIDDEN)),
         _ => None,
     }
 }
@@ -163,13 +162,20 @@ fn settle(repo: &dyn Repo, trade: &mut TradeRecord, buyer: &BuyerRecord, now: i6
     Ok(())
 }
 
-/// `alipay.trade.pay`.
-pub fn pay(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, req: PayRequest) -> Result<Reply, StoreError> {
+/// `alipay.trade.pay`; `expire_at` from [`super::input::expiry`].
+pub fn pay(
+    repo: &dyn Repo,
+    caller: &Caller,
+    s: &Settings,
+    now: i64,
+    req: &TradePay,
+    expire_at: Option<i64>,
+) -> Result<Reply, StoreError> {
     if let Some(r) = seller_mismatch(caller, &req.seller_id) {
         return Ok(r);
     }
     if let Some(existing) = repo.trade_by_out_no(&caller.seller_id, &req.out_trade_no)? {
-        return replay_pay(repo, existing, &req);
+        return replay_pay(repo, existing, req);
     }
     let code = repo.payment_code(&req.auth_code)?.filter(|c| !c.used && c.expires_at > now);
     let buyer = match code {
@@ -177,10 +183,10 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, req: PayReq
         None => None,
     };
     let Some(buyer) = buyer else {
-        return Ok(Reply::business("ACQ.PAYMENT_AUTH_CODE_INVALID", "支付授权码无效"));
+        return Ok(Reply::documented(&errors::PAYMENT_AUTH_CODE_INVALID));
     };
     if buyer.user_id == caller.seller_id {
-        return Ok(Reply::business("ACQ.BUYER_SELLER_EQUAL", "买卖家不能相同"));
+        return Ok(Reply::documented(&errors::BUYER_SELLER_EQUAL));
     }
     repo.use_payment_code(&req.auth_code)?;
     let mut trade = new_trade(
@@ -189,18 +195,18 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, req: PayReq
         TradeKind::Pay,
         TradeState::WaitBuyerPay,
         now,
-        req.expire_at.unwrap_or(now + s.default_timeout_secs),
+        expire_at.unwrap_or(now + s.default_timeout_secs),
     )?;
-    trade.out_trade_no = req.out_trade_no;
+    trade.out_trade_no = req.out_trade_no.clone();
     trade.total_amount = req.total_amount;
-    trade.subject = req.subject;
-    trade.body = req.body;
+    trade.subject = req.subject.clone();
+    trade.body = req.body.clone();
     trade.buyer_id = Some(buyer.user_id.clone());
-    trade.auth_code = Some(req.auth_code);
-    trade.store_id = req.store_id;
-    trade.terminal_id = req.terminal_id;
-    trade.operator_id = req.operator_id;
-    trade.passback_params = req.passback_params;
+    trade.auth_code = Some(req.auth_code.clone());
+    trade.store_id = req.store_id.clone();
+    trade.terminal_id = req.terminal_id.clone();
+    trade.operator_id = req.operator_id.clone();
+    trade.passback_params = req.passback_params.clone();
 
     if trade.total_amount > buyer.password_free_limit {
         repo.insert_trade(&trade)?;
@@ -209,9 +215,9 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, req: PayReq
     if buyer.balance < trade.total_amount {
         trade.state = TradeState::Closed;
         trade.gmt_close = Some(now);
-        trade.fail_code = Some("ACQ.BUYER_BALANCE_NOT_ENOUGH".into());
+        trade.fail_code = Some(errors::BUYER_BALANCE_NOT_ENOUGH.code.into());
         repo.insert_trade(&trade)?;
-        return Ok(Reply::business("ACQ.BUYER_BALANCE_NOT_ENOUGH", "买家余额不足"));
+        return Ok(Reply::documented(&errors::BUYER_BALANCE_NOT_ENOUGH));
     }
     settle(repo, &mut trade, &buyer, now)?;
     repo.insert_trade(&trade)?;
@@ -221,7 +227,7 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, req: PayReq
 
 /// A pay request whose out_trade_no already exists: the same request gets the same answer, a changed one
 /// `ACQ.CONTEXT_INCONSISTENT`.
-fn replay_pay(repo: &dyn Repo, trade: TradeRecord, req: &PayRequest) -> Result<Reply, StoreError> {
+fn replay_pay(repo: &dyn Repo, trade: TradeRecord, req: &TradePay) -> Result<Reply, StoreError> {
     if trade.kind != TradeKind::Pay || trade.total_amount != req.total_amount || trade.subject != req.subject {
         return Ok(inconsistent());
     }
@@ -231,26 +237,24 @@ fn replay_pay(repo: &dyn Repo, trade: TradeRecord, req: &PayRequest) -> Result<R
         TradeState::Success | TradeState::Finished if same_code => {
             pay_reply(repo, Reply::success(), &trade, buyer.as_ref())?
         }
-        TradeState::Success | TradeState::Finished => Reply::business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
+        TradeState::Success | TradeState::Finished => Reply::documented(&errors::TRADE_HAS_SUCCESS),
         TradeState::WaitBuyerPay if same_code => {
             pay_reply(repo, Reply::of(ResultCode::InProcess), &trade, buyer.as_ref())?
         }
         TradeState::WaitBuyerPay | TradeState::Created => inconsistent(),
-        TradeState::Closed => Reply::business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
+        TradeState::Closed => Reply::documented(&errors::TRADE_HAS_CLOSE),
     })
 }
 
-/// `alipay.trade.precreate`.
+/// `alipay.trade.precreate`; `expire_at` and `qr_expire_at` from [`super::input::expiry`].
 pub fn precreate(
     repo: &dyn Repo,
     caller: &Caller,
     s: &Settings,
     now: i64,
-    req: PrecreateRequest,
+    req: &TradePrecreate,
+    (expire_at, qr_expire_at): (Option<i64>, Option<i64>),
 ) -> Result<Reply, StoreError> {
-    if let Some(r) = seller_mismatch(caller, &req.seller_id) {
-        return Ok(r);
-    }
     if let Some(trade) = repo.trade_by_out_no(&caller.seller_id, &req.out_trade_no)? {
         if trade.kind != TradeKind::Precreate || trade.total_amount != req.total_amount || trade.subject != req.subject
         {
@@ -258,11 +262,11 @@ pub fn precreate(
         }
         return Ok(match trade.state {
             TradeState::Created | TradeState::WaitBuyerPay => precreate_reply(&trade),
-            TradeState::Success | TradeState::Finished => Reply::business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
-            TradeState::Closed => Reply::business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
+            TradeState::Success | TradeState::Finished => Reply::documented(&errors::TRADE_HAS_SUCCESS),
+            TradeState::Closed => Reply::documented(&errors::TRADE_HAS_CLOSE),
         });
     }
-    let expire_at = req.expire_at.unwrap_or(now + s.default_timeout_secs);
+    let expire_at = expire_at.unwrap_or(now + s.default_timeout_secs);
     let mut trade = new_trade(repo, caller, TradeKind::Precreate, TradeState::Created, now, expire_at)?;
     let qr = loop {
         let qr = ids::qr_code();
@@ -270,16 +274,16 @@ pub fn precreate(
             break qr;
         }
     };
-    trade.out_trade_no = req.out_trade_no;
+    trade.out_trade_no = req.out_trade_no.clone();
     trade.total_amount = req.total_amount;
-    trade.subject = req.subject;
-    trade.body = req.body;
+    trade.subject = req.subject.clone();
+    trade.body = req.body.clone();
     trade.qr_code = Some(qr);
-    trade.qr_expire_at = Some(req.qr_expire_at.unwrap_or(now + s.qr_ttl_secs).min(expire_at));
-    trade.store_id = req.store_id;
-    trade.terminal_id = req.terminal_id;
-    trade.operator_id = req.operator_id;
-    trade.passback_params = req.passback_params;
+    trade.qr_expire_at = Some(qr_expire_at.unwrap_or(now + s.qr_ttl_secs).min(expire_at));
+    trade.store_id = req.store_id.clone();
+    trade.terminal_id = req.terminal_id.clone();
+    trade.operator_id = req.operator_id.clone();
+    trade.passback_params = req.passback_params.clone();
     repo.insert_trade(&trade)?;
     Ok(precreate_reply(&trade))
 }
@@ -307,26 +311,27 @@ pub fn page_create(
     s: &Settings,
     now: i64,
     kind: TradeKind,
-    req: PageRequest,
+    req: PageOrder<'_>,
+    expire_at: Option<i64>,
 ) -> Result<Reply, StoreError> {
-    if let Some(trade) = repo.trade_by_out_no(&caller.seller_id, &req.out_trade_no)? {
+    if let Some(trade) = repo.trade_by_out_no(&caller.seller_id, req.out_trade_no)? {
         if trade.kind != kind || trade.total_amount != req.total_amount || trade.subject != req.subject {
             return Ok(inconsistent());
         }
         return Ok(match trade.state {
             TradeState::Created | TradeState::WaitBuyerPay => page_reply(&trade),
-            TradeState::Success | TradeState::Finished => Reply::business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
-            TradeState::Closed => Reply::business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
+            TradeState::Success | TradeState::Finished => Reply::documented(&errors::TRADE_HAS_SUCCESS),
+            TradeState::Closed => Reply::documented(&errors::TRADE_HAS_CLOSE),
         });
     }
-    let expire_at = req.expire_at.unwrap_or(now + s.default_timeout_secs);
+    let expire_at = expire_at.unwrap_or(now + s.default_timeout_secs);
     let mut trade = new_trade(repo, caller, kind, TradeState::Created, now, expire_at)?;
-    trade.out_trade_no = req.out_trade_no;
+    trade.out_trade_no = req.out_trade_no.to_owned();
     trade.total_amount = req.total_amount;
-    trade.subject = req.subject;
-    trade.body = req.body;
-    trade.store_id = req.store_id;
-    trade.passback_params = req.passback_params;
+    trade.subject = req.subject.to_owned();
+    trade.body = req.body.map(str::to_owned);
+    trade.store_id = req.store_id.map(str::to_owned);
+    trade.passback_params = req.passback_params.map(str::to_owned);
     repo.insert_trade(&trade)?;
     Ok(page_reply(&trade))
 }
@@ -417,13 +422,12 @@ pub fn cancel(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, key: &Tr
         };
         Reply::typed(status, &body)
     };
-    let failed = |sub_code: &str, sub_msg: &str| ApiStatus::business_failed(sub_code, sub_msg);
     if trade.state == TradeState::Closed {
         let action = CancelAction::from(trade.cancel_action.as_deref().unwrap_or("close"));
         return Ok(base(ApiStatus::success(), &trade, Some(action)));
     }
     if now - trade.gmt_create > s.cancel_window_secs {
-        return Ok(base(failed("ACQ.TRADE_CANCEL_TIME_OUT", "超过撤销时间范围"), &trade, None));
+        return Ok(base(errors::TRADE_CANCEL_TIME_OUT.status(), &trade, None));
     }
     match trade.state {
         TradeState::Created | TradeState::WaitBuyerPay => {
@@ -434,7 +438,7 @@ pub fn cancel(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, key: &Tr
         TradeState::Success => {
             let remaining = trade.total_amount.checked_sub(trade.refund_fee).unwrap_or(Money::ZERO);
             if remaining.is_positive() && !move_refund(repo, &trade, remaining, now, "撤销")? {
-                return Ok(base(failed("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"), &trade, None));
+                return Ok(base(errors::SELLER_BALANCE_NOT_ENOUGH.status(), &trade, None));
             }
             trade.refund_fee = trade.total_amount;
             trade.state = TradeState::Closed;
@@ -446,9 +450,7 @@ pub fn cancel(repo: &dyn Repo, caller: &Caller, s: &Settings, now: i64, key: &Tr
             notify::trade_status_sync(repo, &trade, buyer.as_ref(), event, now)?;
             Ok(base(ApiStatus::success(), &trade, Some(CancelAction::Refund)))
         }
-        TradeState::Finished | TradeState::Closed => {
-            Ok(base(failed("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"), &trade, None))
-        }
+        TradeState::Finished | TradeState::Closed => Ok(base(errors::CLOSE_TRADE_STATUS_ERROR.status(), &trade, None)),
     }
 }
 
@@ -459,7 +461,7 @@ pub fn close(repo: &dyn Repo, caller: &Caller, now: i64, key: &TradeKey) -> Resu
         return Ok(not_exist());
     };
     if trade.state != TradeState::WaitBuyerPay {
-        return Ok(Reply::business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"));
+        return Ok(Reply::documented(&errors::CLOSE_TRADE_STATUS_ERROR));
     }
     close_unpaid(repo, &mut trade, now)?;
     let body = TradeCloseResponse {
@@ -471,11 +473,21 @@ pub fn close(repo: &dyn Repo, caller: &Caller, now: i64, key: &TradeKey) -> Resu
 }
 
 /// `alipay.trade.refund`: partial or full, idempotent per `out_request_no`.
-pub fn refund(repo: &dyn Repo, caller: &Caller, now: i64, req: RefundRequest) -> Result<Reply, StoreError> {
-    let Some(mut trade) = find(repo, caller, &req.key)?.filter(|t| t.state != TradeState::Created) else {
+/// `key` from [`super::input::trade_key`].
+pub fn refund(
+    repo: &dyn Repo,
+    caller: &Caller,
+    now: i64,
+    key: &TradeKey,
+    req: &TradeRefund,
+) -> Result<Reply, StoreError> {
+    let Some(mut trade) = find(repo, caller, key)?.filter(|t| t.state != TradeState::Created) else {
         return Ok(not_exist());
     };
-    let out_request_no = req.out_request_no.clone().unwrap_or_else(|| trade.out_trade_no.clone());
+    let out_request_no = match req.out_request_no.as_deref().filter(|v| !alipay_core::content::is_blank(v)) {
+        Some(no) => no.to_owned(),
+        None => trade.out_trade_no.clone(),
+    };
     let buyer = buyer_of(repo, &trade)?;
     let (buyer_user_id, buyer_open_id) = buyer_ids(repo, &trade)?;
     let answer = |trade: &TradeRecord, fund_change: bool, gmt_refund: i64| {
@@ -494,21 +506,21 @@ pub fn refund(repo: &dyn Repo, caller: &Caller, now: i64, req: RefundRequest) ->
     };
     if let Some(earlier) = repo.refund(&trade.trade_no, &out_request_no)? {
         if earlier.amount != req.refund_amount {
-            return Ok(Reply::business("ACQ.DISCORDANT_REPEAT_REQUEST", "不一致的请求"));
+            return Ok(Reply::documented(&errors::DISCORDANT_REPEAT_REQUEST));
         }
         return Ok(answer(&trade, false, earlier.gmt_refund));
     }
     match trade.state {
         TradeState::Success => {}
-        TradeState::Finished => return Ok(Reply::business("ACQ.TRADE_HAS_FINISHED", "交易已完结")),
-        _ => return Ok(Reply::business("ACQ.TRADE_STATUS_ERROR", "交易状态非法")),
+        TradeState::Finished => return Ok(Reply::documented(&errors::TRADE_HAS_FINISHED)),
+        _ => return Ok(Reply::documented(&errors::TRADE_STATUS_ERROR)),
     }
     let after = trade.refund_fee.checked_add(req.refund_amount).filter(|a| *a <= trade.total_amount);
     let Some(after) = after else {
-        return Ok(Reply::business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限"));
+        return Ok(Reply::documented(&errors::REFUND_AMT_NOT_EQUAL_TOTAL));
     };
     if !move_refund(repo, &trade, req.refund_amount, now, req.refund_reason.as_deref().unwrap_or(""))? {
-        return Ok(Reply::business("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"));
+        return Ok(Reply::documented(&errors::SELLER_BALANCE_NOT_ENOUGH));
     }
     trade.refund_fee = after;
     if after == trade.total_amount {
@@ -520,7 +532,7 @@ pub fn refund(repo: &dyn Repo, caller: &Caller, now: i64, req: RefundRequest) ->
         trade_no: trade.trade_no.clone(),
         out_request_no: out_request_no.clone(),
         amount: req.refund_amount,
-        reason: req.refund_reason,
+        reason: req.refund_reason.clone(),
         gmt_refund: now,
         refund_fee_after: after,
     })?;

@@ -5,7 +5,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`requests`] | the shared `alipay-api` requests turned into the engine's checked requests, and their refusals |
+//! | [`input`] | what the engine reads from the shared `alipay-api` requests beyond their field rules (the trade named, the expiry), and the refusals |
 //! | [`engine`] | the state machine over the store: the methods, the buyer's events (scan, confirm, refuse), timeouts |
 //! | [`store`] | the trade and refund tables' queries ([`store::TradeRepo`]) |
 //! | [`notify`] | the `trade_status_sync` notification |
@@ -13,14 +13,14 @@
 
 pub(crate) mod admin;
 pub(crate) mod engine;
+pub(crate) mod input;
 pub(crate) mod notify;
 pub(crate) mod probe;
-pub(crate) mod requests;
 pub(crate) mod store;
 
 use alipay_api::trade::{
-    TradeAppPay, TradeCancel, TradeCancelResponse, TradeClose, TradeFastpayRefundQuery, TradePagePay, TradePay,
-    TradePrecreate, TradeQuery, TradeRefund, TradeWapPay, YesNo,
+    PageOrder, TradeAppPay, TradeCancel, TradeCancelResponse, TradeClose, TradeFastpayRefundQuery, TradePagePay,
+    TradePay, TradePrecreate, TradeQuery, TradeRefund, TradeWapPay, YesNo,
 };
 
 use crate::faults::FaultKind;
@@ -28,7 +28,7 @@ use crate::products::{lookup, write, Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
-use requests::BizError;
+use input::BizError;
 use store::TradeKind;
 
 /// Face-to-face payment and the cashier's trades (`alipay.trade.*`): a refused request is `ACQ.INVALID_PARAMETER` (or the field's documented code).
@@ -48,9 +48,13 @@ impl Handler for TradePay {
     type Family = Trade;
     const ACCESS: Access = Access::Write;
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
-        match requests::pay(call.request.clone(), call.now) {
-            Ok(r) => {
-                write(state, call.with(r), |repo, c| engine::pay(repo, &c.caller, &c.settings, c.now, c.request)).await
+        let r = &call.request;
+        match input::expiry(r.timeout_express, r.time_expire, call.now) {
+            Ok(expire_at) => {
+                write(state, call, move |repo, c| {
+                    engine::pay(repo, &c.caller, &c.settings, c.now, &c.request, expire_at)
+                })
+                .await
             }
             Err(e) => Ok(e.reply()),
         }
@@ -61,10 +65,15 @@ impl Handler for TradePrecreate {
     type Family = Trade;
     const ACCESS: Access = Access::Write;
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
-        match requests::precreate(call.request.clone(), call.now) {
-            Ok(r) => {
-                write(state, call.with(r), |repo, c| engine::precreate(repo, &c.caller, &c.settings, c.now, c.request))
-                    .await
+        let r = &call.request;
+        let expiries = input::expiry(r.timeout_express, r.time_expire, call.now)
+            .and_then(|trade| Ok((trade, input::expiry(r.qr_code_timeout_express, None, call.now)?)));
+        match expiries {
+            Ok(expiries) => {
+                write(state, call, move |repo, c| {
+                    engine::precreate(repo, &c.caller, &c.settings, c.now, &c.request, expiries)
+                })
+                .await
             }
             Err(e) => Ok(e.reply()),
         }
@@ -75,7 +84,7 @@ impl Handler for TradeQuery {
     type Family = Trade;
     const ACCESS: Access = Access::Read;
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
-        match requests::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
+        match input::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
             Ok(key) => lookup(state, call.with(key), |repo, c| engine::query(repo, &c.caller, &c.request)).await,
             Err(e) => Ok(e.reply()),
         }
@@ -97,7 +106,7 @@ impl Handler for TradeCancel {
         }
     }
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
-        match requests::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
+        match input::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
             Ok(key) => {
                 write(state, call.with(key), |repo, c| engine::cancel(repo, &c.caller, &c.settings, c.now, &c.request))
                     .await
@@ -111,7 +120,7 @@ impl Handler for TradeClose {
     type Family = Trade;
     const ACCESS: Access = Access::Write;
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
-        match requests::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
+        match input::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
             Ok(key) => write(state, call.with(key), |repo, c| engine::close(repo, &c.caller, c.now, &c.request)).await,
             Err(e) => Ok(e.reply()),
         }
@@ -122,8 +131,10 @@ impl Handler for TradeRefund {
     type Family = Trade;
     const ACCESS: Access = Access::Write;
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
-        match requests::refund(call.request.clone()) {
-            Ok(r) => write(state, call.with(r), |repo, c| engine::refund(repo, &c.caller, c.now, c.request)).await,
+        match input::trade_key(call.request.out_trade_no.clone(), call.request.trade_no.clone()) {
+            Ok(key) => {
+                write(state, call, move |repo, c| engine::refund(repo, &c.caller, c.now, &key, &c.request)).await
+            }
             Err(e) => Ok(e.reply()),
         }
     }
@@ -134,7 +145,7 @@ impl Handler for TradeFastpayRefundQuery {
     const ACCESS: Access = Access::Read;
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
         let r = call.request.clone();
-        match requests::trade_key(r.out_trade_no, r.trade_no) {
+        match input::trade_key(r.out_trade_no, r.trade_no) {
             Ok(key) => {
                 lookup(state, call.with((key, r.out_request_no)), |repo, c| {
                     engine::refund_query(repo, &c.caller, &c.request.0, &c.request.1)
@@ -146,16 +157,22 @@ impl Handler for TradeFastpayRefundQuery {
     }
 }
 
-/// Page, wap and app pay share one engine function; `kind` tells them apart.
-async fn run_page(
+/// Page, wap and app pay share one engine function over the fields they share ([`PageOrder`]); `kind` tells
+/// them apart.
+async fn run_page<R>(
     state: &SandboxState,
-    call: Call<Result<requests::PageRequest, BizError>>,
+    call: Call<R>,
     kind: TradeKind,
-) -> Result<Reply, StoreError> {
-    match call.request.clone() {
-        Ok(r) => {
-            write(state, call.with(r), move |repo, c| {
-                engine::page_create(repo, &c.caller, &c.settings, c.now, kind, c.request)
+    order: fn(&R) -> PageOrder<'_>,
+) -> Result<Reply, StoreError>
+where
+    R: Clone + Send + 'static,
+{
+    let o = order(&call.request);
+    match input::expiry(o.timeout_express, o.time_expire, call.now) {
+        Ok(expire_at) => {
+            write(state, call, move |repo, c| {
+                engine::page_create(repo, &c.caller, &c.settings, c.now, kind, order(&c.request), expire_at)
             })
             .await
         }
@@ -167,8 +184,7 @@ impl Handler for TradePagePay {
     type Family = Trade;
     const ACCESS: Access = Access::Write;
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
-        let checked = requests::page_pay(call.request.clone(), call.now);
-        run_page(state, call.with(checked), TradeKind::Page).await
+        run_page(state, call, TradeKind::Page, TradePagePay::order).await
     }
 }
 
@@ -176,8 +192,7 @@ impl Handler for TradeWapPay {
     type Family = Trade;
     const ACCESS: Access = Access::Write;
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
-        let checked = requests::wap_pay(call.request.clone(), call.now);
-        run_page(state, call.with(checked), TradeKind::Wap).await
+        run_page(state, call, TradeKind::Wap, TradeWapPay::order).await
     }
 }
 
@@ -187,7 +202,6 @@ impl Handler for TradeAppPay {
     type Family = Trade;
     const ACCESS: Access = Access::Write;
     async fn run(state: &SandboxState, call: Call<Self>) -> Result<Reply, StoreError> {
-        let checked = requests::app_pay(call.request.clone(), call.now);
-        run_page(state, call.with(checked), TradeKind::App).await
+        run_page(state, call, TradeKind::App, TradeAppPay::order).await
     }
 }
