@@ -11,7 +11,8 @@
 //!   发起重试 … 可调用查询接口发起查询确定结果"): the same client's next call about it must be
 //!   `bill.pay.status` for its `out_order_no`; a retry before it, or a deduction of the same amount on the same
 //!   agreement under a new `out_order_no` (charged twice if the first went through), fails; nothing within `6P`
-//!   fails. After the status query, a retry keeps the `out_order_no` unless the status said failed (`2`).
+//!   fails. After the status query, a retry keeps the `out_order_no` until an answer says paid (`1`) or failed
+//!   (`2`); a deduction after that is a new one.
 //! - **D3** `result_status` `0` (seed 002:46 "0:未知"): poll `bill.pay.status` until `1` or `2`. A new
 //!   deduction of the same amount on the agreement while unknown fails, as does polling under `0.4P`; no query
 //!   for `120P` (10 minutes at Alipay's 5 s) while unknown warns.
@@ -185,11 +186,21 @@ pub fn d2(calls: &[LoggedCall], profile: &Profile, since_ms: i64, now_ms: i64) -
             );
             continue;
         }
-        // Queried first. A retry afterwards keeps the number, unless the status said the deduction failed.
-        let failed = first.result_status.as_deref() == Some("2");
-        let renumbered = after.iter().position(|l| l.at_ms >= first.at_ms && same_charge_new_number(c, l));
+        // Queried first. Until an answer says paid (1) or failed (2), a retry keeps the number; once the outcome
+        // is known, another deduction on the agreement is a new one (the next bill).
+        let mut known = false;
+        let mut renumbered = None;
+        for (k, l) in after.iter().enumerate() {
+            if same_charge_new_number(c, l) && !known {
+                renumbered = Some(k);
+                break;
+            }
+            if l.out_order_no.as_deref() == Some(no) && matches!(l.result_status.as_deref(), Some("1" | "2")) {
+                known = true;
+            }
+        }
         match renumbered {
-            Some(k) if !failed => fold.add(
+            Some(k) => fold.add(
                 Verdict::Failed,
                 format!(
                     "{head} {what}; alipay.ebpp.pdeduct.bill.pay.status answered {}, and then the merchant charged the \
@@ -439,6 +450,12 @@ mod tests {
         // A new attempt after the status said failed is a new deduction.
         let again = vec![pay(0, "D-1", "20000"), status(900, "D-1", "2"), pay(1900, "D-2", "10000")];
         assert_eq!(d2(&again, &profile(), 0, 60_000).verdict, Verdict::Passed);
+        // After "paid" the next deduction on the agreement is the next bill; after "still unknown" it is a
+        // second charge.
+        let next = vec![pay(0, "D-1", "20000"), status(900, "D-1", "1"), pay(1900, "D-2", "10000")];
+        assert_eq!(d2(&next, &profile(), 0, 60_000).verdict, Verdict::Passed);
+        let unsure = vec![pay(0, "D-1", "20000"), status(900, "D-1", "0"), pay(1900, "D-2", "10000")];
+        assert_eq!(d2(&unsure, &profile(), 0, 60_000).verdict, Verdict::Failed);
     }
 
     #[test]
