@@ -10,9 +10,9 @@ use alipay_sandbox_admin::{Armed, FaultKind, FaultSpec, Provocation};
 
 use super::deduct::{PAY, STATUS};
 use super::fund::{DISBURSE, FUND, REFUND};
-use crate::admin::AdminError;
 use crate::products::deduct::engine as deduct;
 use crate::products::deduct::store::DeductRepo;
+use crate::store::StoreError;
 use crate::SandboxState;
 
 /// Arms `provocation` for `app_id` if it is one of the deduct or coupon suites' (`None` otherwise).
@@ -20,7 +20,7 @@ pub(super) async fn arm(
     state: &SandboxState,
     app_id: &str,
     provocation: &Provocation,
-) -> Result<Option<Armed>, AdminError> {
+) -> Result<Option<Armed>, StoreError> {
     let fault = |method: &str, kind| FaultSpec::new(method, kind).for_app(app_id);
     let with = |f: FaultSpec, moved: bool| if moved { f.execute() } else { f };
     let (faults, holds, method, what): (Vec<FaultSpec>, Vec<(&str, i64)>, &str, String) = match provocation {
@@ -87,7 +87,7 @@ pub(super) async fn arm(
         let holds: Vec<(String, i64)> = holds.into_iter().map(|(s, n)| (s.to_owned(), n)).collect();
         state
             .store
-            .write(move |r| -> Result<(), crate::store::StoreError> {
+            .write(move |r| -> Result<(), StoreError> {
                 for (scope, n) in &holds {
                     r.set_hold(scope, &app, *n)?;
                 }
@@ -99,11 +99,11 @@ pub(super) async fn arm(
 }
 
 /// Removes the app's deduct holds no call took; how many kinds were still waiting.
-pub(super) async fn disarm(state: &SandboxState, app_id: &str) -> Result<usize, AdminError> {
+pub(super) async fn disarm(state: &SandboxState, app_id: &str) -> Result<usize, StoreError> {
     let app = app_id.to_owned();
     let n = state
         .store
-        .write(move |r| -> Result<usize, crate::store::StoreError> {
+        .write(move |r| -> Result<usize, StoreError> {
             let mut n = 0;
             for scope in deduct::ACCEPT_HOLDS {
                 // The query count travels with the pending hold: not a provocation of its own.
