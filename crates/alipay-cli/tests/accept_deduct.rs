@@ -240,7 +240,11 @@ async fn deduct_merchant(client: &AlipayClient, instruction: &Value, mode: &str,
             Some(s) if s.sub_code == "DEDUCT_ORDER_NOT_EXIST" => answer = call(client, &request).await,
             Some(s) if s.code == "10000" => {
                 let st = field(&s, "status");
-                answer = Some(Answer { code: "10000".into(), sub_code: String::new(), body: serde_json::json!({"result_status": st}) });
+                answer = Some(Answer {
+                    code: "10000".into(),
+                    sub_code: String::new(),
+                    body: serde_json::json!({"result_status": st}),
+                });
             }
             _ => {}
         }
@@ -446,7 +450,11 @@ async fn the_coupon_suite_passes_a_merchant_that_retries_identically() {
     let calls = calls.unwrap();
     let ids: Vec<_> = calls.iter().filter(|c| c.method.ends_with("operation.query")).collect();
     assert!(ids.iter().all(|c| c.auth_no.is_some() && c.operation_id.is_some()), "{ids:?}");
-    for auth_no in calls.iter().filter(|c| c.method.ends_with("agreement.pay") && c.code == "10000").filter_map(|c| c.auth_no.clone()) {
+    for auth_no in calls
+        .iter()
+        .filter(|c| c.method.ends_with("agreement.pay") && c.code == "10000")
+        .filter_map(|c| c.auth_no.clone())
+    {
         let order = e.gw.admin.coupon_order(&auth_no).await.unwrap().order;
         assert_eq!(order.amount.to_string(), "3.00", "{order:?}");
         assert_eq!(order.disbursed.to_string(), "1.00", "{order:?}");

@@ -349,8 +349,7 @@ impl Run<'_> {
             if !self.checks.is_empty() && !self.checks.iter().any(|c| c.eq_ignore_ascii_case(case)) {
                 continue;
             }
-            let armed =
-                self.admin.accept_arm(&ArmRequest { app_id: self.app_id.clone(), provocation }).await?;
+            let armed = self.admin.accept_arm(&ArmRequest { app_id: self.app_id.clone(), provocation }).await?;
             let mut instruction = base.clone();
             let say = json!(format!(
                 "charge 1.00 on agreement {agreement} (alipay.ebpp.pdeduct.pay) under a new out_order_no, and see                  it through to a known outcome ({})",

@@ -80,14 +80,9 @@ fn interval_ms(profile: &Profile) -> i64 {
 }
 
 /// The same client's calls after call `i` that `keep` selects.
-fn later<'a>(calls: &'a [LoggedCall], i: usize, keep: impl Fn(&LoggedCall) -> bool) -> Vec<&'a LoggedCall> {
+fn later(calls: &[LoggedCall], i: usize, keep: impl Fn(&LoggedCall) -> bool) -> Vec<&LoggedCall> {
     let Some(first) = calls.get(i) else { return Vec::new() };
-    calls
-        .get(i + 1..)
-        .unwrap_or_default()
-        .iter()
-        .filter(|c| c.peer_host() == first.peer_host() && keep(c))
-        .collect()
+    calls.get(i + 1..).unwrap_or_default().iter().filter(|c| c.peer_host() == first.peer_host() && keep(c)).collect()
 }
 
 /// D1: `merchant_order_no` is unique (seed 000:30).
@@ -103,7 +98,9 @@ pub fn d1(calls: &[LoggedCall], since_ms: i64) -> CaseResult {
             let other_amount = earlier.is_some_and(|e| amount(e).is_some() && amount(e) != amount(c));
             if c.sub_code.as_deref() == Some("MERCHANT_ORDER_NO_REPEAT") || other_amount {
                 let before = earlier
-                    .map(|e| format!(", already used {} earlier for a bill of {}", secs(c.at_ms - e.at_ms), amount_text(e)))
+                    .map(|e| {
+                        format!(", already used {} earlier for a bill of {}", secs(c.at_ms - e.at_ms), amount_text(e))
+                    })
                     .unwrap_or_default();
                 let reason = format!(
                     "alipay.ebpp.bill.add for a bill of {} reused merchant_order_no {no}{before}: the merchant's order \
@@ -143,7 +140,11 @@ pub fn d2(calls: &[LoggedCall], profile: &Profile, since_ms: i64, now_ms: i64) -
                 || same_charge_new_number(c, l)
         });
         let evidence = |upto: usize| timeline(std::iter::once(c).chain(after.iter().take(upto).copied()));
-        let head = format!("the deduction {no} of {} on agreement {}", amount_text(c), c.agreement_no.as_deref().unwrap_or("?"));
+        let head = format!(
+            "the deduction {no} of {} on agreement {}",
+            amount_text(c),
+            c.agreement_no.as_deref().unwrap_or("?")
+        );
         let Some(first) = after.first() else {
             if now_ms - c.at_ms > 6 * p {
                 fold.add(
@@ -282,7 +283,11 @@ pub fn d3(calls: &[LoggedCall], profile: &Profile, since_ms: i64, now_ms: i64) -
             }
             if gap > silence && verdict == Verdict::Passed {
                 verdict = Verdict::Warning;
-                reason = format!("{head}; {} passed without a status query (expected at most {}{note})", secs(gap), secs(silence));
+                reason = format!(
+                    "{head}; {} passed without a status query (expected at most {}{note})",
+                    secs(gap),
+                    secs(silence)
+                );
             }
             prev = l.at_ms;
             if matches!(l.result_status.as_deref(), Some("1" | "2")) {
@@ -329,7 +334,10 @@ pub fn d4(calls: &[LoggedCall], profile: &Profile, since_ms: i64, now_ms: i64) -
             None if now_ms - c.at_ms <= 6 * p => {}
             None => fold.add(
                 Verdict::Warning,
-                format!("{head}, and the merchant never retried it within {}{note}: Alipay advises retrying (建议再次重试)", secs(6 * p)),
+                format!(
+                    "{head}, and the merchant never retried it within {}{note}: Alipay advises retrying (建议再次重试)",
+                    secs(6 * p)
+                ),
                 timeline([c]),
             ),
             Some(l) if l.out_order_no.as_deref() != Some(no) => fold.add(
@@ -426,7 +434,12 @@ mod tests {
     }
 
     fn status(at_ms: i64, no: &str, result: &str) -> LoggedCall {
-        LoggedCall { method: STATUS.into(), result_status: Some(result.into()), amount: None, ..pay(at_ms, no, "10000") }
+        LoggedCall {
+            method: STATUS.into(),
+            result_status: Some(result.into()),
+            amount: None,
+            ..pay(at_ms, no, "10000")
+        }
     }
 
     fn profile() -> Profile {

@@ -142,7 +142,9 @@ pub fn p3(calls: &[LoggedCall], since_ms: i64) -> CaseResult {
     let mut fold = Fold::new();
     for c in calls {
         if is_operation(c) && c.code == "10000" && !c.dropped {
-            if let (Some(no), Some(a), Some(o)) = (c.out_request_no.as_deref(), c.auth_no.as_deref(), c.operation_id.as_deref()) {
+            if let (Some(no), Some(a), Some(o)) =
+                (c.out_request_no.as_deref(), c.auth_no.as_deref(), c.operation_id.as_deref())
+            {
                 known.entry(no).or_insert((a, o));
             }
             continue;
@@ -263,7 +265,12 @@ mod tests {
         let mut slow = op(500, QUERY, "R-1", "", "10000");
         slow.amount = None;
         assert_eq!(p3(&[paid.clone(), slow.clone()], 0).verdict, Verdict::Warning);
-        let fast = LoggedCall { auth_no: Some("AUTH".into()), operation_id: Some("OP".into()), out_request_no: None, ..slow.clone() };
+        let fast = LoggedCall {
+            auth_no: Some("AUTH".into()),
+            operation_id: Some("OP".into()),
+            out_request_no: None,
+            ..slow.clone()
+        };
         assert_eq!(p3(&[paid, fast], 0).verdict, Verdict::Passed);
         // After a 10003 the ids were never answered: the merchant's numbers are the only way.
         assert_eq!(p3(&[op(0, FUND, "R-1", "10.00", "10003"), slow], 0).verdict, Verdict::Passed);

@@ -429,11 +429,10 @@ impl<R: crate::store::Repo + ?Sized> DeductRepo for R {
     }
 
     fn take_all_holds(&self, scope: &str, key: &str) -> Result<i64, StoreError> {
-        let n: Option<i64> = self.sql().row(
-            "SELECT remaining FROM ebpp_holds WHERE scope = ?1 AND key = ?2",
-            [scope, key],
-            |r| r.get("remaining"),
-        )?;
+        let n: Option<i64> =
+            self.sql().row("SELECT remaining FROM ebpp_holds WHERE scope = ?1 AND key = ?2", [scope, key], |r| {
+                r.get("remaining")
+            })?;
         let n = n.unwrap_or(0).max(0);
         if n > 0 {
             self.sql().exec("UPDATE ebpp_holds SET remaining = 0 WHERE scope = ?1 AND key = ?2", [scope, key])?;
