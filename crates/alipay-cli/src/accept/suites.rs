@@ -352,7 +352,8 @@ impl Run<'_> {
             let armed = self.admin.accept_arm(&ArmRequest { app_id: self.app_id.clone(), provocation }).await?;
             let mut instruction = base.clone();
             let say = json!(format!(
-                "charge 1.00 on agreement {agreement} (alipay.ebpp.pdeduct.pay) under a new out_order_no, and see                  it through to a known outcome ({})",
+                "charge 1.00 on agreement {agreement} (alipay.ebpp.pdeduct.pay) under a new out_order_no, and see \
+                 it through to a known outcome ({})",
                 armed.what
             ));
             if let Some(fields) = instruction.as_object_mut() {
@@ -383,7 +384,8 @@ impl Run<'_> {
         let instruction = json!({
             "action": "red_packet", "amount": "3.00", "payee_user_id": payee.user_id, "disburse_amount": "1.00",
             "refund_amount": "1.00",
-            "say": format!("fund a red packet of 3.00 (alipay.fund.coupon.order.agreement.pay), disburse 1.00 of it to                             {} (.disburse), refund 1.00 of it (.refund), each to a known outcome ({})",
+            "say": format!("fund a red packet of 3.00 (alipay.fund.coupon.order.agreement.pay), disburse 1.00 of it \
+                            to {} (.disburse), refund 1.00 of it (.refund), each to a known outcome ({})",
                            payee.user_id, armed.what),
         });
         let run = run_merchant(self.command, "P1", &instruction).await;

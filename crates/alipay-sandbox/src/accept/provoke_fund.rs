@@ -46,7 +46,7 @@ pub(super) async fn arm(
             PAY,
             format!(
                 "the next deduction answers result_status 0 (unknown) and stays unknown for {queries} {STATUS} \
-                 quer(ies); the next one finds it resolved"
+                 queries; the next one finds it resolved"
             ),
         ),
         Provocation::DeductSignInfoError => (
