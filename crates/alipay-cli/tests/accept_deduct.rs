@@ -37,12 +37,15 @@ const PROFILE: &[&str] = &["--poll-interval", "1s"];
 struct Env {
     inst: Instance,
     gw: Gw,
+    /// The `app.json` the merchant calls the gateway with (another instance's, on a shared store).
+    merchant: std::path::PathBuf,
 }
 
 fn env() -> Env {
     let inst = common::start_instances(1, None, &[]).remove(0);
     let gw = Gw::open(inst.dir.path());
-    Env { inst, gw }
+    let merchant = inst.app_json();
+    Env { inst, gw, merchant }
 }
 
 fn verdicts(report: &Value) -> HashMap<String, String> {
@@ -98,7 +101,7 @@ fn run_suite(e: &Env, suite: &str, mode: &str, extra: &[&str]) -> (i32, Value, S
         .args(extra)
         .arg("--")
         .args(merchant_command())
-        .env("ACCEPT_MERCHANT_CONFIG", &config)
+        .env("ACCEPT_MERCHANT_CONFIG", &e.merchant)
         .env("ACCEPT_MERCHANT_MODE", mode)
         .output()
         .unwrap();
@@ -499,8 +502,9 @@ async fn a_merchant_that_ignores_the_cases_is_not_observed_and_the_provocations_
     assert!(e.gw.admin.faults().await.unwrap().pending.is_empty());
 }
 
-/// On PostgreSQL (two instances on one store, the merchant's calls through the first): the call log's new
-/// columns (migration 3 of `calls`) and the deduct provocations work there too.
+/// On PostgreSQL (two instances on one store): the suite arms and judges through the first, the merchant calls
+/// the second's gateway, so the provocations (faults and the deduct family's holds), the call log's new columns
+/// (migration 3 of `calls`) and D3's polling intervals are the shared store's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_deduct_suite_on_a_shared_postgres_store() {
     let Some(store) = alipay_testkit::postgres_store() else {
@@ -510,12 +514,16 @@ async fn the_deduct_suite_on_a_shared_postgres_store() {
     let mut instances = common::start_instances(2, Some(&store), &[]);
     let inst = instances.remove(0);
     let gw = Gw::open(inst.dir.path());
-    let e = Env { inst, gw };
+    let merchant = instances[0].app_json();
+    let e = Env { inst, gw, merchant };
     let (code, report, table) = run_suite(&e, "deduct", "good", &[]);
     for id in ["D2", "D3", "D4", "D5"] {
         assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
     }
     assert_eq!(code, 0, "{table}");
+    let calls = e.gw.admin.calls(&CallLogQuery { app_id: Some(e.gw.app_id.clone()), ..Default::default() }).await;
+    let statuses = calls.unwrap().into_iter().filter(|c| c.method == "alipay.ebpp.pdeduct.bill.pay.status").count();
+    assert!(statuses >= 3, "the polling through the other instance is in the one call log");
     let run = run_suite(&e, "deduct", "keep-charging", &["--checks", "D5"]);
     fails_exactly(&run, "D5", "charged the same agreement again");
 }
