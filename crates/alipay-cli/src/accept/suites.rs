@@ -388,7 +388,8 @@ impl Run<'_> {
                             to {} (.disburse), refund 1.00 of it (.refund), each to a known outcome ({})",
                            payee.user_id, armed.what),
         });
-        let run = run_merchant(self.command, "P1", &instruction).await;
+        let case = if self.coupon_fault == CouponFault::InProcess { "P1" } else { "P2" };
+        let run = run_merchant(self.command, case, &instruction).await;
         self.disarm("the merchant made no red-packet operation").await?;
         run?;
         tokio::time::sleep(self.window(6.0)).await;
