@@ -50,13 +50,17 @@ pub enum AcceptCommand {
     /// the buyer never confirms, so trade.pay answers 10003 and the trade stays WAIT_BUYER_PAY), `refund` (R1,
     /// R2: `{"action":"refund","out_trade_no":..,"refund_amount":"1.00","times":2}`; the first refund answers
     /// 20000, see --refund-fault) and `bill` (B1–B3: `{"action":"bill","bill_type":"trade","bill_date":..}`;
-    /// the first URL answered is already dead).
+    /// the first URL answered is already dead), `deduct` (D2–D5: the suite signs an agreement and asks four times
+    /// `{"action":"deduct","agreement_id":..,"user_id":..,"pid":..,"bill_key":..,"pay_amount":"1.00"}`; each
+    /// deduction meets one provocation, see --deduct-fault) and `coupon` (P1–P4:
+    /// `{"action":"red_packet","amount":"3.00","payee_user_id":..,"disburse_amount":"1.00","refund_amount":"1.00"}`;
+    /// the first funding, disbursement and refund answer 10003, see --coupon-fault).
     Run {
         #[command(flatten)]
         config: ConfigArg,
         #[command(flatten)]
         report: ReportArgs,
-        /// `notify`, `face-to-face`, `refund` or `bill`.
+        /// `notify`, `face-to-face`, `refund`, `bill`, `deduct` or `coupon`.
         #[arg(long)]
         suite: String,
         /// Only these checks (comma-separated ids).
@@ -72,6 +76,12 @@ pub enum AcceptCommand {
         /// bill: the bill date asked for (default: yesterday on the sandbox's clock).
         #[arg(long)]
         bill_date: Option<String>,
+        /// deduct: what the merchant's deduction of case D2 meets.
+        #[arg(long, value_enum, default_value = "unknown")]
+        deduct_fault: suites::DeductFault,
+        /// coupon: what the merchant's first funding, disbursement and refund meet.
+        #[arg(long, value_enum, default_value = "in-process")]
+        coupon_fault: suites::CouponFault,
         /// The merchant's command and its arguments (after `--`).
         #[arg(last = true)]
         command: Vec<String>,
@@ -178,7 +188,18 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
             };
             finish(&answer, &report, expected.as_ref())
         }
-        AcceptCommand::Run { config, report, suite, checks, out_trade_no, refund_fault, bill_date, command } => {
+        AcceptCommand::Run {
+            config,
+            report,
+            suite,
+            checks,
+            out_trade_no,
+            refund_fault,
+            bill_date,
+            deduct_fault,
+            coupon_fault,
+            command,
+        } => {
             let expected = report.expected()?;
             let (app_id, admin) = app_of(&config.config)?;
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -190,6 +211,8 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
                 out_trade_no,
                 refund_fault,
                 bill_date,
+                deduct_fault,
+                coupon_fault,
                 command: &command,
                 profile: report.profile(),
             };

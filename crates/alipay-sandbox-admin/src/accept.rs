@@ -70,6 +70,25 @@ pub struct LoggedCall {
     /// The answer's `fund_change` (`Y`/`N`, refunds): whether this call moved money.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fund_change: Option<String>,
+    /// `merchant_order_no` of the request (`alipay.ebpp.bill.add`, `.bill.get`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_order_no: Option<String>,
+    /// The agreement the call is about: `agreement_id` of the request (direct deduct), else of the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_no: Option<String>,
+    /// The red packet's `auth_no`, of the request, else of the answer (`alipay.fund.coupon.*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_no: Option<String>,
+    /// The red-packet operation's `operation_id`, of the request, else of the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+    /// The answer's outcome field: `result_status` (`pdeduct.pay`: `0` unknown, `1` success, `2` failed), else
+    /// `status` (`pdeduct.bill.pay.status`, a red-packet operation: `SUCCESS`, `INIT`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_status: Option<String>,
+    /// The amount the request moves, as sent: `pay_amount` (direct deduct, EBPP), else `amount` (red packets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
     /// `bill_date` of the `biz_content` (bill queries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_date: Option<String>,
@@ -285,6 +304,36 @@ pub enum Provocation {
     /// The app's next `alipay.data.dataservice.bill.downloadurl.query` answers a URL that is already dead: its
     /// first fetch finds it expired (`404`), as a URL fetched after its 30 s would (B3).
     DeadBillUrl,
+    /// The app's next `alipay.ebpp.pdeduct.pay` answers `20000` (outcome unknown); with `money_moved` the
+    /// deduction is made and committed first (D2).
+    DeductUnknown {
+        /// Whether the deduction is made before the `20000`.
+        money_moved: bool,
+    },
+    /// The app's next `alipay.ebpp.pdeduct.pay` is made and committed, then the connection is dropped (D2).
+    DeductDropped,
+    /// The app's next new deduction answers `result_status` `0` (unknown) and stays so for `queries`
+    /// `alipay.ebpp.pdeduct.bill.pay.status` queries; the next one finds it resolved (D3).
+    DeductPending {
+        /// How many status queries answer it unknown.
+        queries: u32,
+    },
+    /// The app's next `alipay.ebpp.pdeduct.pay` answers `QUERY_DEDUCT_SIGN_INFO_ERROR`; nothing happens (D4).
+    DeductSignInfoError,
+    /// The agreement of the app's next `alipay.ebpp.pdeduct.pay` is cancelled just before it, as the user would
+    /// cancel it: the pay answers `DEDUCT_SIGN_INFO_NOT_EXIST` (D5).
+    DeductAgreementCancelled,
+    /// The app's next `alipay.fund.coupon.order.agreement.pay`, `.disburse` and `.refund` (one call of each)
+    /// answer `10003` (in process); with `money_moved` the operation is done and committed first (P1).
+    CouponInProcess {
+        /// Whether each operation is done before the `10003`.
+        money_moved: bool,
+    },
+    /// As [`Provocation::CouponInProcess`], answered `20000` (outcome unknown) (P2).
+    CouponUnknown {
+        /// Whether each operation is done before the `20000`.
+        money_moved: bool,
+    },
 }
 
 /// The answer of `POST /admin/accept/arm`.

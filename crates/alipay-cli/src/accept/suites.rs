@@ -6,18 +6,19 @@
 use std::path::Path;
 use std::time::Duration;
 
+use alipay_client::api::deduct::PdeductSignAdd;
 use alipay_client::api::trade::TradePay;
 use alipay_client::AlipayClient;
 use alipay_sandbox_admin::{
-    AcceptReport, AdminClient, ArmRequest, CallLogQuery, DisarmRequest, LintRequest, NewBuyer, NewPaymentCode,
-    NotifyProbeRequest, Profile, Provocation,
+    AcceptReport, AdminClient, ArmRequest, CallLogQuery, DisarmRequest, LintRequest, NewBuyer, NewPayPasswordToken,
+    NewPaymentCode, NotifyProbeRequest, Profile, Provocation,
 };
 use serde_json::{json, Value};
 
 use super::Result;
 
 /// The suites, as `--suite` takes them.
-pub const SUITES: &[&str] = &["notify", "face-to-face", "refund", "bill"];
+pub const SUITES: &[&str] = &["notify", "face-to-face", "refund", "bill", "deduct", "coupon"];
 
 /// What the refund suite does to the merchant's first refund (`--refund-fault`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,6 +41,36 @@ impl RefundFault {
     }
 }
 
+/// What the deduct suite does to the merchant's deduction of case D2 (`--deduct-fault`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeductFault {
+    /// The deduction is made, then answered `20000`.
+    Unknown,
+    /// Answered `20000` and not made.
+    UnknownNotMade,
+    /// The deduction is made, then the connection is dropped.
+    Dropped,
+}
+
+impl DeductFault {
+    fn provocation(self) -> Provocation {
+        match self {
+            DeductFault::Unknown => Provocation::DeductUnknown { money_moved: true },
+            DeductFault::UnknownNotMade => Provocation::DeductUnknown { money_moved: false },
+            DeductFault::Dropped => Provocation::DeductDropped,
+        }
+    }
+}
+
+/// What the coupon suite does to the merchant's first funding, disbursement and refund (`--coupon-fault`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CouponFault {
+    /// Each is done, then answered `10003` (in process): P1.
+    InProcess,
+    /// Each is done, then answered `20000` (outcome unknown): P2.
+    Unknown,
+}
+
 /// One run's settings.
 pub struct Run<'a> {
     /// The sandbox's admin API.
@@ -56,6 +87,10 @@ pub struct Run<'a> {
     pub refund_fault: RefundFault,
     /// `--bill-date`.
     pub bill_date: Option<String>,
+    /// `--deduct-fault`.
+    pub deduct_fault: DeductFault,
+    /// `--coupon-fault`.
+    pub coupon_fault: CouponFault,
     /// The merchant's command.
     pub command: &'a [String],
     /// The timing profile.
@@ -128,6 +163,8 @@ impl Run<'_> {
             "face-to-face" => self.face_to_face().await,
             "refund" => self.refund().await,
             "bill" => self.bill().await,
+            "deduct" => self.deduct().await,
+            "coupon" => self.coupon().await,
             other => Err(format!("no suite {other:?} (implemented: {})", SUITES.join(", ")).into()),
         }
     }
@@ -250,5 +287,112 @@ impl Run<'_> {
         run?;
         tokio::time::sleep(self.window(2.0)).await;
         self.judge("bill", start, &["B1", "B2", "B3"]).await
+    }
+
+    /// The app's merchant PID, from its `app.json` (`merchant_pid`, as `alipay sandbox` writes it).
+    fn merchant_pid(&self) -> Result<String> {
+        let text = std::fs::read_to_string(self.config)?;
+        let json: Value = serde_json::from_str(&text)?;
+        Ok(json
+            .get("merchant_pid")
+            .and_then(Value::as_str)
+            .ok_or("this suite needs the app's merchant_pid in its config (app.json)")?
+            .to_owned())
+    }
+
+    /// A buyer with 1000.00 who signs a direct-deduct agreement with the app's merchant (signed with the app's
+    /// own key, as the merchant's signing page would): the instruction's fields.
+    async fn agreement(&self) -> Result<Value> {
+        let pid = self.merchant_pid()?;
+        let buyer = self.admin.create_buyer(&NewBuyer::new("1000.00", "1000.00")).await?;
+        let token = self.admin.issue_pay_password_token(&NewPayPasswordToken::for_user(&buyer.user_id)).await?;
+        let bill_key = format!("ACCEPT{}", now_ms()? % 1_000_000_000);
+        let sign = PdeductSignAdd {
+            pay_password_token: token.pay_password_token,
+            user_id: buyer.user_id.clone(),
+            biz_type: "JF".into(),
+            sub_biz_type: "ELECTRIC".into(),
+            bill_key: bill_key.clone(),
+            pid: pid.clone(),
+            charge_inst: "CQCENTERELECTRIC".into(),
+            agent_channel: "PUBLICPLATFORM".into(),
+            ..PdeductSignAdd::default()
+        };
+        let client = AlipayClient::from_config_file(self.config)?;
+        let answer = client.execute(&sign).await?;
+        let agreement_id = answer
+            .body
+            .agreement_id
+            .clone()
+            .ok_or_else(|| format!("the suite could not sign an agreement: {:?}", answer.status))?;
+        Ok(json!({
+            "action": "deduct", "agreement_id": agreement_id, "user_id": buyer.user_id, "pid": pid,
+            "bill_key": bill_key, "pay_amount": "1.00",
+        }))
+    }
+
+    /// The deduct suite: one agreement, four cases, each a deduction of 1.00 the merchant makes under a new
+    /// `out_order_no` and sees through: D2 (answered 20000 / lost), D3 (unknown for 2 status queries), D4
+    /// (`QUERY_DEDUCT_SIGN_INFO_ERROR`), D5 (the user cancelled the agreement: the last case).
+    async fn deduct(&self) -> Result<AcceptReport> {
+        self.need_command("deduct")?;
+        let base = self.agreement().await?;
+        let start = now_ms()?;
+        let agreement = base.get("agreement_id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let cases = [
+            ("D2", self.deduct_fault.provocation()),
+            ("D3", Provocation::DeductPending { queries: 2 }),
+            ("D4", Provocation::DeductSignInfoError),
+            ("D5", Provocation::DeductAgreementCancelled),
+        ];
+        for (case, provocation) in cases {
+            if !self.checks.is_empty() && !self.checks.iter().any(|c| c.eq_ignore_ascii_case(case)) {
+                continue;
+            }
+            let armed = self.admin.accept_arm(&ArmRequest { app_id: self.app_id.clone(), provocation }).await?;
+            let mut instruction = base.clone();
+            let say = json!(format!(
+                "charge 1.00 on agreement {agreement} (alipay.ebpp.pdeduct.pay) under a new out_order_no, and see \
+                 it through to a known outcome ({})",
+                armed.what
+            ));
+            if let Some(fields) = instruction.as_object_mut() {
+                fields.insert("say".to_owned(), say);
+            }
+            let run = run_merchant(self.command, case, &instruction).await;
+            self.disarm("the merchant never charged the agreement").await?;
+            run?;
+        }
+        // D2, D4, D5: a reaction is due within 6 poll intervals of the provoked answer.
+        tokio::time::sleep(self.window(6.0)).await;
+        self.judge("deduct", start, &["D2", "D3", "D4", "D5"]).await
+    }
+
+    /// The coupon suite: a red packet of 3.00 funded from the merchant's balance (the suite pays a 10.00 trade
+    /// to the app first), 1.00 disbursed to a buyer, 1.00 refunded; the first of each answers 10003 (or 20000:
+    /// `--coupon-fault unknown`) after the work was done.
+    async fn coupon(&self) -> Result<AcceptReport> {
+        self.need_command("coupon")?;
+        self.trade_to_refund().await?;
+        let payee = self.admin.create_buyer(&NewBuyer::new("0.00", "1000.00")).await?;
+        let start = now_ms()?;
+        let provocation = match self.coupon_fault {
+            CouponFault::InProcess => Provocation::CouponInProcess { money_moved: true },
+            CouponFault::Unknown => Provocation::CouponUnknown { money_moved: true },
+        };
+        let armed = self.admin.accept_arm(&ArmRequest { app_id: self.app_id.clone(), provocation }).await?;
+        let instruction = json!({
+            "action": "red_packet", "amount": "3.00", "payee_user_id": payee.user_id, "disburse_amount": "1.00",
+            "refund_amount": "1.00",
+            "say": format!("fund a red packet of 3.00 (alipay.fund.coupon.order.agreement.pay), disburse 1.00 of it \
+                            to {} (.disburse), refund 1.00 of it (.refund), each to a known outcome ({})",
+                           payee.user_id, armed.what),
+        });
+        let case = if self.coupon_fault == CouponFault::InProcess { "P1" } else { "P2" };
+        let run = run_merchant(self.command, case, &instruction).await;
+        self.disarm("the merchant made no red-packet operation").await?;
+        run?;
+        tokio::time::sleep(self.window(6.0)).await;
+        self.judge("coupon", start, &["P1", "P2", "P3", "P4"]).await
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! - a refund answered `20000` (money moved or not) or dropped after the commit: an injected fault scoped to the
 //!   app ([`crate::faults`]), answered by the trade family's own fault replies;
-//! - a dead bill URL: the bill family's provocation (`products::bill::probe`).
+//! - a dead bill URL: the bill family's provocation (`products::bill::probe`);
+//! - the deduct and coupon suites' provocations: `provoke_fund`.
 
 use std::sync::Arc;
 
@@ -21,6 +22,9 @@ pub(super) async fn route(State(state): State<Arc<SandboxState>>, Json(req): Jso
     let app = req.app_id.clone();
     if state.store.read(move |r| r.app(&app)).await?.is_none() {
         return Err(AdminError::NotFound(format!("app {:?} not found", req.app_id)));
+    }
+    if let Some(armed) = super::provoke_fund::arm(&state, &req.app_id, &req.provocation).await? {
+        return Ok(Json(armed));
     }
     let fault = |kind| FaultSpec::new(REFUND, kind).for_app(req.app_id.clone());
     let (spec, what) = match req.provocation {
@@ -56,5 +60,6 @@ pub(super) async fn disarm(
 ) -> AdminResult<Disarmed> {
     let faults = state.faults.remove_for_app(&state.store, &req.app_id).await?;
     let url = crate::products::bill::probe::disarm(&state.store, &req.app_id).await?;
-    Ok(Json(Disarmed { removed: faults + usize::from(url) }))
+    let holds = super::provoke_fund::disarm(&state, &req.app_id).await?;
+    Ok(Json(Disarmed { removed: faults + usize::from(url) + holds }))
 }

@@ -60,6 +60,14 @@ pub fn judge(
                 "R1" => super::refund::r1(calls, since_ms),
                 "R2" => super::refund::r2(calls, profile, since_ms, now_ms),
                 "N1" => n1(notifications, since_ms),
+                "D1" => super::deduct::d1(calls, since_ms),
+                "D2" => super::deduct::d2(calls, profile, since_ms, now_ms),
+                "D3" => super::deduct::d3(calls, profile, since_ms, now_ms),
+                "D4" => super::deduct::d4(calls, profile, since_ms, now_ms),
+                "D5" => super::deduct::d5(calls, profile, since_ms, now_ms),
+                "P1" | "P2" => super::fund::unknown_outcome(id, calls, profile, since_ms, now_ms),
+                "P3" => super::fund::p3(calls, since_ms),
+                "P4" => super::fund::p4(calls, since_ms),
                 _ => return None,
             })
         })

@@ -4,10 +4,12 @@
 //!
 //! - [`checks`]: the catalogue (stable ids, rule, seed line).
 //! - [`lint`]: the passive checks, pure functions over the evidence; the refund checks R1, R2 in [`refund`] and
-//!   the expired-URL check B3 in [`bill`].
+//!   the expired-URL check B3 in [`bill`]; the EBPP / direct-deduct checks D1–D5 in [`deduct`]; the red-packet
+//!   checks P1–P4 in [`fund`].
 //!
 //! - `probe`: the notification probes N2–N4 (built by the trade family), sent and judged.
-//! - `arm`: the provocations of the refund and bill suites, armed for one app's next matching call.
+//! - `arm`: the provocations of the refund and bill suites, armed for one app's next matching call; those of
+//!   the deduct and coupon suites in `provoke_fund`.
 //!
 //! Routes: `GET /admin/calls`, `POST /admin/accept/lint`, `POST /admin/accept/notify-probes`,
 //! `POST /admin/accept/arm`, `POST /admin/accept/disarm`.
@@ -15,8 +17,11 @@
 mod arm;
 pub mod bill;
 pub mod checks;
+pub mod deduct;
+pub mod fund;
 pub mod lint;
 pub(crate) mod probe;
+mod provoke_fund;
 pub mod refund;
 
 use std::sync::Arc;

@@ -184,6 +184,10 @@ fn logged(
         biz.get(k).and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_number().map(|n| n.to_string())))
     };
     let answered = |k: &str| reply.and_then(|r| r.body.get(k)).and_then(|v| v.as_str()).map(str::to_owned);
+    // The `biz_content` field, else the top-level form field (the `alipay.ebpp.pdeduct.*` transport).
+    let sent = |k: &str| biz_amount(k).or_else(|| call.param(k).map(str::to_owned));
+    let sent_or_answered = |k: &str| sent(k).or_else(|| answered(k));
+    let query = call.method == "alipay.fund.coupon.operation.query";
     // The token of the URL the answer gave: `…/downloadBillFile.resource?…&token=<token>` (or `/bills/<token>`).
     let bill_token = answered("bill_download_url").and_then(|u| {
         u.rsplit_once("&token=")
@@ -197,7 +201,7 @@ fn logged(
         method: call.method.clone(),
         out_trade_no: biz_text("out_trade_no"),
         out_request_no: biz_text("out_request_no"),
-        out_order_no: biz_text("out_order_no"),
+        out_order_no: sent("out_order_no"),
         trade_no: biz_text("trade_no"),
         code: call.code.clone(),
         sub_code: call.sub_code.clone(),
@@ -205,6 +209,13 @@ fn logged(
         retry_flag: answered("retry_flag"),
         refund_amount: biz_amount("refund_amount"),
         fund_change: answered("fund_change"),
+        merchant_order_no: sent("merchant_order_no"),
+        agreement_no: sent_or_answered("agreement_id"),
+        // A query is judged by how it asked (P3): its ids as sent.
+        auth_no: if query { sent("auth_no") } else { sent_or_answered("auth_no") },
+        operation_id: if query { sent("operation_id") } else { sent_or_answered("operation_id") },
+        result_status: answered("result_status").or_else(|| answered("status")),
+        amount: sent("pay_amount").or_else(|| sent("amount")),
         bill_date: biz_text("bill_date"),
         bill_token,
         http_status: None,

@@ -30,6 +30,15 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE call_log ADD COLUMN refund_amount TEXT;
     ALTER TABLE call_log ADD COLUMN fund_change TEXT;
     "#,
+    // 3: the ids and outcomes of direct deduct, EBPP bills and red packets (D1–D5, P1–P4).
+    r#"
+    ALTER TABLE call_log ADD COLUMN merchant_order_no TEXT;
+    ALTER TABLE call_log ADD COLUMN agreement_no TEXT;
+    ALTER TABLE call_log ADD COLUMN auth_no TEXT;
+    ALTER TABLE call_log ADD COLUMN operation_id TEXT;
+    ALTER TABLE call_log ADD COLUMN result_status TEXT;
+    ALTER TABLE call_log ADD COLUMN amount TEXT;
+    "#,
 ];
 
 /// Call-log persistence. A supertrait of [`crate::store::Repo`].
@@ -58,6 +67,12 @@ fn logged(r: &Row) -> Result<LoggedCall, StoreError> {
         retry_flag: r.get("retry_flag")?,
         refund_amount: r.get("refund_amount")?,
         fund_change: r.get("fund_change")?,
+        merchant_order_no: r.get("merchant_order_no")?,
+        agreement_no: r.get("agreement_no")?,
+        auth_no: r.get("auth_no")?,
+        operation_id: r.get("operation_id")?,
+        result_status: r.get("result_status")?,
+        amount: r.get("amount")?,
         bill_date: r.get("bill_date")?,
         bill_token: r.get("bill_token")?,
         http_status: r.get("http_status")?,
@@ -72,8 +87,10 @@ impl CallLogRepo for SqlRepo<'_> {
             self.exec(
                 "INSERT INTO call_log (at_ms, app_id, method, out_trade_no, out_request_no, out_order_no, trade_no, \
                  code, sub_code, trade_status, retry_flag, bill_date, bill_token, http_status, dropped, peer, \
-                 refund_amount, fund_change) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                 refund_amount, fund_change, merchant_order_no, agreement_no, auth_no, operation_id, result_status, \
+                 amount) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
+                 ?21, ?22, ?23, ?24)",
                 params![
                     c.at_ms,
                     c.app_id,
@@ -92,7 +109,13 @@ impl CallLogRepo for SqlRepo<'_> {
                     i64::from(c.dropped),
                     c.peer,
                     c.refund_amount,
-                    c.fund_change
+                    c.fund_change,
+                    c.merchant_order_no,
+                    c.agreement_no,
+                    c.auth_no,
+                    c.operation_id,
+                    c.result_status,
+                    c.amount
                 ],
             )?;
         }

@@ -55,6 +55,27 @@ pub const HOLD_AGREEMENT: &str = "agreement";
 /// Hold scope naming a user.
 pub const HOLD_USER: &str = "user";
 
+/// Acceptance provocations (`POST /admin/accept/arm`, `crate::accept`), each a hold keyed by the app whose next
+/// `pdeduct.pay` takes it, so another app's traffic never does:
+/// the next new deduction stays unknown (`result_status` 0) ...
+pub const ACCEPT_PENDING: &str = "accept_pending";
+/// ... for this many `bill.pay.status` queries (the hold's count), then the next query finds it resolved;
+pub const ACCEPT_PENDING_QUERIES: &str = "accept_pending_queries";
+/// the next pay answers `QUERY_DEDUCT_SIGN_INFO_ERROR` (nothing happens: seed 002:95, "建议再次重试");
+pub const ACCEPT_SIGN_ERROR: &str = "accept_sign_error";
+/// the next pay finds its agreement cancelled, as the user would cancel it (seed 002:94).
+pub const ACCEPT_CANCEL_AGREEMENT: &str = "accept_cancel_agreement";
+/// The app-keyed acceptance holds, for disarming.
+pub const ACCEPT_HOLDS: &[&str] = &[ACCEPT_PENDING, ACCEPT_PENDING_QUERIES, ACCEPT_SIGN_ERROR, ACCEPT_CANCEL_AGREEMENT];
+/// Per deduction held by [`ACCEPT_PENDING`]: the status queries still answered unknown ...
+const ACCEPT_RESOLVE_AFTER: &str = "accept_resolve_after";
+/// ... and the marker that the next one resolves it.
+const ACCEPT_RESOLVE: &str = "accept_resolve";
+
+fn accept_key(seller_id: &str, out_order_no: &str) -> String {
+    format!("{seller_id}/{out_order_no}")
+}
+
 /// The sub_codes that `POST /admin/deduct/faults` may inject, per method.
 pub fn injectable(method: &str) -> &'static [&'static str] {
     match method {
@@ -292,12 +313,20 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
     if let Some(reply) = injected(repo, PAY)? {
         return Ok(reply);
     }
+    if repo.take_hold(ACCEPT_SIGN_ERROR, &caller.app_id)? {
+        return Ok(Reply::documented(&pay_errors::QUERY_DEDUCT_SIGN_INFO_ERROR));
+    }
     if let Some(existing) = repo.deduction(&caller.seller_id, &req.out_order_no)? {
         let stored: PdeductPay = serde_json::from_str(&existing.request).map_err(corrupt)?;
         if stored != req {
             return Ok(Reply::documented(&INST_ORDER_NO_REPEAT));
         }
         return Ok(pay_reply(&existing, stored.extend_field));
+    }
+    if repo.take_hold(ACCEPT_CANCEL_AGREEMENT, &caller.app_id)? {
+        if let Some(a) = live_agreement(repo, caller, &req.agreement_id, &req.user_id)? {
+            repo.cancel_agreement(&a.agreement_id, now)?;
+        }
     }
     let Some(agreement) = live_agreement(repo, caller, &req.agreement_id, &req.user_id)? else {
         return Ok(Reply::documented(&pay_errors::DEDUCT_SIGN_INFO_NOT_EXIST));
@@ -325,7 +354,16 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
         gmt_finish: None,
         reserved: Money::ZERO,
     };
-    let held = repo.take_hold(HOLD_AGREEMENT, &agreement.agreement_id)? || repo.take_hold(HOLD_USER, &req.user_id)?;
+    let accept = repo.take_hold(ACCEPT_PENDING, &caller.app_id)?;
+    if accept {
+        let k = repo.take_all_holds(ACCEPT_PENDING_QUERIES, &caller.app_id)?;
+        let key = accept_key(&d.seller_id, &d.out_order_no);
+        repo.set_hold(ACCEPT_RESOLVE_AFTER, &key, k)?;
+        repo.set_hold(ACCEPT_RESOLVE, &key, 1)?;
+    }
+    let held = accept
+        || repo.take_hold(HOLD_AGREEMENT, &agreement.agreement_id)?
+        || repo.take_hold(HOLD_USER, &req.user_id)?;
     if held {
         // Pending: the amount is reserved (no longer available to other payments) when the available balance
         // covers it; otherwise nothing is reserved and resolving it as success needs the balance then. The
@@ -357,11 +395,24 @@ pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Resul
 }
 
 /// `alipay.ebpp.pdeduct.bill.pay.status`: `agreement_id` may carry the user id (seed 000) or the agreement id.
-pub fn pay_status(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductBillPayStatus) -> Result<Reply, StoreError> {
+pub fn pay_status(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductBillPayStatus) -> Result<Reply, StoreError> {
     let found = repo
         .deduction(&caller.seller_id, &req.out_order_no)?
         .filter(|d| d.user_id == req.agreement_id || d.agreement_id == req.agreement_id);
-    let Some(d) = found else { return Ok(Reply::documented(&DEDUCT_ORDER_NOT_EXIST)) };
+    let Some(mut d) = found else { return Ok(Reply::documented(&DEDUCT_ORDER_NOT_EXIST)) };
+    if d.status == DeductResult::Undetermined {
+        // An acceptance provocation: unknown for its k queries, then resolved — paid out of its reservation,
+        // or failed when nothing could be reserved (so the resolution never needs money that is not there).
+        let key = accept_key(&d.seller_id, &d.out_order_no);
+        if !repo.take_hold(ACCEPT_RESOLVE_AFTER, &key)? && repo.take_hold(ACCEPT_RESOLVE, &key)? {
+            let success = d.reserved >= d.amount && d.amount > Money::ZERO;
+            d = match resolve(repo, &d.seller_id.clone(), &d.out_order_no.clone(), success, None, now) {
+                Ok(d) => d,
+                Err(SimError::Store(e)) => return Err(e),
+                Err(other) => return Err(StoreError::Corrupt(format!("resolving an armed deduction: {other}"))),
+            };
+        }
+    }
     let body = PdeductBillPayStatusResponse {
         out_order_no: Some(d.out_order_no.clone()),
         agreement_id: Some(req.agreement_id.clone()),

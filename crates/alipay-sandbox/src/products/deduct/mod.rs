@@ -19,7 +19,7 @@ use std::future::Future;
 use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel, PdeductSignQuery};
 
 use crate::products::ebpp::errors::illegal;
-use crate::products::{lookup, write, Access, Call, Family, Handler, Refusal};
+use crate::products::{write, Access, Call, Family, Handler, Refusal};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
@@ -81,8 +81,9 @@ impl Handler for PdeductPay {
 
 impl Handler for PdeductBillPayStatus {
     type Family = Deduct;
-    const ACCESS: Access = Access::Read;
+    // Writes: a deduction held unknown by an acceptance provocation resolves after its k queries.
+    const ACCESS: Access = Access::Write;
     fn run(state: &SandboxState, call: Call<Self>) -> impl Future<Output = Result<Reply, StoreError>> + Send {
-        lookup(state, call, |repo, c| engine::pay_status(repo, &c.caller, c.now, c.request))
+        write(state, call, |repo, c| engine::pay_status(repo, &c.caller, c.now, c.request))
     }
 }

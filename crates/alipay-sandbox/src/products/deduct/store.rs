@@ -205,6 +205,8 @@ pub trait DeductRepo {
     fn set_hold(&self, scope: &str, key: &str, count: i64) -> Result<(), StoreError>;
     /// Consumes one hold of `(scope, key)`; `true` if there was one.
     fn take_hold(&self, scope: &str, key: &str) -> Result<bool, StoreError>;
+    /// Consumes every hold of `(scope, key)`; how many there were.
+    fn take_all_holds(&self, scope: &str, key: &str) -> Result<i64, StoreError>;
 
     /// Queues `count` injected failures `sub_code` for `method`.
     fn add_ebpp_fault(&self, method: &str, sub_code: &str, count: i64) -> Result<(), StoreError>;
@@ -424,6 +426,18 @@ impl<R: crate::store::Repo + ?Sized> DeductRepo for R {
             [scope, key],
         )?;
         Ok(n > 0)
+    }
+
+    fn take_all_holds(&self, scope: &str, key: &str) -> Result<i64, StoreError> {
+        let n: Option<i64> =
+            self.sql().row("SELECT remaining FROM ebpp_holds WHERE scope = ?1 AND key = ?2", [scope, key], |r| {
+                r.get("remaining")
+            })?;
+        let n = n.unwrap_or(0).max(0);
+        if n > 0 {
+            self.sql().exec("UPDATE ebpp_holds SET remaining = 0 WHERE scope = ?1 AND key = ?2", [scope, key])?;
+        }
+        Ok(n)
     }
 
     fn add_ebpp_fault(&self, method: &str, sub_code: &str, count: i64) -> Result<(), StoreError> {
