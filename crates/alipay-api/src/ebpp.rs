@@ -193,27 +193,9 @@ mod tests {
 
     use crate::test_util::pairs;
 
-    /// Seed 000's bill.add example, field for field.
-    fn seed_bill() -> EbppBillAdd {
-        EbppBillAdd {
-            merchant_order_no: "201507250000001".into(),
-            order_type: "JF".into(),
-            sub_order_type: "GAS".into(),
-            charge_inst: "WHSTRQ2150".into(),
-            bill_key: "2015072001".into(),
-            owner_name: Some("张三".into()),
-            pay_amount: "91.00".parse().unwrap(),
-            service_amount: Some("9.00".parse().unwrap()),
-            bill_date: Some("201607".into()),
-            mobile: Some("139XXXXXXXX".into()),
-            bank_bill_no: Some("20160712".into()),
-            extend_field: Some(r#"{"channel":"EXTERNAL_BANGDAO"}"#.into()),
-        }
-    }
-
     #[test]
     fn bill_add_travels_as_top_level_fields() {
-        let bill = seed_bill();
+        let bill = crate::fixtures::ebpp_bill_add();
         bill.validate().unwrap();
         let params = encode_request(&bill).unwrap();
         assert!(params.iter().all(|(k, _)| k != "biz_content"));
@@ -245,7 +227,7 @@ mod tests {
     #[test]
     fn bill_add_rules() {
         let check = |f: fn(&mut EbppBillAdd)| {
-            let mut b = seed_bill();
+            let mut b = crate::fixtures::ebpp_bill_add();
             f(&mut b);
             b.validate()
         };
@@ -267,11 +249,11 @@ mod tests {
             Err(ValidationError::Invalid { field: "service_amount", .. })
         ));
         for bad in ["2016-07", "20167", "201613", "201600"] {
-            let b = EbppBillAdd { bill_date: Some(bad.into()), ..seed_bill() };
+            let b = EbppBillAdd { bill_date: Some(bad.into()), ..crate::fixtures::ebpp_bill_add() };
             assert!(matches!(b.validate(), Err(ValidationError::Invalid { field: "bill_date", .. })), "{bad}");
         }
         for bad in ["channel=EXTERNAL", "[\"a\"]", "{\"a\":"] {
-            let b = EbppBillAdd { extend_field: Some(bad.into()), ..seed_bill() };
+            let b = EbppBillAdd { extend_field: Some(bad.into()), ..crate::fixtures::ebpp_bill_add() };
             assert!(matches!(b.validate(), Err(ValidationError::Invalid { field: "extend_field", .. })), "{bad}");
         }
         // Missing from the form: decoded as empty, reported by validate.

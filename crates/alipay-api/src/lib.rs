@@ -49,6 +49,8 @@ pub mod cert;
 pub mod coupon;
 pub mod deduct;
 pub mod ebpp;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod notify;
 pub mod response;
 pub mod sub_code;

@@ -68,14 +68,6 @@ impl Reply {
         self.bare_success = true;
         self
     }
-
-    /// Adds a field (a `None` is left out).
-    pub fn with(mut self, key: &str, value: impl Into<Option<String>>) -> Reply {
-        if let Some(v) = value.into() {
-            self.body.insert(key.to_owned(), Value::String(v));
-        }
-        self
-    }
 }
 
 impl Serialize for Reply {

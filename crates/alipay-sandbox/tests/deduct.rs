@@ -40,21 +40,14 @@ async fn token(h: &Harness, user: &str) -> String {
     t["pay_password_token"].as_str().unwrap().to_owned()
 }
 
+/// Seed 000's sign.add example (`alipay_api::fixtures`) for this token, user, merchant and bill key.
 fn sign_add(token: &str, user: &str, pid: &str, bill_key: &str) -> PdeductSignAdd {
     PdeductSignAdd {
         pay_password_token: token.into(),
         user_id: user.into(),
-        biz_type: "JF".into(),
-        sub_biz_type: "ELECTRIC".into(),
         bill_key: bill_key.into(),
-        owner_name: Some("张三".into()),
         pid: pid.into(),
-        charge_inst: "CQCENTERELECTRIC".into(),
-        out_agreement_id: Some("123456".into()),
-        deduct_type: Some("direct_sign_deduct".into()),
-        agent_channel: "PUBLICPLATFORM".into(),
-        agent_code: Some("123456".into()),
-        ..Default::default()
+        ..alipay_api::fixtures::pdeduct_sign_add()
     }
 }
 

@@ -26,22 +26,9 @@ async fn call_params(h: &Harness, app: &TestApp, method: &str, biz: Vec<(String,
     obj
 }
 
-/// Seed 000's bill.add example.
+/// Seed 000's bill.add example (`alipay_api::fixtures`) under the order number `no`.
 fn seed_bill(no: &str) -> EbppBillAdd {
-    EbppBillAdd {
-        merchant_order_no: no.into(),
-        order_type: "JF".into(),
-        sub_order_type: "GAS".into(),
-        charge_inst: "WHSTRQ2150".into(),
-        bill_key: "2015072001".into(),
-        owner_name: Some("张三".into()),
-        pay_amount: "91.00".parse().unwrap(),
-        service_amount: Some("9.00".parse().unwrap()),
-        bill_date: Some("201607".into()),
-        mobile: Some("139XXXXXXXX".into()),
-        bank_bill_no: Some("20160712".into()),
-        extend_field: Some(r#"{"channel":"EXTERNAL_BANGDAO"}"#.into()),
-    }
+    EbppBillAdd { merchant_order_no: no.into(), ..alipay_api::fixtures::ebpp_bill_add() }
 }
 
 fn get_of(no: &str) -> EbppBillGet {

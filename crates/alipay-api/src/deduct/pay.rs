@@ -150,27 +150,9 @@ mod tests {
 
     use crate::test_util::pairs;
 
-    /// Seed 002's request example.
-    fn seed_pay() -> PdeductPay {
-        PdeductPay {
-            agreement_id: "1234557890".into(),
-            user_id: "2088123411243554".into(),
-            bill_key: "262327843".into(),
-            pid: "2088611103588892".into(),
-            out_order_no: "18882329324".into(),
-            pay_amount: "23.00".parse().unwrap(),
-            fine_amount: "2.00".parse().unwrap(),
-            bill_date: Some("201410".into()),
-            agent_channel: "PUBLICFORM".into(),
-            agent_code: "SECOND".into(),
-            memo: Some("memo".into()),
-            extend_field: Some(r#"{"key1":"value1","key2":"value2", "key3":"value3","key4":"value4"}"#.into()),
-        }
-    }
-
     #[test]
     fn pay_travels_as_top_level_fields_and_keeps_extend_field_text() {
-        let pay = seed_pay();
+        let pay = crate::fixtures::pdeduct_pay();
         pay.validate().unwrap();
         let params = encode_request(&pay).unwrap();
         assert_eq!(
@@ -201,7 +183,7 @@ mod tests {
     #[test]
     fn pay_rules() {
         let check = |f: fn(&mut PdeductPay)| {
-            let mut p = seed_pay();
+            let mut p = crate::fixtures::pdeduct_pay();
             f(&mut p);
             p.validate().unwrap_err()
         };
@@ -248,7 +230,7 @@ mod tests {
             check(|p| p.extend_field = Some("{\"key1\":".into())),
             ValidationError::Invalid { field: "extend_field", .. }
         ));
-        let no_fine = PdeductPay { fine_amount: Money::ZERO, ..seed_pay() };
+        let no_fine = PdeductPay { fine_amount: Money::ZERO, ..crate::fixtures::pdeduct_pay() };
         assert_eq!(no_fine.validate(), Ok(()));
         assert!(decode_request::<PdeductPay>(&pairs(&[("pay_amount", "23.001")])).is_err());
     }

@@ -249,28 +249,9 @@ mod tests {
 
     use crate::test_util::pairs;
 
-    /// Seed 000's sign.add example.
-    fn seed_sign_add() -> PdeductSignAdd {
-        PdeductSignAdd {
-            pay_password_token: "20160726a6f6d4d2a1c1449a8d0b52e0c4f1a6b8".into(),
-            user_id: "2088102168514583".into(),
-            biz_type: "JF".into(),
-            sub_biz_type: "ELECTRIC".into(),
-            bill_key: "2015072601".into(),
-            owner_name: Some("张三".into()),
-            pid: "2088102123187816".into(),
-            charge_inst: "CQCENTERELECTRIC".into(),
-            out_agreement_id: Some("123456".into()),
-            deduct_type: Some("direct_sign_deduct".into()),
-            agent_channel: "PUBLICPLATFORM".into(),
-            agent_code: Some("123456".into()),
-            ..Default::default()
-        }
-    }
-
     #[test]
     fn sign_add_travels_as_top_level_fields() {
-        let mut add = seed_sign_add();
+        let mut add = crate::fixtures::pdeduct_sign_add();
         add.extend_field = Some(r#"{"key1":"value1","key2":"value2"}"#.into());
         add.validate().unwrap();
         let params = encode_request(&add).unwrap();
@@ -287,7 +268,7 @@ mod tests {
     #[test]
     fn sign_add_rules() {
         let check = |f: fn(&mut PdeductSignAdd)| {
-            let mut a = seed_sign_add();
+            let mut a = crate::fixtures::pdeduct_sign_add();
             f(&mut a);
             a.validate().unwrap_err()
         };

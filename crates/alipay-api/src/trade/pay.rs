@@ -275,22 +275,9 @@ mod tests {
     use super::*;
     use crate::{decode_request, encode_request, ApiResponse, ResultCode};
 
-    fn seed_pay() -> TradePay {
-        // Seed 001's barcode example.
-        TradePay {
-            out_trade_no: "20150320010101001".into(),
-            auth_code: "28763443825664394".into(),
-            subject: "Iphone6 16G".into(),
-            store_id: Some("NJ_001".into()),
-            timeout_express: Some(TimeoutExpress::Minutes(2)),
-            total_amount: "88.88".parse().unwrap(),
-            ..Default::default()
-        }
-    }
-
     #[test]
     fn pay_round_trips_through_biz_content() {
-        let mut pay = seed_pay();
+        let mut pay = crate::fixtures::trade_pay();
         pay.goods_detail = Some(vec![GoodsDetail {
             goods_id: "apple-01".into(),
             goods_name: "ipad".into(),
@@ -317,13 +304,13 @@ mod tests {
     fn pay_accepts_the_seed_json_as_the_java_sdk_sends_it() {
         let biz = r#"{"out_trade_no":"20150320010101001","scene":"bar_code","auth_code":"28763443825664394","subject":"Iphone6 16G","store_id":"NJ_001","timeout_express":"2m","total_amount":"88.88"}"#;
         let pay: TradePay = decode_request(&[("biz_content".into(), biz.into())]).unwrap();
-        assert_eq!(pay, seed_pay());
+        assert_eq!(pay, crate::fixtures::trade_pay());
     }
 
     #[test]
     fn pay_rules() {
         let check = |f: fn(&mut TradePay)| {
-            let mut p = seed_pay();
+            let mut p = crate::fixtures::trade_pay();
             f(&mut p);
             p.validate().unwrap_err()
         };
@@ -334,7 +321,7 @@ mod tests {
             ValidationError::Invalid { field: "out_trade_no", .. }
         ));
         // `-` is accepted, as by Alipay (UUIDs: see `validate::merchant_no`).
-        let mut uuid = seed_pay();
+        let mut uuid = crate::fixtures::trade_pay();
         uuid.out_trade_no = "6f1c2a9e-3b7d-4e0a-9c51-8d2f4b6a7e10".into();
         uuid.validate().unwrap();
         assert!(matches!(
@@ -343,14 +330,14 @@ mod tests {
         ));
         assert_eq!(check(|p| p.auth_code.clear()), ValidationError::Missing { field: "auth_code" });
         for bad in ["18763443825664394", "2876344382566", "2876344382566439412345678", "2876344382566439x"] {
-            let mut p = seed_pay();
+            let mut p = crate::fixtures::trade_pay();
             p.auth_code = bad.into();
             let e = p.validate().unwrap_err();
             assert!(matches!(e, ValidationError::Documented { field: "auth_code", .. }), "{bad}");
             assert_eq!(e.sub_code(), Some(errors::PAYMENT_AUTH_CODE_INVALID));
         }
         for good in ["2500000000000000", "300000000000000000000000"] {
-            let mut p = seed_pay();
+            let mut p = crate::fixtures::trade_pay();
             p.auth_code = good.into();
             assert_eq!(p.validate(), Ok(()), "{good}");
         }

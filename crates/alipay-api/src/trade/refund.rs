@@ -146,20 +146,9 @@ mod tests {
     use super::*;
     use crate::{decode_request, encode_request, ApiResponse};
 
-    fn seed_refund() -> TradeRefund {
-        // Seed 001's refund example.
-        TradeRefund {
-            out_trade_no: Some("20150320010101001".into()),
-            trade_no: Some("2014112611001004680073956707".into()),
-            out_request_no: Some("1000001".into()),
-            refund_amount: "1.00".parse().unwrap(),
-            ..Default::default()
-        }
-    }
-
     #[test]
     fn refund_round_trips_through_biz_content() {
-        let r = seed_refund();
+        let r = crate::fixtures::trade_refund();
         r.validate().unwrap();
         let params = encode_request(&r).unwrap();
         assert_eq!(
@@ -175,13 +164,13 @@ mod tests {
 
     #[test]
     fn refund_rules() {
-        let no_key = TradeRefund { out_trade_no: None, trade_no: None, ..seed_refund() };
+        let no_key = TradeRefund { out_trade_no: None, trade_no: None, ..crate::fixtures::trade_refund() };
         assert!(matches!(no_key.validate(), Err(ValidationError::MissingOneOf { .. })));
-        let zero = TradeRefund { refund_amount: Money::ZERO, ..seed_refund() };
+        let zero = TradeRefund { refund_amount: Money::ZERO, ..crate::fixtures::trade_refund() };
         assert!(matches!(zero.validate(), Err(ValidationError::Documented { field: "refund_amount", .. })));
-        let long = TradeRefund { out_request_no: Some("9".repeat(65)), ..seed_refund() };
+        let long = TradeRefund { out_request_no: Some("9".repeat(65)), ..crate::fixtures::trade_refund() };
         assert!(matches!(long.validate(), Err(ValidationError::TooLong { field: "out_request_no", max: 64, .. })));
-        let reason = TradeRefund { refund_reason: Some("退".repeat(257)), ..seed_refund() };
+        let reason = TradeRefund { refund_reason: Some("退".repeat(257)), ..crate::fixtures::trade_refund() };
         assert!(matches!(reason.validate(), Err(ValidationError::TooLong { field: "refund_reason", .. })));
         let too_precise = r#"{"trade_no":"1","refund_amount":"1.001"}"#;
         assert!(decode_request::<TradeRefund>(&[("biz_content".into(), too_precise.into())]).is_err());

@@ -23,7 +23,6 @@ use crate::products::coupon::engine as coupon;
 use crate::products::trade::store::TradeRepo;
 use crate::products::trade::store::{TradeKind, TradeRecord, TradeState};
 use crate::products::trade::{engine as trade, input};
-use crate::products::Refusal;
 use crate::store::{BuyerRecord, StoreError};
 use crate::SandboxState;
 
@@ -256,9 +255,8 @@ async fn pay_order_string(state: &SandboxState, f: &AppForm) -> Result<String, A
             .await?;
         return Ok(format!("{} {}", o.out_order_no, o.status.as_str()));
     }
-    let request: TradeAppPay = alipay_api::decode_request(&params)
-        .map_err(|e| AdminError::BadRequest(format!("ACQ.INVALID_PARAMETER: {}", Refusal::Decode(e))))?;
-    request.validate().map_err(|e| AdminError::BadRequest(format!("ACQ.INVALID_PARAMETER: {e}")))?;
+    let request: TradeAppPay = crate::products::read(&params)
+        .map_err(|refusal| AdminError::BadRequest(format!("ACQ.INVALID_PARAMETER: {refusal}")))?;
     let order = request.order();
     let expire_at = input::expiry(order.timeout_express, order.time_expire, now)
         .map_err(|e| AdminError::BadRequest(e.to_string()))?;

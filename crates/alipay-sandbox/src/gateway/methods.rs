@@ -6,7 +6,7 @@
 //! all read this table, so adding a method is one entry here plus one `Handler` impl in its family.
 //!
 //! A call runs in three steps, the first two the same for every method:
-//! 1. decode the business parameters with the very type the SDK encodes ([`alipay_api::decode_request`]);
+//! 1. decode the business parameters with the very type the SDK encodes (`products::read`, over `alipay_api::decode_request`);
 //! 2. check the type's field rules ([`alipay_api::AlipayRequest::validate`]); a failure of either step is
 //!    answered by the family's [`Handler::refuse`] (its documented sub-code) and changes nothing;
 //! 3. [`Handler::run`]: the family's engine over the store, as one transaction ([`write`]) or a read
@@ -20,7 +20,6 @@ use alipay_api::coupon::{
     CouponOperationQuery, CouponOrderAgreementPay, CouponOrderAppPay, CouponOrderDisburse, CouponOrderPagePay,
     CouponOrderRefund,
 };
-use alipay_api::decode_request;
 use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignAdd, PdeductSignCancel, PdeductSignQuery};
 use alipay_api::ebpp::{EbppBillAdd, EbppBillGet};
 use alipay_api::trade::{
@@ -30,7 +29,7 @@ use alipay_api::trade::{
 
 use super::common::Checked;
 use crate::faults::FaultKind;
-use crate::products::{Access, Call, Handler, Refusal};
+use crate::products::{Access, Call, Handler};
 use crate::reply::Reply;
 use crate::store::StoreError;
 use crate::SandboxState;
@@ -119,13 +118,10 @@ pub(crate) const fn entry<H: Handler>() -> Method {
 
 fn run<H: Handler>(state: &SandboxState, checked: Checked, base_url: String) -> RunFuture<'_> {
     Box::pin(async move {
-        let request = match decode_request::<H>(&checked.params) {
+        let request = match crate::products::read::<H>(&checked.params) {
             Ok(r) => r,
-            Err(e) => return Ok(H::refuse(Refusal::Decode(e))),
+            Err(refusal) => return Ok(H::refuse(refusal)),
         };
-        if let Err(e) = request.validate() {
-            return Ok(H::refuse(Refusal::Invalid(e)));
-        }
         let call = Call {
             request,
             caller: checked.caller,

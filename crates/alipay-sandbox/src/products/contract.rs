@@ -76,6 +76,15 @@ pub(crate) trait Handler: AlipayRequest {
     }
 }
 
+/// The one way a request is read, in the gateway and outside it (an order string the wallet submits): decoded
+/// with the very type the SDK encodes ([`alipay_api::decode_request`]), then the model's field rules
+/// ([`AlipayRequest::validate`]). A request that fails either is refused and changes nothing.
+pub(crate) fn read<R: AlipayRequest>(params: &[(String, String)]) -> Result<R, Refusal> {
+    let request: R = alipay_api::decode_request(params).map_err(Refusal::Decode)?;
+    request.validate().map_err(Refusal::Invalid)?;
+    Ok(request)
+}
+
 /// The answer of an injected failure for methods that say nothing more.
 pub(crate) fn default_fault(kind: FaultKind) -> Reply {
     match kind {

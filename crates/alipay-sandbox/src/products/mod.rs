@@ -29,7 +29,7 @@ pub(crate) mod trade;
 
 use std::sync::Arc;
 
-pub(crate) use contract::{default_fault, lookup, write, Access, Call, Family, Handler};
+pub(crate) use contract::{default_fault, lookup, read, write, Access, Call, Family, Handler};
 pub(crate) use error::{Refusal, SimError};
 
 use crate::settings::Settings;

@@ -17,8 +17,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alipay_api::bill::{BillDownloadUrlQuery, BillType};
-use alipay_core::ResultCode;
+use alipay_api::bill::{BillDownloadUrlQuery, BillDownloadUrlQueryResponse, BillType};
+use alipay_core::{ApiStatus, ResultCode};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -80,7 +80,8 @@ pub(crate) async fn query(state: &SandboxState, call: Call<BillDownloadUrlQuery>
         _ => "trade",
     };
     let url = download_url(base_url, biz_type, &caller.seller_id, &period.label, &file_name, now, &token);
-    Ok(Reply::success().with("bill_download_url", url))
+    let body = BillDownloadUrlQueryResponse { bill_download_url: Some(url), ..Default::default() };
+    Ok(Reply::typed(ApiStatus::success(), &body))
 }
 
 /// The download URL in the shape of Alipay's (seed 001:272: `http://dwbillcenter.alipay.com/downloadBillFile

@@ -106,8 +106,7 @@ pub(crate) fn fingerprint<R: AlipayRequest + Serialize>(request: &R) -> String {
 /// Decodes and validates a request model outside the gateway (an app-pay order string the wallet submits),
 /// with its fingerprint.
 pub(crate) fn read<R: AlipayRequest + Serialize>(params: &[(String, String)]) -> Result<(R, String), CouponError> {
-    let request: R = alipay_api::decode_request(params).map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
-    request.validate().map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
+    let request: R = crate::products::read(params).map_err(|e| CouponError::InvalidParameter(e.to_string()))?;
     let fp = fingerprint(&request);
     Ok((request, fp))
 }
