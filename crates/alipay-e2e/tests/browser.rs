@@ -116,6 +116,24 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no {id} on the page: {e}"))
     }
 
+    /// Waits until the element `id` shows `needle`: after a click that posts a form, the old page's element
+    /// may still be found (then go stale) before the new page has loaded, so look again until it says so.
+    async fn wait_text(&self, id: &str, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        let css = format!("[data-testid=\"{id}\"]");
+        loop {
+            let last = match self.client.find(Locator::Css(&css)).await {
+                Ok(e) => e.text().await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match last {
+                Ok(text) if text.contains(needle) => return text,
+                last if std::time::Instant::now() > deadline => panic!("{id} never showed {needle:?}: {last:?}"),
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
     async fn title(&self) -> String {
         self.client.title().await.unwrap()
     }
@@ -240,8 +258,7 @@ async fn a_qr_order_paid_from_the_wallet() {
     assert!(b.title().await.contains("钱包"));
     b.shot("wallet").await;
     b.testid("qr-pay-QRB1").await.click().await.unwrap();
-    let msg = b.testid("wallet-message").await.text().await.unwrap();
-    assert!(msg.contains("QRB1 TRADE_SUCCESS"), "{msg}");
+    b.wait_text("wallet-message", "QRB1 TRADE_SUCCESS").await;
     b.shot("wallet-paid").await;
     assert_eq!(env.status("QRB1").await, Some(TradeStatus::TradeSuccess));
 
@@ -251,8 +268,7 @@ async fn a_qr_order_paid_from_the_wallet() {
     b.testid("app-order-string").await.send_keys(&order_string).await.unwrap();
     b.shot("wallet-app-order").await;
     b.testid("app-pay").await.click().await.unwrap();
-    let msg = b.testid("wallet-message").await.text().await.unwrap();
-    assert!(msg.contains("APPB1 TRADE_SUCCESS"), "{msg}");
+    b.wait_text("wallet-message", "APPB1 TRADE_SUCCESS").await;
     b.shot("wallet-app-paid").await;
     assert!(env.notified("APPB1", "TRADE_SUCCESS").await, "the shop verified the app-pay notification");
     b.stop().await;

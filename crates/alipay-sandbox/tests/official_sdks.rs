@@ -504,3 +504,91 @@ async fn python_sdk_with_aes() {
     assert!(run.success, "{}\n{}", run.out, run.stderr);
     assert_eq!(run.out["sub_code"], "ACQ.TRADE_NOT_EXIST", "an encrypted error answer, verified and decrypted");
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Where the ids come from (issue 16, point 2), through the unchanged SDKs: the buyer consents on
+// `publicAppAuthorize.htm`, the merchant's server exchanges the `auth_code` with `alipay.system.oauth.token`
+// (top-level `grant_type` + `code`, no `biz_content`) and reads the profile with `alipay.user.info.share`
+// (`auth_token`), each answer verified by the SDK.
+
+/// A buyer consents on the user authorization page of the default app, as the page's form submits it; the
+/// `auth_code` of the `302` back to `redirect_uri`.
+async fn consented_auth_code(h: &Harness, logon_id: &str) -> String {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let url = format!(
+        "{}/oauth2/publicAppAuthorize.htm?app_id={}&scope=auth_user&redirect_uri=http%3A%2F%2Fshop.example%2Fcb",
+        h.base(),
+        h.info.app_id
+    );
+    let html = browser.get(&url).send().await.unwrap().text().await.unwrap();
+    let mut form: Vec<(String, String)> = Vec::new();
+    for piece in html.split("<input type=\"hidden\" ").skip(1) {
+        let attr = |name: &str| {
+            let start = piece.find(&format!("{name}=\""))? + name.len() + 2;
+            let end = start + piece.get(start..)?.find('"')?;
+            Some(piece.get(start..end)?.replace("&amp;", "&").replace("&quot;", "\""))
+        };
+        form.push((attr("name").unwrap(), attr("value").unwrap()));
+    }
+    form.push(("logon_id".into(), logon_id.into()));
+    let answer = browser
+        .post(format!("{}/oauth2/publicAppAuthorize.htm", h.base()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(alipay_core::form::encode(form.iter().map(|(k, v)| (k.as_str(), v.as_str())), Charset::Utf8).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 302, "{}", answer.text().await.unwrap_or_default());
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    let query = location.split_once('?').unwrap().1;
+    let pairs = alipay_core::form::decode(query.as_bytes(), Charset::Utf8).unwrap();
+    pairs.into_iter().find(|(k, _)| k == "auth_code").map(|(_, v)| v).unwrap()
+}
+
+/// The user-authorization flow with each official SDK: `alipay.system.oauth.token` answers production's shape
+/// (business fields only, no `code`/`msg`: production answers pasted in `lihongsheng/payment-sdk`
+/// `adapter/alipay/user/user_test.go`, docs/fidelity.md), which both SDKs verify; its `user_id` is the buyer's,
+/// its `access_token` reads the buyer's profile with `alipay.user.info.share`. A used code is refused under
+/// `error_response` (the Node SDK's own example in `alipay-sdk` `lib/alipay.js`), signed: Python verifies it;
+/// Node's `validateSign` cannot verify any `error_response` (pinned above), so only Python is asked.
+async fn user_authorization(sdk: Sdk) {
+    let Some(tools) = tools() else { return };
+    let h = Harness::start().await;
+    let buyer = h.admin.create_buyer(&alipay_sandbox_admin::NewBuyer::new("10.00", "10.00")).await.unwrap();
+    let code = consented_auth_code(&h, &buyer.logon_id).await;
+
+    let mut j = job(&h, sdk, "alipay.system.oauth.token", Value::Null);
+    j.as_object_mut().unwrap().remove("biz_content");
+    j["other_params"] = json!({"grant_type": "authorization_code", "code": code});
+    let token = ok(&tools, sdk, j).await;
+    assert_eq!(text(sdk, &token, "user_id"), buyer.user_id, "{token}");
+    let access_token = text(sdk, &token, "access_token").to_owned();
+    assert!(!access_token.is_empty(), "{token}");
+
+    let mut j = job(&h, sdk, "alipay.user.info.share", Value::Null);
+    j.as_object_mut().unwrap().remove("biz_content");
+    j["other_params"] = json!({"auth_token": access_token});
+    let profile = ok(&tools, sdk, j).await;
+    assert_eq!(text(sdk, &profile, "code"), "10000", "{profile}");
+    assert_eq!(text(sdk, &profile, "user_id"), buyer.user_id, "{profile}");
+
+    if sdk == Sdk::Node {
+        return;
+    }
+    // The code is single-use (the documents: "auth_code一次有效"): the SDK meets a signed refusal it verifies.
+    let mut j = job(&h, sdk, "alipay.system.oauth.token", Value::Null);
+    j.as_object_mut().unwrap().remove("biz_content");
+    j["other_params"] = json!({"grant_type": "authorization_code", "code": code});
+    let again = ok(&tools, sdk, j).await;
+    assert_eq!(text(sdk, &again, "sub_code"), "isv.code-invalid", "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_sdk_user_authorization() {
+    user_authorization(Sdk::Python).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_sdk_user_authorization() {
+    user_authorization(Sdk::Node).await;
+}
