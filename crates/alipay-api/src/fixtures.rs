@@ -38,6 +38,7 @@ pub fn pdeduct_sign_add() -> PdeductSignAdd {
     PdeductSignAdd {
         pay_password_token: "20160726a6f6d4d2a1c1449a8d0b52e0c4f1a6b8".into(),
         user_id: "2088102168514583".into(),
+        open_id: None,
         biz_type: "JF".into(),
         sub_biz_type: "ELECTRIC".into(),
         bill_key: "2015072601".into(),
@@ -57,6 +58,7 @@ pub fn pdeduct_pay() -> PdeductPay {
     PdeductPay {
         agreement_id: "1234557890".into(),
         user_id: "2088123411243554".into(),
+        open_id: None,
         bill_key: "262327843".into(),
         pid: "2088611103588892".into(),
         out_order_no: "18882329324".into(),

@@ -470,3 +470,72 @@ async fn racing_exchanges_of_one_code_give_one_token() {
         assert_eq!(ok, 1, "one refresh per refresh token");
     }
 }
+
+/// An open id from user consent names the buyer in the deduct methods (issue 16): an app that gets open ids
+/// exchanges the `auth_code` for the buyer's `open_id`, signs a direct-deduct agreement with it
+/// (`alipay.ebpp.pdeduct.sign.add` `open_id`, no `user_id`), finds it again by open id (the answer names the
+/// buyer by `open_id`, not `user_id`) and charges it (`alipay.ebpp.pdeduct.pay`), money moving from that buyer.
+/// The seeds know only `user_id`; Alipay's EBPP models carry `open_id` beside it today, "支付宝用户的openId"
+/// (`alipay/alipay-sdk-net-all` `v2/AlipaySDKNet/Domain/AlipayEbppInstserviceDeductPayModel.cs`,
+/// `AlipayEbppInstserviceContractdeductSignModel.cs`). The open id names nobody in another app, nor in an app
+/// that gets user ids: the buyer's token is then not that user's (`PAY_PASSWORD_TOKEN_INVALID`) and nothing is
+/// signed.
+#[tokio::test]
+async fn an_open_id_from_consent_signs_and_pays_a_deduction() {
+    use alipay_api::deduct::{DeductResult, PdeductPay, PdeductSignAdd, PdeductSignQuery};
+    use alipay_client::ResponseExt;
+    use alipay_sandbox_admin::NewPayPasswordToken;
+    let env = Env::start().await;
+    let buyer = env.admin.create_buyer(&NewBuyer::new("100.00", "100.00")).await.unwrap();
+    let (app, client) = env.app(true).await;
+    let back = env.user_consents(&app.app_id, &buyer.logon_id, "auth_base").await;
+    let open_id = client.oauth_token(&get(&back, "auth_code")).await.unwrap().body.open_id.expect("open_id");
+
+    let token =
+        || async { env.admin.issue_pay_password_token(&NewPayPasswordToken::for_user(&buyer.user_id)).await.unwrap() };
+    let sign = |token: String, pid: &str| PdeductSignAdd {
+        pay_password_token: token,
+        open_id: Some(open_id.clone()),
+        biz_type: "JF".into(),
+        sub_biz_type: "ELECTRIC".into(),
+        bill_key: "E0001".into(),
+        charge_inst: "HZELEC".into(),
+        pid: pid.to_owned(),
+        agent_channel: "PUBLICPLATFORM".into(),
+        ..Default::default()
+    };
+    // Not this buyer in an app that gets user ids, nor in another open-id app.
+    let pid = env.merchant_pid();
+    let refused = env.client.execute(&sign(token().await.pay_password_token, &pid)).await.unwrap();
+    assert_eq!(refused.status.sub_code.as_deref(), Some("PAY_PASSWORD_TOKEN_INVALID"), "{:?}", refused.status);
+    let (other, other_client) = env.app(true).await;
+    let refused = other_client.execute(&sign(token().await.pay_password_token, &other.merchant_pid)).await.unwrap();
+    assert_eq!(refused.status.sub_code.as_deref(), Some("PAY_PASSWORD_TOKEN_INVALID"), "{:?}", refused.status);
+
+    let signed = client.execute(&sign(token().await.pay_password_token, &app.merchant_pid)).await.unwrap();
+    let agreement = signed.ok().unwrap().agreement_id.unwrap();
+    let q = PdeductSignQuery {
+        open_id: Some(open_id.clone()),
+        agreement_id: Some(agreement.clone()),
+        ..Default::default()
+    };
+    let found = client.execute(&q).await.unwrap().ok().unwrap();
+    assert_eq!((found.open_id.as_deref(), found.user_id.as_deref()), (Some(open_id.as_str()), None));
+    assert_eq!(found.agreement_id.as_deref(), Some(agreement.as_str()));
+
+    let pay = PdeductPay {
+        agreement_id: agreement,
+        open_id: Some(open_id.clone()),
+        bill_key: "E0001".into(),
+        pid: app.merchant_pid.clone(),
+        out_order_no: "OPENID-DEDUCT-1".into(),
+        pay_amount: "12.30".parse().unwrap(),
+        fine_amount: "0.00".parse().unwrap(),
+        agent_channel: "PUBLICFORM".into(),
+        agent_code: "0".into(),
+        ..Default::default()
+    };
+    let paid = client.execute(&pay).await.unwrap().ok().unwrap();
+    assert_eq!(paid.result_status, Some(DeductResult::Success), "{paid:?}");
+    assert_eq!(env.admin.buyer(&buyer.user_id).await.unwrap().balance, "87.70".parse().unwrap());
+}

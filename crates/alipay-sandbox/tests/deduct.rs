@@ -64,6 +64,7 @@ fn pay_req(h: &Harness, user: &str, agreement: &str, out_order_no: &str, amount:
     PdeductPay {
         agreement_id: agreement.into(),
         user_id: user.into(),
+        open_id: None,
         bill_key: "2015072601".into(),
         pid: h.info.merchant_pid.clone(),
         out_order_no: out_order_no.into(),
@@ -339,6 +340,7 @@ async fn cancel_needs_a_fresh_token_and_pay_after_it_is_sign_info_not_exist() {
     let (user, agreement) = signed(&h, "100.00", "2015072601").await;
     let cancel = |t: &str| PdeductSignCancel {
         user_id: user.clone(),
+        open_id: None,
         agreement_id: agreement.clone(),
         agent_channel: "PUBLICPLATFORM".into(),
         agent_code: Some("123456".into()),

@@ -15,8 +15,13 @@ use crate::{AlipayRequest, Money, Transport};
 pub struct PdeductPay {
     /// Alipay's agreement id (≤ 32); required.
     pub agreement_id: String,
-    /// The user's Alipay id (≤ 16); required.
+    /// The user's Alipay id (≤ 16); required unless `open_id` is given.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub user_id: String,
+    /// The user's open id in this app (≤ 128), instead of `user_id`, for apps that get open ids (Alipay's EBPP
+    /// models carry it beside `user_id` today).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
     /// Household number (≤ 30); required.
     pub bill_key: String,
     /// The institution's merchant PID (≤ 16); required.
@@ -51,7 +56,7 @@ impl AlipayRequest for PdeductPay {
         // Seed 002's documented answers for four missing fields; any other broken rule is PARAMETER_ILLEGAL.
         validate::required("agreement_id", &self.agreement_id, len::AGREEMENT_ID)
             .map_err(|e| e.documented_if_missing(pay_errors::AGREEMENT_ID_IS_NULL))?;
-        validate::required("user_id", &self.user_id, len::USER_ID)?;
+        super::validate_user(&self.user_id, self.open_id.as_deref())?;
         validate::required("bill_key", &self.bill_key, len::BILL_KEY_PAY)
             .map_err(|e| e.documented_if_missing(pay_errors::BILL_KEY_IS_NULL))?;
         validate::required("pid", &self.pid, len::PID)?;

@@ -14,8 +14,13 @@ use crate::{AlipayRequest, Timestamp, Transport};
 pub struct PdeductSignAdd {
     /// Token from the user's payment authorisation; required.
     pub pay_password_token: String,
-    /// The user's Alipay id (`2088...`, ≤ 16); required.
+    /// The user's Alipay id (`2088...`, ≤ 16); required unless `open_id` is given.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub user_id: String,
+    /// The user's open id in this app (≤ 128), instead of `user_id`, for apps that get open ids (Alipay's EBPP
+    /// models carry it beside `user_id` today).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
     /// Business type (≤ 32): `JF` (utilities), `WUYE` (property), `HK` (card repayment), `TX` (top-up); required.
     pub biz_type: String,
     /// Sub-type (≤ 32): `WATER`, `ELECTRIC`, `GAS`, `COMMUN`, `CATV`, `TRAFFIC`, `WUYE`, `HK`, `CZ`; required.
@@ -56,7 +61,7 @@ impl AlipayRequest for PdeductSignAdd {
 
     fn validate(&self) -> Result<(), ValidationError> {
         validate::present("pay_password_token", &self.pay_password_token)?;
-        validate::required("user_id", &self.user_id, len::USER_ID)?;
+        super::validate_user(&self.user_id, self.open_id.as_deref())?;
         validate::required("biz_type", &self.biz_type, len::BIZ_TYPE)?;
         validate::required("sub_biz_type", &self.sub_biz_type, len::SUB_BIZ_TYPE)?;
         validate::required("bill_key", &self.bill_key, len::BILL_KEY_SIGN)
@@ -116,8 +121,13 @@ pub struct PdeductSignAddResponse {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PdeductSignQuery {
-    /// The user's Alipay id (≤ 16); required.
+    /// The user's Alipay id (≤ 16); required unless `open_id` is given.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub user_id: String,
+    /// The user's open id in this app (≤ 128), instead of `user_id`, for apps that get open ids (Alipay's EBPP
+    /// models carry it beside `user_id` today).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
     /// Alipay's agreement id (≤ 32). Without it, the four fields below are all required.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agreement_id: Option<String>,
@@ -140,7 +150,7 @@ impl AlipayRequest for PdeductSignQuery {
     type Response = PdeductSignQueryResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::required("user_id", &self.user_id, len::USER_ID)?;
+        super::validate_user(&self.user_id, self.open_id.as_deref())?;
         validate::optional("agreement_id", self.agreement_id.as_deref(), len::AGREEMENT_ID)?;
         let by_bill = [
             ("biz_type", self.biz_type.as_deref(), len::BIZ_TYPE),
@@ -178,9 +188,12 @@ pub struct PdeductSignQueryResponse {
     /// The billing institution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge_inst: Option<String>,
-    /// The user's Alipay id.
+    /// The user's Alipay id (apps that get user ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// The user's open id in this app, instead of `user_id` (apps that get open ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
     /// Household number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_key: Option<String>,
@@ -196,8 +209,13 @@ pub struct PdeductSignQueryResponse {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PdeductSignCancel {
-    /// The user's Alipay id (≤ 16); required.
+    /// The user's Alipay id (≤ 16); required unless `open_id` is given.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub user_id: String,
+    /// The user's open id in this app (≤ 128), instead of `user_id`, for apps that get open ids (Alipay's EBPP
+    /// models carry it beside `user_id` today).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
     /// Alipay's agreement id (≤ 32); required.
     pub agreement_id: String,
     /// Channel (≤ 30), e.g. `PUBLICPLATFORM`; required.
@@ -215,7 +233,7 @@ impl AlipayRequest for PdeductSignCancel {
     type Response = PdeductSignCancelResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::required("user_id", &self.user_id, len::USER_ID)?;
+        super::validate_user(&self.user_id, self.open_id.as_deref())?;
         validate::required("agreement_id", &self.agreement_id, len::AGREEMENT_ID)
             .map_err(|e| e.documented_if_missing(pay_errors::AGREEMENT_ID_IS_NULL))?;
         validate::required("agent_channel", &self.agent_channel, len::AGENT_CHANNEL)
@@ -318,6 +336,7 @@ mod tests {
     fn sign_query_needs_the_agreement_or_the_whole_bill_identity() {
         let full = PdeductSignQuery {
             user_id: "2088302186230962".into(),
+            open_id: None,
             agreement_id: None,
             biz_type: Some("JF".into()),
             sub_biz_type: Some("ELECTRIC".into()),
@@ -402,6 +421,7 @@ mod tests {
         // Seed 000's sign.cancel example.
         let cancel = PdeductSignCancel {
             user_id: "2088102168514583".into(),
+            open_id: None,
             agreement_id: "20160726000700130000580400000106".into(),
             agent_channel: "PUBLICPLATFORM".into(),
             agent_code: Some("123456".into()),

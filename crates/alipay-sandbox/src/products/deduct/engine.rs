@@ -166,8 +166,19 @@ fn sign_reply(a: &AgreementRecord) -> Reply {
     Reply::typed(ApiStatus::success(), &body)
 }
 
+/// The `2088…` id of the buyer a request names: its `open_id` in an app that gets open ids, else its `user_id`
+/// (issue 16; `alipay_api::deduct` cites the models that carry `open_id`). An open id of another app, or sent by
+/// an app that gets user ids, names nobody: the request then meets the answers for an unknown user (a token that
+/// is not the user's, no such agreement), as a wrong `user_id` does.
+fn named_user(repo: &dyn Repo, caller: &Caller, user_id: String, open_id: Option<&str>) -> Result<String, StoreError> {
+    let Some(open_id) = open_id.filter(|o| !alipay_core::content::is_blank(o)) else { return Ok(user_id) };
+    let resolved = crate::openid::of_app(repo, &caller.app_id)?.and_then(|ids| ids.user_id(open_id));
+    Ok(resolved.unwrap_or_else(|| format!("open_id:{open_id}")))
+}
+
 /// `alipay.ebpp.pdeduct.sign.add`.
-pub fn sign_add(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductSignAdd) -> Result<Reply, StoreError> {
+pub fn sign_add(repo: &dyn Repo, caller: &Caller, now: i64, mut req: PdeductSignAdd) -> Result<Reply, StoreError> {
+    req.user_id = named_user(repo, caller, std::mem::take(&mut req.user_id), req.open_id.as_deref())?;
     if let Some(refused) = check_token(repo, &req.pay_password_token, &req.user_id, now)? {
         return Ok(refused);
     }
@@ -214,7 +225,8 @@ fn live_agreement(
 }
 
 /// `alipay.ebpp.pdeduct.sign.query` (seed 004).
-pub fn sign_query(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductSignQuery) -> Result<Reply, StoreError> {
+pub fn sign_query(repo: &dyn Repo, caller: &Caller, _now: i64, mut req: PdeductSignQuery) -> Result<Reply, StoreError> {
+    req.user_id = named_user(repo, caller, std::mem::take(&mut req.user_id), req.open_id.as_deref())?;
     if let Some(reply) = injected(repo, SIGN_QUERY)? {
         return Ok(reply);
     }
@@ -229,11 +241,14 @@ pub fn sign_query(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductSignQ
         }
     };
     let Some(a) = found else { return Ok(Reply::documented(&sign_query_errors::DEDUCT_SIGN_INFO_NOT_EXIST)) };
+    let ids = crate::openid::of_app(repo, &caller.app_id)?;
+    let (user_id, open_id) = crate::openid::OpenIds::split(ids.as_ref(), Some(&a.user_id));
     let body = PdeductSignQueryResponse {
         agreement_id: Some(a.agreement_id.clone()),
         sign_date: Timestamp::from_unix(a.sign_date),
         charge_inst: Some(a.charge_inst.clone()),
-        user_id: Some(a.user_id.clone()),
+        user_id,
+        open_id,
         bill_key: Some(a.bill_key.clone()),
         out_agreement_id: a.out_agreement_id.clone(),
         extra: Default::default(),
@@ -242,7 +257,13 @@ pub fn sign_query(repo: &dyn Repo, caller: &Caller, _now: i64, req: PdeductSignQ
 }
 
 /// `alipay.ebpp.pdeduct.sign.cancel`.
-pub fn sign_cancel(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductSignCancel) -> Result<Reply, StoreError> {
+pub fn sign_cancel(
+    repo: &dyn Repo,
+    caller: &Caller,
+    now: i64,
+    mut req: PdeductSignCancel,
+) -> Result<Reply, StoreError> {
+    req.user_id = named_user(repo, caller, std::mem::take(&mut req.user_id), req.open_id.as_deref())?;
     if let Some(refused) = check_token(repo, &req.pay_password_token, &req.user_id, now)? {
         return Ok(refused);
     }
@@ -309,7 +330,8 @@ fn agreement_expired(a: &AgreementRecord, now: i64) -> Result<bool, StoreError> 
 }
 
 /// `alipay.ebpp.pdeduct.pay` (seed 002).
-pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, req: PdeductPay) -> Result<Reply, StoreError> {
+pub fn pay(repo: &dyn Repo, caller: &Caller, now: i64, mut req: PdeductPay) -> Result<Reply, StoreError> {
+    req.user_id = named_user(repo, caller, std::mem::take(&mut req.user_id), req.open_id.as_deref())?;
     if let Some(reply) = injected(repo, PAY)? {
         return Ok(reply);
     }
