@@ -24,6 +24,8 @@
 //        {"ok": true, "content": "<getSignStr(body, responseKey)>"} or {"ok": false, "error": "<its message>"}
 //   {"mode": "verify", "content": "...", "sign": "<base64>", "public_key": ..., "sign_type": ...}
 //     -> the SDK's rsaCheck(content, sign, signType): {"ok": bool}
+//   {"mode": "notify", "params": {<the notification's decoded form fields>}, "public_key": ...}
+//     -> the SDK's checkNotifySignV2(params), what a merchant's notify page calls: {"ok": bool}
 //
 // Errors (bad job, key the SDK cannot use, ...): {"error": "<message>"} and exit status 1.
 'use strict';
@@ -118,6 +120,9 @@ function doVerify(job) {
     signType: job.sign_type || 'RSA2',
     charset: job.charset || 'utf-8',
   });
+  if (job.mode === 'notify') {
+    return { ok: sdk.checkNotifySignV2(job.params) };
+  }
   if (job.body !== undefined) {
     const responseKey = `${job.method.replaceAll('.', '_')}_response`;
     let serverSign;
@@ -148,7 +153,7 @@ function main() {
       return;
     }
     try {
-      emit(job.mode === 'verify' ? doVerify(job) : doSign(job));
+      emit(job.mode === 'verify' || job.mode === 'notify' ? doVerify(job) : doSign(job));
     } catch (err) {
       process.stderr.write(`${err.stack}\n`);
       fail(`${err.name}: ${err.message}`);

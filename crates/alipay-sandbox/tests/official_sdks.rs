@@ -12,7 +12,9 @@
 //! (verified by Python; Node's `validateSign` cannot verify any `error_response`, pinned). Also pinned: Python
 //! signs an empty `return_url` given as an extra param but does not send it. Modes: Node in cert mode
 //! (`exec` over v2, `curl` over v3, with `encryptKey`) and Python with `encrypt_type='AES'`, for apps made by
-//! `POST /admin/apps` (interop/README.md discrepancies 10 and 11).
+//! `POST /admin/apps` (interop/README.md discrepancies 10 and 11). Issue 16: an app that gets open ids (pay,
+//! query, the notification checked with Node's `checkNotifySignV2`), and user authorization (consent page,
+//! `alipay.system.oauth.token`, `alipay.user.info.share`).
 //!
 //! Time zone: the SDKs stamp `timestamp` with the host's local time; `call.py` / `call.js` set the merchant's
 //! zone (UTC+8) themselves, and the processes are also started with `TZ=Asia/Shanghai` (a correctly
@@ -591,4 +593,82 @@ async fn python_sdk_user_authorization() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_sdk_user_authorization() {
     user_authorization(Sdk::Node).await;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// An app that gets open ids (issue 16, point 1), through the unchanged SDKs.
+
+/// A notify page that answers `success` and hands each body on.
+async fn notification_sink() -> (String, tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/notify",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let tx = tx.clone();
+            async move {
+                tx.send(body.to_vec()).ok();
+                "success"
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (url, rx)
+}
+
+/// An app made by `POST /admin/apps` gets open ids (Alipay's apps since 2023–24: Alipay's openid introduction,
+/// jeequan/jeepay#123, smartwalle/alipay#219): through each official SDK, verification on, `trade.pay` and
+/// `trade.query` answer `buyer_open_id` and no `buyer_user_id`; the notification carries `buyer_open_id` and no
+/// `buyer_id`, and the Node SDK's own notification check (`checkNotifySignV2`, what a merchant's notify page
+/// calls) accepts it. (The Python SDK has no notification helper.)
+async fn open_id_app(sdk: Sdk) {
+    let Some(tools) = tools() else { return };
+    let h = Harness::start().await;
+    let (notify_url, mut received) = notification_sink().await;
+    let app = h.admin.register_app(&alipay_sandbox_admin::NewApp::default()).await.unwrap();
+    assert_eq!(app.open_id, Some(true), "new apps get open ids");
+    let buyer = h.buyer("100.00", "100.00").await;
+    let no = format!("OPENID_{sdk:?}");
+    let pay = json!({"out_trade_no": no, "scene": "bar_code", "auth_code": h.code(&buyer).await,
+        "subject": "open id", "total_amount": "8.80"});
+    let mut j = app_job(&app, sdk, "alipay.trade.pay", pay);
+    j["notify_url"] = json!(notify_url);
+    let paid = ok(&tools, sdk, j).await;
+    assert_eq!(text(sdk, &paid, "code"), "10000", "{paid}");
+    let open_id = text(sdk, &paid, "buyer_open_id").to_owned();
+    assert!(open_id.starts_with('0') && !open_id.starts_with("2088"), "{paid}");
+    assert!(field(sdk, &paid, "buyer_user_id").is_null(), "{paid}");
+
+    let q = ok(&tools, sdk, app_job(&app, sdk, "alipay.trade.query", json!({"out_trade_no": no}))).await;
+    assert_eq!(text(sdk, &q, "trade_status"), "TRADE_SUCCESS", "{q}");
+    assert_eq!(text(sdk, &q, "buyer_open_id"), open_id, "{q}");
+    assert!(field(sdk, &q, "buyer_user_id").is_null(), "{q}");
+
+    let body = tokio::time::timeout(std::time::Duration::from_secs(30), received.recv()).await.unwrap().unwrap();
+    let params: serde_json::Map<String, Value> = alipay_core::form::decode(&body, Charset::Utf8)
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    assert_eq!(params["buyer_open_id"], json!(open_id), "{params:?}");
+    assert!(!params.contains_key("buyer_id"), "{params:?}");
+    if sdk == Sdk::Node {
+        let check = json!({"mode": "notify", "params": params, "public_key": app.alipay_public_key});
+        assert_eq!(tools.ok(Sdk::Node, "sign", &check)["ok"], true, "checkNotifySignV2 accepts it");
+        let mut forged = params.clone();
+        forged.insert("buyer_open_id".into(), json!(format!("{open_id}x")));
+        let check = json!({"mode": "notify", "params": forged, "public_key": app.alipay_public_key});
+        assert_eq!(tools.ok(Sdk::Node, "sign", &check)["ok"], false, "and refuses it changed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_sdk_on_an_open_id_app() {
+    open_id_app(Sdk::Python).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_sdk_on_an_open_id_app() {
+    open_id_app(Sdk::Node).await;
 }
