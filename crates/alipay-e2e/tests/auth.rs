@@ -539,3 +539,41 @@ async fn an_open_id_from_consent_signs_and_pays_a_deduction() {
     assert_eq!(paid.result_status, Some(DeductResult::Success), "{paid:?}");
     assert_eq!(env.admin.buyer(&buyer.user_id).await.unwrap().balance, "87.70".parse().unwrap());
 }
+
+/// An app with an authorization callback address (授权回调地址: "在请求之前，开发者需要先到开发者中心对应应用内，配置授权
+/// 回调地址", the `redirect_uri` row of Alipay's user-authorization doc, mirrored on apifox
+/// `docs-site/3618910/doc-3285819`): its consent pages redirect only to URLs of that scheme and host; another
+/// host, another scheme or a host hidden behind user info is refused before anything is shown, for user consent
+/// and app-to-app alike. An address that is not an http(s) URL is refused when the app is registered.
+#[tokio::test]
+async fn consent_pages_redirect_only_under_the_apps_callback_address() {
+    let env = Env::start().await;
+    let base = env.base();
+    let new = NewApp {
+        auth_redirect_uri: Some("https://shop.example/alipay/callback".into()),
+        open_id: Some(false),
+        ..Default::default()
+    };
+    let app = env.admin.register_app(&new).await.unwrap();
+    for (uri, status) in [
+        ("https://shop.example/other/path?x=1", 200),
+        ("https://SHOP.example/alipay/callback", 200),
+        ("https://evil.example/alipay/callback", 400),
+        ("http://shop.example/alipay/callback", 400),
+        ("https://shop.example.evil.example/cb", 400),
+        ("https://shop.example@evil.example/cb", 400),
+        ("https://shop.example:8443/cb", 400),
+    ] {
+        let user = user_authorize_url(&base, &app.app_id, "auth_base", uri, None);
+        assert_eq!(env.browser.get(&user).send().await.unwrap().status(), status, "user consent, {uri}");
+        let isv = app_to_app_authorize_url(&base, &app.app_id, uri, None);
+        assert_eq!(env.browser.get(&isv).send().await.unwrap().status(), status, "app-to-app, {uri}");
+    }
+    let buyer = env.admin.create_buyer(&NewBuyer::new("1.00", "1.00")).await.unwrap();
+    let url = user_authorize_url(&base, &app.app_id, "auth_base", "https://shop.example/alipay/callback", None);
+    let location = env.consent(&url, "logon_id", &buyer.logon_id).await;
+    assert!(location.starts_with("https://shop.example/alipay/callback?"), "{location}");
+
+    let bad = NewApp { auth_redirect_uri: Some("shop.example/cb".into()), ..Default::default() };
+    assert!(env.admin.register_app(&bad).await.is_err(), "not an http(s) URL");
+}

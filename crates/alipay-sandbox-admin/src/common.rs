@@ -47,6 +47,11 @@ pub struct NewApp {
     /// `false`: `2088…` user ids (`buyer_user_id`), like older apps and the sandbox's default app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_id: Option<bool>,
+    /// The app's authorization callback address (授权回调地址, configured in Alipay's console before users are
+    /// sent to the consent page): the consent pages then redirect only to URLs of its scheme and host.
+    /// Absent: any absolute http(s) URL (the sandbox's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_redirect_uri: Option<String>,
 }
 
 /// The answer of `POST /admin/apps`: the app, and (when the sandbox generated the key pair) a complete client

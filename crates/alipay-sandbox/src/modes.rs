@@ -93,6 +93,9 @@ pub struct AppModes {
     /// created since 2023–24 do ([`crate::openid`]).
     #[serde(default)]
     pub open_id: bool,
+    /// The authorization callback address (授权回调地址): the consent pages redirect only under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_redirect_uri: Option<String>,
 }
 
 impl AppModes {
@@ -381,6 +384,9 @@ pub(crate) async fn register(
     if body.cert_mode && alipay.is_none() {
         return Err(AccountError::Invalid("the sandbox has no Alipay certificate".into()));
     }
+    if let Some(uri) = &body.auth_redirect_uri {
+        crate::products::auth::engine::check_redirect(uri).map_err(|e| AccountError::Invalid(e.to_string()))?;
+    }
     let aes = body.aes.then(AesKey::generate);
     let new = NewApp {
         public_key: if generated.is_some() { public_key.to_spki_pem() } else { body.public_key.clone() },
@@ -400,6 +406,7 @@ pub(crate) async fn register(
         cert_required_methods: body.cert_required_methods.clone(),
         // What Alipay gives a new app today: open ids (`"open_id": false` for a user-id app).
         open_id: body.open_id.unwrap_or(true),
+        auth_redirect_uri: body.auth_redirect_uri.clone(),
     };
     let authority = std::sync::Arc::clone(&state.authority);
     let issue_key = public_key.clone();

@@ -12,7 +12,8 @@
 //! and `…?app_id=2019011162891191&source=alipay_app_auth&app_auth_code=f841…X27`, as pasted in public projects'
 //! code and READMEs (`small-rose/NoteBook` `开发笔记/ALIPAY.WECHAT.AUTH.md` lists the query parameters:
 //! `app_id` 16, `scope`, `redirect_uri` ≤ 100, `state` ≤ 100). Production only redirects to the callback
-//! domain configured for the app; the sandbox has no such setting and accepts any absolute http(s) URL.
+//! address configured for the app (授权回调地址): an app registered with `auth_redirect_uri` gets the same (its
+//! scheme and host); one without, as the default app, any absolute http(s) URL.
 //!
 //! The buyer signs in as in the cashier (a sandbox buyer's logon id, the default buyer's pre-filled) and, for
 //! `auth_user`, agrees to share the profile; `auth_base` asks nothing more (silent in production, where the
@@ -41,6 +42,7 @@ use serde::Deserialize;
 
 use super::{forbidden, pages, ticket, ticket_ok};
 use crate::defaults::meta_keys;
+use crate::modes::ModesRepo;
 use crate::origin::same_origin;
 use crate::products::auth::engine::{self, ConsentError, SCOPE_USER};
 use crate::SandboxState;
@@ -103,10 +105,12 @@ async fn check(state: &SandboxState, ask: &Ask, user: bool) -> Result<(), Consen
     }
     engine::check_redirect(&ask.redirect_uri)?;
     let app_id = ask.app_id.clone();
-    if state.store.lookup(move |r| r.app(&app_id)).await?.is_none() {
-        return Err(ConsentError::UnknownApp(ask.app_id.clone()));
-    }
-    Ok(())
+    let found = state
+        .store
+        .lookup(move |r| Ok(r.app(&app_id)?.map(|_| r.app_modes(&app_id)).transpose()?.map(Option::unwrap_or_default)))
+        .await?;
+    let Some(modes) = found else { return Err(ConsentError::UnknownApp(ask.app_id.clone())) };
+    engine::check_configured_redirect(&ask.redirect_uri, modes.auth_redirect_uri.as_deref())
 }
 
 /// `302 Found` to `redirect_uri` with `params` appended.
