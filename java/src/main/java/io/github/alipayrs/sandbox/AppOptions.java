@@ -81,6 +81,26 @@ public final class AppOptions {
     }
 
     /**
+     * @param openId {@code true} (the sandbox's default for new apps, as Alipay's apps since 2023–24): buyers
+     *     appear as open ids ({@code buyer_open_id}); {@code false}: {@code 2088…} user ids, like older apps
+     * @return these options
+     */
+    public AppOptions openId(boolean openId) {
+        body.put("open_id", openId);
+        return this;
+    }
+
+    /**
+     * @param uri the app's authorization callback address (授权回调地址): the consent pages then redirect only
+     *     to URLs of its scheme and host
+     * @return these options
+     */
+    public AppOptions authRedirectUri(String uri) {
+        body.put("auth_redirect_uri", uri);
+        return this;
+    }
+
+    /**
      * @param methods methods this app may call only in certificate mode
      * @return these options
      */
