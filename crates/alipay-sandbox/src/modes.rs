@@ -385,7 +385,9 @@ pub(crate) async fn register(
         return Err(AccountError::Invalid("the sandbox has no Alipay certificate".into()));
     }
     if let Some(uri) = &body.auth_redirect_uri {
-        crate::products::auth::engine::check_redirect(uri).map_err(|e| AccountError::Invalid(e.to_string()))?;
+        if !crate::origin::is_http_url(uri) {
+            return Err(AccountError::Invalid(format!("auth_redirect_uri is not an absolute http(s) URL: {uri}")));
+        }
     }
     let aes = body.aes.then(AesKey::generate);
     let new = NewApp {

@@ -19,6 +19,14 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     !host.is_empty() && origin_host == host
 }
 
+/// Whether `url` is an absolute http(s) URL with a host: what a browser can be redirected to (the consent
+/// pages' `redirect_uri`, an app's authorization callback address). `javascript:…` or `http:///x` is not.
+pub(crate) fn is_http_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower.strip_prefix("http://").or_else(|| lower.strip_prefix("https://"));
+    matches!(rest, Some(host) if !host.is_empty() && !host.starts_with('/'))
+}
+
 /// `a == b` in time that does not depend on where they differ (aws-lc's comparison; lengths are not secret).
 pub(crate) fn secret_eq(a: &str, b: &str) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()

@@ -165,11 +165,10 @@ pub fn check_configured_redirect(redirect_uri: &str, configured: Option<&str>) -
 
 /// Whether `redirect_uri` can be redirected to at all: an absolute http(s) URL.
 pub fn check_redirect(redirect_uri: &str) -> Result<(), ConsentError> {
-    let lower = redirect_uri.to_ascii_lowercase();
-    let rest = lower.strip_prefix("http://").or_else(|| lower.strip_prefix("https://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(()),
-        _ => Err(ConsentError::BadRedirect(redirect_uri.to_owned())),
+    if crate::origin::is_http_url(redirect_uri) {
+        Ok(())
+    } else {
+        Err(ConsentError::BadRedirect(redirect_uri.to_owned()))
     }
 }
 
