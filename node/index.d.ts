@@ -150,6 +150,11 @@ export interface AcceptOptions {
   billUrlTtl?: number | string;
   /** notify: the trade to probe; refund: the paid trade to refund. */
   outTradeNo?: string;
+  /**
+   * notify: the merchant's state probe URL, `GET ?out_trade_no=` → `{"paid": bool, "fulfilled": n}` (404 for an
+   * order it never made): how N5–N7 see whether a notification was acted on (else REVIEW).
+   */
+  stateProbe?: string;
   /** refund: what the first refund meets: `unknown` (default), `unknown-not-made`, `dropped`. */
   refundFault?: 'unknown' | 'unknown-not-made' | 'dropped';
   /** bill: the bill date asked for (default: yesterday on the sandbox's clock). */

@@ -280,6 +280,7 @@ function acceptArgs(opts) {
   if (opts.pollInterval !== undefined) args.push('--poll-interval', seconds(opts.pollInterval));
   if (opts.billUrlTtl !== undefined) args.push('--bill-url-ttl', seconds(opts.billUrlTtl));
   if (opts.outTradeNo !== undefined) args.push('--out-trade-no', opts.outTradeNo);
+  if (opts.stateProbe !== undefined) args.push('--state-probe', opts.stateProbe);
   if (opts.refundFault !== undefined) args.push('--refund-fault', opts.refundFault);
   if (opts.billDate !== undefined) args.push('--bill-date', opts.billDate);
   if (opts.since !== undefined) {

@@ -55,6 +55,49 @@ def test_accept_case_runs_the_suite_around_a_block(alipay_sandbox: Sandbox) -> N
     assert case.report is not None and case.report.verdicts == {"R1": "PASSED", "R2": "PASSED"}, case.report.output
 
 
+class _StateProbe:
+    """A merchant's state probe on loopback that says every order is unpaid and unfulfilled."""
+
+    def __enter__(self) -> str:
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                body = b'{"paid": false, "fulfilled": 0}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/state"
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+
+
+def test_the_notify_suite_judges_n5_and_n6_with_the_merchants_state_probe(alipay_sandbox: Sandbox) -> None:
+    from alipay_sandbox import NotificationReceiver
+
+    app_json = str(alipay_sandbox.data_dir / "app.json")
+    precreate = [find_binary(), "call", "--config", app_json, "alipay.trade.precreate", "--biz-content",
+                 '{"out_trade_no": "PY-N5", "total_amount": "88.00", "subject": "probe me"}']
+    # A notify_url that refuses everything: N2-N4 pass; it never marks anything paid (the state probe says so).
+    with NotificationReceiver(lambda _n: "fail") as receiver, _StateProbe() as state_probe:
+        command = precreate + ["--notify-url", receiver.url]
+        report = alipay_sandbox.accept("notify", command=command, checks=["N2", "N5", "N6"], poll_interval=1,
+                                       state_probe=state_probe)
+        assert report.verdicts == {"N2": "PASSED", "N5": "PASSED", "N6": "WARNING"}, report.output
+        blind = alipay_sandbox.accept("notify", checks=["N5"], out_trade_no="PY-N5", poll_interval=1)
+        assert blind.verdicts == {"N5": "REVIEW"}, blind.output
+
+
 def test_the_lint_suite_judges_the_passive_checks(alipay_sandbox: Sandbox) -> None:
     report = alipay_sandbox.accept("lint", checks=["F6", "R1"], since=0)
     assert report["suite"] == "lint" and set(report.verdicts) == {"F6", "R1"}

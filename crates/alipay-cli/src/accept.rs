@@ -43,9 +43,11 @@ pub enum AcceptCommand {
     /// Arm a provocation for the app, run COMMAND (the merchant's own test, or a script driving its system)
     /// with `ALIPAY_ACCEPT_CASE` and `ALIPAY_ACCEPT_INSTRUCTION` (JSON: what to do), then judge.
     ///
-    /// Suites: `notify` (N2–N4: the sandbox sends forged, tampered, unsigned, sign_type-switched and
-    /// duplicated-key notifications for an unpaid trade of the app to its notify_url; COMMAND, if given, is asked
-    /// to create that trade first: `{"action":"precreate","total_amount":..,"notify_url":"required"}`),
+    /// Suites: `notify` (N2–N7: the sandbox sends forged, tampered, unsigned, sign_type-switched and
+    /// duplicated-key notifications (N2–N4), genuinely signed inconsistent ones (N5) and unpaid ones (N6) for an
+    /// unpaid trade of the app to its notify_url; COMMAND, if given, is asked to create that trade first:
+    /// `{"action":"precreate","total_amount":..,"notify_url":"required"}`; then a sandbox buyer pays it and its
+    /// genuine notification, once acknowledged, is sent twice more (N7); N5–N7 are judged with --state-probe),
     /// `face-to-face` (F1, F2: COMMAND is asked to `{"action":"barcode_pay","auth_code":..,"total_amount":..}`;
     /// the buyer never confirms, so trade.pay answers 10003 and the trade stays WAIT_BUYER_PAY), `refund` (R1,
     /// R2: `{"action":"refund","out_trade_no":..,"refund_amount":"1.00","times":2}`; the first refund answers
@@ -70,6 +72,10 @@ pub enum AcceptCommand {
         /// this paid trade (default: the suite pays a 10.00 trade itself, with the app's key).
         #[arg(long)]
         out_trade_no: Option<String>,
+        /// notify: the merchant's state probe, `GET URL?out_trade_no=…` → `{"paid":bool,"fulfilled":n}` (404 for
+        /// an order it does not know): how N5–N7 see whether a notification was acted on (else REVIEW).
+        #[arg(long)]
+        state_probe: Option<String>,
         /// refund: what the merchant's first refund meets.
         #[arg(long, value_enum, default_value = "unknown")]
         refund_fault: suites::RefundFault,
@@ -103,7 +109,8 @@ pub struct ReportArgs {
     /// How long a bill URL stays valid (Alipay: 30s).
     #[arg(long, value_parser = parse_duration)]
     bill_url_ttl: Option<Duration>,
-    /// Exit 2 (incomplete) when a check judged saw no triggering traffic (NOT_OBSERVED).
+    /// Exit 2 (incomplete) when a check judged saw no triggering traffic (NOT_OBSERVED) or needs evidence the
+    /// wire cannot show (REVIEW).
     #[arg(long)]
     require_observed: bool,
     /// Accepted deviations: one check id a line (`F2  why`, `#` comments). A listed failure does not fail the
@@ -194,6 +201,7 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
             suite,
             checks,
             out_trade_no,
+            state_probe,
             refund_fault,
             bill_date,
             deduct_fault,
@@ -209,6 +217,7 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
                 config: &config.config,
                 checks,
                 out_trade_no,
+                state_probe,
                 refund_fault,
                 bill_date,
                 deduct_fault,
@@ -275,7 +284,8 @@ pub(crate) fn finish(
     if failed {
         return Ok(ExitCode::from(1));
     }
-    if args.require_observed && report.cases.iter().any(|c| c.verdict == Verdict::NotObserved) {
+    if args.require_observed && report.cases.iter().any(|c| matches!(c.verdict, Verdict::NotObserved | Verdict::Review))
+    {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
@@ -294,13 +304,17 @@ pub fn table(report: &AcceptReport) -> String {
     for c in &report.cases {
         out.push_str(&format!("{:<4} {:<13} {:<13} {:<31} {}\n", c.id, c.verdict.as_str(), c.product, c.seed, c.rule));
         out.push_str(&format!("     {}\n", c.reason));
-        if matches!(c.verdict, Verdict::Failed | Verdict::Warning) {
+        if matches!(c.verdict, Verdict::Failed | Verdict::Warning | Verdict::Review) {
             out.push_str(&timeline_text(c, "       "));
         }
     }
     let count = |v: Verdict| report.cases.iter().filter(|c| c.verdict == v).count();
+    let review = match count(Verdict::Review) {
+        0 => String::new(),
+        n => format!(", {n} to review"),
+    };
     out.push_str(&format!(
-        "\n{} passed, {} failed, {} warning(s), {} not observed\n",
+        "\n{} passed, {} failed, {} warning(s){review}, {} not observed\n",
         count(Verdict::Passed),
         count(Verdict::Failed),
         count(Verdict::Warning),
@@ -349,11 +363,11 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-/// A JUnit XML report: one test case per check; FAILED is a failure, NOT_OBSERVED is skipped, a WARNING passes
-/// with its reason in `system-out`.
+/// A JUnit XML report: one test case per check; FAILED is a failure, NOT_OBSERVED and REVIEW are skipped, a
+/// WARNING passes with its reason in `system-out`.
 pub fn junit(report: &AcceptReport) -> String {
     let failures = report.cases.iter().filter(|c| c.verdict == Verdict::Failed).count();
-    let skipped = report.cases.iter().filter(|c| c.verdict == Verdict::NotObserved).count();
+    let skipped = report.cases.iter().filter(|c| matches!(c.verdict, Verdict::NotObserved | Verdict::Review)).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
         "<testsuite name=\"alipay-accept-{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
@@ -378,8 +392,8 @@ pub fn junit(report: &AcceptReport) -> String {
                 xml_escape(&c.reason),
                 xml_escape(&detail)
             )),
-            Verdict::NotObserved => {
-                out.push_str(&format!("    <skipped message=\"NOT_OBSERVED: {}\"/>\n", xml_escape(&c.reason)))
+            Verdict::NotObserved | Verdict::Review => {
+                out.push_str(&format!("    <skipped message=\"{}: {}\"/>\n", c.verdict.as_str(), xml_escape(&c.reason)))
             }
             v => out.push_str(&format!("    <system-out>{}: {}</system-out>\n", v.as_str(), xml_escape(&detail))),
         }

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use alipay_api::bill::{BillDownloadUrlQuery, BillType};
-use alipay_api::trade::{TradePay, TradeRefund};
+use alipay_api::trade::{TradePay, TradePrecreate, TradeRefund};
 use alipay_client::flows::{PayOutcome, PollPolicy, RetryPolicy};
 use alipay_client::AlipayClient;
 use alipay_sandbox_admin::{
@@ -189,6 +189,16 @@ async fn a_well_behaved_merchant_on_the_sdk_flows_passes_every_passive_check() {
         let outcome = client.pay_barcode(&small, &policy()).await.unwrap();
         assert!(matches!(outcome, PayOutcome::Paid(_)), "{n}: {outcome:?}");
     }
+    // A QR order without a notify_url: the SDK polls it and cancels it when the window ends unpaid.
+    let qr = TradePrecreate {
+        out_trade_no: "GOOD-QR".into(),
+        total_amount: "20.00".parse().unwrap(),
+        subject: "acceptance".into(),
+        ..TradePrecreate::default()
+    };
+    assert_eq!(client.execute(&qr).await.unwrap().status.code.as_str(), "10000");
+    let outcome = client.wait_for_qr_payment("GOOD-QR", &policy()).await.unwrap();
+    assert!(matches!(outcome, PayOutcome::Cancelled(_)), "{outcome:?}");
     // A paid trade with a notify_url: the genuine notification is answered `success` (a line break allowed).
     let url = receiver("success\n").await;
     assert_eq!(e.pay("GOOD-2", "10.00", &[("notify_url", &url)]).await["code"], "10000");
@@ -233,7 +243,7 @@ async fn a_well_behaved_merchant_on_the_sdk_flows_passes_every_passive_check() {
         let expected = if theirs(&id) { "NOT_OBSERVED" } else { "PASSED" };
         assert_eq!(verdict, expected, "{id}:\n{table}");
     }
-    assert_eq!(verdicts(&report).keys().filter(|id| !theirs(id)).count(), 12, "{table}");
+    assert_eq!(verdicts(&report).keys().filter(|id| !theirs(id)).count(), 13, "{table}");
     assert_eq!(code, 0, "{table}");
 }
 
@@ -338,6 +348,24 @@ async fn fetching_the_bill_url_late_fails_b2() {
     fails_exactly(&e.lint(&[]), "B2", "fetch it at once");
 }
 
+/// A QR order nobody watches: no `notify_url`, never queried (seed 001:153: poll and cancel, or take the result
+/// from a verified notification). The same order with a `notify_url` passes: it relies on notifications.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qr_order_without_notify_url_that_is_never_queried_fails_f7() {
+    let e = env().await;
+    let biz = json!({"out_trade_no": "QR-BLIND", "total_amount": "20.00", "subject": "nobody looks"});
+    assert_eq!(e.gw.call("alipay.trade.precreate", biz).await.unwrap()["code"], "10000");
+    tokio::time::sleep(Duration::from_millis(3500)).await; // 3 poll intervals of the profile
+    fails_exactly(&e.lint(&[]), "F7", "no notify_url");
+    let biz = json!({"out_trade_no": "QR-NOTIFIED", "total_amount": "20.00", "subject": "the notify_url tells"});
+    let url = receiver("success").await;
+    let v = e.gw.call_with("alipay.trade.precreate", biz, &[("notify_url", &url)]).await.unwrap();
+    assert_eq!(v["code"], "10000");
+    let since = e.gw.admin.calls(&CallLogQuery::default()).await.unwrap().last().unwrap().at_ms.to_string();
+    let (_, report, table) = e.lint(&["--since", &since]);
+    assert_eq!(verdicts(&report)["F7"], "PASSED", "{table}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answering_uppercase_success_fails_n1() {
     let e = env().await;
@@ -374,7 +402,7 @@ fn list_prints_every_check_with_its_seed_line_and_says_which_are_not_implemented
     }
     let table = Command::new(env!("CARGO_BIN_EXE_alipay")).args(["accept", "list"]).output().unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
-    assert!(table.contains("F7   face-to-face  not implemented"), "{table}");
+    assert!(table.contains("W1   page-pay      not implemented"), "{table}");
 }
 
 /// Two instances on one PostgreSQL store: a merchant that polls through both (a load balancer in front of the
@@ -432,11 +460,12 @@ async fn merchant_notify_url(client: Option<AlipayClient>) -> String {
     format!("http://{addr}/notify")
 }
 
-fn run_notify(e: &Env) -> (i32, Value, String) {
+fn run_notify(e: &Env, extra: &[&str]) -> (i32, Value, String) {
     let out_file = e.inst.dir.path().join("probes.json");
     let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
         .args(["accept", "run", "--suite", "notify", "--config", e.inst.app_json().to_str().unwrap()])
         .args(["--json", out_file.to_str().unwrap()])
+        .args(extra)
         .output()
         .unwrap();
     let table = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -456,7 +485,8 @@ async fn a_merchant_that_verifies_notifications_refuses_every_probe_and_the_trad
     let e = env().await;
     let url = merchant_notify_url(Some(e.client())).await;
     precreate(&e, "PROBE-OK", &url).await;
-    let (code, report, table) = run_notify(&e);
+    // Not N7: its case pays the trade.
+    let (code, report, table) = run_notify(&e, &["--checks", "N2,N3,N4,N5,N6"]);
     for id in ["N2", "N3", "N4"] {
         assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
     }
@@ -473,7 +503,7 @@ async fn a_merchant_that_never_verifies_accepts_forged_tampered_and_unsigned_not
     let e = env().await;
     let url = merchant_notify_url(None).await;
     precreate(&e, "PROBE-BAD", &url).await;
-    let (code, report, table) = run_notify(&e);
+    let (code, report, table) = run_notify(&e, &[]);
     for id in ["N2", "N3", "N4"] {
         assert_eq!(case(&report, id)["verdict"], "FAILED", "{id}:\n{table}");
         let reason = case(&report, id)["reason"].as_str().unwrap();
@@ -486,9 +516,171 @@ async fn a_merchant_that_never_verifies_accepts_forged_tampered_and_unsigned_not
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_an_unpaid_trade_with_a_notify_url_the_probes_are_not_observed() {
     let e = env().await;
-    let (code, report, table) = run_notify(&e);
+    let (code, report, table) = run_notify(&e, &[]);
     for id in ["N2", "N3", "N4"] {
         assert_eq!(case(&report, id)["verdict"], "NOT_OBSERVED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+}
+
+/// A shop's notify page and state probe, as Alipay's notify demo prescribes (verify; check the order, amount,
+/// seller and app; only TRADE_SUCCESS/TRADE_FINISHED mean paid; act once), or — `flaw` — with one step left out:
+/// `no-amount-check`, `any-status`, `no-dedup`. `GET /state?out_trade_no=` answers `{"paid","fulfilled"}` (404
+/// for an order it never made).
+/// The shop's orders: out_trade_no → (amount, paid, times fulfilled).
+type Orders = std::sync::Arc<std::sync::Mutex<HashMap<String, (String, bool, u64)>>>;
+
+#[derive(Clone)]
+struct Shop {
+    orders: Orders,
+    base: String,
+}
+
+impl Shop {
+    async fn start(e: &Env, flaw: &'static str) -> Shop {
+        let orders = Orders::default();
+        let client = std::sync::Arc::new(e.client());
+        let config: Value = serde_json::from_slice(&std::fs::read(e.inst.app_json()).unwrap()).unwrap();
+        let (pid, app_id) =
+            (config["merchant_pid"].as_str().unwrap().to_owned(), config["app_id"].as_str().unwrap().to_owned());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::<String>::new()));
+        let o = std::sync::Arc::clone(&orders);
+        let notify = move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let (client, orders, seen) =
+                (std::sync::Arc::clone(&client), std::sync::Arc::clone(&o), std::sync::Arc::clone(&seen));
+            let (pid, app_id) = (pid.clone(), app_id.clone());
+            async move {
+                let ct = headers.get("content-type").and_then(|v| v.to_str().ok());
+                let Ok(n) = client.verify_notification(&body, ct) else { return "fail" };
+                let get = |k: &str| n.get(k).unwrap_or("").to_owned();
+                let mut orders = orders.lock().unwrap();
+                let Some(order) = orders.get_mut(&get("out_trade_no")) else { return "success" }; // not ours: ignored
+                let consistent = (flaw == "no-amount-check" || order.0 == get("total_amount"))
+                    && get("seller_id") == pid
+                    && get("app_id") == app_id;
+                let paid =
+                    flaw == "any-status" || ["TRADE_SUCCESS", "TRADE_FINISHED"].contains(&get("trade_status").as_str());
+                let first = seen.lock().unwrap().insert(get("notify_id"));
+                if consistent && paid && (flaw == "no-dedup" || (first && !order.1)) {
+                    order.1 = true;
+                    order.2 += 1;
+                }
+                "success"
+            }
+        };
+        let o = std::sync::Arc::clone(&orders);
+        let state = move |axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>| {
+            let o = std::sync::Arc::clone(&o);
+            async move {
+                let orders = o.lock().unwrap();
+                match orders.get(q.get("out_trade_no").map_or("", String::as_str)) {
+                    Some((_, paid, fulfilled)) => {
+                        axum::Json(json!({"paid": paid, "fulfilled": fulfilled})).into_response()
+                    }
+                    None => axum::http::StatusCode::NOT_FOUND.into_response(),
+                }
+            }
+        };
+        use axum::response::IntoResponse;
+        let app = axum::Router::new()
+            .route("/notify", axum::routing::post(notify))
+            .route("/state", axum::routing::get(state));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Shop { orders, base: format!("http://{addr}") }
+    }
+
+    /// The shop takes an order of 88.00: a QR order with its notify_url.
+    async fn order(&self, e: &Env, out_trade_no: &str) {
+        self.orders.lock().unwrap().insert(out_trade_no.to_owned(), ("88.00".into(), false, 0));
+        precreate(e, out_trade_no, &format!("{}/notify", self.base)).await;
+    }
+
+    fn state_probe(&self) -> String {
+        format!("{}/state", self.base)
+    }
+}
+
+/// `alipay accept run --suite notify` with the shop's state probe.
+fn run_notify_with_state(e: &Env, shop: &Shop) -> (i32, Value, String) {
+    let out_file = e.inst.dir.path().join("probes-state.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+        .args(["accept", "run", "--suite", "notify", "--config", e.inst.app_json().to_str().unwrap()])
+        .args(PROFILE)
+        .args(["--state-probe", &shop.state_probe(), "--json", out_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
+        .unwrap_or_else(|_| panic!("no report; stdout:\n{table}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), report, table)
+}
+
+/// A shop that follows Alipay's notify demo (its JSP/PHP demos: verify, then check out_trade_no, total_amount,
+/// seller_id and app_id, "上述有任何一个验证不通过,则表明本次通知是异常通知,务必忽略"; act only on
+/// TRADE_SUCCESS/TRADE_FINISHED; "判断该笔订单是否在商户网站中已经做过处理") passes N2–N7 with its state probe;
+/// the probes never change the trade, and the genuine payment is fulfilled once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_that_checks_what_the_notify_demo_checks_passes_n2_to_n7() {
+    let e = env().await;
+    let shop = Shop::start(&e, "").await;
+    shop.order(&e, "SHOP-OK").await;
+    let (code, report, table) = run_notify_with_state(&e, &shop);
+    for id in ["N2", "N3", "N4", "N5", "N6", "N7"] {
+        assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+    assert_eq!(
+        shop.orders.lock().unwrap()["SHOP-OK"],
+        ("88.00".to_owned(), true, 1),
+        "paid by the suite's buyer, once"
+    );
+    let q = NotificationQuery { app_id: Some(e.gw.app_id.clone()), ..NotificationQuery::default() };
+    let genuine = e.gw.admin.notifications(&q).await.unwrap();
+    assert_eq!(genuine.len(), 1, "only the real payment went through the outbox");
+    assert_eq!(genuine[0].deliveries.len(), 1, "and was delivered once: the duplicates are probes");
+}
+
+/// Each shop leaves out one step of the demo and fails exactly the check that sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_that_skips_one_check_fails_exactly_n5_n6_or_n7() {
+    for (flaw, id, words) in [
+        ("no-amount-check", "N5", "wrong amount"),
+        ("any-status", "N6", "only TRADE_SUCCESS and TRADE_FINISHED mean paid"),
+        ("no-dedup", "N7", "fulfilled went from 1 to 3"),
+    ] {
+        let e = env().await;
+        let shop = Shop::start(&e, flaw).await;
+        shop.order(&e, "SHOP-FLAW").await;
+        let (code, report, table) = run_notify_with_state(&e, &shop);
+        let v = verdicts(&report);
+        assert_eq!(v[id], "FAILED", "{flaw}: {id}\n{table}");
+        for (other, verdict) in &v {
+            if other != id {
+                assert_ne!(verdict, "FAILED", "{flaw}: only {id} should fail:\n{table}");
+            }
+        }
+        let reason = case(&report, id)["reason"].as_str().unwrap();
+        assert!(reason.contains(words), "{flaw}: {reason}");
+        assert_eq!(code, 1, "{table}");
+    }
+}
+
+/// Without a state probe the wire cannot show whether a genuinely signed notification was acted on: N5–N7 are
+/// REVIEW (never PASSED), N2–N4 are still judged by the replies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_state_probe_n5_to_n7_need_review() {
+    let e = env().await;
+    let shop = Shop::start(&e, "").await;
+    shop.order(&e, "SHOP-BLIND").await;
+    let (code, report, table) = run_notify(&e, &[]);
+    for id in ["N2", "N3", "N4"] {
+        assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
+    }
+    for id in ["N5", "N6", "N7"] {
+        assert_eq!(case(&report, id)["verdict"], "REVIEW", "{id}:\n{table}");
+        assert!(case(&report, id)["reason"].as_str().unwrap().contains("state probe"), "{table}");
     }
     assert_eq!(code, 0, "{table}");
 }

@@ -256,19 +256,44 @@ impl AcceptReport {
     }
 }
 
-/// The body of `POST /admin/accept/notify-probes`: send the notification probes (forged, tampered, unsigned,
-/// `sign_type`-switched, duplicated key) for a real unpaid trade of the app to the `notify_url` it gave, and
-/// judge the replies (anything but `success` passes).
+/// The body of `POST /admin/accept/notify-probes`: send notification probes to the `notify_url` the merchant
+/// gave and judge the replies and, with a state probe, what the merchant did.
+///
+/// - N2–N4 (forged, tampered, unsigned, `sign_type`-switched, duplicated key) for a real unpaid trade of the
+///   app: anything but `success` passes;
+/// - N5 (genuinely signed, inconsistent: an unknown `out_trade_no`, a wrong amount, `seller_id` or `app_id`) and
+///   N6 (genuinely signed, not paid: `WAIT_BUYER_PAY`, `TRADE_CLOSED`) for the same trade: they must not be
+///   acted on, which only the merchant's state can show;
+/// - N7: the newest genuine, acknowledged notification of a paid trade of the app, sent again twice (same
+///   `notify_id`): acknowledged each time and acted on once.
+///
+/// The state probe is a URL of the merchant's: `GET URL?out_trade_no=…` answers
+/// `{"paid": bool, "fulfilled": n}` (`404` for an order it does not know). Without it N5–N7 are `REVIEW`.
+///
+/// ```
+/// use alipay_sandbox_admin::NotifyProbeRequest;
+/// let req = NotifyProbeRequest {
+///     app_id: "2021000000000001".into(),
+///     checks: vec!["N5".into()],
+///     state_probe: Some("http://127.0.0.1:8080/orders/state".into()),
+///     ..NotifyProbeRequest::default()
+/// };
+/// assert_eq!(serde_json::to_value(&req).unwrap()["state_probe"], "http://127.0.0.1:8080/orders/state");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifyProbeRequest {
     /// The app judged.
     pub app_id: String,
-    /// The trade to probe (default: the app's newest unpaid trade with a `notify_url`).
+    /// The trade to probe (default: the app's newest unpaid trade with a `notify_url`; for N7 its newest paid
+    /// trade with an acknowledged notification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_trade_no: Option<String>,
-    /// Only these checks (`N2`, `N3`, `N4`; default all three).
+    /// Only these checks (`N2` … `N7`; default `N2`–`N6`, the probes of an unpaid trade).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
+    /// The merchant's state probe URL (`GET ?out_trade_no=` → `{"paid":bool,"fulfilled":n}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_probe: Option<String>,
 }
 
 /// A provocation an acceptance suite arms for one app's next matching call: the body of

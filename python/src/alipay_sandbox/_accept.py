@@ -97,6 +97,7 @@ def accept_args(
     poll_interval: Union[float, str, None] = None,
     bill_url_ttl: Union[float, str, None] = None,
     out_trade_no: Optional[str] = None,
+    state_probe: Optional[str] = None,
     refund_fault: Optional[str] = None,
     bill_date: Optional[str] = None,
     since: Union[int, str, None] = None,
@@ -105,7 +106,9 @@ def accept_args(
     require_observed: bool = False,
 ) -> List[str]:
     """The arguments of ``alipay accept lint`` (``suite="lint"``) or ``alipay accept run --suite SUITE``, without
-    ``--config``, ``--json`` and the command. Durations are seconds (or strings such as ``"500ms"``)."""
+    ``--config``, ``--json`` and the command. Durations are seconds (or strings such as ``"500ms"``).
+    ``state_probe`` (notify suite) is the merchant's URL answering ``GET ?out_trade_no=`` with
+    ``{"paid": bool, "fulfilled": n}``: how N5–N7 see whether a notification was acted on."""
     args = ["lint"] if suite == "lint" else ["run", "--suite", suite]
     if checks:
         args += ["--checks", ",".join(checks)]
@@ -113,8 +116,8 @@ def accept_args(
         args += ["--poll-interval", _seconds(poll_interval)]
     if bill_url_ttl is not None:
         args += ["--bill-url-ttl", _seconds(bill_url_ttl)]
-    for flag, value in (("--out-trade-no", out_trade_no), ("--refund-fault", refund_fault),
-                        ("--bill-date", bill_date)):
+    for flag, value in (("--out-trade-no", out_trade_no), ("--state-probe", state_probe),
+                        ("--refund-fault", refund_fault), ("--bill-date", bill_date)):
         if value is not None:
             args += [flag, value]
     if since is not None:

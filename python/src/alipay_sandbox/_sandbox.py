@@ -332,8 +332,8 @@ class Sandbox:
 
     def accept(self, suite: str, *, command: Optional[Sequence[str]] = None, checks: Optional[Sequence[str]] = None,
                poll_interval: Union[float, str, None] = None, bill_url_ttl: Union[float, str, None] = None,
-               out_trade_no: Optional[str] = None, refund_fault: Optional[str] = None,
-               bill_date: Optional[str] = None, since: Union[int, str, None] = None,
+               out_trade_no: Optional[str] = None, state_probe: Optional[str] = None,
+               refund_fault: Optional[str] = None, bill_date: Optional[str] = None, since: Union[int, str, None] = None,
                expected_failures: Optional[PathLike] = None, junit: Optional[PathLike] = None,
                require_observed: bool = False, env: Optional[Mapping[str, str]] = None,
                timeout: float = 600.0) -> AcceptReport:
@@ -343,7 +343,8 @@ class Sandbox:
 
         ``command`` is the merchant (its own test, or a script driving its system): it runs with
         ``ALIPAY_ACCEPT_CASE`` and ``ALIPAY_ACCEPT_INSTRUCTION`` in its environment (plus ``env``). Suites:
-        ``notify``, ``face-to-face``, ``refund``, ``bill``. Durations are seconds (``poll_interval=1`` is a
+        ``notify`` (with ``state_probe``, the merchant's ``GET ?out_trade_no=`` → ``{"paid","fulfilled"}`` URL, for
+        N5–N7), ``face-to-face``, ``refund``, ``bill``, ``deduct``, ``coupon``. Durations are seconds (``poll_interval=1`` is a
         compressed profile, reported as not Alipay's rule).
 
         ::
@@ -355,21 +356,22 @@ class Sandbox:
         could not start).
         """
         args = accept_args(suite, checks=checks, poll_interval=poll_interval, bill_url_ttl=bill_url_ttl,
-                           out_trade_no=out_trade_no, refund_fault=refund_fault, bill_date=bill_date, since=since,
+                           out_trade_no=out_trade_no, state_probe=state_probe, refund_fault=refund_fault,
+                           bill_date=bill_date, since=since,
                            expected_failures=expected_failures, junit=junit, require_observed=require_observed)
         return _run_accept(self._binary_path(), self.data_dir / "app.json", args, command, env, timeout)
 
     def accept_case(self, suite: str, *, checks: Optional[Sequence[str]] = None,
                     poll_interval: Union[float, str, None] = None, bill_url_ttl: Union[float, str, None] = None,
-                    out_trade_no: Optional[str] = None, refund_fault: Optional[str] = None,
-                    bill_date: Optional[str] = None, expected_failures: Optional[PathLike] = None,
+                    out_trade_no: Optional[str] = None, state_probe: Optional[str] = None,
+                    refund_fault: Optional[str] = None, bill_date: Optional[str] = None, expected_failures: Optional[PathLike] = None,
                     timeout: float = 600.0) -> AcceptCase:
         """A suite run around a block that is the merchant: ``with sandbox.accept_case("refund") as case:`` gives
         ``case.instruction`` (what to do); when the block ends the suite judges and ``case.report`` holds the
         report (see :class:`~alipay_sandbox.AcceptCase`)."""
         args = accept_args(suite, checks=checks, poll_interval=poll_interval, bill_url_ttl=bill_url_ttl,
-                           out_trade_no=out_trade_no, refund_fault=refund_fault, bill_date=bill_date,
-                           expected_failures=expected_failures)
+                           out_trade_no=out_trade_no, state_probe=state_probe, refund_fault=refund_fault,
+                           bill_date=bill_date, expected_failures=expected_failures)
         return AcceptCase(self._binary_path(), self.data_dir / "app.json", args, timeout=timeout)
 
     # ------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ use alipay_client::api::trade::TradePay;
 use alipay_client::AlipayClient;
 use alipay_sandbox_admin::{
     AcceptReport, AdminClient, ArmRequest, CallLogQuery, DisarmRequest, LintRequest, NewBuyer, NewPayPasswordToken,
-    NewPaymentCode, NotifyProbeRequest, Profile, Provocation,
+    NewPaymentCode, NotificationQuery, NotifyProbeRequest, Profile, Provocation, ScanTrade,
 };
 use serde_json::{json, Value};
 
@@ -83,6 +83,8 @@ pub struct Run<'a> {
     pub checks: Vec<String>,
     /// `--out-trade-no`.
     pub out_trade_no: Option<String>,
+    /// `--state-probe`.
+    pub state_probe: Option<String>,
     /// `--refund-fault`.
     pub refund_fault: RefundFault,
     /// `--bill-date`.
@@ -169,18 +171,91 @@ impl Run<'_> {
         }
     }
 
+    /// The notify suite: the merchant makes an unpaid QR order with its notify_url; N2–N6 probe it; then a
+    /// sandbox buyer pays it, and once its genuine notification is acknowledged N7 sends it again twice.
     async fn notify(&self) -> Result<AcceptReport> {
         let instruction = json!({
             "action": "precreate", "total_amount": "88.00", "notify_url": "required",
             "say": "create a QR order (alipay.trade.precreate) of 88.00 with your notify_url, and leave it unpaid",
         });
         run_merchant(self.command, "notify", &instruction).await?;
-        let req = NotifyProbeRequest {
-            app_id: self.app_id.clone(),
-            out_trade_no: self.out_trade_no.clone(),
-            checks: self.checks.clone(),
+        let wanted = |id: &str| self.checks.is_empty() || self.checks.iter().any(|c| c.eq_ignore_ascii_case(id));
+        let out_trade_no = match &self.out_trade_no {
+            Some(n) => Some(n.clone()),
+            None => {
+                // The merchant's newest QR order (made by COMMAND, or before the run).
+                let q = CallLogQuery { app_id: Some(self.app_id.clone()), since_ms: None, limit: Some(10_000) };
+                let calls = self.admin.calls(&q).await?;
+                calls
+                    .iter()
+                    .rev()
+                    .find(|c| c.method == "alipay.trade.precreate" && c.code == "10000")
+                    .and_then(|c| c.out_trade_no.clone())
+            }
         };
-        Ok(self.admin.accept_notify_probes(&req).await?)
+        let unpaid: Vec<String> =
+            ["N2", "N3", "N4", "N5", "N6"].iter().filter(|id| wanted(id)).map(|id| (*id).to_owned()).collect();
+        let mut report = if unpaid.is_empty() {
+            AcceptReport {
+                suite: "notify".into(),
+                app_id: self.app_id.clone(),
+                profile: Profile::default(),
+                cases: vec![],
+            }
+        } else {
+            let req = NotifyProbeRequest {
+                app_id: self.app_id.clone(),
+                out_trade_no: out_trade_no.clone(),
+                checks: unpaid,
+                state_probe: self.state_probe.clone(),
+            };
+            self.admin.accept_notify_probes(&req).await?
+        };
+        if wanted("N7") {
+            if let Some(order) = &out_trade_no {
+                self.pay_and_wait_for_acknowledgement(order).await?;
+            }
+            let req = NotifyProbeRequest {
+                app_id: self.app_id.clone(),
+                out_trade_no: out_trade_no.clone(),
+                checks: vec!["N7".into()],
+                state_probe: self.state_probe.clone(),
+            };
+            report.cases.extend(self.admin.accept_notify_probes(&req).await?.cases);
+        }
+        Ok(report)
+    }
+
+    /// A sandbox buyer scans and pays the QR order `out_trade_no`; waits (10 poll intervals at most) until its
+    /// genuine notification has been delivered.
+    async fn pay_and_wait_for_acknowledgement(&self, out_trade_no: &str) -> Result<()> {
+        let buyer = self.admin.create_buyer(&NewBuyer::new("100000.00", "100000.00")).await?;
+        let scan = ScanTrade {
+            app_id: Some(self.app_id.clone()),
+            out_trade_no: Some(out_trade_no.to_owned()),
+            buyer_id: Some(buyer.user_id),
+            confirm: true,
+            ..ScanTrade::default()
+        };
+        if let Err(e) = self.admin.scan_trade(&scan).await {
+            println!("case N7: the suite could not pay out_trade_no {out_trade_no}: {e}");
+            return Ok(());
+        }
+        println!("case N7: a buyer paid out_trade_no {out_trade_no}; its notification goes to the notify_url");
+        let q = NotificationQuery {
+            app_id: Some(self.app_id.clone()),
+            out_trade_no: Some(out_trade_no.to_owned()),
+            ..NotificationQuery::default()
+        };
+        let deadline = std::time::Instant::now() + self.window(10.0);
+        while std::time::Instant::now() < deadline {
+            if self.admin.notifications(&q).await?.iter().any(|n| n.status == "delivered") {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        println!("case N7: the notification of out_trade_no {out_trade_no} was not acknowledged in time");
+        Ok(())
     }
 
     async fn face_to_face(&self) -> Result<AcceptReport> {

@@ -59,7 +59,7 @@ pub const CHECKS: &[Check] = &[
     check!("F6", "face-to-face", "out_trade_no is never reused, even after a failed or cancelled trade",
         "001_cd7107dff871e3cf.txt:58", Passive),
     check!("F7", "face-to-face", "precreate: poll and cancel at the deadline, or rely on a verified notification",
-        "001_cd7107dff871e3cf.txt:153", NotImplemented),
+        "001_cd7107dff871e3cf.txt:153", Passive),
     check!("N1", "notify", "a genuine notification is answered with exactly `success` (no HTML, no redirect)",
         "001_cd7107dff871e3cf.txt:154", Passive),
     check!("N2", "notify", "a forged notification (valid RSA signature made with another key) is refused",

@@ -33,13 +33,15 @@ pub fn passive_ids() -> Vec<&'static str> {
     checks::CHECKS.iter().filter(|c| c.mode == checks::Mode::Passive).map(|c| c.id).collect()
 }
 
-/// Judges `ids` (passive checks) over an app's whole call log `calls` (oldest first) and its notifications;
-/// only traffic at or after `since_ms` triggers a check (earlier calls are history: an `out_trade_no` used
-/// before). `now_ms` is the gateway's real time: an order still inside its window is not judged yet.
+/// Judges `ids` (passive checks) over an app's whole call log `calls` (oldest first), its notifications and
+/// the `out_trade_no`s of its trades created with a `notify_url` (F7); only traffic at or after `since_ms`
+/// triggers a check (earlier calls are history: an `out_trade_no` used before). `now_ms` is the gateway's real
+/// time: an order still inside its window is not judged yet.
 pub fn judge(
     ids: &[&str],
     calls: &[LoggedCall],
     notifications: &[Notification],
+    with_notify_url: &HashSet<String>,
     profile: &Profile,
     since_ms: i64,
     now_ms: i64,
@@ -54,6 +56,7 @@ pub fn judge(
                 "F4" => ctx.unknown_outcome("F4"),
                 "F5" => ctx.unknown_outcome("F5"),
                 "F6" => ctx.f6(),
+                "F7" => super::precreate::f7(calls, notifications, with_notify_url, profile, since_ms, now_ms),
                 "B1" => ctx.b1(),
                 "B2" => ctx.b2(),
                 "B3" => super::bill::b3(calls, profile, since_ms, now_ms),
@@ -740,7 +743,7 @@ mod tests {
     }
 
     fn verdict(id: &str, calls: &[LoggedCall], now_ms: i64) -> CaseResult {
-        judge(&[id], calls, &[], &Profile::default(), 0, now_ms).remove(0)
+        judge(&[id], calls, &[], &HashSet::new(), &Profile::default(), 0, now_ms).remove(0)
     }
 
     const W: Option<&str> = Some("WAIT_BUYER_PAY");
@@ -818,7 +821,7 @@ mod tests {
     #[test]
     fn history_before_since_still_counts_as_used() {
         let calls = vec![call(0, PAY, "10000", None), call(100_000, PAY, "40004", None)];
-        let f6 = judge(&["F6"], &calls, &[], &Profile::default(), 50_000, 200_000).remove(0);
+        let f6 = judge(&["F6"], &calls, &[], &HashSet::new(), &Profile::default(), 50_000, 200_000).remove(0);
         assert_eq!(f6.verdict, Verdict::Failed);
     }
 

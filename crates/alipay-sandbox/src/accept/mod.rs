@@ -3,7 +3,8 @@
 //! (`store::calls`) and the notification delivery log.
 //!
 //! - [`checks`]: the catalogue (stable ids, rule, seed line).
-//! - [`lint`]: the passive checks, pure functions over the evidence; the refund checks R1, R2 in [`refund`] and
+//! - [`lint`]: the passive checks, pure functions over the evidence; the QR order's F7 in [`precreate`]; the
+//!   refund checks R1, R2 in [`refund`] and
 //!   the expired-URL check B3 in [`bill`]; the EBPP / direct-deduct checks D1–D5 in [`deduct`]; the red-packet
 //!   checks P1–P4 in [`fund`].
 //!
@@ -20,10 +21,12 @@ pub mod checks;
 pub mod deduct;
 pub mod fund;
 pub mod lint;
+pub mod precreate;
 pub(crate) mod probe;
 mod provoke_fund;
 pub mod refund;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use alipay_sandbox_admin::{
@@ -34,6 +37,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::admin::{AdminError, AdminResult};
+use crate::products::trade::store::TradeRepo;
 use crate::store::StoreError;
 use crate::SandboxState;
 
@@ -90,9 +94,42 @@ pub(crate) async fn lint_report(state: &Arc<SandboxState>, req: LintRequest) -> 
     let calls = read_calls(state, Some(req.app_id.clone()), 0, usize::MAX).await?;
     let q = NotificationQuery { app_id: Some(req.app_id.clone()), ..NotificationQuery::default() };
     let notifications = crate::admin::notification_list(state, q, 1000).await?;
+    let with_notify_url = orders_with_notify_url(state, &req.app_id, &calls, since).await?;
     let profile = req.profile.unwrap_or_default();
-    let cases = lint::judge(&ids, &calls, &notifications, &profile, since, crate::clock::real_now_ms());
+    let now = crate::clock::real_now_ms();
+    let cases = lint::judge(&ids, &calls, &notifications, &with_notify_url, &profile, since, now);
     Ok(AcceptReport { suite: "lint".to_owned(), app_id: req.app_id, profile, cases })
+}
+
+/// The `out_trade_no`s of the app's QR orders (precreates since `since`) whose trade has a `notify_url` (F7).
+async fn orders_with_notify_url(
+    state: &SandboxState,
+    app_id: &str,
+    calls: &[LoggedCall],
+    since: i64,
+) -> Result<HashSet<String>, StoreError> {
+    let orders: HashSet<String> = calls
+        .iter()
+        .filter(|c| c.method == "alipay.trade.precreate" && c.code == "10000" && c.at_ms >= since)
+        .filter_map(|c| c.out_trade_no.clone())
+        .collect();
+    if orders.is_empty() {
+        return Ok(orders);
+    }
+    let app_id = app_id.to_owned();
+    state
+        .store
+        .read(move |r| {
+            let Some(app) = r.app(&app_id)? else { return Ok(HashSet::new()) };
+            let mut out = HashSet::new();
+            for order in orders {
+                if r.trade_by_out_no(&app.merchant_pid, &order)?.is_some_and(|t| t.notify_url.is_some()) {
+                    out.insert(order);
+                }
+            }
+            Ok(out)
+        })
+        .await
 }
 
 async fn lint_route(State(state): State<Arc<SandboxState>>, Json(req): Json<LintRequest>) -> AdminResult<AcceptReport> {
