@@ -112,7 +112,7 @@ export interface Sandbox {
   /** The next `count` (default 1) calls of `method` (or `*`) fail as `kind`. */
   injectFault(fault: {
     method: string;
-    kind: 'unknown_error' | 'in_process' | 'system_error' | 'latency' | 'drop_after_commit';
+    kind: 'unknown_error' | 'in_process' | 'system_error' | 'latency' | 'drop_after_commit' | 'notify_first';
     count?: number;
     latency_ms?: number;
     execute?: boolean;

@@ -320,11 +320,11 @@ func (s *Sandbox) AdvanceClock(d time.Duration) Clock {
 
 // Fault makes the next Count calls (default 1) of Method ("*": any) fail as Kind: "unknown_error" (20000
 // isp.unknow-error), "in_process" (10003 for a payment), "system_error", "latency" (LatencyMS before the
-// answer) or "drop_after_commit" (the call runs, the connection drops). Execute runs the call before
+// answer) "drop_after_commit" (the call runs, the connection drops) or "notify_first" (the call runs, its notification is delivered before the answer). Execute runs the call before
 // answering the error.
 type Fault struct {
 	Method    string `json:"method"`               // an API method, or "*"
-	Kind      string `json:"kind"`                 // unknown_error, in_process, system_error, latency or drop_after_commit
+	Kind      string `json:"kind"`                 // unknown_error, in_process, system_error, latency, drop_after_commit or notify_first
 	Count     int    `json:"count,omitempty"`      // calls it fires for (default 1)
 	LatencyMS int    `json:"latency_ms,omitempty"` // for kind latency
 	Execute   bool   `json:"execute,omitempty"`    // run the call before answering the fault

@@ -524,9 +524,12 @@ async fn without_an_unpaid_trade_with_a_notify_url_the_probes_are_not_observed()
 }
 
 /// A shop's notify page and state probe, as Alipay's notify demo prescribes (verify; check the order, amount,
-/// seller and app; only TRADE_SUCCESS/TRADE_FINISHED mean paid; act once), or — `flaw` — with one step left out:
-/// `no-amount-check`, `any-status`, `no-dedup`. `GET /state?out_trade_no=` answers `{"paid","fulfilled"}` (404
-/// for an order it never made).
+/// seller and app; only TRADE_SUCCESS/TRADE_FINISHED mean paid; act once; an order it does not know is answered
+/// `fail`), or — `flaw` — with one step left out: `no-amount-check`, `any-status`, `no-dedup`,
+/// `insert-after-pay` (stores a barcode order only once trade.pay has answered), `double-fulfil` (fulfils on
+/// the synchronous answer whether or not the notification did). `GET /state?out_trade_no=` answers
+/// `{"paid","fulfilled"}` (404 for an order it never made); `POST /checkout` takes an instruction of `alipay
+/// accept` (`precreate`, `barcode_pay`) and makes the call with the SDK, its notify_url the shop's.
 /// The shop's orders: out_trade_no → (amount, paid, times fulfilled).
 type Orders = std::sync::Arc<std::sync::Mutex<HashMap<String, (String, bool, u64)>>>;
 
@@ -544,6 +547,55 @@ impl Shop {
         let (pid, app_id) =
             (config["merchant_pid"].as_str().unwrap().to_owned(), config["app_id"].as_str().unwrap().to_owned());
         let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::<String>::new()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = alipay_client::ClientConfig::from_file(e.inst.app_json()).unwrap();
+        let shop_client = alipay_client::ClientBuilder::from_config(&config)
+            .unwrap()
+            .notify_url(&format!("{base}/notify"))
+            .build()
+            .unwrap();
+        let o = std::sync::Arc::clone(&orders);
+        let checkout = move |axum::Json(i): axum::Json<Value>| {
+            let (client, orders) = (shop_client.clone(), std::sync::Arc::clone(&o));
+            async move {
+                let amount = i["total_amount"].as_str().unwrap().to_owned();
+                let no = format!(
+                    "SHOP-{}",
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+                );
+                if i["action"] == "precreate" {
+                    orders.lock().unwrap().insert(no.clone(), (amount.clone(), false, 0));
+                    let qr = TradePrecreate {
+                        out_trade_no: no.clone(),
+                        total_amount: amount.parse().unwrap(),
+                        subject: "shop".into(),
+                        ..TradePrecreate::default()
+                    };
+                    return format!("{:?}", client.execute(&qr).await.map(|a| a.status));
+                }
+                if flaw != "insert-after-pay" {
+                    orders.lock().unwrap().insert(no.clone(), (amount.clone(), false, 0));
+                }
+                let pay = TradePay {
+                    out_trade_no: no.clone(),
+                    auth_code: i["auth_code"].as_str().unwrap().to_owned(),
+                    subject: "shop".into(),
+                    total_amount: amount.parse().unwrap(),
+                    ..TradePay::default()
+                };
+                let answer = client.execute(&pay).await;
+                if answer.as_ref().is_ok_and(|a| a.status.code.as_str() == "10000") {
+                    let mut orders = orders.lock().unwrap();
+                    let order = orders.entry(no.clone()).or_insert((amount, false, 0));
+                    if flaw == "double-fulfil" || !order.1 {
+                        order.1 = true;
+                        order.2 += 1;
+                    }
+                }
+                format!("{no}: {:?}", answer.map(|a| a.status))
+            }
+        };
         let o = std::sync::Arc::clone(&orders);
         let notify = move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
             let (client, orders, seen) =
@@ -554,7 +606,7 @@ impl Shop {
                 let Ok(n) = client.verify_notification(&body, ct) else { return "fail" };
                 let get = |k: &str| n.get(k).unwrap_or("").to_owned();
                 let mut orders = orders.lock().unwrap();
-                let Some(order) = orders.get_mut(&get("out_trade_no")) else { return "success" }; // not ours: ignored
+                let Some(order) = orders.get_mut(&get("out_trade_no")) else { return "fail" }; // not an order of ours
                 let consistent = (flaw == "no-amount-check" || order.0 == get("total_amount"))
                     && get("seller_id") == pid
                     && get("app_id") == app_id;
@@ -584,11 +636,10 @@ impl Shop {
         use axum::response::IntoResponse;
         let app = axum::Router::new()
             .route("/notify", axum::routing::post(notify))
-            .route("/state", axum::routing::get(state));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
+            .route("/state", axum::routing::get(state))
+            .route("/checkout", axum::routing::post(checkout));
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Shop { orders, base: format!("http://{addr}") }
+        Shop { orders, base }
     }
 
     /// The shop takes an order of 88.00: a QR order with its notify_url.
@@ -667,6 +718,52 @@ async fn a_shop_that_skips_one_check_fails_exactly_n5_n6_or_n7() {
     }
 }
 
+/// `alipay accept run --suite notify --checks CHECKS` with the shop as COMMAND's merchant and its state probe.
+fn run_notify_with_shop(e: &Env, shop: &Shop, checks: &str) -> (i32, Value, String) {
+    let out_file = e.inst.dir.path().join(format!("shop-{checks}.json"));
+    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+        .args(["accept", "run", "--suite", "notify", "--config", e.inst.app_json().to_str().unwrap()])
+        .args(PROFILE)
+        .args(["--checks", checks, "--state-probe", &shop.state_probe(), "--json", out_file.to_str().unwrap()])
+        .arg("--")
+        .args(merchant_command())
+        .env("ACCEPT_MERCHANT_MODE", "shop")
+        .env("ACCEPT_SHOP_URL", &shop.base)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
+        .unwrap_or_else(|_| panic!("no report; stdout:\n{table}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), report, table)
+}
+
+/// The whole notify suite with the merchant's own COMMAND: the shop makes the QR order (N2–N7) and takes the
+/// barcode payment whose notification arrives before the synchronous answer (N8): everything passes. A shop
+/// that stores the order only after trade.pay answers refuses the early notification; one that fulfils on the
+/// synchronous answer as well fulfils twice: each fails N8 alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_before_the_synchronous_answer_is_processed_once_n8() {
+    let e = env().await;
+    let shop = Shop::start(&e, "").await;
+    let (code, report, table) = run_notify_with_shop(&e, &shop, "N2,N3,N4,N5,N6,N7,N8");
+    for id in ["N2", "N3", "N4", "N5", "N6", "N7", "N8"] {
+        assert_eq!(case(&report, id)["verdict"], "PASSED", "{id}:\n{table}");
+    }
+    assert_eq!(code, 0, "{table}");
+    let n8 = case(&report, "N8");
+    let timeline = n8["timeline"].as_array().unwrap();
+    assert!(timeline[0]["method"].as_str().unwrap().starts_with("notify"), "the notification first: {n8}");
+    assert_eq!(timeline[1]["method"], "alipay.trade.pay", "{n8}");
+    for (flaw, words) in [("insert-after-pay", "was not acknowledged"), ("double-fulfil", "fulfilled=2")] {
+        let e = env().await;
+        let shop = Shop::start(&e, flaw).await;
+        let (code, report, table) = run_notify_with_shop(&e, &shop, "N8");
+        assert_eq!(case(&report, "N8")["verdict"], "FAILED", "{flaw}:\n{table}");
+        assert!(case(&report, "N8")["reason"].as_str().unwrap().contains(words), "{flaw}:\n{table}");
+        assert_eq!(code, 1, "{table}");
+    }
+}
+
 /// Without a state probe the wire cannot show whether a genuinely signed notification was acted on: N5–N7 are
 /// REVIEW (never PASSED), N2–N4 are still judged by the replies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -713,6 +810,19 @@ async fn merchant_process() {
     let instruction: Value = serde_json::from_str(&instruction).unwrap();
     let mode = std::env::var("ACCEPT_MERCHANT_MODE").unwrap_or_default();
     if mode == "ignore" {
+        return;
+    }
+    if mode == "shop" {
+        // The shop (in the test's process) makes the call: this process is only the till that asks it to.
+        let url = format!("{}/checkout", std::env::var("ACCEPT_SHOP_URL").unwrap());
+        let answer = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .body(instruction.to_string())
+            .send()
+            .await
+            .unwrap();
+        println!("merchant: the shop says {}", answer.text().await.unwrap());
         return;
     }
     let client = AlipayClient::from_config_file(std::env::var("ACCEPT_MERCHANT_CONFIG").unwrap()).unwrap();

@@ -359,6 +359,9 @@ pub enum Provocation {
         /// Whether each operation is done before the `20000`.
         money_moved: bool,
     },
+    /// The app's next `alipay.trade.pay` is done, and its notification is delivered to the `notify_url` before
+    /// the synchronous answer goes out (N8).
+    EarlyNotification,
 }
 
 /// The answer of `POST /admin/accept/arm`.

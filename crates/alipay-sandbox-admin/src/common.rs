@@ -394,6 +394,10 @@ pub enum FaultKind {
     Latency,
     /// Do the work, commit, then drop the connection without an answer.
     DropAfterCommit,
+    /// Do the work, commit, then deliver the notifications it made (the first attempt, answered or not, up to
+    /// 10 s) before answering: the merchant's `notify_url` hears of a payment before the synchronous answer
+    /// arrives, as happens in production when the answer is slow.
+    NotifyFirst,
 }
 
 /// One injected fault: the body of `POST /admin/faults` and an entry of [`Faults::pending`].

@@ -483,7 +483,7 @@ class Sandbox:
     def inject_fault(self, method: str, kind: str, *, count: int = 1, latency_ms: Optional[int] = None,
                      execute: Optional[bool] = None) -> Dict[str, Any]:
         """Makes the next ``count`` calls of ``method`` (or ``"*"``) fail as ``kind``: ``unknown_error``,
-        ``in_process``, ``system_error``, ``latency`` or ``drop_after_commit``. Returns ``{pending}``."""
+        ``in_process``, ``system_error``, ``latency``, ``drop_after_commit`` or ``notify_first``. Returns ``{pending}``."""
         body: Dict[str, Any] = {"method": method, "kind": kind, "count": count}
         if latency_ms is not None:
             body["latency_ms"] = latency_ms

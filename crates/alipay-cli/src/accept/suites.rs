@@ -172,14 +172,32 @@ impl Run<'_> {
     }
 
     /// The notify suite: the merchant makes an unpaid QR order with its notify_url; N2–N6 probe it; then a
-    /// sandbox buyer pays it, and once its genuine notification is acknowledged N7 sends it again twice.
+    /// sandbox buyer pays it, and once its genuine notification is acknowledged N7 sends it again twice; last
+    /// (N8, with COMMAND) the merchant takes a barcode payment whose notification reaches it before the
+    /// synchronous answer.
     async fn notify(&self) -> Result<AcceptReport> {
+        let wanted = |id: &str| self.checks.is_empty() || self.checks.iter().any(|c| c.eq_ignore_ascii_case(id));
+        let mut report = AcceptReport {
+            suite: "notify".into(),
+            app_id: self.app_id.clone(),
+            profile: Profile::default(),
+            cases: vec![],
+        };
+        if ["N2", "N3", "N4", "N5", "N6", "N7"].iter().any(|id| wanted(id)) {
+            report.cases = self.notify_probes(&wanted).await?;
+        }
+        if wanted("N8") {
+            report.cases.push(self.early_notification().await?);
+        }
+        Ok(report)
+    }
+
+    async fn notify_probes(&self, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<alipay_sandbox_admin::CaseResult>> {
         let instruction = json!({
             "action": "precreate", "total_amount": "88.00", "notify_url": "required",
             "say": "create a QR order (alipay.trade.precreate) of 88.00 with your notify_url, and leave it unpaid",
         });
         run_merchant(self.command, "notify", &instruction).await?;
-        let wanted = |id: &str| self.checks.is_empty() || self.checks.iter().any(|c| c.eq_ignore_ascii_case(id));
         let out_trade_no = match &self.out_trade_no {
             Some(n) => Some(n.clone()),
             None => {
@@ -195,22 +213,16 @@ impl Run<'_> {
         };
         let unpaid: Vec<String> =
             ["N2", "N3", "N4", "N5", "N6"].iter().filter(|id| wanted(id)).map(|id| (*id).to_owned()).collect();
-        let mut report = if unpaid.is_empty() {
-            AcceptReport {
-                suite: "notify".into(),
-                app_id: self.app_id.clone(),
-                profile: Profile::default(),
-                cases: vec![],
-            }
-        } else {
+        let mut cases = Vec::new();
+        if !unpaid.is_empty() {
             let req = NotifyProbeRequest {
                 app_id: self.app_id.clone(),
                 out_trade_no: out_trade_no.clone(),
                 checks: unpaid,
                 state_probe: self.state_probe.clone(),
             };
-            self.admin.accept_notify_probes(&req).await?
-        };
+            cases = self.admin.accept_notify_probes(&req).await?.cases;
+        }
         if wanted("N7") {
             if let Some(order) = &out_trade_no {
                 self.pay_and_wait_for_acknowledgement(order).await?;
@@ -221,9 +233,51 @@ impl Run<'_> {
                 checks: vec!["N7".into()],
                 state_probe: self.state_probe.clone(),
             };
-            report.cases.extend(self.admin.accept_notify_probes(&req).await?.cases);
+            cases.extend(self.admin.accept_notify_probes(&req).await?.cases);
         }
-        Ok(report)
+        Ok(cases)
+    }
+
+    /// N8: a buyer who needs no confirmation, the `notify_first` fault armed on the app's next trade.pay, and
+    /// COMMAND asked to take a barcode payment of 10.00 with its notify_url.
+    async fn early_notification(&self) -> Result<alipay_sandbox_admin::CaseResult> {
+        let probe = |out_trade_no: Option<String>| NotifyProbeRequest {
+            app_id: self.app_id.clone(),
+            out_trade_no,
+            checks: vec!["N8".into()],
+            state_probe: self.state_probe.clone(),
+        };
+        if self.command.is_empty() {
+            let mut r = self.admin.accept_notify_probes(&probe(None)).await?;
+            let mut case = r.cases.remove(0);
+            case.reason = "N8 needs the merchant's COMMAND (after --): it is asked to take a barcode payment".into();
+            return Ok(case);
+        }
+        let start = now_ms()?;
+        let buyer = self.admin.create_buyer(&NewBuyer::new("100000.00", "100000.00")).await?;
+        let code = self.admin.issue_payment_code(&buyer.user_id, &NewPaymentCode::default()).await?;
+        let armed = self
+            .admin
+            .accept_arm(&ArmRequest { app_id: self.app_id.clone(), provocation: Provocation::EarlyNotification })
+            .await?;
+        let instruction = json!({
+            "action": "barcode_pay", "auth_code": code.auth_code, "total_amount": "10.00", "notify_url": "required",
+            "say": format!("take a barcode payment of 10.00 with this payment code and your notify_url; the buyer \
+                            pays at once ({})", armed.what),
+        });
+        let run = run_merchant(self.command, "N8", &instruction).await;
+        self.disarm("the merchant never called alipay.trade.pay").await?;
+        run?;
+        tokio::time::sleep(self.window(1.0)).await;
+        let q = CallLogQuery { app_id: Some(self.app_id.clone()), since_ms: Some(start), limit: Some(10_000) };
+        let calls = self.admin.calls(&q).await?;
+        let order = calls
+            .iter()
+            .rev()
+            .find(|c| c.method == "alipay.trade.pay" && c.code == "10000")
+            .and_then(|c| c.out_trade_no.clone());
+        let mut r = self.admin.accept_notify_probes(&probe(order)).await?;
+        Ok(r.cases.remove(0))
     }
 
     /// A sandbox buyer scans and pays the QR order `out_trade_no`; waits (10 poll intervals at most) until its

@@ -4,6 +4,7 @@
 //! - a refund answered `20000` (money moved or not) or dropped after the commit: an injected fault scoped to the
 //!   app ([`crate::faults`]), answered by the trade family's own fault replies;
 //! - a dead bill URL: the bill family's provocation (`products::bill::probe`);
+//! - an early notification (N8): the `notify_first` fault on the app's next `alipay.trade.pay`;
 //! - the deduct and coupon suites' provocations: `provoke_fund`.
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::admin::{AdminError, AdminResult};
 use crate::SandboxState;
 
 const BILL_QUERY: &str = "alipay.data.dataservice.bill.downloadurl.query";
+const PAY: &str = "alipay.trade.pay";
 
 pub(super) async fn route(State(state): State<Arc<SandboxState>>, Json(req): Json<ArmRequest>) -> AdminResult<Armed> {
     let app = req.app_id.clone();
@@ -38,6 +40,10 @@ pub(super) async fn route(State(state): State<Arc<SandboxState>>, Json(req): Jso
         Provocation::RefundDropped => {
             (Some(fault(FaultKind::DropAfterCommit)), "the next refund is made, then its answer is lost")
         }
+        Provocation::EarlyNotification => (
+            Some(FaultSpec::new(PAY, FaultKind::NotifyFirst).for_app(req.app_id.clone())),
+            "the next trade.pay is made, and its notification reaches the notify_url before the synchronous answer",
+        ),
         Provocation::DeadBillUrl => {
             crate::products::bill::probe::arm_dead_url(&state.store, &req.app_id).await?;
             (None, "the next bill URL query answers a URL that has already expired")

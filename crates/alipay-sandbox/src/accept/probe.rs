@@ -11,6 +11,8 @@
 //!   judged (`REVIEW`, saying which probe did it).
 //! - N7 sends the newest genuine, acknowledged notification of a paid trade again, twice: each must be
 //!   acknowledged (Alipay resends what is not), and `fulfilled` must not grow.
+//! - N8 judges a payment whose genuine notification was delivered before its synchronous answer (the
+//!   `notify_first` fault, armed by the notify suite): it must be acknowledged, and the order fulfilled once.
 
 use std::time::Duration;
 
@@ -27,7 +29,7 @@ use crate::store::OutboxRecord;
 use crate::SandboxState;
 
 /// The checks this module judges.
-pub const IDS: &[&str] = &["N2", "N3", "N4", "N5", "N6", "N7"];
+pub const IDS: &[&str] = &["N2", "N3", "N4", "N5", "N6", "N7", "N8"];
 /// Those probing an unpaid trade (the default).
 const OF_UNPAID: &[&str] = &["N2", "N3", "N4", "N5", "N6"];
 
@@ -136,7 +138,7 @@ pub(crate) async fn report(state: &SandboxState, req: NotifyProbeRequest) -> Res
     for id in &req.checks {
         match IDS.iter().find(|i| i.eq_ignore_ascii_case(id)) {
             Some(i) => ids.push(i),
-            None => return Err(AdminError::BadRequest(format!("{id:?} is not a notification probe (N2 … N7)"))),
+            None => return Err(AdminError::BadRequest(format!("{id:?} is not a notification probe (N2 … N8)"))),
         }
     }
     if ids.is_empty() {
@@ -150,6 +152,9 @@ pub(crate) async fn report(state: &SandboxState, req: NotifyProbeRequest) -> Res
     }
     if ids.contains(&"N7") {
         cases.push(duplicate(state, &req, &http).await?);
+    }
+    if ids.contains(&"N8") {
+        cases.push(early(state, &req, &http).await?);
     }
     cases.sort_by_key(|c| ids.iter().position(|i| *i == c.id));
     Ok(AcceptReport { suite: "notify".to_owned(), app_id: req.app_id.clone(), profile: Profile::default(), cases })
@@ -481,4 +486,120 @@ async fn judge_duplicate(
         ),
         (Err(e), _) | (_, Err(e)) => case("N7", Verdict::Review, format!("out_trade_no {order}: {e}"), timeline),
     }
+}
+
+/// N8: the trade.pay of `req.out_trade_no` whose notification was delivered before its synchronous answer.
+async fn early(
+    state: &SandboxState,
+    req: &NotifyProbeRequest,
+    http: &reqwest::Client,
+) -> Result<CaseResult, AdminError> {
+    let not_observed = |reason: String| Ok(case("N8", Verdict::NotObserved, reason, Vec::new()));
+    let Some(order) = req.out_trade_no.clone() else {
+        return not_observed("N8 judges one trade.pay: give its out_trade_no".to_owned());
+    };
+    let calls = super::read_calls(state, Some(req.app_id.clone()), 0, usize::MAX).await?;
+    let Some(pay) = calls
+        .iter()
+        .rev()
+        .find(|c| c.method == "alipay.trade.pay" && c.out_trade_no.as_deref() == Some(order.as_str()))
+        .cloned()
+    else {
+        return not_observed(format!("no alipay.trade.pay of out_trade_no {order}"));
+    };
+    let (app, o) = (req.app_id.clone(), order.clone());
+    let first = state
+        .store
+        .read(move |r| {
+            let Some(item) = r.outbox(Some(&app), Some(&o), 50)?.pop() else { return Ok(None) };
+            let deliveries = r.deliveries(item.id)?;
+            Ok(Some((item, deliveries)))
+        })
+        .await?;
+    let Some((item, deliveries)) = first else {
+        return not_observed(format!(
+            "the trade.pay of out_trade_no {order} made no notification: was it sent with a notify_url?"
+        ));
+    };
+    let Some(d) = deliveries.first() else {
+        return not_observed(format!("the notification of out_trade_no {order} was never attempted"));
+    };
+    let reply = match (d.http_status, &d.response_body) {
+        (Some(s), body) => format!("HTTP {s} {:?}", body.as_deref().unwrap_or("")),
+        (None, _) => format!("no answer: {}", d.error.as_deref().unwrap_or("")),
+    };
+    let mut timeline = vec![
+        TimelineEntry {
+            t_ms: d.at_ms,
+            interval_ms: None,
+            method: format!("notify (notify_id {})", item.notify_id),
+            code: reply.clone(),
+            sub_code: None,
+            out_trade_no: Some(order.clone()),
+            out_request_no: None,
+            trade_status: item.params.iter().find(|(k, _)| k == "trade_status").map(|(_, v)| v.clone()),
+        },
+        TimelineEntry {
+            t_ms: pay.at_ms,
+            interval_ms: Some(pay.at_ms - d.at_ms),
+            method: pay.method.clone(),
+            code: pay.code.clone(),
+            sub_code: pay.sub_code.clone(),
+            out_trade_no: Some(order.clone()),
+            out_request_no: None,
+            trade_status: None,
+        },
+    ];
+    if d.at_ms > pay.at_ms {
+        timeline.reverse();
+        return Ok(case(
+            "N8",
+            Verdict::NotObserved,
+            format!("the notification of out_trade_no {order} came after the synchronous answer: nothing to judge"),
+            timeline,
+        ));
+    }
+    let acked = d.http_status.is_some_and(|s| {
+        crate::notify::is_acknowledgement(
+            u16::try_from(s).unwrap_or(0),
+            d.response_body.as_deref().unwrap_or("").as_bytes(),
+        )
+    });
+    if !acked {
+        let reason = format!(
+            "the notification of out_trade_no {order} arrived before the synchronous answer of alipay.trade.pay and \
+             was not acknowledged ({}): a notification may come first, so the order must already be stored when \
+             trade.pay is called; refused, it is resent only minutes later (Alipay's schedule: 4 m, 10 m, 10 m, 1 h …)",
+            reply
+        );
+        return Ok(case("N8", Verdict::Failed, reason, timeline));
+    }
+    let Some(sp) = &req.state_probe else {
+        let reason = format!(
+            "out_trade_no {order}: the early notification was acknowledged; whether the order was fulfilled once \
+             (not by the notification and again by the synchronous answer) cannot be seen on the wire: give a state \
+             probe to judge it"
+        );
+        return Ok(case("N8", Verdict::Review, reason, timeline));
+    };
+    Ok(match read_state(http, sp, &order).await {
+        Err(e) => case("N8", Verdict::Review, format!("out_trade_no {order}: {e}"), timeline),
+        Ok(s) if s.fulfilled == 1 => case(
+            "N8",
+            Verdict::Passed,
+            format!("out_trade_no {order}: notified before the synchronous answer, acknowledged, fulfilled once"),
+            timeline,
+        ),
+        Ok(s) => case(
+            "N8",
+            Verdict::Failed,
+            format!(
+                "out_trade_no {order}: notified before the synchronous answer and acknowledged, and the state probe \
+                 says {}: the notification and the synchronous answer are two reports of one payment — fulfil the \
+                 order once, whichever comes first",
+                s.text()
+            ),
+            timeline,
+        ),
+    })
 }

@@ -259,6 +259,7 @@ pub(crate) async fn controls(State(state): St, Query(lq): Query<ListQuery>) -> P
                     option value="in_process" { "in_process (10003)" }
                     option value="latency" { "latency" }
                     option value="drop_after_commit" { "drop_after_commit" }
+                    option value="notify_first" { "notify_first (the notification before the answer)" }
                 }
                 " count " input type="number" name="count" min="1" value="1" size="4" data-testid="fault-count";
                 " latency ms " input type="number" name="latency_ms" min="0" value="0" size="6" data-testid="fault-latency";

@@ -238,6 +238,12 @@ pub(crate) async fn execute(state: &SandboxState, checked: common::Checked, base
         }
     };
     let fault_reply = entry.fault;
+    let app_id = checked.caller.app_id.clone();
+    // notify_first: the app's newest notification before the call; those after it are the call's.
+    let notified_before = match fault.as_ref().map(|f| f.kind) {
+        Some(FaultKind::NotifyFirst) => newest_notification(state, &app_id).await,
+        _ => 0,
+    };
     if let Some(f) = &fault {
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
         match f.kind {
@@ -253,6 +259,9 @@ pub(crate) async fn execute(state: &SandboxState, checked: common::Checked, base
         Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
     });
     state.wake.notify_one();
+    if fault.as_ref().is_some_and(|f| f.kind == FaultKind::NotifyFirst) {
+        await_first_attempts(state, &app_id, notified_before).await;
+    }
     match fault.map(|f| f.kind) {
         Some(FaultKind::DropAfterCommit) => Executed::Dropped(reply),
         Some(kind @ (FaultKind::UnknownError | FaultKind::InProcess | FaultKind::SystemError)) => {
@@ -260,6 +269,30 @@ pub(crate) async fn execute(state: &SandboxState, checked: common::Checked, base
         }
         _ => Executed::Answer(reply),
     }
+}
+
+/// The id of the app's newest notification (0: none).
+async fn newest_notification(state: &SandboxState, app_id: &str) -> i64 {
+    let app = app_id.to_owned();
+    let newest = state.store.read(move |r| r.outbox(Some(&app), None, 1)).await;
+    newest.ok().and_then(|n| n.first().map(|n| n.id)).unwrap_or(0)
+}
+
+/// Waits (10 s at most) until every notification of the app newer than `after` has had its first delivery
+/// attempt: the `notify_first` fault answers only then.
+async fn await_first_attempts(state: &SandboxState, app_id: &str, after: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let app = app_id.to_owned();
+        let items = state.store.read(move |r| r.outbox(Some(&app), None, 50)).await.unwrap_or_default();
+        let made: Vec<_> = items.iter().filter(|n| n.id > after).collect();
+        if made.iter().all(|n| n.attempts > 0) {
+            return; // none made (no notify_url), or all attempted
+        }
+        state.wake.notify_one();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tracing::warn!(app_id, "notify_first: the notification was not attempted within 10 s; answering anyway");
 }
 
 /// A response whose body fails at once: the server aborts the connection without a complete answer.

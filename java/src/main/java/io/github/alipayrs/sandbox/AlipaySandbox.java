@@ -895,8 +895,8 @@ public final class AlipaySandbox implements AutoCloseable {
      * Makes the next call of {@code method} fail as {@code kind}.
      *
      * @param method a gateway method, or {@code "*"}
-     * @param kind {@code unknown_error}, {@code in_process}, {@code system_error}, {@code latency} or {@code
-     *     drop_after_commit}
+     * @param kind {@code unknown_error}, {@code in_process}, {@code system_error}, {@code latency}, {@code
+     *     drop_after_commit} or {@code notify_first}
      * @return {@code {pending: [...]}}
      */
     public Map<String, Object> injectFault(String method, String kind) {
