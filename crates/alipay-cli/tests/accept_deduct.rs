@@ -27,6 +27,7 @@ use alipay_api::coupon::{CouponOperationQuery, CouponOrderAgreementPay, CouponOr
 use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignQuery};
 use alipay_api::ebpp::EbppBillAdd;
 use alipay_api::AlipayRequest;
+use alipay_client::flows::{DeductOutcome, PollPolicy};
 use alipay_client::AlipayClient;
 use alipay_sandbox_admin::CallLogQuery;
 use common::{Gw, Instance};
@@ -198,6 +199,15 @@ async fn deduct_merchant(client: &AlipayClient, instruction: &Value, mode: &str,
         agreement_id: text("agreement_id"),
         out_order_no: out_order_no.to_owned(),
     };
+    if mode == "sdk" {
+        // The SDK's own flow (`AlipayClient::deduct`), the project's answer to D2–D5.
+        let policy =
+            PollPolicy { interval: Duration::from_secs(1), window: Duration::from_secs(8), cancel_attempts: 1 };
+        let outcome = client.deduct(&pay(0), &policy).await.unwrap();
+        println!("merchant: the SDK's deduct flow: {outcome:?}");
+        assert!(!matches!(outcome, DeductOutcome::Pending { .. }), "{outcome:?}");
+        return;
+    }
     let mut n = 0;
     let mut request = pay(n);
     let mut answer = call(client, &request).await;
@@ -355,17 +365,23 @@ async fn red_packet_merchant(client: &AlipayClient, instruction: &Value, mode: &
     println!("merchant: refunded: {:?}", answer.as_ref().map(|a| (&a.code, &a.sub_code)));
 }
 
-/// D2–D5: the SDK-built merchant passes the deduct suite, with the deduction of case D2 answered 20000 after
-/// the money moved, or its answer lost; the call log keeps the deduction's ids and outcome.
+/// D2–D5: the hand-written merchant and the SDK's `deduct` flow pass the deduct suite, with the deduction of case D2
+/// answered 20000 after the money moved, or its answer lost; the call log keeps the deduction's ids and outcome.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_deduct_suite_passes_a_merchant_that_sees_every_deduction_through() {
     let e = env();
-    for fault in ["unknown", "dropped"] {
-        let (code, report, table) = run_suite(&e, "deduct", "good", &["--deduct-fault", fault]);
+    // The hand-written merchant, and the SDK's `deduct` flow on both faults.
+    for (mode, fault) in [("good", "unknown"), ("sdk", "dropped"), ("sdk", "unknown")] {
+        let (code, report, table) = run_suite(&e, "deduct", mode, &["--deduct-fault", fault]);
         for id in ["D2", "D3", "D4", "D5"] {
-            assert_eq!(case(&report, id)["verdict"], "PASSED", "{fault} {id}:\n{table}");
+            assert_eq!(case(&report, id)["verdict"], "PASSED", "{mode} {fault} {id}:\n{table}");
         }
         assert!(table.contains("charge 1.00 on agreement"), "each case says what to do:\n{table}");
+        if mode == "sdk" {
+            for outcome in ["the SDK's deduct flow: Paid", "the SDK's deduct flow: AgreementGone"] {
+                assert!(table.contains(outcome), "{outcome}:\n{table}");
+            }
+        }
         assert_eq!(code, 0, "{table}");
     }
     let calls = e.gw.admin.calls(&CallLogQuery { app_id: Some(e.gw.app_id.clone()), ..Default::default() }).await;

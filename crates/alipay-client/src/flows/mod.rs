@@ -16,15 +16,21 @@
 //!   [`crate::AlipayClient::red_packet_refund`]: seed 003's handling of 10003/20000 (re-send the same request, then
 //!   `alipay.fund.coupon.operation.query`).
 //!
+//! - [`crate::AlipayClient::deduct`]: `pdeduct.pay` seen through: `bill.pay.status` on 20000, no answer or
+//!   `result_status` 0; the same `out_order_no` again where the seeds say to retry; `sign.query` on
+//!   `DEDUCT_SIGN_INFO_NOT_EXIST` (seeds 000, 002).
+//!
 //! Retries happen only where the seeds say a call is idempotent: queries, cancel, and refund with the same
 //! `out_request_no`. `trade.pay` itself is never re-sent.
 
 mod bill;
 mod coupon;
+mod deduct;
 mod poll;
 mod refund;
 
 pub use bill::DownloadedBill;
 pub use coupon::CouponOutcome;
+pub use deduct::DeductOutcome;
 pub use poll::{PaidTrade, PayOutcome, PollPolicy};
 pub use refund::RetryPolicy;

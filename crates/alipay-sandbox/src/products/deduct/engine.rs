@@ -42,9 +42,8 @@ pub const INST_ORDER_NO_REPEAT: SubCode =
     SubCode {
         code: "INST_ORDER_NO_REPEAT", msg: "机构订单流水号重复,且与原扣款内容不一致", solution: None
     };
-/// bill.pay.status of an unknown deduction (the seeds are silent; chosen here).
-pub const DEDUCT_ORDER_NOT_EXIST: SubCode =
-    SubCode { code: "DEDUCT_ORDER_NOT_EXIST", msg: "代扣订单不存在", solution: None };
+/// bill.pay.status of an unknown deduction (the seeds are silent; chosen in `alipay_api`, which the SDK reads).
+pub const DEDUCT_ORDER_NOT_EXIST: SubCode = alipay_api::deduct::status_errors::DEDUCT_ORDER_NOT_EXIST;
 /// `order_result_code` / `order_result_msg` of a paid deduction (the seeds are silent; chosen here).
 const SUCCESS_CODE: SubCode = SubCode { code: "SUCCESS", msg: "支付成功", solution: None };
 /// `order_result_code` / `order_result_msg` of a pending deduction (the seeds are silent; chosen here).
