@@ -152,7 +152,7 @@ export interface AcceptOptions {
   outTradeNo?: string;
   /**
    * notify: the merchant's state probe URL, `GET ?out_trade_no=` → `{"paid": bool, "fulfilled": n}` (404 for an
-   * order it never made): how N5–N7 see whether a notification was acted on (else REVIEW).
+   * order it never made): how N5–N8 and W1 see whether a notification was acted on (else REVIEW).
    */
   stateProbe?: string;
   /** refund: what the first refund meets: `unknown` (default), `unknown-not-made`, `dropped`. */

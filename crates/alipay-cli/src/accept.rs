@@ -43,11 +43,12 @@ pub enum AcceptCommand {
     /// Arm a provocation for the app, run COMMAND (the merchant's own test, or a script driving its system)
     /// with `ALIPAY_ACCEPT_CASE` and `ALIPAY_ACCEPT_INSTRUCTION` (JSON: what to do), then judge.
     ///
-    /// Suites: `notify` (N2–N7: the sandbox sends forged, tampered, unsigned, sign_type-switched and
+    /// Suites: `notify` (N2–N8: the sandbox sends forged, tampered, unsigned, sign_type-switched and
     /// duplicated-key notifications (N2–N4), genuinely signed inconsistent ones (N5) and unpaid ones (N6) for an
     /// unpaid trade of the app to its notify_url; COMMAND, if given, is asked to create that trade first:
     /// `{"action":"precreate","total_amount":..,"notify_url":"required"}`; then a sandbox buyer pays it and its
-    /// genuine notification, once acknowledged, is sent twice more (N7); N5–N7 are judged with --state-probe),
+    /// genuine notification, once acknowledged, is sent twice more (N7); last COMMAND takes a barcode payment
+    /// whose notification comes before the synchronous answer (N8); N5–N8 are judged with --state-probe),
     /// `face-to-face` (F1, F2: COMMAND is asked to `{"action":"barcode_pay","auth_code":..,"total_amount":..}`;
     /// the buyer never confirms, so trade.pay answers 10003 and the trade stays WAIT_BUYER_PAY), `refund` (R1,
     /// R2: `{"action":"refund","out_trade_no":..,"refund_amount":"1.00","times":2}`; the first refund answers
@@ -56,13 +57,16 @@ pub enum AcceptCommand {
     /// `{"action":"deduct","agreement_id":..,"user_id":..,"pid":..,"bill_key":..,"pay_amount":"1.00"}`; each
     /// deduction meets one provocation, see --deduct-fault) and `coupon` (P1–P4:
     /// `{"action":"red_packet","amount":"3.00","payee_user_id":..,"disburse_amount":"1.00","refund_amount":"1.00"}`;
-    /// the first funding, disbursement and refund answer 10003, see --coupon-fault).
+    /// the first funding, disbursement and refund answer 10003, see --coupon-fault), `page-pay` (W1: COMMAND is
+    /// asked `{"action":"page_pay","total_amount":"30.00","notify_url":"required","return_url":"required"}` and
+    /// writes the URL the buyer's browser opens to `$ALIPAY_ACCEPT_OUTPUT`; the suite opens it, a buyer pays and
+    /// closes the page before the return; judged with --state-probe).
     Run {
         #[command(flatten)]
         config: ConfigArg,
         #[command(flatten)]
         report: ReportArgs,
-        /// `notify`, `face-to-face`, `refund`, `bill`, `deduct` or `coupon`.
+        /// `notify`, `face-to-face`, `refund`, `bill`, `deduct`, `coupon` or `page-pay`.
         #[arg(long)]
         suite: String,
         /// Only these checks (comma-separated ids).
@@ -72,8 +76,8 @@ pub enum AcceptCommand {
         /// this paid trade (default: the suite pays a 10.00 trade itself, with the app's key).
         #[arg(long)]
         out_trade_no: Option<String>,
-        /// notify: the merchant's state probe, `GET URL?out_trade_no=…` → `{"paid":bool,"fulfilled":n}` (404 for
-        /// an order it does not know): how N5–N7 see whether a notification was acted on (else REVIEW).
+        /// notify, page-pay: the merchant's state probe, `GET URL?out_trade_no=…` → `{"paid":bool,"fulfilled":n}` (404 for
+        /// an order it does not know): how N5–N8 and W1 see whether a notification was acted on (else REVIEW).
         #[arg(long)]
         state_probe: Option<String>,
         /// refund: what the merchant's first refund meets.
@@ -193,7 +197,9 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            finish(&answer, &report, expected.as_ref())
+            let code = finish(&answer, &report, expected.as_ref());
+            keep(&runtime, &admin, &answer);
+            code
         }
         AcceptCommand::Run {
             config,
@@ -226,7 +232,11 @@ pub fn run(command: AcceptCommand) -> Result<ExitCode> {
                 profile: report.profile(),
             };
             match runtime.block_on(run.suite(&suite)) {
-                Ok(r) => finish(&r, &report, expected.as_ref()),
+                Ok(r) => {
+                    let code = finish(&r, &report, expected.as_ref());
+                    keep(&runtime, &admin, &r);
+                    code
+                }
                 Err(e) => {
                     eprintln!("error: the run did not complete: {e}");
                     Ok(ExitCode::from(2))
@@ -289,6 +299,14 @@ pub(crate) fn finish(
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Keeps the report in the sandbox (its console shows every run) and prints where.
+fn keep(runtime: &tokio::runtime::Runtime, admin: &AdminClient, report: &AcceptReport) {
+    match runtime.block_on(admin.save_accept_report(report)) {
+        Ok(saved) => println!("console: {}{}", admin.base_url(), saved.console_path),
+        Err(e) => eprintln!("warning: the sandbox did not keep the report: {e}"),
+    }
 }
 
 fn profile_line(p: &Profile) -> String {

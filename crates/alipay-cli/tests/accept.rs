@@ -372,7 +372,16 @@ async fn answering_uppercase_success_fails_n1() {
     let url = receiver("SUCCESS").await;
     assert_eq!(e.pay("NOTIFY-1", "10.00", &[("notify_url", &url)]).await["code"], "10000");
     wait_for_delivery(&e.gw).await;
-    fails_exactly(&e.lint(&[]), "N1", "exactly the 7 characters `success`");
+    let lint = e.lint(&[]);
+    fails_exactly(&lint, "N1", "exactly the 7 characters `success`");
+    // The sandbox kept the report: its console page shows the failure.
+    let url = lint.2.lines().find_map(|l| l.strip_prefix("console: ")).expect("the console URL is printed");
+    let page = reqwest::get(url).await.unwrap().text().await.unwrap();
+    assert!(page.contains("N1") && page.contains("FAILED") && page.contains("NOTIFY-1"), "{page}");
+    let kept = e.gw.admin.accept_reports(&alipay_sandbox_admin::ReportsQuery::default()).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    let printed: alipay_sandbox_admin::AcceptReport = serde_json::from_value(lint.1.clone()).unwrap();
+    assert_eq!(kept[0].report, printed, "the kept report is the one written to --json");
 }
 
 #[test]
@@ -402,7 +411,7 @@ fn list_prints_every_check_with_its_seed_line_and_says_which_are_not_implemented
     }
     let table = Command::new(env!("CARGO_BIN_EXE_alipay")).args(["accept", "list"]).output().unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
-    assert!(table.contains("W1   page-pay      not implemented"), "{table}");
+    assert!(table.contains("W1   page-pay      active"), "{table}");
 }
 
 /// Two instances on one PostgreSQL store: a merchant that polls through both (a load balancer in front of the
@@ -527,9 +536,11 @@ async fn without_an_unpaid_trade_with_a_notify_url_the_probes_are_not_observed()
 /// seller and app; only TRADE_SUCCESS/TRADE_FINISHED mean paid; act once; an order it does not know is answered
 /// `fail`), or — `flaw` — with one step left out: `no-amount-check`, `any-status`, `no-dedup`,
 /// `insert-after-pay` (stores a barcode order only once trade.pay has answered), `double-fulfil` (fulfils on
-/// the synchronous answer whether or not the notification did). `GET /state?out_trade_no=` answers
+/// the synchronous answer whether or not the notification did), `return-only` (acknowledges notifications but
+/// waits for the buyer's return to fulfil). `GET /state?out_trade_no=` answers
 /// `{"paid","fulfilled"}` (404 for an order it never made); `POST /checkout` takes an instruction of `alipay
-/// accept` (`precreate`, `barcode_pay`) and makes the call with the SDK, its notify_url the shop's.
+/// accept` (`precreate`, `barcode_pay`, `page_pay`: answers the URL) and makes the call with the SDK, its
+/// notify_url the shop's.
 /// The shop's orders: out_trade_no → (amount, paid, times fulfilled).
 type Orders = std::sync::Arc<std::sync::Mutex<HashMap<String, (String, bool, u64)>>>;
 
@@ -556,14 +567,27 @@ impl Shop {
             .build()
             .unwrap();
         let o = std::sync::Arc::clone(&orders);
+        let return_url = format!("{base}/return");
         let checkout = move |axum::Json(i): axum::Json<Value>| {
-            let (client, orders) = (shop_client.clone(), std::sync::Arc::clone(&o));
+            let (client, orders, return_url) = (shop_client.clone(), std::sync::Arc::clone(&o), return_url.clone());
             async move {
                 let amount = i["total_amount"].as_str().unwrap().to_owned();
                 let no = format!(
                     "SHOP-{}",
                     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
                 );
+                if i["action"] == "page_pay" {
+                    orders.lock().unwrap().insert(no.clone(), (amount.clone(), false, 0));
+                    let order = alipay_api::trade::TradePagePay {
+                        out_trade_no: no.clone(),
+                        total_amount: amount.parse().unwrap(),
+                        subject: "shop".into(),
+                        product_code: "FAST_INSTANT_TRADE_PAY".into(),
+                        ..Default::default()
+                    };
+                    let options = alipay_client::CallOptions { return_url: Some(return_url), ..Default::default() };
+                    return client.page_pay_url(&order, &options).unwrap();
+                }
                 if i["action"] == "precreate" {
                     orders.lock().unwrap().insert(no.clone(), (amount.clone(), false, 0));
                     let qr = TradePrecreate {
@@ -607,6 +631,9 @@ impl Shop {
                 let get = |k: &str| n.get(k).unwrap_or("").to_owned();
                 let mut orders = orders.lock().unwrap();
                 let Some(order) = orders.get_mut(&get("out_trade_no")) else { return "fail" }; // not an order of ours
+                if flaw == "return-only" {
+                    return "success"; // waits for the buyer's return to fulfil: never, if the page is closed
+                }
                 let consistent = (flaw == "no-amount-check" || order.0 == get("total_amount"))
                     && get("seller_id") == pid
                     && get("app_id") == app_id;
@@ -764,6 +791,38 @@ async fn a_notification_before_the_synchronous_answer_is_processed_once_n8() {
     }
 }
 
+/// W1 (Alipay's page-pay demo: the return page is for display only, "不能作为业务处理依据"; the notification or a
+/// query is the authority): the suite opens the shop's page-pay URL as the buyer's browser would, a buyer pays,
+/// and the page is closed before it goes back to return_url. A shop that fulfils on the notification passes; one
+/// that waits for the return never fulfils and fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_pay_order_whose_buyer_never_returns_is_fulfilled_all_the_same_w1() {
+    for (flaw, verdict) in [("", "PASSED"), ("return-only", "FAILED")] {
+        let e = env().await;
+        let shop = Shop::start(&e, flaw).await;
+        let out_file = e.inst.dir.path().join("page-pay.json");
+        let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
+            .args(["accept", "run", "--suite", "page-pay", "--config", e.inst.app_json().to_str().unwrap()])
+            .args(PROFILE)
+            .args(["--state-probe", &shop.state_probe(), "--json", out_file.to_str().unwrap(), "--"])
+            .args(merchant_command())
+            .env("ACCEPT_MERCHANT_MODE", "shop")
+            .env("ACCEPT_SHOP_URL", &shop.base)
+            .output()
+            .unwrap();
+        let table = String::from_utf8_lossy(&out.stdout).into_owned();
+        let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
+            .unwrap_or_else(|_| panic!("no report:\n{table}\n{}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(report["suite"], "page-pay");
+        assert_eq!(case(&report, "W1")["verdict"], verdict, "{flaw}:\n{table}");
+        assert!(table.contains("the buyer's browser opened the order: HTTP 200"), "{table}");
+        if verdict == "FAILED" {
+            assert!(case(&report, "W1")["reason"].as_str().unwrap().contains("display only"), "{table}");
+            assert_eq!(out.status.code(), Some(1), "{table}");
+        }
+    }
+}
+
 /// Without a state probe the wire cannot show whether a genuinely signed notification was acted on: N5–N7 are
 /// REVIEW (never PASSED), N2–N4 are still judged by the replies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -822,7 +881,11 @@ async fn merchant_process() {
             .send()
             .await
             .unwrap();
-        println!("merchant: the shop says {}", answer.text().await.unwrap());
+        let text = answer.text().await.unwrap();
+        println!("merchant: the shop says {text}");
+        if instruction["action"] == "page_pay" {
+            std::fs::write(std::env::var("ALIPAY_ACCEPT_OUTPUT").unwrap(), text).unwrap();
+        }
         return;
     }
     let client = AlipayClient::from_config_file(std::env::var("ACCEPT_MERCHANT_CONFIG").unwrap()).unwrap();

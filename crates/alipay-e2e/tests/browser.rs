@@ -409,3 +409,52 @@ async fn a_merchant_authorizes_an_isv_app_in_a_browser() {
     assert_eq!(q2.status.sub_code.as_deref(), Some("ACQ.TRADE_NOT_EXIST"));
     assert!(!isv_client.execute_with(&refund, &theirs).await.unwrap().status.is_success());
 }
+
+/// An acceptance run in the console, clicked through: a QR order nobody watches (no `notify_url`, never
+/// queried) judged by the passive check F7, the report kept as `alipay accept` keeps it
+/// (`POST /admin/accept/reports`); Home → Acceptance → the run → the failed case with its reason and timeline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acceptance_run_in_the_console() {
+    use alipay_sandbox_admin::{LintRequest, Profile, Verdict};
+    if !browser_available() {
+        return;
+    }
+    let env = Env::start().await;
+    let admin = &env._admin;
+    let pre = TradePrecreate {
+        out_trade_no: "ACC-QR-1".into(),
+        total_amount: "20.00".parse().unwrap(),
+        subject: "nobody looks".into(),
+        ..Default::default()
+    };
+    assert!(env.client.execute(&pre).await.unwrap().status.is_success());
+    tokio::time::sleep(Duration::from_millis(800)).await; // 4 poll intervals of the profile below
+    let profile = Profile { poll_interval_s: 0.2, bill_url_ttl_s: 30.0, alipay_rule: false };
+    let lint = LintRequest {
+        app_id: env.client.app_id().to_owned(),
+        since_ms: None,
+        profile: Some(profile),
+        checks: vec!["F7".into(), "F6".into()],
+    };
+    let report = admin.accept_lint(&lint).await.unwrap();
+    assert_eq!(report.cases[0].verdict, Verdict::Failed, "{:?}", report.cases);
+    let saved = admin.save_accept_report(&report).await.unwrap();
+
+    let mut b = Browser::start("acceptance-run", false).await;
+    b.client.goto(&format!("{}/", env.base)).await.unwrap();
+    b.testid("nav-accept").await.click().await.unwrap();
+    let row = b.testid(&format!("run-{}", saved.id)).await;
+    b.shot("acceptance-runs").await;
+    row.click().await.unwrap();
+    let reason = b.wait_text("reason-F7", "no notify_url").await;
+    assert!(reason.contains("ACC-QR-1"), "{reason}");
+    let case = b.testid("case-F7").await.text().await.unwrap();
+    assert!(case.contains("FAILED") && case.contains("001_cd7107dff871e3cf.txt:153"), "{case}");
+    let timeline = b.testid("timeline-F7").await.text().await.unwrap();
+    assert!(timeline.contains("alipay.trade.precreate"), "{timeline}");
+    assert!(b.testid("summary").await.text().await.unwrap().contains("1 failed"));
+    assert!(b.testid("profile").await.text().await.unwrap().contains("NOT Alipay's rule"));
+    assert!(b.title().await.contains(&format!("Acceptance run #{}", saved.id)));
+    b.shot("acceptance-run").await;
+    b.stop().await;
+}

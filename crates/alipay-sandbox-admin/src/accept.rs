@@ -256,6 +256,44 @@ impl AcceptReport {
     }
 }
 
+/// A run's report as the sandbox keeps it (`GET /admin/accept/reports`, `GET /admin/accept/reports/{id}`); the
+/// console shows it at `/accept/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredReport {
+    /// Row id (increasing).
+    pub id: i64,
+    /// When it was saved, real Unix milliseconds.
+    pub at_ms: i64,
+    /// The report.
+    pub report: AcceptReport,
+}
+
+/// The answer of `POST /admin/accept/reports` (the body is an [`AcceptReport`]): where the console shows it.
+///
+/// ```
+/// use alipay_sandbox_admin::SavedReport;
+/// let saved: SavedReport = serde_json::from_str(r#"{"id":3,"console_path":"/accept/3"}"#).unwrap();
+/// assert_eq!(saved.console_path, "/accept/3");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedReport {
+    /// Row id.
+    pub id: i64,
+    /// The console page of the report, relative to the sandbox's base URL.
+    pub console_path: String,
+}
+
+/// The query of `GET /admin/accept/reports`: newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportsQuery {
+    /// Only this app's runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    /// At most this many (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
 /// The body of `POST /admin/accept/notify-probes`: send notification probes to the `notify_url` the merchant
 /// gave and judge the replies and, with a state probe, what the merchant did.
 ///

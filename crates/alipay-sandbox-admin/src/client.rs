@@ -334,6 +334,16 @@ impl AdminClient {
         self.post("/admin/accept/notify-probes", req).await
     }
 
+    /// `POST /admin/accept/reports`: keeps a run's report; the console shows it at the answer's `console_path`.
+    pub async fn save_accept_report(&self, report: &AcceptReport) -> Result<SavedReport, AdminError> {
+        self.post("/admin/accept/reports", report).await
+    }
+
+    /// `GET /admin/accept/reports`: the kept reports, newest first.
+    pub async fn accept_reports(&self, q: &ReportsQuery) -> Result<Vec<StoredReport>, AdminError> {
+        self.get(&format!("/admin/accept/reports{}", query(q)?)).await
+    }
+
     /// `POST /admin/accept/arm`: a provocation for the app's next matching call (an acceptance suite's case).
     pub async fn accept_arm(&self, req: &ArmRequest) -> Result<Armed, AdminError> {
         self.post("/admin/accept/arm", req).await

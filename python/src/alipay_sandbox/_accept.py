@@ -108,7 +108,7 @@ def accept_args(
     """The arguments of ``alipay accept lint`` (``suite="lint"``) or ``alipay accept run --suite SUITE``, without
     ``--config``, ``--json`` and the command. Durations are seconds (or strings such as ``"500ms"``).
     ``state_probe`` (notify suite) is the merchant's URL answering ``GET ?out_trade_no=`` with
-    ``{"paid": bool, "fulfilled": n}``: how N5–N7 see whether a notification was acted on."""
+    ``{"paid": bool, "fulfilled": n}``: how N5–N8 and W1 see whether a notification was acted on."""
     args = ["lint"] if suite == "lint" else ["run", "--suite", suite]
     if checks:
         args += ["--checks", ",".join(checks)]

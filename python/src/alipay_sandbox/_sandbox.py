@@ -344,7 +344,8 @@ class Sandbox:
         ``command`` is the merchant (its own test, or a script driving its system): it runs with
         ``ALIPAY_ACCEPT_CASE`` and ``ALIPAY_ACCEPT_INSTRUCTION`` in its environment (plus ``env``). Suites:
         ``notify`` (with ``state_probe``, the merchant's ``GET ?out_trade_no=`` → ``{"paid","fulfilled"}`` URL, for
-        N5–N7), ``face-to-face``, ``refund``, ``bill``, ``deduct``, ``coupon``. Durations are seconds (``poll_interval=1`` is a
+        N5–N8), ``face-to-face``, ``refund``, ``bill``, ``deduct``, ``coupon``, ``page-pay`` (W1, also with
+        ``state_probe``). Durations are seconds (``poll_interval=1`` is a
         compressed profile, reported as not Alipay's rule).
 
         ::

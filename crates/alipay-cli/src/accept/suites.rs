@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use super::Result;
 
 /// The suites, as `--suite` takes them.
-pub const SUITES: &[&str] = &["notify", "face-to-face", "refund", "bill", "deduct", "coupon"];
+pub const SUITES: &[&str] = &["notify", "face-to-face", "refund", "bill", "deduct", "coupon", "page-pay"];
 
 /// What the refund suite does to the merchant's first refund (`--refund-fault`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -106,10 +106,19 @@ fn now_ms() -> Result<i64> {
 /// Runs the merchant's COMMAND for a case, with the case id and the instruction in its environment; `Err` if it
 /// cannot be started. Its exit status is printed, not judged: the log is the evidence.
 async fn run_merchant(command: &[String], case: &str, instruction: &Value) -> Result<()> {
+    run_merchant_with(command, case, instruction, None).await
+}
+
+/// [`run_merchant`], with `ALIPAY_ACCEPT_OUTPUT` naming a file the merchant writes its answer to (the page-pay
+/// suite: the URL the buyer's browser opens).
+async fn run_merchant_with(command: &[String], case: &str, instruction: &Value, output: Option<&Path>) -> Result<()> {
     let Some((program, args)) = command.split_first() else { return Ok(()) };
     println!("case {case}: {}", instruction.get("say").and_then(Value::as_str).unwrap_or(""));
     let mut cmd = std::process::Command::new(program);
     cmd.args(args).env("ALIPAY_ACCEPT_CASE", case).env("ALIPAY_ACCEPT_INSTRUCTION", instruction.to_string());
+    if let Some(path) = output {
+        cmd.env("ALIPAY_ACCEPT_OUTPUT", path);
+    }
     let status =
         tokio::task::spawn_blocking(move || cmd.status()).await?.map_err(|e| format!("cannot run {program}: {e}"))?;
     println!("case {case}: the merchant's command exited with {status}");
@@ -167,6 +176,7 @@ impl Run<'_> {
             "bill" => self.bill().await,
             "deduct" => self.deduct().await,
             "coupon" => self.coupon().await,
+            "page-pay" => self.page_pay().await,
             other => Err(format!("no suite {other:?} (implemented: {})", SUITES.join(", ")).into()),
         }
     }
@@ -292,10 +302,10 @@ impl Run<'_> {
             ..ScanTrade::default()
         };
         if let Err(e) = self.admin.scan_trade(&scan).await {
-            println!("case N7: the suite could not pay out_trade_no {out_trade_no}: {e}");
+            println!("the suite could not pay out_trade_no {out_trade_no}: {e}");
             return Ok(());
         }
-        println!("case N7: a buyer paid out_trade_no {out_trade_no}; its notification goes to the notify_url");
+        println!("a buyer paid out_trade_no {out_trade_no}; its notification goes to the notify_url");
         let q = NotificationQuery {
             app_id: Some(self.app_id.clone()),
             out_trade_no: Some(out_trade_no.to_owned()),
@@ -308,7 +318,7 @@ impl Run<'_> {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        println!("case N7: the notification of out_trade_no {out_trade_no} was not acknowledged in time");
+        println!("the notification of out_trade_no {out_trade_no} was not acknowledged in time");
         Ok(())
     }
 
@@ -523,5 +533,64 @@ impl Run<'_> {
         run?;
         tokio::time::sleep(self.window(6.0)).await;
         self.judge("coupon", start, &["P1", "P2", "P3", "P4"]).await
+    }
+}
+
+impl Run<'_> {
+    /// The page-pay suite (W1): COMMAND makes a page-pay order and writes the URL the buyer's browser opens to
+    /// `$ALIPAY_ACCEPT_OUTPUT`; the suite opens it as the browser would (the cashier), a buyer pays, and the
+    /// browser is closed before it goes back to `return_url`; the notification goes out as usual. The order must
+    /// be fulfilled all the same (judged with `--state-probe`).
+    async fn page_pay(&self) -> Result<AcceptReport> {
+        self.need_command("page-pay")?;
+        let start = now_ms()?;
+        let dir = std::env::temp_dir().join(format!("alipay-accept-{}-{start}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let output = dir.join("page-pay-url");
+        let instruction = json!({
+            "action": "page_pay", "total_amount": "30.00", "notify_url": "required", "return_url": "required",
+            "say": "create a page-pay order (alipay.trade.page.pay) of 30.00 with your return_url and notify_url, and \
+                    write the URL the buyer's browser opens (GET) to the file $ALIPAY_ACCEPT_OUTPUT",
+        });
+        run_merchant_with(self.command, "W1", &instruction, Some(&output)).await?;
+        let url = std::fs::read_to_string(&output).unwrap_or_default().trim().to_owned();
+        std::fs::remove_dir_all(&dir).ok();
+        let probe = |out_trade_no: Option<String>| NotifyProbeRequest {
+            app_id: self.app_id.clone(),
+            out_trade_no,
+            checks: vec!["W1".into()],
+            state_probe: self.state_probe.clone(),
+        };
+        if url.is_empty() {
+            let mut r = self.admin.accept_notify_probes(&probe(None)).await?;
+            if let Some(c) = r.cases.first_mut() {
+                c.reason = "the merchant wrote no page-pay URL to $ALIPAY_ACCEPT_OUTPUT".into();
+            }
+            r.suite = "page-pay".into();
+            return Ok(r);
+        }
+        // The buyer's browser opens the order: the cashier page.
+        let page = reqwest::Client::new()
+            .get(&url)
+            .header("accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .map_err(|e| format!("the page-pay URL {url} did not open: {e}"))?;
+        println!("case W1: the buyer's browser opened the order: HTTP {}", page.status().as_u16());
+        let q = CallLogQuery { app_id: Some(self.app_id.clone()), since_ms: Some(start), limit: Some(10_000) };
+        let calls = self.admin.calls(&q).await?;
+        let order = calls
+            .iter()
+            .rev()
+            .find(|c| c.method == "alipay.trade.page.pay" && c.code == "10000")
+            .and_then(|c| c.out_trade_no.clone());
+        if let Some(order) = &order {
+            self.pay_and_wait_for_acknowledgement(order).await?;
+            println!("case W1: the buyer closed the page: the browser never goes back to return_url");
+            tokio::time::sleep(self.window(2.0)).await;
+        }
+        let mut r = self.admin.accept_notify_probes(&probe(order)).await?;
+        r.suite = "page-pay".into();
+        Ok(r)
     }
 }

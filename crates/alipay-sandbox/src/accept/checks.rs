@@ -104,7 +104,7 @@ pub const CHECKS: &[Check] = &[
     check!("P4", "coupon", "out_order_no / out_request_no never repeated", "003_4500014b8ba50e92.txt:63",
         Passive),
     check!("W1", "page-pay", "return_url is for display only: the notification or a query is the authority",
-        "official page-pay demo", NotImplemented),
+        "official page-pay demo", Active),
 ];
 
 /// The check `id`.

@@ -13,7 +13,8 @@
 //!   the deduct and coupon suites in `provoke_fund`.
 //!
 //! Routes: `GET /admin/calls`, `POST /admin/accept/lint`, `POST /admin/accept/notify-probes`,
-//! `POST /admin/accept/arm`, `POST /admin/accept/disarm`.
+//! `POST /admin/accept/arm`, `POST /admin/accept/disarm`, `POST /admin/accept/reports` (a run's report, kept
+//! for the console's `/accept/{id}`) and `GET /admin/accept/reports`.
 
 mod arm;
 pub mod bill;
@@ -30,7 +31,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use alipay_sandbox_admin::{
-    AcceptReport, CallLogQuery, LintRequest, LoggedCall, NotificationQuery, NotifyProbeRequest,
+    AcceptReport, CallLogQuery, LintRequest, LoggedCall, NotificationQuery, NotifyProbeRequest, ReportsQuery,
+    SavedReport, StoredReport,
 };
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
@@ -49,6 +51,7 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
         .route("/admin/accept/notify-probes", post(notify_probes))
         .route("/admin/accept/arm", post(arm::route))
         .route("/admin/accept/disarm", post(arm::disarm))
+        .route("/admin/accept/reports", post(save_report).get(list_reports))
         .with_state(state)
 }
 
@@ -147,4 +150,24 @@ async fn notify_probes(
         return Err(AdminError::BadRequest("app_id is required".to_owned()));
     }
     Ok(Json(probe::report(&state, req).await?))
+}
+
+async fn save_report(
+    State(state): State<Arc<SandboxState>>,
+    Json(report): Json<AcceptReport>,
+) -> AdminResult<SavedReport> {
+    if report.app_id.is_empty() {
+        return Err(AdminError::BadRequest("the report names no app_id".to_owned()));
+    }
+    let at = crate::clock::real_now_ms();
+    let id = state.store.write(move |r| r.insert_report(at, &report)).await?;
+    Ok(Json(SavedReport { id, console_path: format!("/accept/{id}") }))
+}
+
+async fn list_reports(
+    State(state): State<Arc<SandboxState>>,
+    Query(q): Query<ReportsQuery>,
+) -> AdminResult<Vec<StoredReport>> {
+    let limit = q.limit.unwrap_or(100).min(1000);
+    Ok(Json(state.store.read(move |r| r.reports(q.app_id.as_deref(), limit)).await?))
 }

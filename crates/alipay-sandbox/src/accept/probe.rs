@@ -13,6 +13,9 @@
 //!   acknowledged (Alipay resends what is not), and `fulfilled` must not grow.
 //! - N8 judges a payment whose genuine notification was delivered before its synchronous answer (the
 //!   `notify_first` fault, armed by the notify suite): it must be acknowledged, and the order fulfilled once.
+//! - W1 judges a page-pay order the buyer paid and whose page the buyer closed (the browser never went back to
+//!   `return_url`, as the page-pay suite arranges): the order must be fulfilled all the same, from the
+//!   notification or a query — the return is for display only.
 
 use std::time::Duration;
 
@@ -29,7 +32,7 @@ use crate::store::OutboxRecord;
 use crate::SandboxState;
 
 /// The checks this module judges.
-pub const IDS: &[&str] = &["N2", "N3", "N4", "N5", "N6", "N7", "N8"];
+pub const IDS: &[&str] = &["N2", "N3", "N4", "N5", "N6", "N7", "N8", "W1"];
 /// Those probing an unpaid trade (the default).
 const OF_UNPAID: &[&str] = &["N2", "N3", "N4", "N5", "N6"];
 
@@ -138,7 +141,7 @@ pub(crate) async fn report(state: &SandboxState, req: NotifyProbeRequest) -> Res
     for id in &req.checks {
         match IDS.iter().find(|i| i.eq_ignore_ascii_case(id)) {
             Some(i) => ids.push(i),
-            None => return Err(AdminError::BadRequest(format!("{id:?} is not a notification probe (N2 … N8)"))),
+            None => return Err(AdminError::BadRequest(format!("{id:?} is not a notification probe (N2 … N8, W1)"))),
         }
     }
     if ids.is_empty() {
@@ -155,6 +158,9 @@ pub(crate) async fn report(state: &SandboxState, req: NotifyProbeRequest) -> Res
     }
     if ids.contains(&"N8") {
         cases.push(early(state, &req, &http).await?);
+    }
+    if ids.contains(&"W1") {
+        cases.push(without_return(state, &req, &http).await?);
     }
     cases.sort_by_key(|c| ids.iter().position(|i| *i == c.id));
     Ok(AcceptReport { suite: "notify".to_owned(), app_id: req.app_id.clone(), profile: Profile::default(), cases })
@@ -597,6 +603,87 @@ async fn early(
                 "out_trade_no {order}: notified before the synchronous answer and acknowledged, and the state probe \
                  says {}: the notification and the synchronous answer are two reports of one payment — fulfil the \
                  order once, whichever comes first",
+                s.text()
+            ),
+            timeline,
+        ),
+    })
+}
+
+/// W1: the paid page-pay order `req.out_trade_no`, whose buyer never went back to `return_url`.
+async fn without_return(
+    state: &SandboxState,
+    req: &NotifyProbeRequest,
+    http: &reqwest::Client,
+) -> Result<CaseResult, AdminError> {
+    let not_observed = |reason: String| Ok(case("W1", Verdict::NotObserved, reason, Vec::new()));
+    let Some(order) = req.out_trade_no.clone() else {
+        return not_observed("W1 judges one page-pay order: give its out_trade_no".to_owned());
+    };
+    let (app, o) = (req.app_id.clone(), order.clone());
+    let found = state
+        .store
+        .read(move |r| {
+            let Some(a) = r.app(&app)? else { return Ok(None) };
+            let Some(trade) = r.trade_by_out_no(&a.merchant_pid, &o)? else { return Ok(None) };
+            let item = r.outbox(Some(&app), Some(&o), 50)?.pop();
+            let deliveries = match &item {
+                Some(i) => r.deliveries(i.id)?,
+                None => Vec::new(),
+            };
+            Ok(Some((trade, item, deliveries)))
+        })
+        .await?;
+    let Some((trade, item, deliveries)) = found else {
+        return not_observed(format!("no trade of out_trade_no {order} for this app"));
+    };
+    if trade.gmt_payment.is_none() {
+        return not_observed(format!("out_trade_no {order} was never paid"));
+    }
+    let Some(item) = item else {
+        return not_observed(format!("out_trade_no {order} has no notify_url: nothing but a query can tell"));
+    };
+    let timeline: Vec<TimelineEntry> = deliveries
+        .iter()
+        .map(|d| TimelineEntry {
+            t_ms: d.at_ms,
+            interval_ms: None,
+            method: format!("notify (notify_id {}; the buyer closed the page: no return)", item.notify_id),
+            code: match (d.http_status, &d.response_body) {
+                (Some(s), body) => format!("HTTP {s} {:?}", body.as_deref().unwrap_or("")),
+                (None, _) => format!("no answer: {}", d.error.as_deref().unwrap_or("")),
+            },
+            sub_code: None,
+            out_trade_no: Some(order.clone()),
+            out_request_no: None,
+            trade_status: Some("TRADE_SUCCESS".to_owned()),
+        })
+        .collect();
+    let Some(sp) = &req.state_probe else {
+        let reason = format!(
+            "out_trade_no {order} was paid and its buyer never went back to return_url; whether the merchant \
+             fulfilled it anyway (from the notification or a query) cannot be seen on the wire: give a state probe"
+        );
+        return Ok(case("W1", Verdict::Review, reason, timeline));
+    };
+    Ok(match read_state(http, sp, &order).await {
+        Err(e) => case("W1", Verdict::Review, format!("out_trade_no {order}: {e}"), timeline),
+        Ok(s) if s.paid || s.fulfilled > 0 => case(
+            "W1",
+            Verdict::Passed,
+            format!(
+                "out_trade_no {order}: fulfilled without the return ({}): the notification is the authority",
+                s.text()
+            ),
+            timeline,
+        ),
+        Ok(s) => case(
+            "W1",
+            Verdict::Failed,
+            format!(
+                "out_trade_no {order}: the buyer paid and closed the page before being sent back to return_url, and \
+                 the merchant still has it unpaid ({}) although Alipay's notification came: the return is for \
+                 display only (Alipay's page-pay demo) — fulfil the order on the verified notification or a query",
                 s.text()
             ),
             timeline,

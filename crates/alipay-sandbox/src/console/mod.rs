@@ -25,6 +25,7 @@
 //! | `/bills` | a day's (or month's) bill file of a merchant, downloaded directly |
 //! | `/accounts?q=` | merchants and buyers with their balances |
 //! | `/apps` | create an app; `/apps/{app_id}` its details and SDK configuration snippets; `/apps/{app_id}/app.json` |
+//! | `/accept?q=` | the `alipay accept` runs kept by the sandbox; `/accept/{id}` one run: verdicts, reasons, timelines |
 //!
 //! # `data-testid`s
 //!
@@ -32,7 +33,7 @@
 //!
 //! | testid | element |
 //! |---|---|
-//! | `nav-<page>` | navigation links (`nav-home`, `nav-inspector`, `nav-controls`, `nav-notifications`, `nav-trades`, `nav-deduct`, `nav-redpackets`, `nav-ebpp`, `nav-bills`, `nav-accounts`, `nav-apps`, `nav-wallet`) |
+//! | `nav-<page>` | navigation links (`nav-home`, `nav-inspector`, `nav-controls`, `nav-notifications`, `nav-trades`, `nav-deduct`, `nav-redpackets`, `nav-ebpp`, `nav-bills`, `nav-accounts`, `nav-apps`, `nav-accept`, `nav-wallet`) |
 //! | `search` / `search-submit` | the query box of a list and its button |
 //! | `flash` | the outcome of the last action |
 //! | `clock-now` | the sandbox clock's time |
@@ -50,7 +51,9 @@
 //! | `snippet-<lang>` | configuration snippets: `java`, `python`, `node`, `rust`, `cli` |
 //! | `trade-state` / `redpacket-<auth_no>` | a trade's state; a red packet's row (link) |
 //! | `bill-app` / `bill-date` / `bill-type` / `download-bill` | the bill form |
+//! | `run-<id>` / `no-runs` / `case-<check>` / `reason-<check>` / `timeline-<check>` / `summary` / `profile` | acceptance runs and one run's cases |
 
+mod accept;
 pub(crate) mod inspector;
 mod pages;
 mod snippets;
@@ -89,6 +92,8 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
         .route("/ebpp", get(pages::ebpp))
         .route("/bills", get(pages::bills).post(pages::bill_download))
         .route("/accounts", get(pages::accounts))
+        .route("/accept", get(accept::runs))
+        .route("/accept/{id}", get(accept::run))
         .route("/apps", get(snippets::apps).post(snippets::create_app))
         .route("/apps/{app_id}", get(snippets::app))
         .route("/apps/{app_id}/app.json", get(snippets::app_json))
@@ -155,7 +160,7 @@ button.danger{background:#cf1322}button.plain{background:#8c8c8c}.card{backgroun
 textarea{width:100%;font:12px ui-monospace,monospace}input[type=number]{width:7em}table.params td code{word-break:break-all}td code{white-space:nowrap}table.params td code{white-space:normal}
 "#;
 
-const NAV: [(&str, &str, &str); 12] = [
+const NAV: [(&str, &str, &str); 13] = [
     ("home", "/", "Home"),
     ("inspector", "/inspector", "Inspector"),
     ("controls", "/controls", "Controls"),
@@ -167,6 +172,7 @@ const NAV: [(&str, &str, &str); 12] = [
     ("bills", "/bills", "Bills"),
     ("accounts", "/accounts", "Merchants & buyers"),
     ("apps", "/apps", "Apps"),
+    ("accept", "/accept", "Acceptance"),
     ("wallet", "/wallet", "Wallet"),
 ];
 

@@ -25,13 +25,13 @@ type St = State<Arc<SandboxState>>;
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ListQuery {
     #[serde(default)]
-    q: Option<String>,
+    pub(crate) q: Option<String>,
     #[serde(default)]
     pub(crate) flash: Option<String>,
 }
 
 impl ListQuery {
-    fn q(&self) -> Option<String> {
+    pub(crate) fn q(&self) -> Option<String> {
         self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned)
     }
 }

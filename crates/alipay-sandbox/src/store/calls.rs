@@ -1,6 +1,7 @@
 //! The durable call log (component `calls`): every gateway call and every bill-URL fetch, per app, in gateway
 //! real time: the evidence the acceptance checks (`crate::accept`) judge. On a shared store every instance
-//! writes to it, so a merchant's polling is judged across instances.
+//! writes to it, so a merchant's polling is judged across instances. Beside it, the acceptance runs' reports
+//! (`accept_reports`), kept for the console.
 //!
 //! The gateway does not wait for it: [`CallJournal::push`] hands the entry to one writer task per process that
 //! writes whatever has queued in one transaction (on SQLite that transaction joins the writer's group commit).
@@ -8,7 +9,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use alipay_sandbox_admin::LoggedCall;
+use alipay_sandbox_admin::{AcceptReport, LoggedCall, StoredReport};
 use tokio::sync::{mpsc, oneshot};
 
 use super::sql::{limit_arg, params, Row, SqlRepo};
@@ -39,6 +40,13 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE call_log ADD COLUMN result_status TEXT;
     ALTER TABLE call_log ADD COLUMN amount TEXT;
     "#,
+    // 4: the reports of `alipay accept` runs (the console's page per run).
+    r#"
+    CREATE TABLE accept_reports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, app_id TEXT NOT NULL, suite TEXT NOT NULL,
+        report TEXT NOT NULL);
+    CREATE INDEX accept_reports_by_app ON accept_reports(app_id, id);
+    "#,
 ];
 
 /// Call-log persistence. A supertrait of [`crate::store::Repo`].
@@ -49,6 +57,21 @@ pub trait CallLogRepo {
     fn calls(&self, app_id: Option<&str>, since_ms: i64, limit: usize) -> Result<Vec<LoggedCall>, StoreError>;
     /// The app a bill URL token was given to (from the logged bill query that answered it).
     fn bill_token_app(&self, token: &str) -> Result<Option<String>, StoreError>;
+    /// Keeps an acceptance run's report; answers its id.
+    fn insert_report(&self, at_ms: i64, report: &AcceptReport) -> Result<i64, StoreError>;
+    /// Kept reports (of `app_id`, all when `None`), newest first, at most `limit`.
+    fn reports(&self, app_id: Option<&str>, limit: usize) -> Result<Vec<StoredReport>, StoreError>;
+    /// The kept report `id`.
+    fn report(&self, id: i64) -> Result<Option<StoredReport>, StoreError>;
+}
+
+fn stored(r: &Row) -> Result<StoredReport, StoreError> {
+    let text: String = r.get("report")?;
+    Ok(StoredReport {
+        id: r.get("id")?,
+        at_ms: r.get("at_ms")?,
+        report: serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("an acceptance report: {e}")))?,
+    })
 }
 
 fn logged(r: &Row) -> Result<LoggedCall, StoreError> {
@@ -137,6 +160,27 @@ impl CallLogRepo for SqlRepo<'_> {
             params![token, alipay_sandbox_admin::BILL_FETCH],
             |r| r.get("app_id"),
         )
+    }
+
+    fn insert_report(&self, at_ms: i64, report: &AcceptReport) -> Result<i64, StoreError> {
+        let text = serde_json::to_string(report).map_err(StoreError::backend)?;
+        self.one(
+            "INSERT INTO accept_reports (at_ms, app_id, suite, report) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+            params![at_ms, report.app_id, report.suite, text],
+            |r| r.get("id"),
+        )
+    }
+
+    fn reports(&self, app_id: Option<&str>, limit: usize) -> Result<Vec<StoredReport>, StoreError> {
+        self.rows(
+            "SELECT * FROM accept_reports WHERE (CAST(?1 AS TEXT) IS NULL OR app_id = ?1) ORDER BY id DESC LIMIT ?2",
+            params![app_id, limit_arg(limit)],
+            stored,
+        )
+    }
+
+    fn report(&self, id: i64) -> Result<Option<StoredReport>, StoreError> {
+        self.row("SELECT * FROM accept_reports WHERE id = ?1", params![id], stored)
     }
 }
 
