@@ -440,7 +440,7 @@ mod tests {
             suite: "lint".into(),
             app_id: "a".into(),
             profile: Profile::default(),
-            cases: vec![alipay_sandbox::accept::lint::case(
+            cases: vec![alipay_sandbox::accept::verdict::case(
                 "N1",
                 Verdict::Failed,
                 "answered \"<b>ok</b>\" & more",

@@ -68,11 +68,12 @@ impl ResultCode {
         }
     }
 
-    /// The `msg` the gateway sends with this code.
+    /// The `msg` the gateway sends with this code. `10003`'s starts with a space, as production sends it
+    /// (captured `alipay.trade.pay` answers 2016–2019: `"msg":" order success pay inprocess"`).
     pub fn default_msg(&self) -> &'static str {
         match self {
             ResultCode::Success => "Success",
-            ResultCode::InProcess => "order success pay inprocess",
+            ResultCode::InProcess => " order success pay inprocess",
             ResultCode::UnknownError => "Service Currently Unavailable",
             ResultCode::InsufficientTokenPermissions => "Insufficient Token Permissions",
             ResultCode::MissingArgument => "Missing Required Arguments",

@@ -229,3 +229,97 @@ async fn notification_sink() -> (String, tokio::sync::mpsc::UnboundedReceiver<Ve
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}/notify"), rx)
 }
+
+/// Failure answers carry the business fields Alipay's do, and the texts are production's (issue 16 point 7;
+/// the survey of captured answers is in docs/fidelity.md, "Answer shapes"):
+/// - `trade.query` of an unknown order: the four amounts `0.00` and the `out_trade_no` asked about, no `trade_no`
+///   (`zdhgithub/HP-API-V1` `src/main/java/cn/heipiao/api/pay/PayService.java`, production 2016;
+///   `sunwenwu/first-springboot` `src/main/java/com/example/firstspringboot/common/alipay/AliPayUtils.java`;
+///   `jitwxs/express` `src/main/java/com/example/express/service/impl/OrderPaymentServiceImpl.java`, sandbox 2018);
+/// - `trade.refund` of an unknown or unpaid trade: `refund_fee` and `send_back_fee` `0.00`, and
+///   `ACQ.TRADE_STATUS_ERROR` reads `交易状态不合法` (`alipay/alipay-easysdk`
+///   `java/src/test/java/com/alipay/easysdk/payment/common/ClientTest.java`, `testRefund`, production);
+///   a refund answers `send_back_fee`: its amount, `0.00` on a replay (`TOBACCOCN/pay-demo`
+///   `src/main/java/com/pay/example/alipay/AlipayTrade.java`, 2020);
+/// - `trade.fastpay.refund.query` of a refund that does not exist: `10000` and nothing else (`zdhgithub/HP-API-V1`,
+///   as above, "退款号不存在的情况下");
+/// - `trade.close` of a paid trade: `交易状态不合法` with the `out_trade_no`;
+/// - `trade.pay` answering 10003: `msg` `" order success pay inprocess"`, leading space (production captures
+///   2016–2019); a payment code that cannot be read: production's `sub_msg` (`alipay/alipay-easysdk`
+///   `java/src/test/java/com/alipay/easysdk/payment/facetoface/ClientTest.java`, `testPay`).
+#[tokio::test]
+async fn failure_answers_carry_alipays_fields_and_texts() {
+    use alipay_api::trade::{TradeClose, TradeFastpayRefundQuery, TradeRefund};
+    use alipay_core::Money;
+    let env = Env::start().await;
+    let c = &env.client;
+    let q = c.execute(&TradeQuery { out_trade_no: Some("NO-SUCH".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(q.status.sub_code.as_deref(), Some("ACQ.TRADE_NOT_EXIST"));
+    assert_eq!(q.status.sub_msg.as_deref(), Some("交易不存在"));
+    assert_eq!(q.body.out_trade_no.as_deref(), Some("NO-SUCH"));
+    assert_eq!(q.body.trade_no, None);
+    for amount in [q.body.buyer_pay_amount, q.body.invoice_amount, q.body.point_amount, q.body.receipt_amount] {
+        assert_eq!(amount, Some(Money::ZERO));
+    }
+    assert_eq!(q.body.total_amount, None);
+
+    let refund = |no: &str, amount: &str, req: Option<&str>| TradeRefund {
+        out_trade_no: Some(no.into()),
+        refund_amount: amount.parse().unwrap(),
+        out_request_no: req.map(str::to_owned),
+        ..Default::default()
+    };
+    let r = c.execute(&refund("NO-SUCH", "1.00", None)).await.unwrap();
+    assert_eq!(r.status.sub_code.as_deref(), Some("ACQ.TRADE_NOT_EXIST"));
+    assert_eq!((r.body.refund_fee, r.body.send_back_fee), (Some(Money::ZERO), Some(Money::ZERO)));
+    assert_eq!(r.body.trade_no, None);
+
+    // An unpaid trade (scanned, waiting for the buyer): not refundable.
+    assert!(c.execute(&precreate("F-UNPAID")).await.unwrap().status.is_success());
+    let scan = alipay_sandbox_admin::ScanTrade { out_trade_no: Some("F-UNPAID".into()), ..Default::default() };
+    env.admin.scan_trade(&scan).await.unwrap();
+    let r = c.execute(&refund("F-UNPAID", "0.50", None)).await.unwrap();
+    assert_eq!(r.status.sub_code.as_deref(), Some("ACQ.TRADE_STATUS_ERROR"));
+    assert_eq!(r.status.sub_msg.as_deref(), Some("交易状态不合法"));
+    assert_eq!((r.body.refund_fee, r.body.send_back_fee), (Some(Money::ZERO), Some(Money::ZERO)));
+
+    // Paid: a refund sends back its amount; the replay sends back nothing; an unknown refund number is a bare 10000.
+    env.admin.confirm_trade(&alipay_sandbox_admin::TradeLocator::out_trade_no("F-UNPAID")).await.unwrap();
+    let r = c.execute(&refund("F-UNPAID", "0.30", Some("RQ-1"))).await.unwrap();
+    assert!(r.status.is_success(), "{:?}", r.status);
+    assert_eq!(
+        (r.body.refund_fee, r.body.send_back_fee),
+        (Some("0.30".parse().unwrap()), Some("0.30".parse().unwrap()))
+    );
+    let again = c.execute(&refund("F-UNPAID", "0.30", Some("RQ-1"))).await.unwrap();
+    assert_eq!(again.body.send_back_fee, Some(Money::ZERO));
+    let none = c
+        .execute(&TradeFastpayRefundQuery {
+            out_trade_no: Some("F-UNPAID".into()),
+            out_request_no: "RQ-404".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(none.status.is_success());
+    assert_eq!(none.body, alipay_api::trade::TradeFastpayRefundQueryResponse::default(), "nothing but code and msg");
+
+    let closed = c.execute(&TradeClose { out_trade_no: Some("F-UNPAID".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(closed.status.sub_msg.as_deref(), Some("交易状态不合法"));
+    assert_eq!(closed.body.out_trade_no.as_deref(), Some("F-UNPAID"));
+
+    // 10003 (over the buyer's password-free limit of 500.00) and an unreadable payment code.
+    let pay = |no: &str, code: String, amount: &str| TradePay {
+        out_trade_no: no.into(),
+        auth_code: code,
+        subject: "s".into(),
+        total_amount: amount.parse().unwrap(),
+        ..Default::default()
+    };
+    let waiting = c.execute(&pay("F-10003", env.code().await, "600.00")).await.unwrap();
+    assert_eq!(waiting.status.code, ResultCode::InProcess);
+    assert_eq!(waiting.status.msg, " order success pay inprocess");
+    let bad = c.execute(&pay("F-BADCODE", "289999999999999999".into(), "1.00")).await.unwrap(); // no such code
+    assert_eq!(bad.status.sub_code.as_deref(), Some("ACQ.PAYMENT_AUTH_CODE_INVALID"));
+    assert!(bad.status.sub_msg.as_deref().unwrap().starts_with("支付失败，获取顾客账户信息失败"), "{:?}", bad.status);
+}

@@ -73,7 +73,8 @@ async fn pay_success_balance_code_and_confirmation() {
     // Over the password-free limit: 10003, nothing charged until the buyer confirms.
     let r = h.pay("P7", "60.00", &buyer).await;
     assert_eq!(code_of(&r), "10003", "{r}");
-    assert_eq!(r["msg"], "order success pay inprocess");
+    // With production's leading space (captured trade.pay answers 2016–2019).
+    assert_eq!(r["msg"], " order success pay inprocess");
     let q = h.call("alipay.trade.query", json!({"out_trade_no": "P7"})).await;
     assert_eq!(q["trade_status"], "WAIT_BUYER_PAY", "{q}");
     assert_eq!(h.balance(&buyer).await, "90.00");

@@ -86,6 +86,9 @@ pub struct TradeRefundResponse {
     /// Time of the refund.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmt_refund_pay: Option<Timestamp>,
+    /// What this call sent back to the buyer (`0.00` on a replay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_back_fee: Option<Money>,
     /// Fields this version does not model, preserved as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

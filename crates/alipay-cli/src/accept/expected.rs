@@ -136,7 +136,7 @@ mod tests {
             suite: "lint".into(),
             app_id: "a".into(),
             profile: Profile::default(),
-            cases: verdicts.iter().map(|(id, v)| alipay_sandbox::accept::lint::case(id, *v, "", vec![])).collect(),
+            cases: verdicts.iter().map(|(id, v)| alipay_sandbox::accept::verdict::case(id, *v, "", vec![])).collect(),
         }
     }
 

@@ -10,7 +10,7 @@
 
 use alipay_sandbox_admin::{CaseResult, LoggedCall, Profile, Verdict, BILL_FETCH};
 
-use super::lint::{secs, timeline, Fold};
+use super::verdict::{secs, timeline, Fold};
 
 /// `alipay.data.dataservice.bill.downloadurl.query`.
 const BILL_QUERY: &str = "alipay.data.dataservice.bill.downloadurl.query";

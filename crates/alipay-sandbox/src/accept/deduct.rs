@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use alipay_core::Money;
 use alipay_sandbox_admin::{CaseResult, LoggedCall, Profile, Verdict};
 
-use super::lint::{secs, timeline, Fold};
+use super::verdict::{secs, timeline, Fold};
 
 /// `alipay.ebpp.bill.add`.
 pub const BILL_ADD: &str = "alipay.ebpp.bill.add";

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use alipay_core::Money;
 use alipay_sandbox_admin::{CaseResult, LoggedCall, Profile, Verdict};
 
-use super::lint::{secs, timeline, Fold};
+use super::verdict::{secs, timeline, Fold};
 
 /// `alipay.fund.coupon.order.agreement.pay`: funding a red packet.
 pub const FUND: &str = "alipay.fund.coupon.order.agreement.pay";

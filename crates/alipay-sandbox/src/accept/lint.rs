@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use alipay_sandbox_admin::{CaseResult, LoggedCall, Notification, Profile, TimelineEntry, Verdict, BILL_FETCH};
 
 use super::checks;
+use super::verdict::{secs, timeline, Fold};
 
 const PAY: &str = "alipay.trade.pay";
 const QUERY: &str = "alipay.trade.query";
@@ -75,78 +76,6 @@ pub fn judge(
             })
         })
         .collect()
-}
-
-/// A result for check `id` (its product, rule and seed from the catalogue).
-pub fn case(id: &str, verdict: Verdict, reason: impl Into<String>, timeline: Vec<TimelineEntry>) -> CaseResult {
-    let c = checks::find(id);
-    CaseResult {
-        id: id.to_owned(),
-        product: c.map_or("", |c| c.product).to_owned(),
-        rule: c.map_or("", |c| c.rule).to_owned(),
-        seed: c.map_or("", |c| c.seed).to_owned(),
-        verdict,
-        reason: reason.into(),
-        timeline,
-    }
-}
-
-/// The calls as a timeline, with the interval since the previous one.
-pub fn timeline<'a>(calls: impl IntoIterator<Item = &'a LoggedCall>) -> Vec<TimelineEntry> {
-    let mut prev: Option<i64> = None;
-    calls
-        .into_iter()
-        .map(|c| {
-            let entry = TimelineEntry {
-                t_ms: c.at_ms,
-                interval_ms: prev.map(|p| c.at_ms - p),
-                method: c.method.clone(),
-                code: if c.dropped { format!("{} (dropped)", c.code) } else { c.code.clone() },
-                sub_code: c.sub_code.clone(),
-                out_trade_no: c.out_trade_no.clone().or_else(|| c.trade_no.clone()),
-                out_request_no: c.out_request_no.clone(),
-                trade_status: c.trade_status.clone(),
-            };
-            prev = Some(c.at_ms);
-            entry
-        })
-        .collect()
-}
-
-pub(super) fn secs(ms: i64) -> String {
-    format!("{:.1} s", ms as f64 / 1000.0)
-}
-
-/// Several orders' outcomes folded into one verdict: the first failure, else the first warning, else a pass.
-pub(super) struct Fold {
-    pub(super) worst: Option<(Verdict, String, Vec<TimelineEntry>)>,
-    pub(super) judged: usize,
-}
-
-impl Fold {
-    pub(super) fn new() -> Fold {
-        Fold { worst: None, judged: 0 }
-    }
-
-    pub(super) fn add(&mut self, verdict: Verdict, reason: String, timeline: Vec<TimelineEntry>) {
-        self.judged += 1;
-        let rank = |v: Verdict| match v {
-            Verdict::Failed => 3,
-            Verdict::Warning => 2,
-            _ => 1,
-        };
-        if self.worst.as_ref().is_none_or(|(w, _, _)| rank(verdict) > rank(*w)) {
-            self.worst = Some((verdict, reason, timeline));
-        }
-    }
-
-    pub(super) fn finish(self, id: &str, not_observed: &str, passed: impl FnOnce(usize) -> String) -> CaseResult {
-        match self.worst {
-            None => case(id, Verdict::NotObserved, not_observed, Vec::new()),
-            Some((Verdict::Passed, _, t)) => case(id, Verdict::Passed, passed(self.judged), t),
-            Some((v, reason, t)) => case(id, v, reason, t),
-        }
-    }
 }
 
 struct Ctx<'a> {

@@ -2,7 +2,7 @@
 //! of Alipay's online acceptance ("在线验收", seed 001:330), judged from the durable call log
 //! (`store::calls`) and the notification delivery log.
 //!
-//! - [`checks`]: the catalogue (stable ids, rule, seed line).
+//! - [`checks`]: the catalogue (stable ids, rule, seed line); [`verdict`]: what a check's result is made of.
 //! - [`lint`]: the passive checks, pure functions over the evidence; the QR order's F7 in [`precreate`]; the
 //!   refund checks R1, R2 in [`refund`] and
 //!   the expired-URL check B3 in [`bill`]; the EBPP / direct-deduct checks D1–D5 in [`deduct`]; the red-packet
@@ -26,6 +26,7 @@ pub mod precreate;
 pub(crate) mod probe;
 mod provoke_fund;
 pub mod refund;
+pub mod verdict;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use alipay_sandbox_admin::{CaseResult, LoggedCall, Notification, Profile, Verdict};
 
-use super::lint::{secs, timeline, Fold};
+use super::verdict::{secs, timeline, Fold};
 
 const PRECREATE: &str = "alipay.trade.precreate";
 const QUERY: &str = "alipay.trade.query";

@@ -23,7 +23,7 @@ use alipay_core::{Charset, PrivateKey};
 use alipay_sandbox_admin::{AcceptReport, CaseResult, NotifyProbeRequest, Profile, TimelineEntry, Verdict};
 use serde::Deserialize;
 
-use super::lint::case;
+use super::verdict::case;
 use crate::admin::AdminError;
 use crate::modes::ModesRepo;
 use crate::products::trade::probe::{self, Probe};

@@ -336,10 +336,36 @@ pub fn page_create(
     Ok(page_reply(&trade))
 }
 
+/// The ids a failure answer echoes: the one the request named (`trade_no` wins, as in [`TradeKey`]).
+fn echoed(key: &TradeKey) -> (Option<String>, Option<String>) {
+    match key {
+        TradeKey::TradeNo(t) => (Some(t.clone()), None),
+        TradeKey::OutTradeNo(o) => (None, Some(o.clone())),
+    }
+}
+
+/// `alipay.trade.query`'s `ACQ.TRADE_NOT_EXIST`: Alipay's answer carries the four amounts as `0.00` and the
+/// order number asked about (captured answers, pasted in public projects:
+/// `{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在",
+/// "buyer_pay_amount":"0.00","invoice_amount":"0.00","out_trade_no":"…","point_amount":"0.00","receipt_amount":"0.00"}`).
+fn query_not_exist(key: &TradeKey) -> Reply {
+    let (trade_no, out_trade_no) = echoed(key);
+    let body = TradeQueryResponse {
+        trade_no,
+        out_trade_no,
+        buyer_pay_amount: Some(Money::ZERO),
+        invoice_amount: Some(Money::ZERO),
+        point_amount: Some(Money::ZERO),
+        receipt_amount: Some(Money::ZERO),
+        ..Default::default()
+    };
+    Reply::typed(errors::TRADE_NOT_EXIST.status(), &body)
+}
+
 /// `alipay.trade.query`. A precreated trade nobody scanned does not exist yet.
 pub fn query(repo: &dyn Repo, caller: &Caller, key: &TradeKey) -> Result<Reply, StoreError> {
     let Some(trade) = find(repo, caller, key)?.filter(|t| t.state != TradeState::Created) else {
-        return Ok(not_exist());
+        return Ok(query_not_exist(key));
     };
     let buyer = buyer_of(repo, &trade)?;
     let (buyer_user_id, buyer_open_id) = buyer_ids(repo, &trade)?;
@@ -461,7 +487,10 @@ pub fn close(repo: &dyn Repo, caller: &Caller, now: i64, key: &TradeKey) -> Resu
         return Ok(not_exist());
     };
     if trade.state != TradeState::WaitBuyerPay {
-        return Ok(Reply::documented(&errors::CLOSE_TRADE_STATUS_ERROR));
+        // Alipay echoes the order number (a captured sandbox answer, 2020: `{"code":"40004","msg":"Business
+        // Failed","sub_code":"ACQ.TRADE_STATUS_ERROR","sub_msg":"交易状态不合法","out_trade_no":"2222223"}`).
+        let body = TradeCloseResponse { out_trade_no: Some(trade.out_trade_no.clone()), ..Default::default() };
+        return Ok(Reply::typed(errors::CLOSE_TRADE_STATUS_ERROR.status(), &body));
     }
     close_unpaid(repo, &mut trade, now)?;
     let body = TradeCloseResponse {
@@ -470,6 +499,16 @@ pub fn close(repo: &dyn Repo, caller: &Caller, now: i64, key: &TradeKey) -> Resu
         ..Default::default()
     };
     Ok(Reply::typed(ApiStatus::success(), &body))
+}
+
+/// A refund's failure as Alipay answers `ACQ.TRADE_NOT_EXIST` and `ACQ.TRADE_STATUS_ERROR`: with `refund_fee` and
+/// `send_back_fee` `0.00` (captured answers, production and sandbox 2017–2020, pasted in public projects:
+/// `{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在",
+/// "refund_fee":"0.00","send_back_fee":"0.00"}`; `ACQ.INVALID_PARAMETER` carries neither).
+fn refund_failed(code: &alipay_api::sub_code::SubCode) -> Reply {
+    let body =
+        TradeRefundResponse { refund_fee: Some(Money::ZERO), send_back_fee: Some(Money::ZERO), ..Default::default() };
+    Reply::typed(code.status(), &body)
 }
 
 /// `alipay.trade.refund`: partial or full, idempotent per `out_request_no`.
@@ -482,7 +521,7 @@ pub fn refund(
     req: &TradeRefund,
 ) -> Result<Reply, StoreError> {
     let Some(mut trade) = find(repo, caller, key)?.filter(|t| t.state != TradeState::Created) else {
-        return Ok(not_exist());
+        return Ok(refund_failed(&errors::TRADE_NOT_EXIST));
     };
     let out_request_no = match req.out_request_no.as_deref().filter(|v| !alipay_core::content::is_blank(v)) {
         Some(no) => no.to_owned(),
@@ -490,6 +529,9 @@ pub fn refund(
     };
     let buyer = buyer_of(repo, &trade)?;
     let (buyer_user_id, buyer_open_id) = buyer_ids(repo, &trade)?;
+    // `send_back_fee`: what this call sent back (captured answers: the refund's amount with `fund_change=Y`,
+    // `0.00` on a replay with `fund_change=N`).
+    let refund_amount = req.refund_amount;
     let answer = |trade: &TradeRecord, fund_change: bool, gmt_refund: i64| {
         let body = TradeRefundResponse {
             trade_no: Some(trade.trade_no.clone()),
@@ -500,6 +542,7 @@ pub fn refund(
             fund_change: Some(if fund_change { YesNo::Yes } else { YesNo::No }),
             refund_fee: Some(trade.refund_fee),
             gmt_refund_pay: time(gmt_refund),
+            send_back_fee: Some(if fund_change { refund_amount } else { Money::ZERO }),
             ..Default::default()
         };
         Reply::typed(ApiStatus::success(), &body)
@@ -513,7 +556,7 @@ pub fn refund(
     match trade.state {
         TradeState::Success => {}
         TradeState::Finished => return Ok(Reply::documented(&errors::TRADE_HAS_FINISHED)),
-        _ => return Ok(Reply::documented(&errors::TRADE_STATUS_ERROR)),
+        _ => return Ok(refund_failed(&errors::TRADE_STATUS_ERROR)),
     }
     let after = trade.refund_fee.checked_add(req.refund_amount).filter(|a| *a <= trade.total_amount);
     let Some(after) = after else {
@@ -551,13 +594,18 @@ pub fn refund_query(
     let Some(trade) = find(repo, caller, key)?.filter(|t| t.state != TradeState::Created) else {
         return Ok(not_exist());
     };
+    // No such refund: `10000` and nothing else (captured answers, production 2016 and sandbox 2018:
+    // `{"code":"10000","msg":"Success"}`; merchants test `refund_amount` / `out_request_no` for presence).
+    let Some(r) = repo.refund(&trade.trade_no, out_request_no)? else {
+        return Ok(Reply::typed(ApiStatus::success(), &TradeFastpayRefundQueryResponse::default()));
+    };
     let mut body = TradeFastpayRefundQueryResponse {
         trade_no: Some(trade.trade_no.clone()),
         out_trade_no: Some(trade.out_trade_no.clone()),
         out_request_no: Some(out_request_no.to_owned()),
         ..Default::default()
     };
-    if let Some(r) = repo.refund(&trade.trade_no, out_request_no)? {
+    {
         body.total_amount = Some(trade.total_amount);
         body.refund_amount = Some(r.amount);
         body.refund_status = Some(RefundStatus::RefundSuccess);

@@ -6,7 +6,7 @@
 //! sub-codes (a fidelity decision, documented here and in docs/fidelity.md):
 //! - `ACQ.TOTAL_FEE_EXCEED` (订单总金额超过限额) when `total_amount` is outside 0.01..=100000000.00;
 //! - `ACQ.REASON_TRADE_REFUND_FEE_ERR` (退款金额无效) when `refund_amount` is not a positive amount in range;
-//! - `ACQ.PAYMENT_AUTH_CODE_INVALID` (支付授权码无效) when `auth_code` is not 16–24 digits starting 25..30;
+//! - `ACQ.PAYMENT_AUTH_CODE_INVALID` (production's text, `alipay_api::trade::errors`) when `auth_code` is not 16–24 digits starting 25..30;
 //! - `ACQ.INVALID_PARAMETER` (参数无效) for everything else: missing `biz_content`, bad JSON, wrong types,
 //!   an amount with more than two decimals, missing or too long fields, a bad `timeout_express`.
 
