@@ -27,7 +27,7 @@ use alipay_api::coupon::{CouponOperationQuery, CouponOrderAgreementPay, CouponOr
 use alipay_api::deduct::{PdeductBillPayStatus, PdeductPay, PdeductSignQuery};
 use alipay_api::ebpp::EbppBillAdd;
 use alipay_api::AlipayRequest;
-use alipay_client::flows::{DeductOutcome, PollPolicy};
+use alipay_client::flows::{CouponOutcome, DeductOutcome, PollPolicy, RetryPolicy};
 use alipay_client::AlipayClient;
 use alipay_sandbox_admin::CallLogQuery;
 use common::{Gw, Instance};
@@ -268,6 +268,9 @@ async fn deduct_merchant(client: &AlipayClient, instruction: &Value, mode: &str,
 async fn red_packet_merchant(client: &AlipayClient, instruction: &Value, mode: &str) {
     let text = |k: &str| instruction[k].as_str().unwrap().to_owned();
     let id = std::process::id();
+    if mode == "sdk" {
+        return red_packet_on_the_sdk_flows(client, instruction).await;
+    }
     let settled = |a: &Option<Answer>| a.as_ref().is_some_and(|a| a.code == "10000" || a.code == "40004");
 
     // Funding.
@@ -363,6 +366,46 @@ async fn red_packet_merchant(client: &AlipayClient, instruction: &Value, mode: &
         answer = call(client, &refund).await;
     }
     println!("merchant: refunded: {:?}", answer.as_ref().map(|a| (&a.code, &a.sub_code)));
+}
+
+/// The coupon suite's merchant on the SDK's red-packet flows (`red_packet_agreement_pay`, `red_packet_disburse`,
+/// `red_packet_refund`: the identical request again on 10003 / 20000, then `operation.query`).
+async fn red_packet_on_the_sdk_flows(client: &AlipayClient, instruction: &Value) {
+    let text = |k: &str| instruction[k].as_str().unwrap().to_owned();
+    let id = std::process::id();
+    let retry = RetryPolicy { attempts: 4, backoff: Duration::from_millis(500) };
+    let auth_no_of = |o: &CouponOutcome| match o {
+        CouponOutcome::Done(r) => r.auth_no.clone().unwrap(),
+        CouponOutcome::Queried(q) => q.auth_no.clone().unwrap(),
+        CouponOutcome::Failed(s) => panic!("the red packet failed: {s}"),
+    };
+    let fund = CouponOrderAgreementPay {
+        out_order_no: format!("RPS-{id}"),
+        out_request_no: format!("RPS-{id}-F"),
+        order_title: "acceptance red packet".into(),
+        amount: text("amount").parse().unwrap(),
+        ..CouponOrderAgreementPay::default()
+    };
+    let funded = client.red_packet_agreement_pay(&fund, &retry).await.unwrap();
+    let auth_no = auth_no_of(&funded);
+    let disburse = CouponOrderDisburse {
+        out_order_no: format!("RPS-{id}-D"),
+        out_request_no: format!("RPS-{id}-D"),
+        deduct_auth_no: Some(auth_no.clone()),
+        order_title: "acceptance disbursement".into(),
+        amount: text("disburse_amount").parse().unwrap(),
+        payee_user_id: Some(text("payee_user_id")),
+        ..CouponOrderDisburse::default()
+    };
+    let disbursed = client.red_packet_disburse(&disburse, &retry).await.unwrap();
+    let refund = CouponOrderRefund {
+        auth_no: auth_no.clone(),
+        out_request_no: format!("RPS-{id}-R"),
+        amount: text("refund_amount").parse().unwrap(),
+        ..CouponOrderRefund::default()
+    };
+    let refunded = client.red_packet_refund(&refund, &fund.out_order_no, &retry).await.unwrap();
+    println!("merchant: the SDK's red-packet flows: funded, disbursed {disbursed:?}, refunded {refunded:?}");
 }
 
 /// D2–D5: the hand-written merchant and the SDK's `deduct` flow pass the deduct suite, with the deduction of case D2
@@ -463,6 +506,17 @@ async fn the_coupon_suite_passes_a_merchant_that_retries_identically() {
     let (code, report, table) = run_suite(&e, "coupon", "good", &["--coupon-fault", "unknown"]);
     assert_eq!(case(&report, "P2")["verdict"], "PASSED", "{table}");
     assert_eq!(code, 0, "{table}");
+    // The SDK's own red-packet flows pass both faults.
+    for fault in ["in-process", "unknown"] {
+        let (code, report, table) = run_suite(&e, "coupon", "sdk", &["--coupon-fault", fault]);
+        for id in ["P1", "P2", "P3", "P4"] {
+            assert_ne!(case(&report, id)["verdict"], "FAILED", "sdk {fault} {id}:\n{table}");
+        }
+        let provoked = if fault == "unknown" { "P2" } else { "P1" };
+        assert_eq!(case(&report, provoked)["verdict"], "PASSED", "sdk {fault}:\n{table}");
+        assert!(table.contains("the SDK's red-packet flows: funded"), "{table}");
+        assert_eq!(code, 0, "{table}");
+    }
     // Each red packet: 3.00 in, 1.00 disbursed and 1.00 refunded once, although every operation answered 10003
     // or 20000 first.
     let calls = e.gw.admin.calls(&CallLogQuery { app_id: Some(e.gw.app_id.clone()), ..Default::default() }).await;
