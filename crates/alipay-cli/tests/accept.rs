@@ -469,18 +469,33 @@ async fn merchant_notify_url(client: Option<AlipayClient>) -> String {
     format!("http://{addr}/notify")
 }
 
-fn run_notify(e: &Env, extra: &[&str]) -> (i32, Value, String) {
-    let out_file = e.inst.dir.path().join("probes.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
-        .args(["accept", "run", "--suite", "notify", "--config", e.inst.app_json().to_str().unwrap()])
-        .args(["--json", out_file.to_str().unwrap()])
-        .args(extra)
-        .output()
-        .unwrap();
+/// `alipay accept run --suite SUITE --config <app.json> ARGS --json <dir>/FILE`, with this test binary's
+/// [`merchant_process`] as COMMAND in `mode` (and `env`) when given: exit code, JSON report, terminal output.
+fn accept_run(
+    e: &Env,
+    suite: &str,
+    file: &str,
+    args: &[&str],
+    merchant: Option<(&str, &[(&str, &str)])>,
+) -> (i32, Value, String) {
+    let out_file = e.inst.dir.path().join(file);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alipay"));
+    cmd.args(["accept", "run", "--suite", suite, "--config", e.inst.app_json().to_str().unwrap()])
+        .args(args)
+        .args(["--json", out_file.to_str().unwrap()]);
+    if let Some((mode, env)) = merchant {
+        cmd.arg("--").args(merchant_command()).env("ACCEPT_MERCHANT_MODE", mode).envs(env.iter().copied());
+    }
+    let out = cmd.output().unwrap();
     let table = String::from_utf8_lossy(&out.stdout).into_owned();
     let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
         .unwrap_or_else(|_| panic!("no report; stdout:\n{table}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["suite"], suite, "{table}");
     (out.status.code().unwrap_or(-1), report, table)
+}
+
+fn run_notify(e: &Env, extra: &[&str]) -> (i32, Value, String) {
+    accept_run(e, "notify", "probes.json", extra, None)
 }
 
 async fn precreate(e: &Env, out_trade_no: &str, notify_url: &str) {
@@ -682,17 +697,9 @@ impl Shop {
 
 /// `alipay accept run --suite notify` with the shop's state probe.
 fn run_notify_with_state(e: &Env, shop: &Shop) -> (i32, Value, String) {
-    let out_file = e.inst.dir.path().join("probes-state.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
-        .args(["accept", "run", "--suite", "notify", "--config", e.inst.app_json().to_str().unwrap()])
-        .args(PROFILE)
-        .args(["--state-probe", &shop.state_probe(), "--json", out_file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let table = String::from_utf8_lossy(&out.stdout).into_owned();
-    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
-        .unwrap_or_else(|_| panic!("no report; stdout:\n{table}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), report, table)
+    let probe = shop.state_probe();
+    let args = [PROFILE, &["--state-probe", &probe]].concat();
+    accept_run(e, "notify", "probes-state.json", &args, None)
 }
 
 /// A shop that follows Alipay's notify demo (its JSP/PHP demos: verify, then check out_trade_no, total_amount,
@@ -747,21 +754,10 @@ async fn a_shop_that_skips_one_check_fails_exactly_n5_n6_or_n7() {
 
 /// `alipay accept run --suite notify --checks CHECKS` with the shop as COMMAND's merchant and its state probe.
 fn run_notify_with_shop(e: &Env, shop: &Shop, checks: &str) -> (i32, Value, String) {
-    let out_file = e.inst.dir.path().join(format!("shop-{checks}.json"));
-    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
-        .args(["accept", "run", "--suite", "notify", "--config", e.inst.app_json().to_str().unwrap()])
-        .args(PROFILE)
-        .args(["--checks", checks, "--state-probe", &shop.state_probe(), "--json", out_file.to_str().unwrap()])
-        .arg("--")
-        .args(merchant_command())
-        .env("ACCEPT_MERCHANT_MODE", "shop")
-        .env("ACCEPT_SHOP_URL", &shop.base)
-        .output()
-        .unwrap();
-    let table = String::from_utf8_lossy(&out.stdout).into_owned();
-    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
-        .unwrap_or_else(|_| panic!("no report; stdout:\n{table}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), report, table)
+    let probe = shop.state_probe();
+    let args = [PROFILE, &["--checks", checks, "--state-probe", &probe]].concat();
+    let file = format!("shop-{checks}.json");
+    accept_run(e, "notify", &file, &args, Some(("shop", &[("ACCEPT_SHOP_URL", &shop.base)])))
 }
 
 /// The whole notify suite with the merchant's own COMMAND: the shop makes the QR order (N2–N7) and takes the
@@ -800,25 +796,15 @@ async fn a_page_pay_order_whose_buyer_never_returns_is_fulfilled_all_the_same_w1
     for (flaw, verdict) in [("", "PASSED"), ("return-only", "FAILED")] {
         let e = env().await;
         let shop = Shop::start(&e, flaw).await;
-        let out_file = e.inst.dir.path().join("page-pay.json");
-        let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
-            .args(["accept", "run", "--suite", "page-pay", "--config", e.inst.app_json().to_str().unwrap()])
-            .args(PROFILE)
-            .args(["--state-probe", &shop.state_probe(), "--json", out_file.to_str().unwrap(), "--"])
-            .args(merchant_command())
-            .env("ACCEPT_MERCHANT_MODE", "shop")
-            .env("ACCEPT_SHOP_URL", &shop.base)
-            .output()
-            .unwrap();
-        let table = String::from_utf8_lossy(&out.stdout).into_owned();
-        let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
-            .unwrap_or_else(|_| panic!("no report:\n{table}\n{}", String::from_utf8_lossy(&out.stderr)));
-        assert_eq!(report["suite"], "page-pay");
+        let probe = shop.state_probe();
+        let args = [PROFILE, &["--state-probe", &probe]].concat();
+        let merchant = Some(("shop", &[("ACCEPT_SHOP_URL", shop.base.as_str())][..]));
+        let (code, report, table) = accept_run(&e, "page-pay", "page-pay.json", &args, merchant);
         assert_eq!(case(&report, "W1")["verdict"], verdict, "{flaw}:\n{table}");
         assert!(table.contains("the buyer's browser opened the order: HTTP 200"), "{table}");
         if verdict == "FAILED" {
             assert!(case(&report, "W1")["reason"].as_str().unwrap().contains("display only"), "{table}");
-            assert_eq!(out.status.code(), Some(1), "{table}");
+            assert_eq!(code, 1, "{table}");
         }
     }
 }
@@ -951,24 +937,10 @@ async fn merchant_process() {
 
 /// `alipay accept run --suite SUITE` on `e`'s app with [`merchant_command`] in `mode`: exit code, report, table.
 fn run_suite(e: &Env, suite: &str, mode: &str, extra: &[&str]) -> (i32, Value, String) {
-    let out_file = e.inst.dir.path().join(format!("{suite}-{mode}.json"));
     let config = e.inst.app_json();
-    let out = Command::new(env!("CARGO_BIN_EXE_alipay"))
-        .args(["accept", "run", "--suite", suite, "--config", config.to_str().unwrap()])
-        .args(PROFILE)
-        .args(["--json", out_file.to_str().unwrap()])
-        .args(extra)
-        .arg("--")
-        .args(merchant_command())
-        .env("ACCEPT_MERCHANT_CONFIG", &config)
-        .env("ACCEPT_MERCHANT_MODE", mode)
-        .output()
-        .unwrap();
-    let table = String::from_utf8_lossy(&out.stdout).into_owned();
-    let report: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap_or_default())
-        .unwrap_or_else(|_| panic!("no report:\n{table}\n{}", String::from_utf8_lossy(&out.stderr)));
-    assert_eq!(report["suite"], suite, "{table}");
-    (out.status.code().unwrap_or(-1), report, table)
+    let args = [PROFILE, extra].concat();
+    let env = [("ACCEPT_MERCHANT_CONFIG", config.to_str().unwrap())];
+    accept_run(e, suite, &format!("{suite}-{mode}.json"), &args, Some((mode, &env)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

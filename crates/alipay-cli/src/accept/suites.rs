@@ -10,8 +10,8 @@ use alipay_client::api::deduct::PdeductSignAdd;
 use alipay_client::api::trade::TradePay;
 use alipay_client::AlipayClient;
 use alipay_sandbox_admin::{
-    AcceptReport, AdminClient, ArmRequest, CallLogQuery, DisarmRequest, LintRequest, NewBuyer, NewPayPasswordToken,
-    NewPaymentCode, NotificationQuery, NotifyProbeRequest, Profile, Provocation, ScanTrade,
+    AcceptReport, AdminClient, ArmRequest, CallLogQuery, CaseResult, DisarmRequest, LintRequest, NewBuyer,
+    NewPayPasswordToken, NewPaymentCode, NotificationQuery, NotifyProbeRequest, Profile, Provocation, ScanTrade,
 };
 use serde_json::{json, Value};
 
@@ -202,7 +202,7 @@ impl Run<'_> {
         Ok(report)
     }
 
-    async fn notify_probes(&self, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<alipay_sandbox_admin::CaseResult>> {
+    async fn notify_probes(&self, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<CaseResult>> {
         let instruction = json!({
             "action": "precreate", "total_amount": "88.00", "notify_url": "required",
             "say": "create a QR order (alipay.trade.precreate) of 88.00 with your notify_url, and leave it unpaid",
@@ -225,38 +225,21 @@ impl Run<'_> {
             ["N2", "N3", "N4", "N5", "N6"].iter().filter(|id| wanted(id)).map(|id| (*id).to_owned()).collect();
         let mut cases = Vec::new();
         if !unpaid.is_empty() {
-            let req = NotifyProbeRequest {
-                app_id: self.app_id.clone(),
-                out_trade_no: out_trade_no.clone(),
-                checks: unpaid,
-                state_probe: self.state_probe.clone(),
-            };
-            cases = self.admin.accept_notify_probes(&req).await?.cases;
+            cases = self.probes(unpaid, out_trade_no.clone()).await?;
         }
         if wanted("N7") {
             if let Some(order) = &out_trade_no {
                 self.pay_and_wait_for_acknowledgement(order).await?;
             }
-            let req = NotifyProbeRequest {
-                app_id: self.app_id.clone(),
-                out_trade_no: out_trade_no.clone(),
-                checks: vec!["N7".into()],
-                state_probe: self.state_probe.clone(),
-            };
-            cases.extend(self.admin.accept_notify_probes(&req).await?.cases);
+            cases.extend(self.probes(vec!["N7".into()], out_trade_no.clone()).await?);
         }
         Ok(cases)
     }
 
     /// N8: a buyer who needs no confirmation, the `notify_first` fault armed on the app's next trade.pay, and
     /// COMMAND asked to take a barcode payment of 10.00 with its notify_url.
-    async fn early_notification(&self) -> Result<alipay_sandbox_admin::CaseResult> {
-        let probe = |out_trade_no: Option<String>| NotifyProbeRequest {
-            app_id: self.app_id.clone(),
-            out_trade_no,
-            checks: vec!["N8".into()],
-            state_probe: self.state_probe.clone(),
-        };
+    async fn early_notification(&self) -> Result<CaseResult> {
+        let probe = |out_trade_no: Option<String>| self.probe_request(vec!["N8".into()], out_trade_no);
         if self.command.is_empty() {
             let mut r = self.admin.accept_notify_probes(&probe(None)).await?;
             let mut case = r.cases.remove(0);
@@ -288,6 +271,16 @@ impl Run<'_> {
             .and_then(|c| c.out_trade_no.clone());
         let mut r = self.admin.accept_notify_probes(&probe(order)).await?;
         Ok(r.cases.remove(0))
+    }
+
+    /// The probes request of `checks` for the app's order `out_trade_no`, with `--state-probe`.
+    fn probe_request(&self, checks: Vec<String>, out_trade_no: Option<String>) -> NotifyProbeRequest {
+        NotifyProbeRequest { app_id: self.app_id.clone(), out_trade_no, checks, state_probe: self.state_probe.clone() }
+    }
+
+    /// The sandbox's judgement of the probes `checks` (`POST /admin/accept/notify-probes`).
+    async fn probes(&self, checks: Vec<String>, out_trade_no: Option<String>) -> Result<Vec<CaseResult>> {
+        Ok(self.admin.accept_notify_probes(&self.probe_request(checks, out_trade_no)).await?.cases)
     }
 
     /// A sandbox buyer scans and pays the QR order `out_trade_no`; waits (10 poll intervals at most) until its
@@ -555,12 +548,7 @@ impl Run<'_> {
         run_merchant_with(self.command, "W1", &instruction, Some(&output)).await?;
         let url = std::fs::read_to_string(&output).unwrap_or_default().trim().to_owned();
         std::fs::remove_dir_all(&dir).ok();
-        let probe = |out_trade_no: Option<String>| NotifyProbeRequest {
-            app_id: self.app_id.clone(),
-            out_trade_no,
-            checks: vec!["W1".into()],
-            state_probe: self.state_probe.clone(),
-        };
+        let probe = |out_trade_no: Option<String>| self.probe_request(vec!["W1".into()], out_trade_no);
         if url.is_empty() {
             let mut r = self.admin.accept_notify_probes(&probe(None)).await?;
             if let Some(c) = r.cases.first_mut() {

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use alipay_sandbox_admin::{CaseResult, LoggedCall, Notification, Profile, TimelineEntry, Verdict, BILL_FETCH};
 
 use super::checks;
-use super::verdict::{secs, timeline, Fold};
+use super::verdict::{acknowledged, reply_text, secs, timeline, Fold};
 
 const PAY: &str = "alipay.trade.pay";
 const QUERY: &str = "alipay.trade.query";
@@ -600,10 +600,7 @@ fn n1(notifications: &[Notification], since_ms: i64) -> CaseResult {
                 t_ms: d.at_ms,
                 interval_ms: None,
                 method: "notify".to_owned(),
-                code: match (d.http_status, &d.response_body, &d.error) {
-                    (Some(s), body, _) => format!("HTTP {s} {:?}", body.as_deref().unwrap_or("")),
-                    (None, _, e) => format!("no answer: {}", e.as_deref().unwrap_or("")),
-                },
+                code: reply_text(d.http_status, d.response_body.as_deref(), d.error.as_deref()),
                 sub_code: None,
                 out_trade_no: Some(n.out_trade_no.clone()),
                 out_request_no: None,
@@ -611,7 +608,7 @@ fn n1(notifications: &[Notification], since_ms: i64) -> CaseResult {
             };
             let body = d.response_body.as_deref().unwrap_or("");
             match d.http_status {
-                Some(s) if crate::notify::is_acknowledgement(s.try_into().unwrap_or(0), body.as_bytes()) => {
+                Some(_) if acknowledged(d.http_status, d.response_body.as_deref()) => {
                     fold.add(Verdict::Passed, String::new(), Vec::new())
                 }
                 Some(s) => {
@@ -657,19 +654,7 @@ fn truncate(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn call(at_ms: i64, method: &str, code: &str, status: Option<&str>) -> LoggedCall {
-        LoggedCall {
-            at_ms,
-            app_id: "A".into(),
-            method: method.into(),
-            out_trade_no: Some("T1".into()),
-            code: code.into(),
-            trade_status: status.map(str::to_owned),
-            peer: Some("127.0.0.1:5000".into()),
-            ..LoggedCall::default()
-        }
-    }
+    use crate::accept::verdict::test_call as call;
 
     fn verdict(id: &str, calls: &[LoggedCall], now_ms: i64) -> CaseResult {
         judge(&[id], calls, &[], &HashSet::new(), &Profile::default(), 0, now_ms).remove(0)

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use alipay_sandbox_admin::{CaseResult, LoggedCall, Notification, Profile, Verdict};
 
-use super::verdict::{secs, timeline, Fold};
+use super::verdict::{acknowledged, secs, timeline, Fold};
 
 const PRECREATE: &str = "alipay.trade.precreate";
 const QUERY: &str = "alipay.trade.query";
@@ -36,14 +36,7 @@ pub fn f7(
     let acknowledged = |order: &str| {
         notifications.iter().any(|n| {
             n.out_trade_no == order
-                && n.deliveries.iter().any(|d| {
-                    d.http_status.is_some_and(|s| {
-                        crate::notify::is_acknowledgement(
-                            u16::try_from(s).unwrap_or(0),
-                            d.response_body.as_deref().unwrap_or("").as_bytes(),
-                        )
-                    })
-                })
+                && n.deliveries.iter().any(|d| acknowledged(d.http_status, d.response_body.as_deref()))
         })
     };
     let mut seen = HashSet::new();
@@ -167,22 +160,10 @@ pub fn f7(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn call(at_ms: i64, method: &str, code: &str, status: Option<&str>) -> LoggedCall {
-        LoggedCall {
-            at_ms,
-            app_id: "A".into(),
-            method: method.into(),
-            out_trade_no: Some("Q1".into()),
-            code: code.into(),
-            trade_status: status.map(str::to_owned),
-            peer: Some("127.0.0.1:5000".into()),
-            ..LoggedCall::default()
-        }
-    }
+    use crate::accept::verdict::test_call as call;
 
     fn judge(calls: &[LoggedCall], notify_url: bool, now_ms: i64) -> CaseResult {
-        let with: HashSet<String> = if notify_url { ["Q1".to_owned()].into() } else { HashSet::new() };
+        let with: HashSet<String> = if notify_url { ["T1".to_owned()].into() } else { HashSet::new() };
         f7(calls, &[], &with, &Profile::default(), 0, now_ms)
     }
 

@@ -23,12 +23,12 @@ use alipay_core::{Charset, PrivateKey};
 use alipay_sandbox_admin::{AcceptReport, CaseResult, NotifyProbeRequest, Profile, TimelineEntry, Verdict};
 use serde::Deserialize;
 
-use super::verdict::case;
+use super::verdict::{acknowledged, case, reply_text};
 use crate::admin::AdminError;
 use crate::modes::ModesRepo;
 use crate::products::trade::probe::{self, Probe};
 use crate::products::trade::store::{TradeRepo, TradeState};
-use crate::store::OutboxRecord;
+use crate::store::{DeliveryRecord, OutboxRecord};
 use crate::SandboxState;
 
 /// The checks this module judges.
@@ -494,6 +494,27 @@ async fn judge_duplicate(
     }
 }
 
+/// The first notification of the app's order `out_trade_no`, with its delivery attempts.
+async fn first_notification(
+    state: &SandboxState,
+    app_id: &str,
+    out_trade_no: &str,
+) -> Result<Option<(OutboxRecord, Vec<DeliveryRecord>)>, AdminError> {
+    let (app, o) = (app_id.to_owned(), out_trade_no.to_owned());
+    Ok(state
+        .store
+        .read(move |r| {
+            let Some(item) = r.outbox(Some(&app), Some(&o), 50)?.pop() else { return Ok(None) };
+            let deliveries = r.deliveries(item.id)?;
+            Ok(Some((item, deliveries)))
+        })
+        .await?)
+}
+
+fn reply_of(d: &DeliveryRecord) -> String {
+    reply_text(d.http_status, d.response_body.as_deref(), d.error.as_deref())
+}
+
 /// N8: the trade.pay of `req.out_trade_no` whose notification was delivered before its synchronous answer.
 async fn early(
     state: &SandboxState,
@@ -513,16 +534,7 @@ async fn early(
     else {
         return not_observed(format!("no alipay.trade.pay of out_trade_no {order}"));
     };
-    let (app, o) = (req.app_id.clone(), order.clone());
-    let first = state
-        .store
-        .read(move |r| {
-            let Some(item) = r.outbox(Some(&app), Some(&o), 50)?.pop() else { return Ok(None) };
-            let deliveries = r.deliveries(item.id)?;
-            Ok(Some((item, deliveries)))
-        })
-        .await?;
-    let Some((item, deliveries)) = first else {
+    let Some((item, deliveries)) = first_notification(state, &req.app_id, &order).await? else {
         return not_observed(format!(
             "the trade.pay of out_trade_no {order} made no notification: was it sent with a notify_url?"
         ));
@@ -530,10 +542,7 @@ async fn early(
     let Some(d) = deliveries.first() else {
         return not_observed(format!("the notification of out_trade_no {order} was never attempted"));
     };
-    let reply = match (d.http_status, &d.response_body) {
-        (Some(s), body) => format!("HTTP {s} {:?}", body.as_deref().unwrap_or("")),
-        (None, _) => format!("no answer: {}", d.error.as_deref().unwrap_or("")),
-    };
+    let reply = reply_of(d);
     let mut timeline = vec![
         TimelineEntry {
             t_ms: d.at_ms,
@@ -565,13 +574,7 @@ async fn early(
             timeline,
         ));
     }
-    let acked = d.http_status.is_some_and(|s| {
-        crate::notify::is_acknowledgement(
-            u16::try_from(s).unwrap_or(0),
-            d.response_body.as_deref().unwrap_or("").as_bytes(),
-        )
-    });
-    if !acked {
+    if !acknowledged(d.http_status, d.response_body.as_deref()) {
         let reason = format!(
             "the notification of out_trade_no {order} arrived before the synchronous answer of alipay.trade.pay and \
              was not acknowledged ({}): a notification may come first, so the order must already be stored when \
@@ -621,26 +624,20 @@ async fn without_return(
         return not_observed("W1 judges one page-pay order: give its out_trade_no".to_owned());
     };
     let (app, o) = (req.app_id.clone(), order.clone());
-    let found = state
+    let trade = state
         .store
-        .read(move |r| {
-            let Some(a) = r.app(&app)? else { return Ok(None) };
-            let Some(trade) = r.trade_by_out_no(&a.merchant_pid, &o)? else { return Ok(None) };
-            let item = r.outbox(Some(&app), Some(&o), 50)?.pop();
-            let deliveries = match &item {
-                Some(i) => r.deliveries(i.id)?,
-                None => Vec::new(),
-            };
-            Ok(Some((trade, item, deliveries)))
+        .read(move |r| match r.app(&app)? {
+            Some(a) => r.trade_by_out_no(&a.merchant_pid, &o),
+            None => Ok(None),
         })
         .await?;
-    let Some((trade, item, deliveries)) = found else {
+    let Some(trade) = trade else {
         return not_observed(format!("no trade of out_trade_no {order} for this app"));
     };
     if trade.gmt_payment.is_none() {
         return not_observed(format!("out_trade_no {order} was never paid"));
     }
-    let Some(item) = item else {
+    let Some((item, deliveries)) = first_notification(state, &req.app_id, &order).await? else {
         return not_observed(format!("out_trade_no {order} has no notify_url: nothing but a query can tell"));
     };
     let timeline: Vec<TimelineEntry> = deliveries
@@ -649,10 +646,7 @@ async fn without_return(
             t_ms: d.at_ms,
             interval_ms: None,
             method: format!("notify (notify_id {}; the buyer closed the page: no return)", item.notify_id),
-            code: match (d.http_status, &d.response_body) {
-                (Some(s), body) => format!("HTTP {s} {:?}", body.as_deref().unwrap_or("")),
-                (None, _) => format!("no answer: {}", d.error.as_deref().unwrap_or("")),
-            },
+            code: reply_of(d),
             sub_code: None,
             out_trade_no: Some(order.clone()),
             out_request_no: None,

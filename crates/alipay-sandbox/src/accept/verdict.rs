@@ -42,6 +42,23 @@ pub fn timeline<'a>(calls: impl IntoIterator<Item = &'a LoggedCall>) -> Vec<Time
         .collect()
 }
 
+/// A notification delivery's reply as reports show it: `HTTP 200 "success"`, or `no answer: <error>`. The
+/// fields of a delivery (the admin API's and the store's).
+pub fn reply_text(http_status: Option<i64>, body: Option<&str>, error: Option<&str>) -> String {
+    match http_status {
+        Some(s) => format!("HTTP {s} {:?}", body.unwrap_or("")),
+        None => format!("no answer: {}", error.unwrap_or("")),
+    }
+}
+
+/// Whether a delivery's reply acknowledged the notification (the notifier's rule,
+/// [`crate::notify::is_acknowledgement`]).
+pub fn acknowledged(http_status: Option<i64>, body: Option<&str>) -> bool {
+    http_status.is_some_and(|s| {
+        crate::notify::is_acknowledgement(u16::try_from(s).unwrap_or(0), body.unwrap_or("").as_bytes())
+    })
+}
+
 /// Seconds of `ms`, one decimal: `5.0 s`.
 pub fn secs(ms: i64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
@@ -82,5 +99,20 @@ impl Fold {
             Some((Verdict::Passed, _, t)) => case(id, Verdict::Passed, passed(self.judged), t),
             Some((v, reason, t)) => case(id, v, reason, t),
         }
+    }
+}
+
+/// A logged call about order `T1` from one client: the check modules' tests' fixture.
+#[cfg(test)]
+pub(super) fn test_call(at_ms: i64, method: &str, code: &str, status: Option<&str>) -> LoggedCall {
+    LoggedCall {
+        at_ms,
+        app_id: "A".into(),
+        method: method.into(),
+        out_trade_no: Some("T1".into()),
+        code: code.into(),
+        trade_status: status.map(str::to_owned),
+        peer: Some("127.0.0.1:5000".into()),
+        ..LoggedCall::default()
     }
 }

@@ -238,11 +238,14 @@ pub(crate) async fn execute(state: &SandboxState, checked: common::Checked, base
         }
     };
     let fault_reply = entry.fault;
-    let app_id = checked.caller.app_id.clone();
-    // notify_first: the app's newest notification before the call; those after it are the call's.
-    let notified_before = match fault.as_ref().map(|f| f.kind) {
-        Some(FaultKind::NotifyFirst) => newest_notification(state, &app_id).await,
-        _ => 0,
+    // notify_first: the app and its newest notification before the call; those after it are the call's.
+    let notify_first = match fault.as_ref().map(|f| f.kind) {
+        Some(FaultKind::NotifyFirst) => {
+            let app_id = checked.caller.app_id.clone();
+            let before = newest_notification(state, &app_id).await;
+            Some((app_id, before))
+        }
+        _ => None,
     };
     if let Some(f) = &fault {
         tracing::info!(method = %checked.method, kind = ?f.kind, "injected fault");
@@ -259,8 +262,8 @@ pub(crate) async fn execute(state: &SandboxState, checked: common::Checked, base
         Reply::error(ResultCode::UnknownError, "isp.unknow-error", "系统繁忙")
     });
     state.wake.notify_one();
-    if fault.as_ref().is_some_and(|f| f.kind == FaultKind::NotifyFirst) {
-        await_first_attempts(state, &app_id, notified_before).await;
+    if let Some((app_id, before)) = &notify_first {
+        await_first_attempts(state, app_id, *before).await;
     }
     match fault.map(|f| f.kind) {
         Some(FaultKind::DropAfterCommit) => Executed::Dropped(reply),
