@@ -603,16 +603,14 @@ pub fn refund_query(
         trade_no: Some(trade.trade_no.clone()),
         out_trade_no: Some(trade.out_trade_no.clone()),
         out_request_no: Some(out_request_no.to_owned()),
+        total_amount: Some(trade.total_amount),
+        refund_amount: Some(r.amount),
+        refund_status: Some(RefundStatus::RefundSuccess),
         ..Default::default()
     };
-    {
-        body.total_amount = Some(trade.total_amount);
-        body.refund_amount = Some(r.amount);
-        body.refund_status = Some(RefundStatus::RefundSuccess);
-        // Not a field of the model: kept in `extra`, as Alipay sends it.
-        if let Some(t) = time(r.gmt_refund) {
-            body.extra.insert("gmt_refund_pay".into(), serde_json::Value::String(t.to_string()));
-        }
+    // Not a field of the model: kept in `extra`, as Alipay sends it.
+    if let Some(t) = time(r.gmt_refund) {
+        body.extra.insert("gmt_refund_pay".into(), serde_json::Value::String(t.to_string()));
     }
     Ok(Reply::typed(ApiStatus::success(), &body))
 }
