@@ -52,7 +52,7 @@ pub fn reply_text(http_status: Option<i64>, body: Option<&str>, error: Option<&s
 }
 
 /// Whether a delivery's reply acknowledged the notification (the notifier's rule,
-/// [`crate::notify::is_acknowledgement`]).
+/// `notify::is_acknowledgement`).
 pub fn acknowledged(http_status: Option<i64>, body: Option<&str>) -> bool {
     http_status.is_some_and(|s| {
         crate::notify::is_acknowledgement(u16::try_from(s).unwrap_or(0), body.unwrap_or("").as_bytes())
